@@ -1,0 +1,103 @@
+"""Sign in by emailed link (or optional password), sign out, account settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from equimentor.accounts import services
+from equimentor.accounts.forms import AccountForm, EmailForm, PasswordSignInForm, SetPasswordForm
+from equimentor.core.access import public, signed_in
+
+
+def _next_url(request) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}):
+        return candidate
+    return ""
+
+
+@public
+@ratelimit(key="ip", rate="20/h", method="POST", block=False)
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    """Ask for a sign-in link, or sign in with a password if one was set."""
+    link_form = EmailForm(prefix="link")
+    password_form = PasswordSignInForm(prefix="pw")
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            messages.error(request, "Too many attempts from this network. Please wait a while and try again.")
+            link_form = EmailForm(request.POST, prefix="link") if "link-email" in request.POST else link_form
+        elif "link-email" in request.POST:
+            link_form = EmailForm(request.POST, prefix="link")
+            if link_form.is_valid():
+                services.send_sign_in_link(link_form.cleaned_data["email"])
+                return render(request, "accounts/link_sent.html",
+                              {"email": link_form.cleaned_data["email"]})
+        else:
+            password_form = PasswordSignInForm(request.POST, prefix="pw")
+            if password_form.is_valid():
+                user = authenticate(
+                    request,
+                    username=password_form.cleaned_data["email"],
+                    password=password_form.cleaned_data["password"],
+                )
+                if user is None:
+                    password_form.add_error(
+                        None, "That email and password do not match an account. "
+                        "You can ask for a sign-in link instead.")
+                else:
+                    login(request, user)
+                    return redirect(_next_url(request) or "core:home")
+    return render(request, "accounts/login.html", {
+        "link_form": link_form, "password_form": password_form, "next": _next_url(request),
+    })
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def use_link(request, token: str):
+    """Confirm, then consume, a sign-in link (a GET never consumes it: mail scanners follow links)."""
+    if request.method == "POST":
+        try:
+            services.use_sign_in_link(request, token)
+        except services.LinkError as exc:
+            return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
+        messages.success(request, "You are signed in.")
+        return redirect(_next_url(request) or "core:home")
+    return render(request, "accounts/use_link.html", {"token": token})
+
+
+@public
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("core:home")
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """A person's own name, time zone and optional password."""
+    user = request.user
+    form = AccountForm(initial={"full_name": user.full_name, "time_zone": user.time_zone})
+    password_form = SetPasswordForm(user)
+    if request.method == "POST" and "save-account" in request.POST:
+        form = AccountForm(request.POST)
+        if form.is_valid():
+            services.update_account(user, **form.cleaned_data)
+            messages.success(request, "Your account details are saved.")
+            return redirect("accounts:account")
+    elif request.method == "POST" and "set-password" in request.POST:
+        password_form = SetPasswordForm(user, request.POST)
+        if password_form.is_valid():
+            services.set_password(user, password_form.cleaned_data["password1"])
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your password is set.")
+            return redirect("accounts:account")
+    return render(request, "accounts/account.html", {"form": form, "password_form": password_form})

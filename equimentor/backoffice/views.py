@@ -1,0 +1,191 @@
+"""The coordinator's back office: registrations, review, scheme set-up and documents.
+
+Every view here is for the coordinators of the scheme in the URL (or a
+superuser); ``schemes.access.get_scheme_for_staff`` enforces it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equimentor.backoffice.forms import DocumentForm, MessageForm, NewSchemeForm, SchemeForm
+from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.models import AuditEvent
+from equimentor.enrolment import services as enrolment
+from equimentor.enrolment import stats
+from equimentor.enrolment.access import get_participant_for_coordinator
+from equimentor.enrolment.consents import current_consents
+from equimentor.enrolment.models import Participant
+from equimentor.schemes import services
+from equimentor.schemes.access import get_scheme_for_staff, staff_schemes
+from equimentor.schemes.models import SchemeDocument
+
+COORDINATOR = "coordinator"
+
+
+@signed_in
+def index(request):
+    """Schemes the signed-in person coordinates."""
+    schemes = staff_schemes(request.user, COORDINATOR).annotate(n_participants=Count("participants"))
+    if not schemes.exists() and not request.user.is_superuser:
+        raise PermissionDenied("You do not coordinate any scheme.")
+    return render(request, "backoffice/index.html", {"schemes": schemes})
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def new_scheme(request):
+    """Create a scheme (superusers only); it opens once its documents are published."""
+    if not request.user.is_superuser:
+        raise PermissionDenied("Only a site administrator can create schemes.")
+    form = NewSchemeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scheme = services.create_scheme(actor=request.user, **form.cleaned_data)
+        messages.success(request, "Scheme created. Publish its documents, then open registration.")
+        return redirect("backoffice:documents", scheme.slug)
+    return render(request, "backoffice/scheme_form.html", {"form": form, "creating": True},
+                  status=400 if form.errors else 200)
+
+
+@scheme_staff(COORDINATOR)
+def dashboard(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    counts = stats.funnel(scheme)
+    steps = [
+        ("Expressed interest", counts["expressed"], None),
+        ("Declared eligible", counts["eligible"], stats.conversion(counts["eligible"], counts["expressed"])),
+        ("Registered", counts["registered"], stats.conversion(counts["registered"], counts["eligible"])),
+        ("Approved", counts["approved"], stats.conversion(counts["approved"], counts["registered"])),
+    ]
+    return render(request, "backoffice/dashboard.html", {
+        "scheme": scheme, "counts": counts, "steps": steps,
+        "missing_documents": scheme.missing_documents(),
+    })
+
+
+@scheme_staff(COORDINATOR)
+def registrations(request, slug: str):
+    """Registrations by status, newest first, 50 a page."""
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    status = request.GET.get("status", "registered")
+    rows = (Participant.objects.filter(scheme=scheme).select_related("user", "institution")
+            .order_by("-registered_at"))
+    if status in Participant.Status.values:
+        rows = rows.filter(status=status)
+    else:
+        status = "all"
+    by_status = dict(Participant.objects.filter(scheme=scheme).values_list("status")
+                     .annotate(n=Count("id")).values_list("status", "n"))
+    tabs = [(value, label, by_status.get(value, 0)) for value, label in Participant.Status.choices]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/registrations.html", {
+        "scheme": scheme, "page": page, "status": status, "tabs": tabs,
+        "total": sum(by_status.values()),
+    })
+
+
+@scheme_staff(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def registration(request, slug: str, pk: int):
+    """One registration, with approve / query eligibility / decline."""
+    participant = get_participant_for_coordinator(request.user, slug, pk)
+    form = MessageForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                enrolment.approve(participant, actor=request.user)
+                messages.success(request, "Approved. The participant has been told by email.")
+                return redirect("backoffice:registration", slug, pk)
+            if action in {"query", "decline"}:
+                form = MessageForm(request.POST)
+                if form.is_valid():
+                    handler = enrolment.query_eligibility if action == "query" else enrolment.decline
+                    handler(participant, actor=request.user, message=form.cleaned_data["message"])
+                    messages.success(request, "Sent. The participant has been told by email.")
+                    return redirect("backoffice:registration", slug, pk)
+            else:
+                messages.error(request, "Unknown action.")
+        except enrolment.EnrolmentError as exc:
+            messages.error(request, str(exc))
+    history = AuditEvent.objects.filter(
+        object_type="enrolment.participant", object_id=str(participant.pk)
+    ).select_related("actor")[:50]
+    return render(request, "backoffice/registration.html", {
+        "scheme": participant.scheme, "participant": participant, "form": form,
+        "consents": current_consents(participant), "history": history,
+    }, status=400 if form.errors else 200)
+
+
+@scheme_staff(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def scheme_settings(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    form = SchemeForm(instance=scheme)
+    if request.method == "POST":
+        form = SchemeForm(request.POST, instance=get_scheme_for_staff(request.user, slug, COORDINATOR))
+        if form.is_valid():
+            try:
+                services.update_scheme(scheme, actor=request.user, **form.cleaned_data)
+            except (services.SchemeError, ValidationError) as exc:
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            else:
+                messages.success(request, "Scheme settings saved.")
+                return redirect("backoffice:dashboard", slug)
+    return render(request, "backoffice/scheme_form.html", {"scheme": scheme, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@scheme_staff(COORDINATOR)
+def documents(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    by_kind = {kind: [] for kind in SchemeDocument.Kind.values}
+    for doc in scheme.documents.order_by("kind", "-version"):
+        by_kind[doc.kind].append(doc)
+    rows = [(kind, label, by_kind[kind]) for kind, label in SchemeDocument.Kind.choices]
+    return render(request, "backoffice/documents.html", {"scheme": scheme, "rows": rows})
+
+
+@scheme_staff(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def edit_document(request, slug: str, kind: str):
+    """Edit the draft of the next version of a document (prefilled from the current one)."""
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    if kind not in SchemeDocument.Kind.values:
+        raise PermissionDenied("Unknown document kind.")
+    latest = scheme.documents.filter(kind=kind).order_by("-version").first()
+    form = DocumentForm(initial={"title": latest.title, "body": latest.body} if latest else
+                        {"title": SchemeDocument.Kind(kind).label})
+    if request.method == "POST":
+        form = DocumentForm(request.POST)
+        if form.is_valid():
+            draft = services.draft_document(scheme, kind, actor=request.user, **form.cleaned_data)
+            if "publish" in request.POST:
+                services.publish_document(draft, actor=request.user)
+                messages.success(request, f"Version {draft.version} is published. New registrations "
+                                          "consent to this version.")
+            else:
+                messages.success(request, f"Draft of version {draft.version} saved.")
+            return redirect("backoffice:documents", slug)
+    return render(request, "backoffice/document_form.html", {
+        "scheme": scheme, "form": form, "kind_label": SchemeDocument.Kind(kind).label, "latest": latest,
+    }, status=400 if form.errors else 200)
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def publish_document(request, slug: str, pk: int):
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    doc = get_object_or_404(SchemeDocument, scheme=scheme, pk=pk)
+    try:
+        services.publish_document(doc, actor=request.user)
+    except services.SchemeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Version {doc.version} is published.")
+    return redirect("backoffice:documents", slug)

@@ -1,0 +1,33 @@
+"""Record state changes. Every service function calls :func:`record` once per change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from equimentor.core.models import AuditEvent
+
+# Keys that must never reach the audit trail: it is read by coordinators and kept for years.
+_FORBIDDEN_KEYS = {"email", "name", "full_name", "ethnicity", "identity", "answers", "password", "token"}
+
+
+def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: Any) -> AuditEvent:
+    """Append one audit event for ``obj``.
+
+    ``data`` carries non-personal facts only (ids, statuses, document versions);
+    passing a personal field such as ``email`` is a programming error.
+    """
+    leaked = _FORBIDDEN_KEYS & set(data)
+    if leaked:
+        raise ValueError(f"audit data must not contain personal fields: {sorted(leaked)}")
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        actor=actor,
+        scheme=scheme,
+        data=data,
+    )

@@ -1,0 +1,28 @@
+"""Object-level access to participations: one helper per question, shared by pages and API."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from equimentor.enrolment.models import Participant
+from equimentor.schemes.access import get_scheme_for_staff
+
+
+def get_own_participation(user, slug: str) -> Participant:
+    """The signed-in person's own participation in scheme ``slug`` (404 if none)."""
+    participant = (Participant.objects.select_related("scheme", "institution", "user")
+                   .filter(user=user, scheme__slug=slug).first())
+    if participant is None:
+        raise Http404("You are not registered with this scheme.")
+    return participant
+
+
+def get_participant_for_coordinator(user, slug: str, pk: int) -> Participant:
+    """A participant of scheme ``slug``, if ``user`` coordinates that scheme."""
+    scheme = get_scheme_for_staff(user, slug, "coordinator")
+    participant = (Participant.objects.select_related("scheme", "institution", "user", "expression")
+                   .filter(scheme=scheme, pk=pk).first())
+    if participant is None:
+        raise PermissionDenied("No such participant in this scheme.")
+    return participant

@@ -1,0 +1,187 @@
+"""Expressions of interest, registration links, participation and consent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from equimentor.lib.tokens import digest, new_token
+from equimentor.schemes.models import Institution, Scheme, SchemeDocument
+
+
+class ExpressionOfInterest(models.Model):
+    """Someone asked to hear about a scheme. One row per scheme and email address."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="expressions")
+    email = models.EmailField()
+    name = models.CharField(max_length=200)
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.SET_NULL)
+    institution_other = models.CharField(max_length=200, blank=True)
+    declared_eligible = models.BooleanField(default=False)
+    times_expressed = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "email"], name="one_expression_per_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Expression of interest {self.pk}"
+
+
+class RegistrationInvite(models.Model):
+    """The single-use, expiring link in the welcome email."""
+
+    expression = models.ForeignKey(ExpressionOfInterest, on_delete=models.CASCADE, related_name="invites")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    @classmethod
+    def issue(cls, expression: ExpressionOfInterest) -> tuple[RegistrationInvite, str]:
+        raw, hashed = new_token()
+        invite = cls.objects.create(
+            expression=expression,
+            token_hash=hashed,
+            expires_at=timezone.now() + timedelta(days=settings.REGISTRATION_LINK_DAYS),
+        )
+        return invite, raw
+
+    @classmethod
+    def find(cls, raw: str) -> RegistrationInvite | None:
+        return (cls.objects.select_related("expression__scheme")
+                .filter(token_hash=digest(raw)).first())
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class Participant(models.Model):
+    """A person's registration in one scheme, with the profile they gave it."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", "Registered, awaiting review"
+        QUERIED = "queried", "Eligibility queried"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Not eligible"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Pathway(models.TextChoices):
+        CLINICAL = "clinical", "Clinical academic"
+        NON_CLINICAL = "non_clinical", "Non-clinical academic"
+
+    class MeetingMode(models.TextChoices):
+        VIRTUAL = "virtual", "Virtual (video call)"
+        IN_PERSON = "in_person", "In person"
+        EITHER = "either", "Either"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations")
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="participants")
+    expression = models.OneToOneField(
+        ExpressionOfInterest, null=True, blank=True, on_delete=models.SET_NULL, related_name="participant"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REGISTERED, db_index=True)
+    status_message = models.TextField(
+        blank=True, help_text="The coordinator's latest message about this registration."
+    )
+    is_mentor = models.BooleanField(default=False)
+    is_mentee = models.BooleanField(default=False)
+
+    job_title = models.CharField(max_length=200)
+    career_stage = models.PositiveSmallIntegerField(help_text="Index into the scheme's career-stage scale.")
+    pathway = models.CharField(max_length=20, choices=Pathway.choices)
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="participants")
+    department = models.CharField("Department or specialty", max_length=200)
+    research_interests = models.TextField()
+    career_summary = models.TextField("Career to date")
+    offers = models.TextField("What I can offer as a mentor", blank=True)
+    seeks = models.TextField("What I hope to gain as a mentee", blank=True)
+    mentor_capacity = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    meeting_mode = models.CharField(max_length=20, choices=MeetingMode.choices, default=MeetingMode.VIRTUAL)
+    meeting_notes = models.CharField("Meeting preferences", max_length=300, blank=True)
+
+    registered_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-registered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scheme"], name="one_participation_per_scheme"),
+        ]
+        indexes = [models.Index(fields=["scheme", "status"])]
+
+    def __str__(self) -> str:
+        return f"Participant {self.pk}"
+
+    @property
+    def roles_label(self) -> str:
+        if self.is_mentor and self.is_mentee:
+            return "Mentor and mentee"
+        return "Mentor" if self.is_mentor else "Mentee"
+
+    @property
+    def role_code(self) -> str:
+        if self.is_mentor and self.is_mentee:
+            return "both"
+        return "mentor" if self.is_mentor else "mentee"
+
+    @property
+    def career_stage_label(self) -> str:
+        return self.scheme.career_stage_label(self.career_stage)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in {self.Status.WITHDRAWN, self.Status.DECLINED}
+
+
+class Consent(models.Model):
+    """Consent to one purpose, given against one exact document version."""
+
+    class Purpose(models.TextChoices):
+        PRIVACY = "privacy", "I have read the privacy notice"
+        PARTICIPATION = "participation", "I consent to take part in the scheme"
+        CODE_OF_CONDUCT = "code_of_conduct", "I will abide by the code of conduct"
+        CONFIDENTIALITY = "confidentiality", "I will keep the confidentiality agreement"
+        EVALUATION = "evaluation", "I agree to take part in the scheme's evaluation"
+        IDENTITY_MATCHING = "identity_matching", "Use my identity answers in matching"
+        IDENTITY_REPORTS = "identity_reports", "Use my identity answers in anonymous equity reports"
+
+    DOCUMENT_FOR_PURPOSE = {
+        Purpose.PRIVACY: SchemeDocument.Kind.PRIVACY_NOTICE,
+        Purpose.PARTICIPATION: SchemeDocument.Kind.CONSENT,
+        Purpose.CODE_OF_CONDUCT: SchemeDocument.Kind.CODE_OF_CONDUCT,
+        Purpose.CONFIDENTIALITY: SchemeDocument.Kind.CONFIDENTIALITY,
+        Purpose.EVALUATION: SchemeDocument.Kind.INFORMATION_SHEET,
+        Purpose.IDENTITY_MATCHING: SchemeDocument.Kind.PRIVACY_NOTICE,
+        Purpose.IDENTITY_REPORTS: SchemeDocument.Kind.PRIVACY_NOTICE,
+    }
+    REQUIRED = (Purpose.PRIVACY, Purpose.PARTICIPATION, Purpose.CODE_OF_CONDUCT, Purpose.CONFIDENTIALITY)
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    document = models.ForeignKey(SchemeDocument, on_delete=models.PROTECT, related_name="consents")
+    given_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["given_at"]
+        indexes = [models.Index(fields=["participant", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.document})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,0 +1,262 @@
+"""Every state change of enrolment: expressions of interest, registration, review, withdrawal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from equimentor.accounts.models import User
+from equimentor.core import audit
+from equimentor.enrolment import emails
+from equimentor.enrolment.consents import give_consent
+from equimentor.enrolment.models import Consent, ExpressionOfInterest, Participant, RegistrationInvite
+from equimentor.identity import services as identity
+from equimentor.schemes.models import Institution, Scheme
+
+
+class EnrolmentError(Exception):
+    """A request that cannot be carried out, with a message fit to show the person."""
+
+
+class Sent(Enum):
+    WELCOME = "welcome"
+    ALREADY_REGISTERED = "already_registered"
+    RECENTLY_SENT = "recently_sent"
+
+
+# -- expression of interest ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def express_interest(
+    scheme: Scheme, *, name: str, email: str, institution: Institution | None = None,
+    institution_other: str = "", declared_eligible: bool,
+) -> tuple[ExpressionOfInterest, Sent]:
+    """Record interest (once per address) and send the welcome pack with a registration link.
+
+    Repeating it updates the same row; the welcome is sent again at most once
+    every ``WELCOME_RESEND_MINUTES``.
+    """
+    if not scheme.is_open:
+        raise EnrolmentError("This scheme is not taking registrations at the moment.")
+    if not declared_eligible:
+        raise EnrolmentError("Please confirm that you meet the eligibility statements.")
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            expression, created = ExpressionOfInterest.objects.get_or_create(
+                scheme=scheme, email=email,
+                defaults={"name": name, "institution": institution,
+                          "institution_other": institution_other, "declared_eligible": True},
+            )
+    except IntegrityError:  # a simultaneous duplicate: use the row that won
+        expression, created = ExpressionOfInterest.objects.get(scheme=scheme, email=email), False
+    expression = ExpressionOfInterest.objects.select_for_update().get(pk=expression.pk)
+    if not created:
+        expression.name = name
+        expression.institution = institution
+        expression.institution_other = institution_other
+        expression.declared_eligible = True
+        expression.times_expressed += 1
+        expression.save(update_fields=["name", "institution", "institution_other",
+                                       "declared_eligible", "times_expressed"])
+    audit.record("enrolment.interest.expressed", expression, scheme=scheme, repeat=not created)
+
+    registered = Participant.objects.filter(scheme=scheme, user__email__iexact=email).exists()
+    now = timezone.now()
+    window = timedelta(minutes=settings.WELCOME_RESEND_MINUTES)
+    if expression.last_sent_at and now - expression.last_sent_at < window:
+        return expression, Sent.RECENTLY_SENT
+    expression.last_sent_at = now
+    expression.save(update_fields=["last_sent_at"])
+    if registered:
+        emails.already_registered(expression)
+        return expression, Sent.ALREADY_REGISTERED
+    invite, raw = RegistrationInvite.issue(expression)
+    audit.record("enrolment.invite.sent", invite, scheme=scheme, expression_id=expression.pk)
+    emails.welcome(expression, raw, invite.expires_at)
+    return expression, Sent.WELCOME
+
+
+def check_invite(raw: str) -> RegistrationInvite:
+    """The usable invite for ``raw``, or :class:`EnrolmentError` saying why not."""
+    invite = RegistrationInvite.find(raw)
+    if invite is None:
+        raise EnrolmentError("This registration link is not valid. Ask for a new one from the scheme page.")
+    if invite.used_at is not None:
+        raise EnrolmentError("This registration link has already been used. Sign in to see your registration.")
+    if invite.is_expired:
+        raise EnrolmentError("This registration link has expired. Ask for a new one from the scheme page.")
+    if not invite.expression.scheme.is_open:
+        raise EnrolmentError("This scheme is not taking registrations at the moment.")
+    return invite
+
+
+# -- registration --------------------------------------------------------------------------------
+
+
+@dataclass
+class Registration:
+    """What the registration form collected, already validated."""
+
+    full_name: str
+    role: str  # "mentor" | "mentee" | "both"
+    profile: dict
+    consents: dict[str, bool]
+    documents_shown: dict[str, int]  # kind -> document id the person was shown
+    identity_answers: dict[str, identity.Answer]
+    identity_uses: dict[str, bool]
+
+
+def _roles(role: str) -> tuple[bool, bool]:
+    return role in {"mentor", "both"}, role in {"mentee", "both"}
+
+
+@transaction.atomic
+def register(raw_token: str, data: Registration) -> Participant:
+    """Turn a registration link into a participation, with consent per document version."""
+    invite = check_invite(raw_token)
+    invite = RegistrationInvite.objects.select_for_update().select_related("expression__scheme").get(pk=invite.pk)
+    if invite.used_at is not None:
+        raise EnrolmentError("This registration link has already been used. Sign in to see your registration.")
+    expression = invite.expression
+    scheme = expression.scheme
+    documents = scheme.current_documents()
+    shown_stale = [kind for kind, doc in documents.items()
+                   if kind in data.documents_shown and data.documents_shown[kind] != doc.pk]
+    if shown_stale:
+        raise EnrolmentError("A scheme document was updated while you were filling in the form. "
+                             "Please read the updated version and confirm again.")
+    missing = [p for p in Consent.REQUIRED if not data.consents.get(p)]
+    if missing:
+        raise EnrolmentError("Please give every consent marked as required.")
+    if data.role not in dict(scheme.role_choices):
+        raise EnrolmentError("Please choose one of the roles this scheme offers.")
+
+    user = User.objects.filter(email__iexact=expression.email).first()
+    if user is None:
+        user = User.objects.create_user(expression.email, full_name=data.full_name)
+    elif Participant.objects.filter(user=user, scheme=scheme).exists():
+        raise EnrolmentError("You are already registered with this scheme. Sign in to see your registration.")
+    is_mentor, is_mentee = _roles(data.role)
+    participant = Participant.objects.create(
+        user=user, scheme=scheme, expression=expression, is_mentor=is_mentor, is_mentee=is_mentee,
+        **{k: v for k, v in data.profile.items() if k != "mentor_capacity"},
+        mentor_capacity=data.profile.get("mentor_capacity") if is_mentor else None,
+    )
+    invite.used_at = timezone.now()
+    invite.save(update_fields=["used_at"])
+    audit.record("enrolment.registered", participant, actor=user, scheme=scheme, role=data.role)
+    for purpose in (*Consent.REQUIRED, Consent.Purpose.EVALUATION):
+        if data.consents.get(purpose):
+            kind = Consent.DOCUMENT_FOR_PURPOSE[purpose]
+            give_consent(participant, purpose, documents[kind], actor=user)
+    identity.save_identity(participant, data.identity_answers, data.identity_uses, actor=user)
+    emails.registration_received(participant)
+    return participant
+
+
+# -- changes by the participant ------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(participant: Participant, *, role: str, profile: dict, actor) -> None:
+    """Save profile changes; a change of role is recorded as its own event."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if role not in dict(participant.scheme.role_choices):
+        raise EnrolmentError("Please choose one of the roles this scheme offers.")
+    is_mentor, is_mentee = _roles(role)
+    old_role = participant.role_code
+    fields = []
+    for name, value in profile.items():
+        if name == "mentor_capacity":
+            value = value if is_mentor else None
+        if getattr(participant, name) != value:
+            setattr(participant, name, value)
+            fields.append(name)
+    if (is_mentor, is_mentee) != (participant.is_mentor, participant.is_mentee):
+        participant.is_mentor, participant.is_mentee = is_mentor, is_mentee
+        fields += ["is_mentor", "is_mentee"]
+        if not is_mentor and participant.mentor_capacity is not None:
+            participant.mentor_capacity = None
+            fields.append("mentor_capacity")
+        audit.record("enrolment.roles.changed", participant, actor=actor, scheme=participant.scheme,
+                     old=old_role, new=role)
+    if fields:
+        participant.save(update_fields=sorted(set(fields)))
+        audit.record("enrolment.profile.updated", participant, actor=actor, scheme=participant.scheme,
+                     fields=sorted(set(fields) - {"is_mentor", "is_mentee"}))
+    if not is_mentor:
+        participant.identity_answers.filter(show_on_profile=True).update(show_on_profile=False)
+
+
+@transaction.atomic
+def withdraw(participant: Participant, *, actor, erase_identity: bool) -> None:
+    """Leave the scheme. Optionally erase identity answers at the same time."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.status == Participant.Status.WITHDRAWN:
+        raise EnrolmentError("You have already withdrawn from this scheme.")
+    old = participant.status
+    participant.status = Participant.Status.WITHDRAWN
+    participant.withdrawn_at = timezone.now()
+    participant.save(update_fields=["status", "withdrawn_at"])
+    audit.record("enrolment.withdrawn", participant, actor=actor, scheme=participant.scheme, old=old)
+    if erase_identity:
+        identity.withdraw_identity_consent(participant, actor=actor)
+    emails.withdrawn(participant)
+
+
+# -- review by the coordinator -------------------------------------------------------------------
+
+_REVIEWABLE = {Participant.Status.REGISTERED, Participant.Status.QUERIED}
+
+
+def _review(participant: Participant, new_status: str, *, actor, message: str = "") -> Participant:
+    participant = Participant.objects.select_for_update().select_related("scheme", "user").get(pk=participant.pk)
+    if participant.status not in _REVIEWABLE and not (
+        new_status == Participant.Status.APPROVED and participant.status == Participant.Status.DECLINED
+    ):
+        raise EnrolmentError(
+            f"This registration is {participant.get_status_display().lower()}; it cannot be changed that way."
+        )
+    old = participant.status
+    participant.status = new_status
+    participant.status_message = message
+    fields = ["status", "status_message"]
+    if new_status == Participant.Status.APPROVED:
+        participant.approved_at = timezone.now()
+        fields.append("approved_at")
+    participant.save(update_fields=fields)
+    audit.record(f"enrolment.{new_status}", participant, actor=actor, scheme=participant.scheme,
+                 old=old, new=new_status)
+    return participant
+
+
+@transaction.atomic
+def approve(participant: Participant, *, actor) -> Participant:
+    participant = _review(participant, Participant.Status.APPROVED, actor=actor)
+    emails.approved(participant)
+    return participant
+
+
+@transaction.atomic
+def query_eligibility(participant: Participant, *, actor, message: str) -> Participant:
+    if not message.strip():
+        raise EnrolmentError("Please write the question you want to ask.")
+    participant = _review(participant, Participant.Status.QUERIED, actor=actor, message=message.strip())
+    emails.eligibility_queried(participant)
+    return participant
+
+
+@transaction.atomic
+def decline(participant: Participant, *, actor, message: str) -> Participant:
+    if not message.strip():
+        raise EnrolmentError("Please explain the decision; the person will receive this message.")
+    participant = _review(participant, Participant.Status.DECLINED, actor=actor, message=message.strip())
+    emails.declined(participant)
+    return participant

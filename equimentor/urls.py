@@ -1,0 +1,12 @@
+"""Top-level URL map: one include per app."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("equimentor.core.urls")),
+    path("accounts/", include("equimentor.accounts.urls")),
+    path("schemes/", include("equimentor.schemes.urls")),
+    path("me/", include("equimentor.enrolment.urls")),
+    path("manage/", include("equimentor.backoffice.urls")),
+    path("api/", include("equimentor.api.urls")),
+]

@@ -18,6 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("EQUIMENTOR_VAR_DIR", BASE_DIR.parent / "var"))
 
 DEMO = envbool("EQUIMENTOR_DEMO", False)
+TESTING = envbool("EQUIMENTOR_TESTING", False)
 DEBUG = envbool("DEBUG", DEMO)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_ratelimit",
     "rest_framework",
     "drf_spectacular",
     "equimentor.core",
@@ -156,14 +158,15 @@ else:
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+        {"BACKEND": "django_redis.cache.RedisCache",
          "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL", "").startswith("redis")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 RATELIMIT_VIEW = "equimentor.core.views.rate_limited"
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] if not os.environ.get("CACHE_URL") else []
+# Rate limits need a shared cache (Redis) in production; the demo and tests use local memory.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"] if (DEBUG or TESTING) else []
 
 # Security: strict unless DEBUG (the demo); tunable for a TLS-terminating proxy.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -73,7 +73,7 @@ def registrations(request, slug: str):
     """Registrations by status, newest first, 50 a page."""
     scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
     status = request.GET.get("status", "registered")
-    rows = (Participant.objects.filter(scheme=scheme).select_related("user", "institution")
+    rows = (Participant.objects.filter(scheme=scheme).select_related("user", "institution", "scheme")
             .order_by("-registered_at"))
     if status in Participant.Status.values:
         rows = rows.filter(status=status)

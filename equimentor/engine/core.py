@@ -1,0 +1,230 @@
+"""Running both phases and checking stability."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .explain import (
+    component_reasons,
+    dropped_notes,
+    interest_phrases,
+    ordinal,
+    unmatched_reason,
+)
+from .fallback import run_phase2
+from .model import COMPONENTS, Assignment, Id, Instance, InstanceError, Result, Unmatched
+from .scoring import Scorer
+from .stable import explicit_positions, run_phase1
+from .validate import Prepared, id_key, prepare, show
+
+TOP_CHOICES = 3
+"""``metrics.top_choices`` counts mentees matched to one of their first 3 choices."""
+
+
+def match(instance: Instance, *, stable_only: bool = False) -> Result:
+    """Match mentees to mentors.
+
+    Parameters
+    ----------
+    instance:
+        The problem (see :class:`Instance`).
+    stable_only:
+        If true, run phase 1 (stable matching over the mentees' choices) only.
+
+    Returns
+    -------
+    Result
+        Assignments (pinned, phase 1 ``"choice"``, phase 2 ``"fallback"``),
+        unmatched mentees with reasons, and metrics.
+
+    Raises
+    ------
+    InstanceError
+        If the instance is invalid (the message names the offending entry).
+    """
+    if not isinstance(stable_only, bool):
+        raise TypeError("stable_only must be True or False")
+    started = time.perf_counter()
+    prep = prepare(instance)
+    scorer = Scorer(prep)
+    mentor, proposal, _ = run_phase1(prep, scorer)
+    residual = np.array(prep.capacity, dtype=np.int64)
+    np.subtract.at(residual, mentor[mentor >= 0], 1)
+    via_choice = mentor >= 0
+    phase2 = None
+    if not stable_only:
+        phase2 = run_phase2(prep, scorer, mentor, residual)
+    for i, j in prep.pinned.items():
+        mentor[i] = j
+    blocking = _blocking(prep, scorer, mentor)
+    result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2)
+    result.metrics["blocking_pairs"] = len(blocking)
+    result.metrics["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _build_result(
+    prep: Prepared,
+    scorer: Scorer,
+    mentor: np.ndarray,
+    proposal: np.ndarray,
+    via_choice: np.ndarray,
+    phase2: dict | None,
+) -> Result:
+    inst = prep.instance
+    ai = np.flatnonzero(mentor >= 0)
+    aj = mentor[ai]
+    comps = scorer.components_pairs(ai, aj)
+    scores = scorer.combine(comps)
+    phrases = interest_phrases(scorer, ai, aj)
+    comp_rows = {c: (v.tolist(), a.tolist()) for c, (v, a) in comps.items()}
+    acc_rank = prep.acc_rank
+    assignments: list[Assignment] = []
+    for k, (i, j) in enumerate(zip(ai.tolist(), aj.tolist(), strict=True)):
+        components = {
+            c: round(comp_rows[c][0][k], 4)
+            for c in COMPONENTS
+            if c in comp_rows and comp_rows[c][1][k]
+        }
+        reasons = component_reasons(prep, scorer, i, j, components, phrases[k])
+        if i in prep.pinned:
+            via, rank = "pinned", None
+            if j in prep.choices[i]:
+                rank = prep.choices[i].index(j) + 1
+            reasons.insert(0, "set by the scheme coordinator")
+        elif via_choice[i]:
+            via, rank = "choice", int(acc_rank[proposal[i]]) + 1
+            reasons.insert(0, f"your {ordinal(rank)} choice")
+        else:
+            via, rank = "fallback", None
+            if not reasons:
+                reasons.append("matched to a mentor with free capacity")
+        reasons.extend(dropped_notes(prep, i))
+        assignments.append(
+            Assignment(
+                mentee=inst.mentees[i].id,
+                mentor=inst.mentors[j].id,
+                via=via,
+                choice_rank=rank,
+                score=round(float(scores[k]), 4),
+                reasons=reasons,
+                components=components,
+            )
+        )
+    unmatched = [
+        Unmatched(mentee=inst.mentees[i].id, reason=unmatched_reason(prep, i, phase2))
+        for i in np.flatnonzero(mentor < 0).tolist()
+    ]
+    vias = [a.via for a in assignments]
+    metrics = {
+        "mentees": prep.n,
+        "matched": len(assignments),
+        "first_choice": sum(1 for a in assignments if a.via == "choice" and a.choice_rank == 1),
+        "top_choices": sum(
+            1 for a in assignments if a.via == "choice" and a.choice_rank <= TOP_CHOICES
+        ),
+        "fallback": vias.count("fallback"),
+        "pinned": vias.count("pinned"),
+        "unmatched": len(unmatched),
+        "mean_score": round(float(scores.mean()), 4) if len(scores) else None,
+        "blocking_pairs": 0,
+        "seconds": 0.0,
+    }
+    return Result(assignments=assignments, unmatched=unmatched, metrics=metrics)
+
+
+def _blocking(prep: Prepared, scorer: Scorer, mentor: np.ndarray) -> list[tuple[int, int]]:
+    """Blocking (mentee, mentor) index pairs among the non-pinned part.
+
+    ``mentor[i]`` is mentee i's mentor index or -1. Only acceptable pairs count
+    (the mentor is among the mentee's choices and the pair keeps the hard
+    rules). Pinned mentees and the places they use are left out.
+    """
+    n = prep.n
+    pinned = np.zeros(n, dtype=bool)
+    if prep.pinned:
+        pinned[list(prep.pinned)] = True
+    counts = np.diff(prep.acc_ptr)
+    mi = np.repeat(np.arange(n, dtype=np.int64), counts)
+    mj = prep.acc_mentor
+    rank = prep.acc_rank
+    big = np.iinfo(np.int64).max
+    cur_rank = np.full(n, big, dtype=np.int64)
+    is_cur = mentor[mi] == mj
+    cur_rank[mi[is_cur]] = rank[is_cur]
+    cand = (rank < cur_rank[mi]) & ~pinned[mi]
+    ci, cj = mi[cand], mj[cand]
+    if len(ci) == 0:
+        return []
+    ai = np.flatnonzero((mentor >= 0) & ~pinned)
+    aj = mentor[ai]
+    cap = np.array(prep.capacity, dtype=np.int64)
+    held = np.bincount(aj, minlength=prep.m)
+    blocking = held[cj] < cap[cj]
+    # worst held mentee per mentor, in the mentor's order
+    a_score = scorer.pairs(ai, aj)
+    a_expl = explicit_positions(prep, ai, aj)
+    order = np.lexsort((ai, -a_score, a_expl, aj))
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = aj[order][1:] != aj[order][:-1]
+    worst = order[last]
+    w_expl = np.full(prep.m, -1, dtype=np.int64)
+    w_neg = np.zeros(prep.m)
+    w_i = np.full(prep.m, -1, dtype=np.int64)
+    w_expl[aj[worst]] = a_expl[worst]
+    w_neg[aj[worst]] = -a_score[worst]
+    w_i[aj[worst]] = ai[worst]
+    c_score = scorer.pairs(ci, cj)
+    c_expl = explicit_positions(prep, ci, cj)
+    we, wn, wi = w_expl[cj], w_neg[cj], w_i[cj]
+    better = (c_expl < we) | ((c_expl == we) & ((-c_score < wn) | ((-c_score == wn) & (ci < wi))))
+    blocking |= (held[cj] > 0) & better
+    return list(zip(ci[blocking].tolist(), cj[blocking].tolist(), strict=True))
+
+
+def check_stability(instance: Instance, result: Result) -> list[tuple[Id, Id]]:
+    """Blocking pairs of ``result`` with respect to the choices of ``instance``.
+
+    A pair (mentee, mentor) blocks when the mentor is among the mentee's
+    choices and the pair keeps the hard rules, the mentee is unmatched or
+    matched to a mentor they ranked lower (or did not choose), and the mentor
+    has a free place or prefers the mentee to one of its current mentees.
+    Pinned mentees, and the places they use, are left out. Runs in time
+    linear in the number of choices.
+
+    Parameters
+    ----------
+    instance:
+        The instance that was matched.
+    result:
+        A result for it (e.g. from :func:`match`).
+
+    Returns
+    -------
+    list[tuple]
+        ``(mentee id, mentor id)`` pairs, ids as given in the instance; empty
+        when the result is stable.
+
+    Raises
+    ------
+    InstanceError
+        If the instance is invalid or the result names unknown people or
+        matches a mentee twice.
+    """
+    prep = prepare(instance)
+    scorer = Scorer(prep)
+    mentor = np.full(prep.n, -1, dtype=np.int64)
+    for pos, a in enumerate(result.assignments):
+        i = prep.mentee_index.get(id_key(a.mentee))
+        j = prep.mentor_index.get(id_key(a.mentor))
+        if i is None or j is None:
+            raise InstanceError(
+                f"assignments[{pos}]: unknown mentee {show(a.mentee)} or mentor {show(a.mentor)}"
+            )
+        if mentor[i] >= 0:
+            raise InstanceError(f"assignments[{pos}]: mentee {show(a.mentee)} is matched twice")
+        mentor[i] = j
+    pairs = _blocking(prep, scorer, mentor)
+    return [(instance.mentees[i].id, instance.mentors[j].id) for i, j in pairs]

@@ -1,0 +1,184 @@
+"""Plain-data input and output types of the matching engine.
+
+Everything here is a dataclass holding plain Python values so that any caller
+(the Django adapter, the command line, tests) can build an :class:`Instance`
+without importing anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Id = str | int
+"""A person's id: a string or an integer, returned exactly as given."""
+
+COMPONENTS = ("seniority", "interests", "shared", "pathway")
+"""Names of the compatibility components, in the order they are reported."""
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "seniority": 1.0,
+    "interests": 2.0,
+    "shared": 1.0,
+    "pathway": 1.0,
+}
+"""Default weight of each compatibility component."""
+
+
+class InstanceError(ValueError):
+    """The input is not a valid matching instance.
+
+    The message names the offending entry, e.g.
+    ``mentees[12] (id "m-77"): choice "x-9" is not a known mentor id``.
+    """
+
+
+@dataclass(slots=True)
+class Mentor:
+    """A mentor (or a peer offering to mentor) with a number of places.
+
+    Parameters
+    ----------
+    id:
+        Unique among mentors (a string or an integer).
+    capacity:
+        How many mentees this mentor can take (a whole number >= 0).
+    ranking:
+        Optional explicit order over mentee ids, best first. Mentees not in
+        it come after, ordered by compatibility score.
+    institution, career_stage, interests, attributes:
+        Profile used by the hard rules and the compatibility score.
+        ``career_stage`` is an integer on the scheme's ordinal scale.
+    """
+
+    id: Id
+    capacity: int
+    ranking: list[Id] | None = None
+    institution: str | None = None
+    career_stage: int | None = None
+    interests: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Mentee:
+    """A mentee with their ranked choices of mentors.
+
+    Parameters
+    ----------
+    id:
+        Unique among mentees (a string or an integer). In peer schemes a
+        mentee whose id equals a mentor's id is the same person.
+    choices:
+        Mentor ids, best first (may be empty).
+    wants_shared:
+        Attribute keys the mentee would like to share with their mentor.
+    avoid:
+        Mentor ids this mentee must never be matched with.
+    """
+
+    id: Id
+    choices: list[Id] = field(default_factory=list)
+    institution: str | None = None
+    career_stage: int | None = None
+    interests: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    wants_shared: list[str] = field(default_factory=list)
+    avoid: list[Id] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Settings:
+    """Per-scheme settings.
+
+    Parameters
+    ----------
+    weights:
+        Weight of each compatibility component (``seniority``,
+        ``interests``, ``shared``, ``pathway``); missing keys take the
+        defaults in :data:`DEFAULT_WEIGHTS`. Each weight must be >= 0.
+    different_institutions:
+        If true, mentor and mentee must be at different institutions
+        (allowed when either institution is missing).
+    ideal_seniority_gap:
+        Ideal number of career stages the mentor is ahead (default 2).
+    max_choices:
+        If set, a mentee may list at most this many choices.
+    fallback_full_limit:
+        Up to this many mentees left over after phase 1, phase 2 considers
+        every pair that keeps the hard rules (default 2000).
+    fallback_candidates:
+        Above ``fallback_full_limit``, phase 2 considers for each leftover
+        mentee this many best mentors and for each mentor with free places
+        this many best mentees (default 30).
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    different_institutions: bool = False
+    ideal_seniority_gap: int = 2
+    max_choices: int | None = None
+    fallback_full_limit: int = 2000
+    fallback_candidates: int = 30
+
+
+@dataclass(slots=True)
+class Instance:
+    """A complete matching problem.
+
+    Parameters
+    ----------
+    mentors, mentees:
+        The people taking part.
+    settings:
+        Scheme settings.
+    pinned:
+        ``(mentee id, mentor id)`` pairs fixed by the coordinator.
+    forbidden:
+        ``(mentee id, mentor id)`` pairs that must never be matched (they
+        declined or ended a match before).
+    """
+
+    mentors: list[Mentor]
+    mentees: list[Mentee]
+    settings: Settings = field(default_factory=Settings)
+    pinned: list[tuple[Id, Id]] = field(default_factory=list)
+    forbidden: list[tuple[Id, Id]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Assignment:
+    """One mentee-mentor pair in the result.
+
+    ``via`` is ``"choice"`` (phase 1), ``"fallback"`` (phase 2) or
+    ``"pinned"``. ``choice_rank`` is 1 for the mentee's first choice, and
+    None when the mentor was not among the mentee's choices.
+    """
+
+    mentee: Id
+    mentor: Id
+    via: str
+    choice_rank: int | None
+    score: float
+    reasons: list[str]
+    components: dict[str, float]
+
+
+@dataclass(slots=True)
+class Unmatched:
+    """A mentee left without a mentor, with the reason in plain words."""
+
+    mentee: Id
+    reason: str
+
+
+@dataclass(slots=True)
+class Result:
+    """The outcome of :func:`equimentor.engine.match`.
+
+    ``assignments`` and ``unmatched`` follow the order of the mentees in the
+    instance. ``metrics`` is described in ``docs/matching.md``.
+    """
+
+    assignments: list[Assignment]
+    unmatched: list[Unmatched]
+    metrics: dict[str, Any]

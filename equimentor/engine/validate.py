@@ -1,0 +1,636 @@
+"""Turning plain dicts into an :class:`Instance`, and checking an instance.
+
+:func:`instance_from_dict` checks the *shape* of decoded JSON and builds the
+dataclasses; :func:`prepare` checks the *meaning* (unique ids, known mentor
+ids, capacities, pinned pairs ...) and indexes everything by integer position
+for the algorithms. Both raise :class:`InstanceError` with a message naming the
+offending entry.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .model import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    Id,
+    Instance,
+    InstanceError,
+    Mentee,
+    Mentor,
+    Settings,
+)
+
+# --------------------------------------------------------------------------- helpers
+
+
+def show(value: Any) -> str:
+    """Render an id or a value the way it appears in JSON."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _is_id(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def id_key(value: Id) -> str:
+    """The identity of an id: ``5`` and ``"5"`` are the same person."""
+    return str(value)
+
+
+def _key_or_none(value: Any) -> str | None:
+    """id_key for a valid non-string id, else None."""
+    return str(value) if _is_id(value) else None
+
+
+def _choice_error(where: str, chs: Any, row: list) -> None:
+    seen: set[int] = set()
+    for c, j in zip(chs, row, strict=True):
+        if j is None:
+            raise InstanceError(f"{where}: choice {show(c)} is not a known mentor id")
+        if j in seen:
+            raise InstanceError(f"{where}: choice {show(c)} is listed more than once")
+        seen.add(j)
+
+
+def _label(kind: str, pos: int, ident: Any) -> str:
+    if _is_id(ident):
+        return f"{kind}[{pos}] (id {show(ident)})"
+    return f"{kind}[{pos}]"
+
+
+# --------------------------------------------------------------------------- from dict
+
+_MENTOR_KEYS = {
+    "id",
+    "capacity",
+    "ranking",
+    "institution",
+    "career_stage",
+    "interests",
+    "attributes",
+}
+_MENTEE_KEYS = {
+    "id",
+    "choices",
+    "institution",
+    "career_stage",
+    "interests",
+    "attributes",
+    "wants_shared",
+    "avoid",
+}
+_SETTINGS_KEYS = {
+    "weights",
+    "different_institutions",
+    "ideal_seniority_gap",
+    "max_choices",
+    "fallback_full_limit",
+    "fallback_candidates",
+}
+_TOP_KEYS = {"mentors", "mentees", "settings", "pinned", "forbidden", "$schema", "name"}
+
+
+def _check_keys(obj: dict, allowed: set[str], where: str) -> None:
+    for key in obj:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed - {"$schema"}))
+            raise InstanceError(f"{where}: unknown field {show(key)} (known fields: {known})")
+
+
+def _list_of(obj: dict, key: str, where: str) -> list:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InstanceError(f"{where}: {key} must be a list, got {show(value)}")
+    return value
+
+
+def _text(obj: dict, key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise InstanceError(f"{where}: {key} must be a string, got {show(value)}")
+
+
+def _attributes(obj: dict, where: str) -> dict:
+    value = obj.get("attributes")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InstanceError(f"{where}: attributes must be an object, got {show(value)}")
+    for key, val in value.items():
+        if val is not None and not isinstance(val, str | int | float | bool):
+            raise InstanceError(
+                f"{where}: attribute {show(key)} must be a string, number, true/false "
+                f"or null, got {show(val)}"
+            )
+    return value
+
+
+def _pairs(d: dict, key: str) -> list[tuple[Id, Id]]:
+    value = d.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InstanceError(f"{key} must be a list of [mentee id, mentor id] pairs")
+    out = []
+    for pos, pair in enumerate(value):
+        if not (isinstance(pair, list | tuple) and len(pair) == 2):
+            raise InstanceError(
+                f"{key}[{pos}]: must be a pair [mentee id, mentor id], got {show(pair)}"
+            )
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def settings_from_dict(d: Any) -> Settings:
+    """Build :class:`Settings` from a dict (``None`` gives the defaults).
+
+    Raises
+    ------
+    InstanceError
+        On an unknown field or a value of the wrong type.
+    """
+    if d is None:
+        return Settings()
+    if not isinstance(d, dict):
+        raise InstanceError(f"settings must be an object, got {show(d)}")
+    _check_keys(d, _SETTINGS_KEYS, "settings")
+    s = Settings()
+    if "weights" in d and d["weights"] is not None:
+        if not isinstance(d["weights"], dict):
+            raise InstanceError(f"settings: weights must be an object, got {show(d['weights'])}")
+        s.weights = {**DEFAULT_WEIGHTS, **d["weights"]}
+    for key in ("different_institutions",):
+        if key in d and d[key] is not None:
+            s.different_institutions = d[key]
+    for key in ("ideal_seniority_gap", "max_choices", "fallback_full_limit", "fallback_candidates"):
+        if key in d and (d[key] is not None or key == "max_choices"):
+            setattr(s, key, d[key])
+    check_settings(s)
+    return s
+
+
+def instance_from_dict(d: Any) -> Instance:
+    """Build an :class:`Instance` from decoded JSON (see ``instance.schema.json``).
+
+    Parameters
+    ----------
+    d:
+        A dict with ``mentors``, ``mentees`` and optionally ``settings``,
+        ``pinned`` and ``forbidden``.
+
+    Returns
+    -------
+    Instance
+        The validated instance. Ids are kept exactly as given.
+
+    Raises
+    ------
+    InstanceError
+        If anything is malformed or inconsistent; the message names the entry.
+    """
+    if not isinstance(d, dict):
+        raise InstanceError("the instance must be a JSON object with mentors and mentees")
+    _check_keys(d, _TOP_KEYS, "instance")
+    for key in ("mentors", "mentees"):
+        if key not in d:
+            raise InstanceError(f"instance: missing {show(key)} list")
+        if not isinstance(d[key], list):
+            raise InstanceError(f"instance: {key} must be a list")
+    mentors = []
+    for pos, row in enumerate(d["mentors"]):
+        if not isinstance(row, dict):
+            raise InstanceError(f"mentors[{pos}]: must be an object, got {show(row)}")
+        where = _label("mentors", pos, row.get("id"))
+        _check_keys(row, _MENTOR_KEYS, where)
+        if "id" not in row:
+            raise InstanceError(f"{where}: missing id")
+        if "capacity" not in row:
+            raise InstanceError(f"{where}: missing capacity")
+        ranking = row.get("ranking")
+        if ranking is not None and not isinstance(ranking, list):
+            raise InstanceError(f"{where}: ranking must be a list of mentee ids")
+        mentors.append(
+            Mentor(
+                id=row["id"],
+                capacity=row["capacity"],
+                ranking=ranking,
+                institution=_text(row, "institution", where),
+                career_stage=row.get("career_stage"),
+                interests=_text(row, "interests", where) or "",
+                attributes=_attributes(row, where),
+            )
+        )
+    mentees = []
+    for pos, row in enumerate(d["mentees"]):
+        if not isinstance(row, dict):
+            raise InstanceError(f"mentees[{pos}]: must be an object, got {show(row)}")
+        where = _label("mentees", pos, row.get("id"))
+        _check_keys(row, _MENTEE_KEYS, where)
+        if "id" not in row:
+            raise InstanceError(f"{where}: missing id")
+        mentees.append(
+            Mentee(
+                id=row["id"],
+                choices=_list_of(row, "choices", where),
+                institution=_text(row, "institution", where),
+                career_stage=row.get("career_stage"),
+                interests=_text(row, "interests", where) or "",
+                attributes=_attributes(row, where),
+                wants_shared=_list_of(row, "wants_shared", where),
+                avoid=_list_of(row, "avoid", where),
+            )
+        )
+    instance = Instance(
+        mentors=mentors,
+        mentees=mentees,
+        settings=settings_from_dict(d.get("settings")),
+        pinned=_pairs(d, "pinned"),
+        forbidden=_pairs(d, "forbidden"),
+    )
+    prepare(instance)  # semantic checks
+    return instance
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_settings(s: Settings) -> None:
+    """Raise :class:`InstanceError` if the settings are invalid."""
+    if not isinstance(s, Settings):
+        raise InstanceError(f"settings must be a Settings, got {type(s).__name__}")
+    if not isinstance(s.weights, dict):
+        raise InstanceError("settings: weights must be an object")
+    for key, val in s.weights.items():
+        if key not in COMPONENTS:
+            raise InstanceError(
+                f"settings: unknown weight {show(key)} (known: {', '.join(COMPONENTS)})"
+            )
+        if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
+            raise InstanceError(f"settings: weight {show(key)} must be a number, got {show(val)}")
+        if val < 0:
+            raise InstanceError(f"settings: weight {show(key)} must be ≥ 0, got {show(val)}")
+    if sum(float(s.weights.get(k, DEFAULT_WEIGHTS[k])) for k in COMPONENTS) <= 0:
+        raise InstanceError("settings: at least one weight must be greater than 0")
+    if not isinstance(s.different_institutions, bool):
+        raise InstanceError(
+            f"settings: different_institutions must be true or false, "
+            f"got {show(s.different_institutions)}"
+        )
+    if not _is_whole(s.ideal_seniority_gap) or s.ideal_seniority_gap < 0:
+        raise InstanceError(
+            f"settings: ideal_seniority_gap must be a whole number ≥ 0, "
+            f"got {show(s.ideal_seniority_gap)}"
+        )
+    if s.max_choices is not None and (not _is_whole(s.max_choices) or s.max_choices < 1):
+        raise InstanceError(
+            f"settings: max_choices must be a whole number ≥ 1 or null, got {show(s.max_choices)}"
+        )
+    if not _is_whole(s.fallback_full_limit) or s.fallback_full_limit < 0:
+        raise InstanceError(
+            f"settings: fallback_full_limit must be a whole number ≥ 0, "
+            f"got {show(s.fallback_full_limit)}"
+        )
+    if not _is_whole(s.fallback_candidates) or s.fallback_candidates < 1:
+        raise InstanceError(
+            f"settings: fallback_candidates must be a whole number ≥ 1, "
+            f"got {show(s.fallback_candidates)}"
+        )
+
+
+def _norm(value: Any) -> str:
+    """Normalised text of an institution or attribute value ('' if unknown)."""
+    if value is None:
+        return ""
+    text = str(value).strip().casefold()
+    if text in ("prefer_not_to_say", "prefer not to say"):
+        return ""
+    return text
+
+
+RULE_TEXT = {
+    "self": "this is you",
+    "avoid": "you asked not to be matched with this mentor",
+    "forbidden": "a match between you was declined or ended before",
+    "institution": "you are at the same institution and this scheme pairs people "
+    "across institutions",
+}
+"""Plain-words explanation of each hard rule, used when a choice is dropped."""
+
+
+@dataclass(slots=True)
+class Prepared:
+    """An instance indexed by integer position (internal)."""
+
+    instance: Instance
+    n: int
+    m: int
+    mentor_index: dict[str, int]
+    mentee_index: dict[str, int]
+    capacity: list[int]  # capacity left after pinned pairs
+    pinned: dict[int, int]  # mentee -> mentor
+    choices: list[list[int]]  # all choices, as mentor indices
+    acc_ptr: np.ndarray  # CSR over acceptable choices
+    acc_mentor: np.ndarray
+    acc_rank: np.ndarray  # 0-based position in the mentee's original choices
+    dropped: dict[int, list[tuple[int, str]]]
+    blocked: dict[int, dict[int, str]]  # mentee -> {mentor: "avoid"|"forbidden"}
+    blocked_codes: np.ndarray  # sorted i*m+j of blocked pairs
+    same_person: np.ndarray  # mentee -> mentor index of the same person or -1
+    mentee_inst: np.ndarray  # institution code or -1
+    mentor_inst: np.ndarray
+    ranking_pos: dict[int, dict[int, int]]  # mentor -> {mentee: position}
+
+    def violation(self, i: int, j: int) -> str | None:
+        """The hard rule that pair (mentee i, mentor j) breaks, or None."""
+        if self.same_person[i] == j:
+            return "self"
+        rule = self.blocked.get(i, {}).get(j)
+        if rule is not None:
+            return rule
+        if self.instance.settings.different_institutions:
+            a = self.mentee_inst[i]
+            if a >= 0 and a == self.mentor_inst[j]:
+                return "institution"
+        return None
+
+    def allowed(self, mi: np.ndarray, mj: np.ndarray) -> np.ndarray:
+        """Vectorised: which pairs (mi[k], mj[k]) keep every hard rule."""
+        ok = self.same_person[mi] != mj
+        if self.instance.settings.different_institutions:
+            a = self.mentee_inst[mi]
+            ok &= ~((a >= 0) & (a == self.mentor_inst[mj]))
+        if self.blocked_codes.size:
+            codes = mi.astype(np.int64) * self.m + mj
+            ok &= ~np.isin(codes, self.blocked_codes)
+        return ok
+
+
+def _check_person_common(p: Any, where: str) -> None:
+    if p.career_stage is not None and not _is_whole(p.career_stage):
+        raise InstanceError(
+            f"{where}: career_stage must be a whole number or null, got {show(p.career_stage)}"
+        )
+    if p.institution is not None and not isinstance(p.institution, str):
+        raise InstanceError(f"{where}: institution must be a string, got {show(p.institution)}")
+    if p.interests is not None and not isinstance(p.interests, str):
+        raise InstanceError(f"{where}: interests must be a string, got {show(p.interests)}")
+    if not isinstance(p.attributes, dict):
+        raise InstanceError(f"{where}: attributes must be an object")
+
+
+def prepare(instance: Instance) -> Prepared:
+    """Check an instance and index it by position.
+
+    Raises
+    ------
+    InstanceError
+        On duplicate ids, unknown mentor ids among choices, bad capacities,
+        invalid pinned pairs and the like.
+    """
+    if not isinstance(instance, Instance):
+        raise InstanceError(f"expected an Instance, got {type(instance).__name__}")
+    if not isinstance(instance.mentors, list) or not isinstance(instance.mentees, list):
+        raise InstanceError("instance: mentors and mentees must be lists")
+    settings = instance.settings
+    check_settings(settings)
+    mentors, mentees = instance.mentors, instance.mentees
+    n, m = len(mentees), len(mentors)
+
+    mentor_index: dict[str, int] = {}
+    capacity: list[int] = []
+    inst_codes: dict[str, int] = {}
+
+    raw_codes: dict[Any, int] = {}
+
+    def inst_code(value: str | None) -> int:
+        code = raw_codes.get(value)
+        if code is None:
+            text = _norm(value)
+            code = inst_codes.setdefault(text, len(inst_codes)) if text else -1
+            raw_codes[value] = code
+        return code
+
+    mentor_inst = np.empty(m, dtype=np.int64)
+    for j, mentor in enumerate(mentors):
+        if not isinstance(mentor, Mentor):
+            raise InstanceError(f"mentors[{j}]: expected a Mentor, got {type(mentor).__name__}")
+        if not _is_id(mentor.id):
+            raise InstanceError(
+                f"{_label('mentors', j, mentor.id)}: id must be a non-empty string or an "
+                f"integer, got {show(mentor.id)}"
+            )
+        key = id_key(mentor.id)
+        if key in mentor_index:
+            first = mentor_index[key]
+            raise InstanceError(
+                f"{_label('mentors', j, mentor.id)}: duplicate mentor id {show(mentor.id)} "
+                f"(also mentors[{first}])"
+            )
+        mentor_index[key] = j
+        if not _is_whole(mentor.capacity) or mentor.capacity < 0:
+            raise InstanceError(
+                f"{_label('mentors', j, mentor.id)}: capacity must be a whole number ≥ 0, "
+                f"got {show(mentor.capacity)}"
+            )
+        capacity.append(mentor.capacity)
+        _check_person_common(mentor, _label("mentors", j, mentor.id))
+        mentor_inst[j] = inst_code(mentor.institution)
+
+    mentee_index: dict[str, int] = {}
+    same_person = np.full(n, -1, dtype=np.int64)
+    mentee_inst = np.empty(n, dtype=np.int64)
+    choices: list[list[int]] = []
+    blocked: dict[int, dict[int, str]] = {}
+    max_choices = settings.max_choices
+    mentor_get = mentor_index.get
+    for i, mentee in enumerate(mentees):
+        if type(mentee) is not Mentee and not isinstance(mentee, Mentee):
+            raise InstanceError(f"mentees[{i}]: expected a Mentee, got {type(mentee).__name__}")
+        mid = mentee.id
+        if not _is_id(mid):
+            raise InstanceError(
+                f"{_label('mentees', i, mid)}: id must be a non-empty string or an integer, "
+                f"got {show(mid)}"
+            )
+        key = mid if type(mid) is str else str(mid)
+        if key in mentee_index:
+            raise InstanceError(
+                f"{_label('mentees', i, mid)}: duplicate mentee id {show(mid)} "
+                f"(also mentees[{mentee_index[key]}])"
+            )
+        mentee_index[key] = i
+        same_person[i] = mentor_get(key, -1)
+        if (
+            (mentee.career_stage is not None and type(mentee.career_stage) is not int)
+            or (mentee.institution is not None and type(mentee.institution) is not str)
+            or (mentee.interests is not None and type(mentee.interests) is not str)
+            or type(mentee.attributes) is not dict
+        ):
+            _check_person_common(mentee, _label("mentees", i, mid))
+        mentee_inst[i] = inst_code(mentee.institution)
+        chs = mentee.choices
+        if not isinstance(chs, list | tuple):
+            raise InstanceError(
+                f"{_label('mentees', i, mid)}: choices must be a list of mentor ids"
+            )
+        if max_choices is not None and len(chs) > max_choices:
+            raise InstanceError(
+                f"{_label('mentees', i, mid)}: {len(chs)} choices but the scheme allows at most "
+                f"{max_choices}"
+            )
+        row = [mentor_get(c if type(c) is str else _key_or_none(c)) for c in chs]
+        if None in row or len(set(row)) != len(row):
+            _choice_error(_label("mentees", i, mid), chs, row)
+        choices.append(row)
+        ws = mentee.wants_shared
+        if not isinstance(ws, list | tuple) or not all(type(k) is str for k in ws):
+            raise InstanceError(
+                f"{_label('mentees', i, mid)}: wants_shared must be a list of attribute names"
+            )
+        av = mentee.avoid
+        if av:
+            if not isinstance(av, list | tuple):
+                raise InstanceError(
+                    f"{_label('mentees', i, mid)}: avoid must be a list of mentor ids"
+                )
+            for a in av:
+                if not _is_id(a):
+                    raise InstanceError(
+                        f"{_label('mentees', i, mid)}: avoid entry {show(a)} is not a valid id"
+                    )
+                j = mentor_get(id_key(a))
+                if j is not None:  # unknown ids cannot be matched anyway
+                    blocked.setdefault(i, {})[j] = "avoid"
+
+    if not isinstance(instance.forbidden, list | tuple):
+        raise InstanceError("forbidden must be a list of [mentee id, mentor id] pairs")
+    for pos, pair in enumerate(instance.forbidden):
+        if not (isinstance(pair, list | tuple) and len(pair) == 2) or not all(
+            _is_id(x) for x in pair
+        ):
+            raise InstanceError(
+                f"forbidden[{pos}]: must be a pair [mentee id, mentor id], got {show(pair)}"
+            )
+        i = mentee_index.get(id_key(pair[0]))
+        j = mentor_index.get(id_key(pair[1]))
+        if i is not None and j is not None:  # people not in this round are irrelevant
+            blocked.setdefault(i, {}).setdefault(j, "forbidden")
+
+    ranking_pos: dict[int, dict[int, int]] = {}
+    for j, mentor in enumerate(mentors):
+        if mentor.ranking is None:
+            continue
+        where = _label("mentors", j, mentor.id)
+        if not isinstance(mentor.ranking, list | tuple):
+            raise InstanceError(f"{where}: ranking must be a list of mentee ids")
+        pos_map: dict[int, int] = {}
+        for pos, r in enumerate(mentor.ranking):
+            i = mentee_index.get(id_key(r)) if _is_id(r) else None
+            if i is None:
+                raise InstanceError(f"{where}: ranking entry {show(r)} is not a known mentee id")
+            if i in pos_map:
+                raise InstanceError(f"{where}: ranking lists mentee {show(r)} more than once")
+            pos_map[i] = pos
+        ranking_pos[j] = pos_map
+
+    codes = [i * m + j for i, row in blocked.items() for j in row]
+    prep = Prepared(
+        instance=instance,
+        n=n,
+        m=m,
+        mentor_index=mentor_index,
+        mentee_index=mentee_index,
+        capacity=capacity,
+        pinned={},
+        choices=choices,
+        acc_ptr=np.zeros(n + 1, dtype=np.int64),
+        acc_mentor=np.zeros(0, dtype=np.int64),
+        acc_rank=np.zeros(0, dtype=np.int64),
+        dropped={},
+        blocked=blocked,
+        blocked_codes=np.array(sorted(codes), dtype=np.int64),
+        same_person=same_person,
+        mentee_inst=mentee_inst,
+        mentor_inst=mentor_inst,
+        ranking_pos=ranking_pos,
+    )
+
+    # Pinned pairs: validated against the hard rules and capacity.
+    if not isinstance(instance.pinned, list | tuple):
+        raise InstanceError("pinned must be a list of [mentee id, mentor id] pairs")
+    for pos, pair in enumerate(instance.pinned):
+        if not (isinstance(pair, list | tuple) and len(pair) == 2) or not all(
+            _is_id(x) for x in pair
+        ):
+            raise InstanceError(
+                f"pinned[{pos}]: must be a pair [mentee id, mentor id], got {show(pair)}"
+            )
+        where = f"pinned[{pos}] ({show(pair[0])}, {show(pair[1])})"
+        i = mentee_index.get(id_key(pair[0]))
+        j = mentor_index.get(id_key(pair[1]))
+        if i is None:
+            raise InstanceError(f"{where}: {show(pair[0])} is not a known mentee id")
+        if j is None:
+            raise InstanceError(f"{where}: {show(pair[1])} is not a known mentor id")
+        if i in prep.pinned:
+            raise InstanceError(f"{where}: mentee {show(pair[0])} is pinned more than once")
+        rule = prep.violation(i, j)
+        if rule is not None:
+            raise InstanceError(f"{where}: breaks a hard rule: {RULE_TEXT[rule]}")
+        if capacity[j] <= 0:
+            raise InstanceError(
+                f"{where}: mentor {show(pair[1])} has no capacity left for this pinned pair "
+                f"(capacity {mentors[j].capacity})"
+            )
+        capacity[j] -= 1
+        prep.pinned[i] = j
+
+    # Acceptable choices (hard-rule violations dropped) in CSR form.
+    ptr = [0]
+    acc_m: list[int] = []
+    acc_r: list[int] = []
+    dropped = prep.dropped
+    diff_inst = settings.different_institutions
+    pinned = prep.pinned
+    for i, row in enumerate(choices):
+        if i not in pinned:
+            bl = blocked.get(i)
+            sp = same_person[i]
+            ii = mentee_inst[i]
+            for r, j in enumerate(row):
+                if bl is None and j != sp and not (diff_inst and ii >= 0 and ii == mentor_inst[j]):
+                    acc_m.append(j)
+                    acc_r.append(r)
+                    continue
+                rule = prep.violation(i, j)
+                if rule is None:
+                    acc_m.append(j)
+                    acc_r.append(r)
+                else:
+                    dropped.setdefault(i, []).append((j, rule))
+        ptr.append(len(acc_m))
+    prep.acc_ptr = np.array(ptr, dtype=np.int64)
+    prep.acc_mentor = np.array(acc_m, dtype=np.int64)
+    prep.acc_rank = np.array(acc_r, dtype=np.int64)
+    return prep

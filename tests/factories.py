@@ -1,0 +1,102 @@
+"""Test data made through the real models and services (factory_boy for plain rows)."""
+
+from __future__ import annotations
+
+import factory
+
+from equimentor.accounts.models import User
+from equimentor.demo.documents import DOCUMENTS
+from equimentor.enrolment import services
+from equimentor.enrolment.models import Consent, Participant
+from equimentor.identity.services import Answer
+from equimentor.schemes.models import Institution, Scheme, SchemeDocument, StaffRole
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+
+    name = factory.Sequence(lambda n: f"University of Testshire {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.django.Password("correct horse battery")
+
+
+class SchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scheme
+
+    name = factory.Sequence(lambda n: f"Scheme {n}")
+    slug = factory.Sequence(lambda n: f"scheme-{n}")
+    summary = "A test scheme."
+    eligibility_statements = ["I work in academic medicine.", "I am not a student."]
+    identity_dimensions = ["ethnicity", "gender", "disability"]
+    is_open = True
+
+
+def publish_documents(scheme: Scheme, version: int = 1) -> dict[str, SchemeDocument]:
+    docs = {}
+    for kind, (title, body) in DOCUMENTS.items():
+        doc = SchemeDocument.objects.create(scheme=scheme, kind=kind, version=version, title=title, body=body)
+        doc.publish()
+        docs[kind] = doc
+    return docs
+
+
+def make_scheme(**kwargs) -> Scheme:
+    scheme = SchemeFactory(**kwargs)
+    publish_documents(scheme)
+    return scheme
+
+
+def make_staff(scheme: Scheme, role: str = "coordinator", **user_kwargs) -> User:
+    user = UserFactory(**user_kwargs)
+    StaffRole.objects.create(user=user, scheme=scheme, role=role)
+    return user
+
+
+def registration_data(scheme: Scheme, institution: Institution, *, role: str = "mentee", **overrides):
+    docs = scheme.current_documents()
+    data = services.Registration(
+        full_name="Amina Test",
+        role=role,
+        profile={
+            "job_title": "Lecturer", "career_stage": 2, "pathway": "clinical", "institution": institution,
+            "department": "Public Health", "research_interests": "health services research; maternal health",
+            "career_summary": "Ten years in public health.", "offers": "Grant writing" if role != "mentee" else "",
+            "seeks": "Fellowship advice" if role != "mentor" else "",
+            "mentor_capacity": 2 if role != "mentee" else None, "meeting_mode": "virtual", "meeting_notes": "",
+        },
+        consents={p: True for p in (*Consent.REQUIRED, Consent.Purpose.EVALUATION)},
+        documents_shown={kind: doc.pk for kind, doc in docs.items()},
+        identity_answers={"ethnicity": Answer("asian", "British Bangladeshi")},
+        identity_uses={Consent.Purpose.IDENTITY_MATCHING: True, Consent.Purpose.IDENTITY_REPORTS: True},
+    )
+    for key, value in overrides.items():
+        setattr(data, key, value)
+    return data
+
+
+def register_participant(scheme: Scheme, email: str, *, role: str = "mentee", approve_by=None,
+                         institution: Institution | None = None, **overrides) -> Participant:
+    """Express interest and register through the real services."""
+    institution = institution or InstitutionFactory()
+    services.express_interest(scheme, name="Amina Test", email=email, institution=institution,
+                              declared_eligible=True)
+    from equimentor.enrolment.models import RegistrationInvite
+    from equimentor.lib.tokens import new_token
+
+    invite = RegistrationInvite.objects.filter(expression__email=email, expression__scheme=scheme).latest("id")
+    raw, hashed = new_token()  # replace the emailed token with one the test knows
+    invite.token_hash = hashed
+    invite.save(update_fields=["token_hash"])
+    participant = services.register(raw, registration_data(scheme, institution, role=role, **overrides))
+    if approve_by is not None:
+        participant = services.approve(participant, actor=approve_by)
+    return participant

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+
+def test_schemes_are_public(client, scheme_a):
+    response = client.get(reverse("api:schemes"))
+    assert response.status_code == 200
+    assert response.json()["results"][0]["slug"] == "scheme-a"
+
+
+def test_own_participations(client, bob):
+    client.force_login(bob)
+    data = client.get(reverse("api:my_participations")).json()
+    assert [p["scheme"] for p in data["results"]] == ["scheme-a"]
+    assert "identity" not in str(data).lower() and "Bangladeshi" not in str(data)
+
+
+def test_registrations_for_the_schemes_coordinator_only(client, alice, charlie, bob, bob_participant):
+    url = reverse("api:registrations", args=["scheme-a"])
+    assert client.get(url).status_code == 403  # anonymous
+    client.force_login(charlie)
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("api:registration", args=["scheme-a", bob_participant.pk])).status_code == 403
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+    client.force_login(alice)
+    data = client.get(url + "?status=registered").json()
+    assert [p["id"] for p in data["results"]] == [bob_participant.pk]
+
+
+def test_openapi_schema(client, db):
+    response = client.get(reverse("api:schema"))
+    assert response.status_code == 200
+    assert b"/api/v1/schemes/" in response.content

@@ -1,0 +1,140 @@
+"""The project itself: settings, health check, access declarations, the console script, demo data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from equimentor.lib.env import envbool, envint, kept_secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_when_the_database_is_down(client, db):
+    with mock.patch.object(connection, "cursor", side_effect=Exception("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.callback
+
+
+def test_every_view_states_who_may_use_it():
+    missing = []
+    for route, view in _walk(get_resolver().url_patterns):
+        if route.startswith("api/"):
+            cls = getattr(view, "cls", None)
+            if cls is None or not getattr(cls, "permission_classes", None):
+                missing.append(route)
+        elif not getattr(view, "access_rule", None):
+            missing.append(route)
+    assert missing == []
+
+
+def test_env_helpers(monkeypatch, tmp_path):
+    monkeypatch.setenv("X_FLAG", "yes")
+    assert envbool("X_FLAG", False) is True
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ValueError, match="X_FLAG"):
+        envbool("X_FLAG", False)
+    monkeypatch.setenv("X_NUM", "12")
+    assert envint("X_NUM", 1) == 12
+    secret = kept_secret(tmp_path / "var" / "secret")
+    assert kept_secret(tmp_path / "var" / "secret") == secret
+    assert oct((tmp_path / "var" / "secret").stat().st_mode)[-3:] == "600"
+
+
+def _settings_probe(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"SECRET_KEY", "DEBUG", "EQUIMENTOR_DEMO", "DATABASE_URL", "EQUIMENTOR_TESTING"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='equimentor.settings';"
+         "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])"],
+        env={**clean, **env}, capture_output=True, text=True, cwd=ROOT)
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _settings_probe({})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_demo_keeps_its_own_secret_under_var(tmp_path):
+    result = _settings_probe({"EQUIMENTOR_DEMO": "1", "EQUIMENTOR_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_database_url_selects_postgresql():
+    result = _settings_probe({"SECRET_KEY": "x" * 60, "DATABASE_URL": "postgres://u@db:5432/name"})
+    assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_the_console_script_runs_management_commands():
+    result = subprocess.run([sys.executable, "-m", "equimentor", "help"], capture_output=True, text=True,
+                            cwd=ROOT, env={**os.environ, "SECRET_KEY": "x" * 60})
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "migrate" in result.stdout
+
+
+@pytest.mark.django_db
+def test_demo_data_is_deterministic_and_complete(django_capture_on_commit_callbacks):
+    from equimentor.demo.seed import seed
+    from equimentor.enrolment.models import Participant
+    from equimentor.identity.models import IdentityAnswer
+    from equimentor.schemes.models import Institution, Scheme, StaffRole
+
+    assert seed() is True
+    assert seed() is False  # idempotent
+    scheme = Scheme.objects.get(slug="horizons")
+    people = Participant.objects.filter(scheme=scheme)
+    assert people.filter(is_mentor=True).count() == 60
+    assert people.filter(is_mentee=True).count() == 90
+    assert Institution.objects.count() >= 20
+    assert scheme.missing_documents() == []
+    assert set(StaffRole.objects.filter(scheme=scheme).values_list("role", flat=True)) == {
+        "coordinator", "safeguarding", "evaluator"}
+    assert IdentityAnswer.objects.exists()
+    first = sorted(people.values_list("user__full_name", "career_stage", "institution__name"))
+    # the same seed gives the same people
+    Participant.objects.all().delete()
+    Scheme.objects.all().delete()
+    from equimentor.accounts.models import User
+
+    User.objects.all().delete()
+    Institution.objects.all().delete()
+    seed()
+    again = sorted(Participant.objects.filter(scheme__slug="horizons")
+                   .values_list("user__full_name", "career_stage", "institution__name"))
+    assert first == again
+
+
+@pytest.mark.django_db
+def test_demo_command_without_serving(capsys):
+    from django.core.management import call_command
+
+    call_command("demo", no_serve=True)
+    out = capsys.readouterr().out
+    for role in ("Applicant", "Mentee", "Mentor", "Coordinator", "Safeguarding lead", "Evaluator"):
+        assert role in out
+    assert "/me/register/" in out
+    assert "equimentor-demo" in out

@@ -108,8 +108,10 @@ LOGOUT_REDIRECT_URL = "core:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -135,7 +137,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Email: console by default, SMTP by URL (smtp://user:pass@host:587/?tls=1).
 EMAIL_URL = os.environ.get("EMAIL_URL", "console:")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Equimentor <no-reply@equimentor.invalid>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Equimentor <no-reply@equimentor.invalid>"
+)
 if EMAIL_URL.startswith("smtp"):
     from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -158,15 +162,16 @@ else:
 
 CACHES = {
     "default": (
-        {"BACKEND": "django_redis.cache.RedisCache",
-         "LOCATION": os.environ["CACHE_URL"]}
+        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL", "").startswith("redis")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 RATELIMIT_VIEW = "equimentor.core.views.rate_limited"
 # Rate limits need a shared cache (Redis) in production; the demo and tests use local memory.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"] if (DEBUG or TESTING) else []
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.W001", "django_ratelimit.E003"] if (DEBUG or TESTING) else []
+)
 
 # Security: strict unless DEBUG (the demo); tunable for a TLS-terminating proxy.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)

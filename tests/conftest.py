@@ -25,12 +25,16 @@ def institution(db):
 
 @pytest.fixture
 def alice(scheme_a):
-    return factories.make_staff(scheme_a, "coordinator", email="alice@example.org", full_name="Alice Coordinator")
+    return factories.make_staff(
+        scheme_a, "coordinator", email="alice@example.org", full_name="Alice Coordinator"
+    )
 
 
 @pytest.fixture
 def charlie(scheme_b):
-    return factories.make_staff(scheme_b, "coordinator", email="charlie@example.org", full_name="Charlie Other")
+    return factories.make_staff(
+        scheme_b, "coordinator", email="charlie@example.org", full_name="Charlie Other"
+    )
 
 
 @pytest.fixture

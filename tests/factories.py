@@ -43,7 +43,9 @@ class SchemeFactory(factory.django.DjangoModelFactory):
 def publish_documents(scheme: Scheme, version: int = 1) -> dict[str, SchemeDocument]:
     docs = {}
     for kind, (title, body) in DOCUMENTS.items():
-        doc = SchemeDocument.objects.create(scheme=scheme, kind=kind, version=version, title=title, body=body)
+        doc = SchemeDocument.objects.create(
+            scheme=scheme, kind=kind, version=version, title=title, body=body
+        )
         doc.publish()
         docs[kind] = doc
     return docs
@@ -61,42 +63,66 @@ def make_staff(scheme: Scheme, role: str = "coordinator", **user_kwargs) -> User
     return user
 
 
-def registration_data(scheme: Scheme, institution: Institution, *, role: str = "mentee", **overrides):
+def registration_data(
+    scheme: Scheme, institution: Institution, *, role: str = "mentee", **overrides
+):
     docs = scheme.current_documents()
     data = services.Registration(
         full_name="Amina Test",
         role=role,
         profile={
-            "job_title": "Lecturer", "career_stage": 2, "pathway": "clinical", "institution": institution,
-            "department": "Public Health", "research_interests": "health services research; maternal health",
-            "career_summary": "Ten years in public health.", "offers": "Grant writing" if role != "mentee" else "",
+            "job_title": "Lecturer",
+            "career_stage": 2,
+            "pathway": "clinical",
+            "institution": institution,
+            "department": "Public Health",
+            "research_interests": "health services research; maternal health",
+            "career_summary": "Ten years in public health.",
+            "offers": "Grant writing" if role != "mentee" else "",
             "seeks": "Fellowship advice" if role != "mentor" else "",
-            "mentor_capacity": 2 if role != "mentee" else None, "meeting_mode": "virtual", "meeting_notes": "",
+            "mentor_capacity": 2 if role != "mentee" else None,
+            "meeting_mode": "virtual",
+            "meeting_notes": "",
         },
         consents={p: True for p in (*Consent.REQUIRED, Consent.Purpose.EVALUATION)},
         documents_shown={kind: doc.pk for kind, doc in docs.items()},
         identity_answers={"ethnicity": Answer("asian", "British Bangladeshi")},
-        identity_uses={Consent.Purpose.IDENTITY_MATCHING: True, Consent.Purpose.IDENTITY_REPORTS: True},
+        identity_uses={
+            Consent.Purpose.IDENTITY_MATCHING: True,
+            Consent.Purpose.IDENTITY_REPORTS: True,
+        },
     )
     for key, value in overrides.items():
         setattr(data, key, value)
     return data
 
 
-def register_participant(scheme: Scheme, email: str, *, role: str = "mentee", approve_by=None,
-                         institution: Institution | None = None, **overrides) -> Participant:
+def register_participant(
+    scheme: Scheme,
+    email: str,
+    *,
+    role: str = "mentee",
+    approve_by=None,
+    institution: Institution | None = None,
+    **overrides,
+) -> Participant:
     """Express interest and register through the real services."""
     institution = institution or InstitutionFactory()
-    services.express_interest(scheme, name="Amina Test", email=email, institution=institution,
-                              declared_eligible=True)
+    services.express_interest(
+        scheme, name="Amina Test", email=email, institution=institution, declared_eligible=True
+    )
     from equimentor.enrolment.models import RegistrationInvite
     from equimentor.lib.tokens import new_token
 
-    invite = RegistrationInvite.objects.filter(expression__email=email, expression__scheme=scheme).latest("id")
+    invite = RegistrationInvite.objects.filter(
+        expression__email=email, expression__scheme=scheme
+    ).latest("id")
     raw, hashed = new_token()  # replace the emailed token with one the test knows
     invite.token_hash = hashed
     invite.save(update_fields=["token_hash"])
-    participant = services.register(raw, registration_data(scheme, institution, role=role, **overrides))
+    participant = services.register(
+        raw, registration_data(scheme, institution, role=role, **overrides)
+    )
     if approve_by is not None:
         participant = services.approve(participant, actor=approve_by)
     return participant

@@ -16,12 +16,17 @@ def test_own_participations(client, bob):
     assert "identity" not in str(data).lower() and "Bangladeshi" not in str(data)
 
 
-def test_registrations_for_the_schemes_coordinator_only(client, alice, charlie, bob, bob_participant):
+def test_registrations_for_the_schemes_coordinator_only(
+    client, alice, charlie, bob, bob_participant
+):
     url = reverse("api:registrations", args=["scheme-a"])
     assert client.get(url).status_code == 403  # anonymous
     client.force_login(charlie)
     assert client.get(url).status_code == 403
-    assert client.get(reverse("api:registration", args=["scheme-a", bob_participant.pk])).status_code == 403
+    assert (
+        client.get(reverse("api:registration", args=["scheme-a", bob_participant.pk])).status_code
+        == 403
+    )
     client.force_login(bob)
     assert client.get(url).status_code == 403
     client.force_login(alice)

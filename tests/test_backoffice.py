@@ -12,8 +12,9 @@ from equimentor.schemes.models import SchemeDocument
 from tests import factories
 
 
-def test_the_funnel_counts_come_from_rows(client, alice, scheme_a, institution,
-                                          django_capture_on_commit_callbacks):
+def test_the_funnel_counts_come_from_rows(
+    client, alice, scheme_a, institution, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(3):
             factories.register_participant(scheme_a, f"r{i}@example.org", institution=institution)
@@ -21,13 +22,23 @@ def test_the_funnel_counts_come_from_rows(client, alice, scheme_a, institution,
         from equimentor.enrolment import services
 
         services.approve(p, actor=alice)
-        services.express_interest(scheme_a, name="X", email="only-interest@example.org",
-                                  institution=institution, declared_eligible=True)
+        services.express_interest(
+            scheme_a,
+            name="X",
+            email="only-interest@example.org",
+            institution=institution,
+            declared_eligible=True,
+        )
     client.force_login(alice)
     page = client.get(reverse("backoffice:dashboard", args=["scheme-a"]))
     assert page.status_code == 200
     steps = {label: n for label, n, _ in page.context["steps"]}
-    assert steps == {"Expressed interest": 5, "Declared eligible": 5, "Registered": 4, "Approved": 1}
+    assert steps == {
+        "Expressed interest": 5,
+        "Declared eligible": 5,
+        "Registered": 4,
+        "Approved": 1,
+    }
 
 
 def test_review_actions(client, alice, bob_participant, django_capture_on_commit_callbacks):
@@ -49,13 +60,17 @@ def test_review_actions(client, alice, bob_participant, django_capture_on_commit
     # approving twice is refused with a message
     response = client.post(url, {"action": "approve"}, follow=True)
     assert "cannot be changed that way" in response.content.decode()
-    actions = list(AuditEvent.objects.filter(object_id=str(bob_participant.pk),
-                                             object_type="enrolment.participant")
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(
+            object_id=str(bob_participant.pk), object_type="enrolment.participant"
+        ).values_list("action", flat=True)
+    )
     assert "enrolment.queried" in actions and "enrolment.approved" in actions
 
 
-def test_decline_needs_a_message(client, alice, bob_participant, django_capture_on_commit_callbacks):
+def test_decline_needs_a_message(
+    client, alice, bob_participant, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
     url = reverse("backoffice:registration", args=["scheme-a", bob_participant.pk])
     with django_capture_on_commit_callbacks(execute=True):
@@ -94,19 +109,37 @@ def test_participants_and_other_roles_are_not_coordinators(client, bob, scheme_a
 
 
 def test_registration_list_is_paginated_with_few_queries(client, alice, scheme_a, institution):
-    for i in range(30):
+    for _ in range(30):
         user = factories.UserFactory()
-        Participant.objects.create(user=user, scheme=scheme_a, is_mentee=True, job_title="x", career_stage=1,
-                                   pathway="clinical", institution=factories.InstitutionFactory(),
-                                   department="d", research_interests="r", career_summary="c")
+        Participant.objects.create(
+            user=user,
+            scheme=scheme_a,
+            is_mentee=True,
+            job_title="x",
+            career_stage=1,
+            pathway="clinical",
+            institution=factories.InstitutionFactory(),
+            department="d",
+            research_interests="r",
+            career_summary="c",
+        )
     client.force_login(alice)
     url = reverse("backoffice:registrations", args=["scheme-a"]) + "?status=all"
     with CaptureQueriesContext(connection) as few:
         client.get(url)
-    for i in range(30):
-        Participant.objects.create(user=factories.UserFactory(), scheme=scheme_a, is_mentee=True, job_title="x",
-                                   career_stage=1, pathway="clinical", institution=factories.InstitutionFactory(),
-                                   department="d", research_interests="r", career_summary="c")
+    for _ in range(30):
+        Participant.objects.create(
+            user=factories.UserFactory(),
+            scheme=scheme_a,
+            is_mentee=True,
+            job_title="x",
+            career_stage=1,
+            pathway="clinical",
+            institution=factories.InstitutionFactory(),
+            department="d",
+            research_interests="r",
+            career_summary="c",
+        )
     with CaptureQueriesContext(connection) as more:
         response = client.get(url)
     assert len(response.context["page"].object_list) == 50
@@ -132,15 +165,35 @@ def test_documents_are_versioned_and_immutable(client, alice, scheme_a):
 def test_settings_validate_and_refuse_opening_without_documents(client, db):
     admin = factories.UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)
-    response = client.post(reverse("backoffice:new_scheme"), {
-        "name": "New", "slug": "new", "summary": "s", "eligibility_statements": "Works here",
-        "offers_mentee": "on", "offers_mentor": "on", "max_choices": "3", "relationship_months": "6",
-        "max_mentor_capacity": "3", "career_stages": "Junior\nSenior", "identity_dimensions": ["ethnicity"]})
+    response = client.post(
+        reverse("backoffice:new_scheme"),
+        {
+            "name": "New",
+            "slug": "new",
+            "summary": "s",
+            "eligibility_statements": "Works here",
+            "offers_mentee": "on",
+            "offers_mentor": "on",
+            "max_choices": "3",
+            "relationship_months": "6",
+            "max_mentor_capacity": "3",
+            "career_stages": "Junior\nSenior",
+            "identity_dimensions": ["ethnicity"],
+        },
+    )
     assert response.status_code == 302
     url = reverse("backoffice:settings", args=["new"])
-    data = {"name": "New", "summary": "s", "eligibility_statements": "Works here", "offers_mentee": "on",
-            "max_choices": "3", "relationship_months": "6", "max_mentor_capacity": "3",
-            "career_stages": "Junior\nSenior", "is_open": "on"}
+    data = {
+        "name": "New",
+        "summary": "s",
+        "eligibility_statements": "Works here",
+        "offers_mentee": "on",
+        "max_choices": "3",
+        "relationship_months": "6",
+        "max_mentor_capacity": "3",
+        "career_stages": "Junior\nSenior",
+        "is_open": "on",
+    }
     response = client.post(url, data)
     assert response.status_code == 400
     assert "Publish every scheme document before opening registration" in response.content.decode()

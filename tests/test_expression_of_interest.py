@@ -11,8 +11,15 @@ from equimentor.enrolment.models import ExpressionOfInterest, RegistrationInvite
 
 
 def _post(client, scheme, inst, **overrides):
-    data = {"name": "Dana Applicant", "email": "Dana@Example.org", "institution": inst.pk,
-            "institution_other": "", "eligible_0": "on", "eligible_1": "on", **overrides}
+    data = {
+        "name": "Dana Applicant",
+        "email": "Dana@Example.org",
+        "institution": inst.pk,
+        "institution_other": "",
+        "eligible_0": "on",
+        "eligible_1": "on",
+        **overrides,
+    }
     return client.post(reverse("schemes:detail", args=[scheme.slug]), data)
 
 
@@ -23,8 +30,9 @@ def test_it_shows_eligibility_statements(client, scheme_a):
         assert statement in response.content.decode()
 
 
-def test_it_sends_the_welcome_pack_with_a_registration_link(client, scheme_a, institution,
-                                                           django_capture_on_commit_callbacks):
+def test_it_sends_the_welcome_pack_with_a_registration_link(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(client, scheme_a, institution)
     assert response.status_code == 200
@@ -48,8 +56,9 @@ def test_it_sends_the_welcome_pack_with_a_registration_link(client, scheme_a, in
     assert invite.expires_at > invite.created_at + timedelta(days=13)
 
 
-def test_repeating_does_not_duplicate_and_is_throttled(client, scheme_a, institution,
-                                                      django_capture_on_commit_callbacks):
+def test_repeating_does_not_duplicate_and_is_throttled(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, scheme_a, institution)
         response = _post(client, scheme_a, institution, email="dana@example.org", name="Dana A.")
@@ -61,11 +70,14 @@ def test_repeating_does_not_duplicate_and_is_throttled(client, scheme_a, institu
     assert "only a few minutes ago" in response.content.decode()
 
 
-def test_it_resends_after_the_window(client, scheme_a, institution, django_capture_on_commit_callbacks):
+def test_it_resends_after_the_window(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, scheme_a, institution)
-        ExpressionOfInterest.objects.update(last_sent_at=ExpressionOfInterest.objects.get().last_sent_at
-                                            - timedelta(minutes=30))
+        ExpressionOfInterest.objects.update(
+            last_sent_at=ExpressionOfInterest.objects.get().last_sent_at - timedelta(minutes=30)
+        )
         _post(client, scheme_a, institution)
     assert len(mail.outbox) == 2
     assert RegistrationInvite.objects.count() == 2
@@ -82,12 +94,15 @@ def test_it_is_rate_limited_per_address(client, scheme_a, institution, settings)
     assert not ExpressionOfInterest.objects.filter(email="late@example.org").exists()
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"email": "not-an-email"}, "Enter a valid email address."),
-    ({"eligible_1": ""}, "open only to people who meet every eligibility statement"),
-    ({"institution": "", "institution_other": ""}, "Choose your institution"),
-    ({"institution": "999999"}, "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"eligible_1": ""}, "open only to people who meet every eligibility statement"),
+        ({"institution": "", "institution_other": ""}, "Choose your institution"),
+        ({"institution": "999999"}, "Select a valid choice"),
+    ],
+)
 def test_bad_input_is_explained_and_kept(client, scheme_a, institution, overrides, message):
     response = _post(client, scheme_a, institution, **overrides)
     assert response.status_code == 400
@@ -106,8 +121,9 @@ def test_closed_scheme_takes_no_interest(client, scheme_a, institution):
     assert ExpressionOfInterest.objects.count() == 0
 
 
-def test_a_registered_person_is_told_to_sign_in(client, scheme_a, institution, bob,
-                                               django_capture_on_commit_callbacks):
+def test_a_registered_person_is_told_to_sign_in(
+    client, scheme_a, institution, bob, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     ExpressionOfInterest.objects.update(last_sent_at=None)
     with django_capture_on_commit_callbacks(execute=True):

@@ -31,22 +31,32 @@ def test_withdrawing_consent_erases_at_once(client, bob, bob_participant):
 
 def test_unticking_every_use_erases(client, bob, bob_participant):
     client.force_login(bob)
-    response = client.post(reverse("enrolment:edit_identity", args=["scheme-a"]), {
-        "id_ethnicity": "", "id_ethnicity_text": "", "id_gender": "", "id_disability": ""})
+    response = client.post(
+        reverse("enrolment:edit_identity", args=["scheme-a"]),
+        {"id_ethnicity": "", "id_ethnicity_text": "", "id_gender": "", "id_disability": ""},
+    )
     assert response.status_code == 302
     assert IdentityAnswer.objects.count() == 0
 
 
 def test_keeping_one_use_keeps_the_answers(client, bob, bob_participant):
     client.force_login(bob)
-    response = client.post(reverse("enrolment:edit_identity", args=["scheme-a"]), {
-        "id_ethnicity": "asian", "id_ethnicity_text": "Bengali", "id_disability": "prefer_not_to_say",
-        "use_reports": "on"})
+    response = client.post(
+        reverse("enrolment:edit_identity", args=["scheme-a"]),
+        {
+            "id_ethnicity": "asian",
+            "id_ethnicity_text": "Bengali",
+            "id_disability": "prefer_not_to_say",
+            "use_reports": "on",
+        },
+    )
     assert response.status_code == 302
     assert not has_consent(bob_participant, "identity_matching")
     assert has_consent(bob_participant, "identity_reports")
     assert dict(IdentityAnswer.objects.values_list("dimension", "value")) == {
-        "ethnicity": "asian", "disability": "prefer_not_to_say"}
+        "ethnicity": "asian",
+        "disability": "prefer_not_to_say",
+    }
 
 
 def test_audit_names_questions_not_answers(bob_participant):
@@ -64,6 +74,8 @@ def test_every_question_offers_prefer_not_to_say():
 
 def test_only_a_mentor_may_show_answers_on_a_profile(client, bob, bob_participant):
     client.force_login(bob)
-    client.post(reverse("enrolment:edit_identity", args=["scheme-a"]), {
-        "id_ethnicity": "asian", "id_ethnicity_show": "on", "use_matching": "on"})
+    client.post(
+        reverse("enrolment:edit_identity", args=["scheme-a"]),
+        {"id_ethnicity": "asian", "id_ethnicity_show": "on", "use_matching": "on"},
+    )
     assert not IdentityAnswer.objects.get().show_on_profile

@@ -9,17 +9,30 @@ from equimentor.identity.models import IdentityAnswer
 
 
 def _profile(participant, **overrides):
-    data = {"role": "mentee", "job_title": "Lecturer", "career_stage": "2", "pathway": "clinical",
-            "institution": participant.institution_id, "department": "Public Health",
-            "research_interests": "genomics", "career_summary": "Ten years in public health.", "offers": "",
-            "seeks": "Fellowship advice", "mentor_capacity": "", "meeting_mode": "virtual", "meeting_notes": ""}
+    data = {
+        "role": "mentee",
+        "job_title": "Lecturer",
+        "career_stage": "2",
+        "pathway": "clinical",
+        "institution": participant.institution_id,
+        "department": "Public Health",
+        "research_interests": "genomics",
+        "career_summary": "Ten years in public health.",
+        "offers": "",
+        "seeks": "Fellowship advice",
+        "mentor_capacity": "",
+        "meeting_mode": "virtual",
+        "meeting_notes": "",
+    }
     data.update(overrides)
     return data
 
 
 def test_a_participant_edits_their_profile(client, bob, bob_participant):
     client.force_login(bob)
-    response = client.post(reverse("enrolment:edit_profile", args=["scheme-a"]), _profile(bob_participant))
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]), _profile(bob_participant)
+    )
     assert response.status_code == 302
     bob_participant.refresh_from_db()
     assert bob_participant.research_interests == "genomics"
@@ -30,8 +43,10 @@ def test_a_participant_edits_their_profile(client, bob, bob_participant):
 
 def test_a_role_change_is_recorded(client, bob, bob_participant):
     client.force_login(bob)
-    response = client.post(reverse("enrolment:edit_profile", args=["scheme-a"]), _profile(
-        bob_participant, role="both", offers="Grant writing", mentor_capacity="2"))
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _profile(bob_participant, role="both", offers="Grant writing", mentor_capacity="2"),
+    )
     assert response.status_code == 302
     bob_participant.refresh_from_db()
     assert bob_participant.is_mentor and bob_participant.is_mentee
@@ -42,8 +57,10 @@ def test_a_role_change_is_recorded(client, bob, bob_participant):
 
 def test_a_bad_edit_keeps_input(client, bob, bob_participant):
     client.force_login(bob)
-    response = client.post(reverse("enrolment:edit_profile", args=["scheme-a"]),
-                           _profile(bob_participant, job_title="", research_interests="kept text"))
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _profile(bob_participant, job_title="", research_interests="kept text"),
+    )
     assert response.status_code == 400
     assert "kept text" in response.content.decode()
     bob_participant.refresh_from_db()
@@ -56,8 +73,10 @@ def test_withdrawal(client, bob, bob_participant, django_capture_on_commit_callb
     assert response.status_code == 400
     assert "Tick the box to confirm." in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("enrolment:withdraw", args=["scheme-a"]),
-                               {"confirm": "on", "erase_identity": "on"})
+        response = client.post(
+            reverse("enrolment:withdraw", args=["scheme-a"]),
+            {"confirm": "on", "erase_identity": "on"},
+        )
     assert response.status_code == 302
     bob_participant.refresh_from_db()
     assert bob_participant.status == Participant.Status.WITHDRAWN

@@ -63,12 +63,23 @@ def test_env_helpers(monkeypatch, tmp_path):
 
 
 def _settings_probe(env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "DEBUG", "EQUIMENTOR_DEMO", "DATABASE_URL", "EQUIMENTOR_TESTING"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "EQUIMENTOR_DEMO", "DATABASE_URL", "EQUIMENTOR_TESTING"}
+    }
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='equimentor.settings';"
-         "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])"],
-        env={**clean, **env}, capture_output=True, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='equimentor.settings';"
+            "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])",
+        ],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -90,8 +101,13 @@ def test_database_url_selects_postgresql():
 
 
 def test_the_console_script_runs_management_commands():
-    result = subprocess.run([sys.executable, "-m", "equimentor", "help"], capture_output=True, text=True,
-                            cwd=ROOT, env={**os.environ, "SECRET_KEY": "x" * 60})
+    result = subprocess.run(
+        [sys.executable, "-m", "equimentor", "help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": "x" * 60},
+    )
     assert result.returncode == 0
     assert "demo" in result.stdout and "migrate" in result.stdout
 
@@ -112,7 +128,10 @@ def test_demo_data_is_deterministic_and_complete(django_capture_on_commit_callba
     assert Institution.objects.count() >= 20
     assert scheme.missing_documents() == []
     assert set(StaffRole.objects.filter(scheme=scheme).values_list("role", flat=True)) == {
-        "coordinator", "safeguarding", "evaluator"}
+        "coordinator",
+        "safeguarding",
+        "evaluator",
+    }
     assert IdentityAnswer.objects.exists()
     first = sorted(people.values_list("user__full_name", "career_stage", "institution__name"))
     # the same seed gives the same people
@@ -123,8 +142,11 @@ def test_demo_data_is_deterministic_and_complete(django_capture_on_commit_callba
     User.objects.all().delete()
     Institution.objects.all().delete()
     seed()
-    again = sorted(Participant.objects.filter(scheme__slug="horizons")
-                   .values_list("user__full_name", "career_stage", "institution__name"))
+    again = sorted(
+        Participant.objects.filter(scheme__slug="horizons").values_list(
+            "user__full_name", "career_stage", "institution__name"
+        )
+    )
     assert first == again
 
 

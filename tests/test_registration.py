@@ -7,16 +7,28 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from equimentor.enrolment.models import Consent, ExpressionOfInterest, Participant, RegistrationInvite
+from equimentor.enrolment.models import (
+    Consent,
+    ExpressionOfInterest,
+    Participant,
+    RegistrationInvite,
+)
 from equimentor.identity.models import IdentityAnswer
 from equimentor.schemes.services import draft_document, publish_document
 
 
 def _welcome_link(client, scheme, institution, capture, email="dana@example.org") -> str:
     with capture(execute=True):
-        client.post(reverse("schemes:detail", args=[scheme.slug]), {
-            "name": "Dana Applicant", "email": email, "institution": institution.pk,
-            "eligible_0": "on", "eligible_1": "on"})
+        client.post(
+            reverse("schemes:detail", args=[scheme.slug]),
+            {
+                "name": "Dana Applicant",
+                "email": email,
+                "institution": institution.pk,
+                "eligible_0": "on",
+                "eligible_1": "on",
+            },
+        )
     body = mail.outbox[-1].body
     return re.search(r"https?://[^\s]+/me/register/[^\s]+/", body).group(0).split("8000", 1)[-1]
 
@@ -24,14 +36,31 @@ def _welcome_link(client, scheme, institution, capture, email="dana@example.org"
 def _form(scheme, institution, **overrides):
     docs = scheme.current_documents()
     data = {
-        "full_name": "Dana Applicant", "role": "mentee", "job_title": "Clinical lecturer", "career_stage": "2",
-        "pathway": "clinical", "institution": institution.pk, "department": "Paediatrics",
-        "research_interests": "child development; global health", "career_summary": "Eight years.",
-        "offers": "", "seeks": "Advice on fellowships.", "mentor_capacity": "", "meeting_mode": "virtual",
-        "meeting_notes": "", "privacy": "on", "participation": "on", "code_of_conduct": "on",
-        "confidentiality": "on", "evaluation": "", "id_ethnicity": "black",
-        "id_ethnicity_text": "Black British Caribbean", "id_gender": "prefer_not_to_say",
-        "id_disability": "", "use_matching": "on", "use_reports": "",
+        "full_name": "Dana Applicant",
+        "role": "mentee",
+        "job_title": "Clinical lecturer",
+        "career_stage": "2",
+        "pathway": "clinical",
+        "institution": institution.pk,
+        "department": "Paediatrics",
+        "research_interests": "child development; global health",
+        "career_summary": "Eight years.",
+        "offers": "",
+        "seeks": "Advice on fellowships.",
+        "mentor_capacity": "",
+        "meeting_mode": "virtual",
+        "meeting_notes": "",
+        "privacy": "on",
+        "participation": "on",
+        "code_of_conduct": "on",
+        "confidentiality": "on",
+        "evaluation": "",
+        "id_ethnicity": "black",
+        "id_ethnicity_text": "Black British Caribbean",
+        "id_gender": "prefer_not_to_say",
+        "id_disability": "",
+        "use_matching": "on",
+        "use_reports": "",
         **{f"doc_{kind}": doc.pk for kind, doc in docs.items()},
     }
     data.update(overrides)
@@ -58,13 +87,18 @@ def test_the_whole_registration(client, scheme_a, institution, django_capture_on
     docs = scheme_a.current_documents()
     held = {c.purpose: c.document_id for c in Consent.objects.filter(participant=participant)}
     assert held == {
-        "privacy": docs["privacy_notice"].pk, "participation": docs["consent"].pk,
-        "code_of_conduct": docs["code_of_conduct"].pk, "confidentiality": docs["confidentiality"].pk,
+        "privacy": docs["privacy_notice"].pk,
+        "participation": docs["consent"].pk,
+        "code_of_conduct": docs["code_of_conduct"].pk,
+        "confidentiality": docs["confidentiality"].pk,
         "identity_matching": docs["privacy_notice"].pk,
     }
     assert "evaluation" not in held  # voluntary and separate
     answers = {a.dimension: (a.value, a.self_description) for a in IdentityAnswer.objects.all()}
-    assert answers == {"ethnicity": ("black", "Black British Caribbean"), "gender": ("prefer_not_to_say", "")}
+    assert answers == {
+        "ethnicity": ("black", "Black British Caribbean"),
+        "gender": ("prefer_not_to_say", ""),
+    }
     assert "registration" in mail.outbox[-1].subject.lower()
     # no identity data in the email
     assert "Caribbean" not in mail.outbox[-1].body
@@ -82,7 +116,9 @@ def test_the_link_is_single_use(client, scheme_a, institution, django_capture_on
     assert Participant.objects.count() == 1
 
 
-def test_an_expired_link_is_refused(client, scheme_a, institution, django_capture_on_commit_callbacks):
+def test_an_expired_link_is_refused(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     RegistrationInvite.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.post(link, _form(scheme_a, institution))
@@ -97,8 +133,9 @@ def test_a_made_up_link_is_refused(client, scheme_a):
     assert "not valid" in response.content.decode()
 
 
-def test_missing_consent_is_explained_and_keeps_input(client, scheme_a, institution,
-                                                     django_capture_on_commit_callbacks):
+def test_missing_consent_is_explained_and_keeps_input(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     response = client.post(link, _form(scheme_a, institution, code_of_conduct=None))
     assert response.status_code == 400
@@ -110,7 +147,9 @@ def test_missing_consent_is_explained_and_keeps_input(client, scheme_a, institut
     assert RegistrationInvite.objects.get().used_at is None
 
 
-def test_identity_answers_need_a_use(client, scheme_a, institution, django_capture_on_commit_callbacks):
+def test_identity_answers_need_a_use(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     response = client.post(link, _form(scheme_a, institution, use_matching=None))
     assert response.status_code == 400
@@ -118,16 +157,29 @@ def test_identity_answers_need_a_use(client, scheme_a, institution, django_captu
     assert Participant.objects.count() == 0
 
 
-def test_no_identity_answers_is_fine(client, scheme_a, institution, django_capture_on_commit_callbacks):
+def test_no_identity_answers_is_fine(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    response = client.post(link, _form(scheme_a, institution, id_ethnicity="", id_ethnicity_text="",
-                                       id_gender="", use_matching=None))
+    response = client.post(
+        link,
+        _form(
+            scheme_a,
+            institution,
+            id_ethnicity="",
+            id_ethnicity_text="",
+            id_gender="",
+            use_matching=None,
+        ),
+    )
     assert response.status_code == 302
     assert IdentityAnswer.objects.count() == 0
     assert not Consent.objects.filter(purpose__startswith="identity").exists()
 
 
-def test_a_mentor_must_give_capacity_and_offer(client, scheme_a, institution, django_capture_on_commit_callbacks):
+def test_a_mentor_must_give_capacity_and_offer(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     response = client.post(link, _form(scheme_a, institution, role="mentor"))
     assert response.status_code == 400
@@ -136,21 +188,31 @@ def test_a_mentor_must_give_capacity_and_offer(client, scheme_a, institution, dj
     assert "Mentors: say what you can offer." in content
 
 
-def test_tampered_form_changes_nothing(client, scheme_a, institution, django_capture_on_commit_callbacks):
+def test_tampered_form_changes_nothing(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    for tamper in [{"role": "superuser"}, {"career_stage": "99"}, {"mentor_capacity": "500", "role": "mentor"},
-                   {"pathway": "wizard"}, {"id_ethnicity": "<script>"}]:
+    for tamper in [
+        {"role": "superuser"},
+        {"career_stage": "99"},
+        {"mentor_capacity": "500", "role": "mentor"},
+        {"pathway": "wizard"},
+        {"id_ethnicity": "<script>"},
+    ]:
         response = client.post(link, _form(scheme_a, institution, **tamper))
         assert response.status_code == 400, tamper
         assert "Select a valid choice" in response.content.decode()
     assert Participant.objects.count() == 0
 
 
-def test_a_document_updated_mid_form_asks_again(client, scheme_a, institution, alice,
-                                               django_capture_on_commit_callbacks):
+def test_a_document_updated_mid_form_asks_again(
+    client, scheme_a, institution, alice, django_capture_on_commit_callbacks
+):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     form = _form(scheme_a, institution)  # carries version 1 ids
-    new = draft_document(scheme_a, "privacy_notice", title="Privacy notice", body="Updated.", actor=alice)
+    new = draft_document(
+        scheme_a, "privacy_notice", title="Privacy notice", body="Updated.", actor=alice
+    )
     publish_document(new, actor=alice)
     response = client.post(link, form)
     assert response.status_code == 400
@@ -161,10 +223,15 @@ def test_a_document_updated_mid_form_asks_again(client, scheme_a, institution, a
     assert Consent.objects.get(purpose="privacy").document.version == 2
 
 
-def test_an_existing_account_registers_into_a_second_scheme(client, scheme_a, scheme_b, institution, bob,
-                                                           django_capture_on_commit_callbacks):
-    link = _welcome_link(client, scheme_b, institution, django_capture_on_commit_callbacks,
-                         email="bob@example.org")
+def test_an_existing_account_registers_into_a_second_scheme(
+    client, scheme_a, scheme_b, institution, bob, django_capture_on_commit_callbacks
+):
+    link = _welcome_link(
+        client, scheme_b, institution, django_capture_on_commit_callbacks, email="bob@example.org"
+    )
     response = client.post(link, _form(scheme_b, institution))
     assert response.status_code == 302
-    assert set(bob.participations.values_list("scheme__slug", flat=True)) == {"scheme-a", "scheme-b"}
+    assert set(bob.participations.values_list("scheme__slug", flat=True)) == {
+        "scheme-a",
+        "scheme-b",
+    }

@@ -45,7 +45,9 @@ def test_an_expired_link_is_refused(client, db, django_capture_on_commit_callbac
     assert "_auth_user_id" not in client.session
 
 
-def test_unknown_addresses_get_the_same_answer_and_no_email(client, db, django_capture_on_commit_callbacks):
+def test_unknown_addresses_get_the_same_answer_and_no_email(
+    client, db, django_capture_on_commit_callbacks
+):
     response = _ask(client, "nobody@example.org", django_capture_on_commit_callbacks)
     assert "Check your email" in response.content.decode()
     assert mail.outbox == []
@@ -53,30 +55,44 @@ def test_unknown_addresses_get_the_same_answer_and_no_email(client, db, django_c
 
 def test_password_is_optional_but_works(client, db):
     UserFactory(email="erin@example.org")  # factory sets a password
-    response = client.post(reverse("accounts:login"), {"pw-email": "erin@example.org", "pw-password": "wrong"})
+    response = client.post(
+        reverse("accounts:login"), {"pw-email": "erin@example.org", "pw-password": "wrong"}
+    )
     assert "do not match an account" in response.content.decode()
-    response = client.post(reverse("accounts:login"),
-                           {"pw-email": "erin@example.org", "pw-password": "correct horse battery"})
+    response = client.post(
+        reverse("accounts:login"),
+        {"pw-email": "erin@example.org", "pw-password": "correct horse battery"},
+    )
     assert response.status_code == 302
 
 
 def test_next_must_be_on_this_site(client, db):
     UserFactory(email="erin@example.org")
-    response = client.post(reverse("accounts:login"), {
-        "pw-email": "erin@example.org", "pw-password": "correct horse battery", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("accounts:login"),
+        {
+            "pw-email": "erin@example.org",
+            "pw-password": "correct horse battery",
+            "next": "https://evil.example/",
+        },
+    )
     assert response.url == reverse("core:home")
 
 
 def test_account_settings_keep_time_zone(client, db):
     user = UserFactory(email="erin@example.org")
     client.force_login(user)
-    response = client.post(reverse("accounts:account"), {
-        "save-account": "1", "full_name": "Erin N", "time_zone": "Asia/Kolkata"})
+    response = client.post(
+        reverse("accounts:account"),
+        {"save-account": "1", "full_name": "Erin N", "time_zone": "Asia/Kolkata"},
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.time_zone == "Asia/Kolkata"
-    response = client.post(reverse("accounts:account"), {
-        "save-account": "1", "full_name": "Erin N", "time_zone": "Mars/Olympus"})
+    response = client.post(
+        reverse("accounts:account"),
+        {"save-account": "1", "full_name": "Erin N", "time_zone": "Mars/Olympus"},
+    )
     assert "Select a valid choice" in response.content.decode()
 
 

@@ -27,8 +27,11 @@ class AccountForm(forms.Form):
 
 
 class SetPasswordForm(forms.Form):
-    password1 = forms.CharField(label="New password", widget=forms.PasswordInput,
-                                help_text="Optional: you can always sign in with an emailed link.")
+    password1 = forms.CharField(
+        label="New password",
+        widget=forms.PasswordInput,
+        help_text="Optional: you can always sign in with an emailed link.",
+    )
     password2 = forms.CharField(label="New password again", widget=forms.PasswordInput)
 
     def __init__(self, user, *args, **kwargs):

@@ -67,6 +67,9 @@ class SignInLink(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Sign-in link {self.pk}"
+
     @classmethod
     def issue(cls, user: User) -> tuple[SignInLink, str]:
         raw, hashed = new_token()

@@ -30,14 +30,21 @@ def login_view(request):
     password_form = PasswordSignInForm(prefix="pw")
     if request.method == "POST":
         if getattr(request, "limited", False):
-            messages.error(request, "Too many attempts from this network. Please wait a while and try again.")
-            link_form = EmailForm(request.POST, prefix="link") if "link-email" in request.POST else link_form
+            messages.error(
+                request, "Too many attempts from this network. Please wait a while and try again."
+            )
+            link_form = (
+                EmailForm(request.POST, prefix="link")
+                if "link-email" in request.POST
+                else link_form
+            )
         elif "link-email" in request.POST:
             link_form = EmailForm(request.POST, prefix="link")
             if link_form.is_valid():
                 services.send_sign_in_link(link_form.cleaned_data["email"])
-                return render(request, "accounts/link_sent.html",
-                              {"email": link_form.cleaned_data["email"]})
+                return render(
+                    request, "accounts/link_sent.html", {"email": link_form.cleaned_data["email"]}
+                )
         else:
             password_form = PasswordSignInForm(request.POST, prefix="pw")
             if password_form.is_valid():
@@ -48,14 +55,22 @@ def login_view(request):
                 )
                 if user is None:
                     password_form.add_error(
-                        None, "That email and password do not match an account. "
-                        "You can ask for a sign-in link instead.")
+                        None,
+                        "That email and password do not match an account. "
+                        "You can ask for a sign-in link instead.",
+                    )
                 else:
                     login(request, user)
                     return redirect(_next_url(request) or "core:home")
-    return render(request, "accounts/login.html", {
-        "link_form": link_form, "password_form": password_form, "next": _next_url(request),
-    })
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "link_form": link_form,
+            "password_form": password_form,
+            "next": _next_url(request),
+        },
+    )
 
 
 @public

@@ -11,8 +11,18 @@ class SchemeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Scheme
-        fields = ["slug", "name", "summary", "eligibility_statements", "roles", "max_choices",
-                  "relationship_months", "different_institutions", "career_stages", "is_open"]
+        fields = [
+            "slug",
+            "name",
+            "summary",
+            "eligibility_statements",
+            "roles",
+            "max_choices",
+            "relationship_months",
+            "different_institutions",
+            "career_stages",
+            "is_open",
+        ]
 
     def get_roles(self, scheme: Scheme) -> list[str]:
         return [code for code, _ in scheme.role_choices]
@@ -28,7 +38,20 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Participant
-        fields = ["id", "scheme", "status", "role", "job_title", "career_stage", "career_stage_label",
-                  "pathway", "institution", "department", "research_interests", "mentor_capacity",
-                  "registered_at", "approved_at"]
+        fields = [
+            "id",
+            "scheme",
+            "status",
+            "role",
+            "job_title",
+            "career_stage",
+            "career_stage_label",
+            "pathway",
+            "institution",
+            "department",
+            "research_interests",
+            "mentor_capacity",
+            "registered_at",
+            "approved_at",
+        ]
         read_only_fields = fields

@@ -36,8 +36,11 @@ class MyParticipations(generics.ListAPIView):
     serializer_class = ParticipationSerializer
 
     def get_queryset(self):
-        return (Participant.objects.filter(user=self.request.user)
-                .select_related("scheme", "institution").order_by("scheme__name"))
+        return (
+            Participant.objects.filter(user=self.request.user)
+            .select_related("scheme", "institution")
+            .order_by("scheme__name")
+        )
 
 
 class SchemeRegistrations(generics.ListAPIView):
@@ -48,8 +51,11 @@ class SchemeRegistrations(generics.ListAPIView):
 
     def get_queryset(self):
         scheme = get_scheme_for_staff(self.request.user, self.kwargs["slug"], "coordinator")
-        rows = (Participant.objects.filter(scheme=scheme)
-                .select_related("scheme", "institution").order_by("-registered_at"))
+        rows = (
+            Participant.objects.filter(scheme=scheme)
+            .select_related("scheme", "institution")
+            .order_by("-registered_at")
+        )
         status = self.request.query_params.get("status")
         return rows.filter(status=status) if status else rows
 
@@ -62,5 +68,8 @@ class SchemeRegistration(generics.RetrieveAPIView):
 
     def get_object(self):
         scheme = get_scheme_for_staff(self.request.user, self.kwargs["slug"], "coordinator")
-        return get_object_or_404(Participant.objects.select_related("scheme", "institution"),
-                                 scheme=scheme, pk=self.kwargs["pk"])
+        return get_object_or_404(
+            Participant.objects.select_related("scheme", "institution"),
+            scheme=scheme,
+            pk=self.kwargs["pk"],
+        )

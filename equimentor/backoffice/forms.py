@@ -20,27 +20,47 @@ class LinesField(forms.CharField):
 
 class SchemeForm(forms.ModelForm):
     eligibility_statements = LinesField(
-        label="Eligibility statements", help_text="One per line. Applicants tick each one.")
-    career_stages = LinesField(label="Career-stage scale",
-                               help_text="One stage per line, most junior first.")
+        label="Eligibility statements", help_text="One per line. Applicants tick each one."
+    )
+    career_stages = LinesField(
+        label="Career-stage scale", help_text="One stage per line, most junior first."
+    )
     identity_dimensions = forms.MultipleChoiceField(
         label="Identity questions asked (all optional, each with “prefer not to say”)",
         choices=[(code, dim.label) for code, dim in DIMENSIONS.items()],
-        widget=forms.CheckboxSelectMultiple, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
         model = Scheme
-        fields = ["name", "summary", "description", "eligibility_statements", "offers_mentee",
-                  "offers_mentor", "allows_both", "max_choices", "relationship_months",
-                  "different_institutions", "max_mentor_capacity", "career_stages",
-                  "identity_dimensions", "contact_email", "is_open"]
+        fields = [
+            "name",
+            "summary",
+            "description",
+            "eligibility_statements",
+            "offers_mentee",
+            "offers_mentor",
+            "allows_both",
+            "max_choices",
+            "relationship_months",
+            "different_institutions",
+            "max_mentor_capacity",
+            "career_stages",
+            "identity_dimensions",
+            "contact_email",
+            "is_open",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
 
 class NewSchemeForm(SchemeForm):
     class Meta(SchemeForm.Meta):
-        fields = ["name", "slug", *[f for f in SchemeForm.Meta.fields if f not in {"name", "is_open"}]]
+        fields = [
+            "name",
+            "slug",
+            *[f for f in SchemeForm.Meta.fields if f not in {"name", "is_open"}],
+        ]
 
 
 class DocumentForm(forms.ModelForm):
@@ -52,6 +72,7 @@ class DocumentForm(forms.ModelForm):
 
 class MessageForm(forms.Form):
     message = forms.CharField(
-        label="Message to the applicant", widget=forms.Textarea(attrs={"rows": 4}),
+        label="Message to the applicant",
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Sent by email and shown on their registration page.",
     )

@@ -12,5 +12,7 @@ urlpatterns = [
     path("<slug:slug>/settings/", views.scheme_settings, name="settings"),
     path("<slug:slug>/documents/", views.documents, name="documents"),
     path("<slug:slug>/documents/<str:kind>/edit/", views.edit_document, name="edit_document"),
-    path("<slug:slug>/documents/<int:pk>/publish/", views.publish_document, name="publish_document"),
+    path(
+        "<slug:slug>/documents/<int:pk>/publish/", views.publish_document, name="publish_document"
+    ),
 ]

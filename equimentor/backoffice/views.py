@@ -31,7 +31,9 @@ COORDINATOR = "coordinator"
 @signed_in
 def index(request):
     """Schemes the signed-in person coordinates."""
-    schemes = staff_schemes(request.user, COORDINATOR).annotate(n_participants=Count("participants"))
+    schemes = staff_schemes(request.user, COORDINATOR).annotate(
+        n_participants=Count("participants")
+    )
     if not schemes.exists() and not request.user.is_superuser:
         raise PermissionDenied("You do not coordinate any scheme.")
     return render(request, "backoffice/index.html", {"schemes": schemes})
@@ -48,8 +50,12 @@ def new_scheme(request):
         scheme = services.create_scheme(actor=request.user, **form.cleaned_data)
         messages.success(request, "Scheme created. Publish its documents, then open registration.")
         return redirect("backoffice:documents", scheme.slug)
-    return render(request, "backoffice/scheme_form.html", {"form": form, "creating": True},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/scheme_form.html",
+        {"form": form, "creating": True},
+        status=400 if form.errors else 200,
+    )
 
 
 @scheme_staff(COORDINATOR)
@@ -58,14 +64,32 @@ def dashboard(request, slug: str):
     counts = stats.funnel(scheme)
     steps = [
         ("Expressed interest", counts["expressed"], None),
-        ("Declared eligible", counts["eligible"], stats.conversion(counts["eligible"], counts["expressed"])),
-        ("Registered", counts["registered"], stats.conversion(counts["registered"], counts["eligible"])),
-        ("Approved", counts["approved"], stats.conversion(counts["approved"], counts["registered"])),
+        (
+            "Declared eligible",
+            counts["eligible"],
+            stats.conversion(counts["eligible"], counts["expressed"]),
+        ),
+        (
+            "Registered",
+            counts["registered"],
+            stats.conversion(counts["registered"], counts["eligible"]),
+        ),
+        (
+            "Approved",
+            counts["approved"],
+            stats.conversion(counts["approved"], counts["registered"]),
+        ),
     ]
-    return render(request, "backoffice/dashboard.html", {
-        "scheme": scheme, "counts": counts, "steps": steps,
-        "missing_documents": scheme.missing_documents(),
-    })
+    return render(
+        request,
+        "backoffice/dashboard.html",
+        {
+            "scheme": scheme,
+            "counts": counts,
+            "steps": steps,
+            "missing_documents": scheme.missing_documents(),
+        },
+    )
 
 
 @scheme_staff(COORDINATOR)
@@ -73,20 +97,34 @@ def registrations(request, slug: str):
     """Registrations by status, newest first, 50 a page."""
     scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
     status = request.GET.get("status", "registered")
-    rows = (Participant.objects.filter(scheme=scheme).select_related("user", "institution", "scheme")
-            .order_by("-registered_at"))
+    rows = (
+        Participant.objects.filter(scheme=scheme)
+        .select_related("user", "institution", "scheme")
+        .order_by("-registered_at")
+    )
     if status in Participant.Status.values:
         rows = rows.filter(status=status)
     else:
         status = "all"
-    by_status = dict(Participant.objects.filter(scheme=scheme).values_list("status")
-                     .annotate(n=Count("id")).values_list("status", "n"))
+    by_status = dict(
+        Participant.objects.filter(scheme=scheme)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
     tabs = [(value, label, by_status.get(value, 0)) for value, label in Participant.Status.choices]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "backoffice/registrations.html", {
-        "scheme": scheme, "page": page, "status": status, "tabs": tabs,
-        "total": sum(by_status.values()),
-    })
+    return render(
+        request,
+        "backoffice/registrations.html",
+        {
+            "scheme": scheme,
+            "page": page,
+            "status": status,
+            "tabs": tabs,
+            "total": sum(by_status.values()),
+        },
+    )
 
 
 @scheme_staff(COORDINATOR)
@@ -105,7 +143,9 @@ def registration(request, slug: str, pk: int):
             if action in {"query", "decline"}:
                 form = MessageForm(request.POST)
                 if form.is_valid():
-                    handler = enrolment.query_eligibility if action == "query" else enrolment.decline
+                    handler = (
+                        enrolment.query_eligibility if action == "query" else enrolment.decline
+                    )
                     handler(participant, actor=request.user, message=form.cleaned_data["message"])
                     messages.success(request, "Sent. The participant has been told by email.")
                     return redirect("backoffice:registration", slug, pk)
@@ -116,10 +156,18 @@ def registration(request, slug: str, pk: int):
     history = AuditEvent.objects.filter(
         object_type="enrolment.participant", object_id=str(participant.pk)
     ).select_related("actor")[:50]
-    return render(request, "backoffice/registration.html", {
-        "scheme": participant.scheme, "participant": participant, "form": form,
-        "consents": current_consents(participant), "history": history,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/registration.html",
+        {
+            "scheme": participant.scheme,
+            "participant": participant,
+            "form": form,
+            "consents": current_consents(participant),
+            "history": history,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @scheme_staff(COORDINATOR)
@@ -128,7 +176,9 @@ def scheme_settings(request, slug: str):
     scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
     form = SchemeForm(instance=scheme)
     if request.method == "POST":
-        form = SchemeForm(request.POST, instance=get_scheme_for_staff(request.user, slug, COORDINATOR))
+        form = SchemeForm(
+            request.POST, instance=get_scheme_for_staff(request.user, slug, COORDINATOR)
+        )
         if form.is_valid():
             try:
                 services.update_scheme(scheme, actor=request.user, **form.cleaned_data)
@@ -137,8 +187,12 @@ def scheme_settings(request, slug: str):
             else:
                 messages.success(request, "Scheme settings saved.")
                 return redirect("backoffice:dashboard", slug)
-    return render(request, "backoffice/scheme_form.html", {"scheme": scheme, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/scheme_form.html",
+        {"scheme": scheme, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @scheme_staff(COORDINATOR)
@@ -159,22 +213,36 @@ def edit_document(request, slug: str, kind: str):
     if kind not in SchemeDocument.Kind.values:
         raise PermissionDenied("Unknown document kind.")
     latest = scheme.documents.filter(kind=kind).order_by("-version").first()
-    form = DocumentForm(initial={"title": latest.title, "body": latest.body} if latest else
-                        {"title": SchemeDocument.Kind(kind).label})
+    form = DocumentForm(
+        initial={"title": latest.title, "body": latest.body}
+        if latest
+        else {"title": SchemeDocument.Kind(kind).label}
+    )
     if request.method == "POST":
         form = DocumentForm(request.POST)
         if form.is_valid():
             draft = services.draft_document(scheme, kind, actor=request.user, **form.cleaned_data)
             if "publish" in request.POST:
                 services.publish_document(draft, actor=request.user)
-                messages.success(request, f"Version {draft.version} is published. New registrations "
-                                          "consent to this version.")
+                messages.success(
+                    request,
+                    f"Version {draft.version} is published. New registrations "
+                    "consent to this version.",
+                )
             else:
                 messages.success(request, f"Draft of version {draft.version} saved.")
             return redirect("backoffice:documents", slug)
-    return render(request, "backoffice/document_form.html", {
-        "scheme": scheme, "form": form, "kind_label": SchemeDocument.Kind(kind).label, "latest": latest,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "backoffice/document_form.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "kind_label": SchemeDocument.Kind(kind).label,
+            "latest": latest,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @scheme_staff(COORDINATOR)

@@ -9,7 +9,16 @@ from django.db import models
 from equimentor.core.models import AuditEvent
 
 # Keys that must never reach the audit trail: it is read by coordinators and kept for years.
-_FORBIDDEN_KEYS = {"email", "name", "full_name", "ethnicity", "identity", "answers", "password", "token"}
+_FORBIDDEN_KEYS = {
+    "email",
+    "name",
+    "full_name",
+    "ethnicity",
+    "identity",
+    "answers",
+    "password",
+    "token",
+}
 
 
 def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: Any) -> AuditEvent:

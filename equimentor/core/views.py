@@ -18,10 +18,16 @@ def home(request):
     """Open schemes for visitors; one's own schemes and staff work for the signed-in."""
     context = {"schemes": Scheme.objects.filter(is_open=True).order_by("name")}
     if request.user.is_authenticated:
-        context["participations"] = (Participant.objects.filter(user=request.user)
-                                     .select_related("scheme").order_by("scheme__name"))
-        context["staff_roles"] = (StaffRole.objects.filter(user=request.user)
-                                  .select_related("scheme").order_by("scheme__name", "role"))
+        context["participations"] = (
+            Participant.objects.filter(user=request.user)
+            .select_related("scheme")
+            .order_by("scheme__name")
+        )
+        context["staff_roles"] = (
+            StaffRole.objects.filter(user=request.user)
+            .select_related("scheme")
+            .order_by("scheme__name", "role")
+        )
         context["coordinated"] = staff_schemes(request.user, "coordinator")
     return render(request, "core/home.html", context)
 

@@ -11,8 +11,11 @@ from equimentor.schemes.access import get_scheme_for_staff
 
 def get_own_participation(user, slug: str) -> Participant:
     """The signed-in person's own participation in scheme ``slug`` (404 if none)."""
-    participant = (Participant.objects.select_related("scheme", "institution", "user")
-                   .filter(user=user, scheme__slug=slug).first())
+    participant = (
+        Participant.objects.select_related("scheme", "institution", "user")
+        .filter(user=user, scheme__slug=slug)
+        .first()
+    )
     if participant is None:
         raise Http404("You are not registered with this scheme.")
     return participant
@@ -21,8 +24,11 @@ def get_own_participation(user, slug: str) -> Participant:
 def get_participant_for_coordinator(user, slug: str, pk: int) -> Participant:
     """A participant of scheme ``slug``, if ``user`` coordinates that scheme."""
     scheme = get_scheme_for_staff(user, slug, "coordinator")
-    participant = (Participant.objects.select_related("scheme", "institution", "user", "expression")
-                   .filter(scheme=scheme, pk=pk).first())
+    participant = (
+        Participant.objects.select_related("scheme", "institution", "user", "expression")
+        .filter(scheme=scheme, pk=pk)
+        .first()
+    )
     if participant is None:
         raise PermissionDenied("No such participant in this scheme.")
     return participant

@@ -15,52 +15,87 @@ def _url(name: str, *args) -> str:
 def welcome(expression, raw_token: str, expires_at) -> None:
     scheme = expression.scheme
     docs = scheme.current_documents()
-    send_email("welcome", expression.email, {
-        "name": expression.name,
-        "scheme": scheme,
-        "register_url": _url("enrolment:register", raw_token),
-        "expires_at": expires_at,
-        "information_sheet": docs.get("information_sheet"),
-        "matching": docs.get("matching"),
-        "privacy_notice": docs.get("privacy_notice"),
-        "scheme_url": _url("schemes:detail", scheme.slug),
-    })
+    send_email(
+        "welcome",
+        expression.email,
+        {
+            "name": expression.name,
+            "scheme": scheme,
+            "register_url": _url("enrolment:register", raw_token),
+            "expires_at": expires_at,
+            "information_sheet": docs.get("information_sheet"),
+            "matching": docs.get("matching"),
+            "privacy_notice": docs.get("privacy_notice"),
+            "scheme_url": _url("schemes:detail", scheme.slug),
+        },
+    )
 
 
 def already_registered(expression) -> None:
-    send_email("already_registered", expression.email, {
-        "name": expression.name, "scheme": expression.scheme, "sign_in_url": _url("accounts:login"),
-    })
+    send_email(
+        "already_registered",
+        expression.email,
+        {
+            "name": expression.name,
+            "scheme": expression.scheme,
+            "sign_in_url": _url("accounts:login"),
+        },
+    )
 
 
 def registration_received(participant) -> None:
-    send_email("registration_received", participant.user.email, {
-        "participant": participant, "scheme": participant.scheme,
-        "home_url": _url("enrolment:participation", participant.scheme.slug),
-    })
+    send_email(
+        "registration_received",
+        participant.user.email,
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "home_url": _url("enrolment:participation", participant.scheme.slug),
+        },
+    )
 
 
 def approved(participant) -> None:
-    send_email("approved", participant.user.email, {
-        "participant": participant, "scheme": participant.scheme,
-        "home_url": _url("enrolment:participation", participant.scheme.slug),
-    })
+    send_email(
+        "approved",
+        participant.user.email,
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "home_url": _url("enrolment:participation", participant.scheme.slug),
+        },
+    )
 
 
 def eligibility_queried(participant) -> None:
-    send_email("eligibility_queried", participant.user.email, {
-        "participant": participant, "scheme": participant.scheme,
-        "home_url": _url("enrolment:participation", participant.scheme.slug),
-    })
+    send_email(
+        "eligibility_queried",
+        participant.user.email,
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "home_url": _url("enrolment:participation", participant.scheme.slug),
+        },
+    )
 
 
 def declined(participant) -> None:
-    send_email("declined", participant.user.email, {
-        "participant": participant, "scheme": participant.scheme,
-    })
+    send_email(
+        "declined",
+        participant.user.email,
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+        },
+    )
 
 
 def withdrawn(participant) -> None:
-    send_email("withdrawn", participant.user.email, {
-        "participant": participant, "scheme": participant.scheme,
-    })
+    send_email(
+        "withdrawn",
+        participant.user.email,
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+        },
+    )

@@ -12,14 +12,20 @@ from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 
 class ExpressionForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=200)
-    email = forms.EmailField(label="Work email address", max_length=254,
-                             help_text="We send the information pack and your registration link here.")
+    email = forms.EmailField(
+        label="Work email address",
+        max_length=254,
+        help_text="We send the information pack and your registration link here.",
+    )
     institution = forms.ModelChoiceField(
-        label="Your institution", queryset=Institution.objects.all(), required=False,
+        label="Your institution",
+        queryset=Institution.objects.all(),
+        required=False,
         empty_label="Choose your institution",
     )
-    institution_other = forms.CharField(label="Institution not listed? Type it here", max_length=200,
-                                        required=False)
+    institution_other = forms.CharField(
+        label="Institution not listed? Type it here", max_length=200, required=False
+    )
 
     def __init__(self, scheme: Scheme, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,10 +40,20 @@ class ExpressionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("institution") and not data.get("institution_other", "").strip():
-            self.add_error("institution", "Choose your institution, or type its name if it is not listed.")
-        unmet = [i for i in range(len(self.scheme.eligibility_statements)) if not data.get(f"eligible_{i}")]
+            self.add_error(
+                "institution", "Choose your institution, or type its name if it is not listed."
+            )
+        unmet = [
+            i
+            for i in range(len(self.scheme.eligibility_statements))
+            if not data.get(f"eligible_{i}")
+        ]
         if unmet:
-            contact = f" If you are unsure, write to {self.scheme.contact_email}." if self.scheme.contact_email else ""
+            contact = (
+                f" If you are unsure, write to {self.scheme.contact_email}."
+                if self.scheme.contact_email
+                else ""
+            )
             raise forms.ValidationError(
                 "This scheme is open only to people who meet every eligibility statement. "
                 "Please tick each statement that applies to you." + contact
@@ -52,41 +68,74 @@ class ProfileForm(forms.Form):
     role = forms.ChoiceField(label="I would like to take part as", widget=forms.RadioSelect)
     job_title = forms.CharField(label="Job title", max_length=200)
     career_stage = forms.TypedChoiceField(label="Career stage", coerce=int)
-    pathway = forms.ChoiceField(label="Career pathway", choices=Participant.Pathway.choices,
-                                widget=forms.RadioSelect)
-    institution = forms.ModelChoiceField(label="Institution", queryset=Institution.objects.all(),
-                                         empty_label="Choose your institution")
+    pathway = forms.ChoiceField(
+        label="Career pathway", choices=Participant.Pathway.choices, widget=forms.RadioSelect
+    )
+    institution = forms.ModelChoiceField(
+        label="Institution",
+        queryset=Institution.objects.all(),
+        empty_label="Choose your institution",
+    )
     department = forms.CharField(label="Department or specialty", max_length=200)
     research_interests = forms.CharField(
-        label="Research interests", widget=forms.Textarea(attrs={"rows": 3}),
+        label="Research interests",
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A few phrases, for example: health services research; maternal health; genomics.",
     )
-    career_summary = forms.CharField(label="Your career to date", widget=forms.Textarea(attrs={"rows": 5}))
-    offers = forms.CharField(label="What you can offer as a mentor", required=False,
-                             widget=forms.Textarea(attrs={"rows": 4}),
-                             help_text="Needed if you are a mentor.")
-    seeks = forms.CharField(label="What you hope to gain as a mentee", required=False,
-                            widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text="Needed if you are a mentee.")
+    career_summary = forms.CharField(
+        label="Your career to date", widget=forms.Textarea(attrs={"rows": 5})
+    )
+    offers = forms.CharField(
+        label="What you can offer as a mentor",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed if you are a mentor.",
+    )
+    seeks = forms.CharField(
+        label="What you hope to gain as a mentee",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed if you are a mentee.",
+    )
     mentor_capacity = forms.TypedChoiceField(
-        label="How many mentees could you support at once?", coerce=int, required=False,
+        label="How many mentees could you support at once?",
+        coerce=int,
+        required=False,
         empty_value=None,
     )
-    meeting_mode = forms.ChoiceField(label="How would you like to meet?",
-                                     choices=Participant.MeetingMode.choices)
-    meeting_notes = forms.CharField(label="Anything else about meetings (optional)", max_length=300,
-                                    required=False,
-                                    help_text="For example: early mornings suit me; not on Fridays.")
+    meeting_mode = forms.ChoiceField(
+        label="How would you like to meet?", choices=Participant.MeetingMode.choices
+    )
+    meeting_notes = forms.CharField(
+        label="Anything else about meetings (optional)",
+        max_length=300,
+        required=False,
+        help_text="For example: early mornings suit me; not on Fridays.",
+    )
 
-    PROFILE_FIELDS = ["job_title", "career_stage", "pathway", "institution", "department",
-                      "research_interests", "career_summary", "offers", "seeks", "mentor_capacity",
-                      "meeting_mode", "meeting_notes"]
+    PROFILE_FIELDS = [
+        "job_title",
+        "career_stage",
+        "pathway",
+        "institution",
+        "department",
+        "research_interests",
+        "career_summary",
+        "offers",
+        "seeks",
+        "mentor_capacity",
+        "meeting_mode",
+        "meeting_notes",
+    ]
 
     def __init__(self, scheme: Scheme, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         self.fields["role"].choices = scheme.role_choices
-        self.fields["career_stage"].choices = [("", "Choose a career stage"), *enumerate(scheme.career_stages)]
+        self.fields["career_stage"].choices = [
+            ("", "Choose a career stage"),
+            *enumerate(scheme.career_stages),
+        ]
         self.fields["mentor_capacity"].choices = [("", "Choose a number")] + [
             (n, str(n)) for n in range(1, scheme.max_mentor_capacity + 1)
         ]
@@ -103,7 +152,9 @@ class ProfileForm(forms.Form):
         role = data.get("role")
         if role in {"mentor", "both"}:
             if not data.get("mentor_capacity"):
-                self.add_error("mentor_capacity", "Mentors: say how many mentees you could support.")
+                self.add_error(
+                    "mentor_capacity", "Mentors: say how many mentees you could support."
+                )
             if not data.get("offers", "").strip():
                 self.add_error("offers", "Mentors: say what you can offer.")
         if role in {"mentee", "both"} and not data.get("seeks", "").strip():
@@ -119,11 +170,13 @@ class IdentityForm(forms.Form):
     """Optional identity questions, each with "prefer not to say", and how they may be used."""
 
     use_matching = forms.BooleanField(
-        required=False, label=Consent.Purpose.IDENTITY_MATCHING.label,
+        required=False,
+        label=Consent.Purpose.IDENTITY_MATCHING.label,
         help_text="Only for the shared characteristics you ask for when choosing mentors.",
     )
     use_reports = forms.BooleanField(
-        required=False, label=Consent.Purpose.IDENTITY_REPORTS.label,
+        required=False,
+        label=Consent.Purpose.IDENTITY_REPORTS.label,
         help_text="Counted in groups; groups smaller than five are never shown.",
     )
 
@@ -134,13 +187,16 @@ class IdentityForm(forms.Form):
         for code in self.codes:
             dim = DIMENSIONS[code]
             self.fields[f"id_{code}"] = forms.ChoiceField(
-                label=dim.question, choices=dim.choices, required=False)
+                label=dim.question, choices=dim.choices, required=False
+            )
             if dim.free_text:
                 self.fields[f"id_{code}_text"] = forms.CharField(
-                    label=dim.free_text, max_length=200, required=False)
+                    label=dim.free_text, max_length=200, required=False
+                )
             if show_profile_option:
                 self.fields[f"id_{code}_show"] = forms.BooleanField(
-                    label="Mentors: show this answer on my published profile", required=False)
+                    label="Mentors: show this answer on my published profile", required=False
+                )
 
     def dimension_groups(self):
         for code in self.codes:
@@ -153,8 +209,10 @@ class IdentityForm(forms.Form):
 
     @classmethod
     def initial_from(cls, participant: Participant, uses: dict[str, bool]) -> dict:
-        initial = {"use_matching": uses.get(Consent.Purpose.IDENTITY_MATCHING, False),
-                   "use_reports": uses.get(Consent.Purpose.IDENTITY_REPORTS, False)}
+        initial = {
+            "use_matching": uses.get(Consent.Purpose.IDENTITY_MATCHING, False),
+            "use_reports": uses.get(Consent.Purpose.IDENTITY_REPORTS, False),
+        }
         for answer in participant.identity_answers.all():
             initial[f"id_{answer.dimension}"] = answer.value
             initial[f"id_{answer.dimension}_text"] = answer.self_description
@@ -178,15 +236,20 @@ class IdentityForm(forms.Form):
     def answers(self) -> dict[str, Answer]:
         data = self.cleaned_data
         return {
-            code: Answer(data.get(f"id_{code}", ""), data.get(f"id_{code}_text", "").strip(),
-                         bool(data.get(f"id_{code}_show")))
+            code: Answer(
+                data.get(f"id_{code}", ""),
+                data.get(f"id_{code}_text", "").strip(),
+                bool(data.get(f"id_{code}_show")),
+            )
             for code in self.codes
         }
 
     @property
     def uses(self) -> dict[str, bool]:
-        return {Consent.Purpose.IDENTITY_MATCHING: bool(self.cleaned_data.get("use_matching")),
-                Consent.Purpose.IDENTITY_REPORTS: bool(self.cleaned_data.get("use_reports"))}
+        return {
+            Consent.Purpose.IDENTITY_MATCHING: bool(self.cleaned_data.get("use_matching")),
+            Consent.Purpose.IDENTITY_REPORTS: bool(self.cleaned_data.get("use_reports")),
+        }
 
 
 class ConsentForm(forms.Form):
@@ -207,7 +270,9 @@ class ConsentForm(forms.Form):
             )
             self.fields[purpose].document = doc
         for kind in SchemeDocument.Kind.values:
-            self.fields[f"doc_{kind}"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+            self.fields[f"doc_{kind}"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False
+            )
             if kind in self.documents:
                 self.initial[f"doc_{kind}"] = self.documents[kind].pk
 
@@ -216,12 +281,18 @@ class ConsentForm(forms.Form):
 
     @property
     def consents(self) -> dict[str, bool]:
-        return {p: bool(self.cleaned_data.get(p)) for p in (*Consent.REQUIRED, Consent.Purpose.EVALUATION)}
+        return {
+            p: bool(self.cleaned_data.get(p))
+            for p in (*Consent.REQUIRED, Consent.Purpose.EVALUATION)
+        }
 
     @property
     def documents_shown(self) -> dict[str, int]:
-        return {kind: self.cleaned_data[f"doc_{kind}"] for kind in SchemeDocument.Kind.values
-                if self.cleaned_data.get(f"doc_{kind}") is not None}
+        return {
+            kind: self.cleaned_data[f"doc_{kind}"]
+            for kind in SchemeDocument.Kind.values
+            if self.cleaned_data.get(f"doc_{kind}") is not None
+        }
 
 
 class FullNameForm(forms.Form):
@@ -229,7 +300,10 @@ class FullNameForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    confirm = forms.BooleanField(label="Yes, I want to withdraw from this scheme",
-                                 error_messages={"required": "Tick the box to confirm."})
-    erase_identity = forms.BooleanField(label="Also erase my identity answers now", required=False,
-                                        initial=True)
+    confirm = forms.BooleanField(
+        label="Yes, I want to withdraw from this scheme",
+        error_messages={"required": "Tick the box to confirm."},
+    )
+    erase_identity = forms.BooleanField(
+        label="Also erase my identity answers now", required=False, initial=True
+    )

@@ -39,11 +39,16 @@ class ExpressionOfInterest(models.Model):
 class RegistrationInvite(models.Model):
     """The single-use, expiring link in the welcome email."""
 
-    expression = models.ForeignKey(ExpressionOfInterest, on_delete=models.CASCADE, related_name="invites")
+    expression = models.ForeignKey(
+        ExpressionOfInterest, on_delete=models.CASCADE, related_name="invites"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Registration link {self.pk}"
 
     @classmethod
     def issue(cls, expression: ExpressionOfInterest) -> tuple[RegistrationInvite, str]:
@@ -57,8 +62,9 @@ class RegistrationInvite(models.Model):
 
     @classmethod
     def find(cls, raw: str) -> RegistrationInvite | None:
-        return (cls.objects.select_related("expression__scheme")
-                .filter(token_hash=digest(raw)).first())
+        return (
+            cls.objects.select_related("expression__scheme").filter(token_hash=digest(raw)).first()
+        )
 
     @property
     def is_expired(self) -> bool:
@@ -84,12 +90,20 @@ class Participant(models.Model):
         IN_PERSON = "in_person", "In person"
         EITHER = "either", "Either"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="participants")
     expression = models.OneToOneField(
-        ExpressionOfInterest, null=True, blank=True, on_delete=models.SET_NULL, related_name="participant"
+        ExpressionOfInterest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participant",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REGISTERED, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.REGISTERED, db_index=True
+    )
     status_message = models.TextField(
         blank=True, help_text="The coordinator's latest message about this registration."
     )
@@ -97,9 +111,13 @@ class Participant(models.Model):
     is_mentee = models.BooleanField(default=False)
 
     job_title = models.CharField(max_length=200)
-    career_stage = models.PositiveSmallIntegerField(help_text="Index into the scheme's career-stage scale.")
+    career_stage = models.PositiveSmallIntegerField(
+        help_text="Index into the scheme's career-stage scale."
+    )
     pathway = models.CharField(max_length=20, choices=Pathway.choices)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="participants")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="participants"
+    )
     department = models.CharField("Department or specialty", max_length=200)
     research_interests = models.TextField()
     career_summary = models.TextField("Career to date")
@@ -108,7 +126,9 @@ class Participant(models.Model):
     mentor_capacity = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)]
     )
-    meeting_mode = models.CharField(max_length=20, choices=MeetingMode.choices, default=MeetingMode.VIRTUAL)
+    meeting_mode = models.CharField(
+        max_length=20, choices=MeetingMode.choices, default=MeetingMode.VIRTUAL
+    )
     meeting_notes = models.CharField("Meeting preferences", max_length=300, blank=True)
 
     registered_at = models.DateTimeField(default=timezone.now)
@@ -167,7 +187,12 @@ class Consent(models.Model):
         Purpose.IDENTITY_MATCHING: SchemeDocument.Kind.PRIVACY_NOTICE,
         Purpose.IDENTITY_REPORTS: SchemeDocument.Kind.PRIVACY_NOTICE,
     }
-    REQUIRED = (Purpose.PRIVACY, Purpose.PARTICIPATION, Purpose.CODE_OF_CONDUCT, Purpose.CONFIDENTIALITY)
+    REQUIRED = (
+        Purpose.PRIVACY,
+        Purpose.PARTICIPATION,
+        Purpose.CODE_OF_CONDUCT,
+        Purpose.CONFIDENTIALITY,
+    )
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=30, choices=Purpose.choices)

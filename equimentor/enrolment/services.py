@@ -14,7 +14,12 @@ from equimentor.accounts.models import User
 from equimentor.core import audit
 from equimentor.enrolment import emails
 from equimentor.enrolment.consents import give_consent
-from equimentor.enrolment.models import Consent, ExpressionOfInterest, Participant, RegistrationInvite
+from equimentor.enrolment.models import (
+    Consent,
+    ExpressionOfInterest,
+    Participant,
+    RegistrationInvite,
+)
 from equimentor.identity import services as identity
 from equimentor.schemes.models import Institution, Scheme
 
@@ -34,8 +39,13 @@ class Sent(Enum):
 
 @transaction.atomic
 def express_interest(
-    scheme: Scheme, *, name: str, email: str, institution: Institution | None = None,
-    institution_other: str = "", declared_eligible: bool,
+    scheme: Scheme,
+    *,
+    name: str,
+    email: str,
+    institution: Institution | None = None,
+    institution_other: str = "",
+    declared_eligible: bool,
 ) -> tuple[ExpressionOfInterest, Sent]:
     """Record interest (once per address) and send the welcome pack with a registration link.
 
@@ -50,9 +60,14 @@ def express_interest(
     try:
         with transaction.atomic():
             expression, created = ExpressionOfInterest.objects.get_or_create(
-                scheme=scheme, email=email,
-                defaults={"name": name, "institution": institution,
-                          "institution_other": institution_other, "declared_eligible": True},
+                scheme=scheme,
+                email=email,
+                defaults={
+                    "name": name,
+                    "institution": institution,
+                    "institution_other": institution_other,
+                    "declared_eligible": True,
+                },
             )
     except IntegrityError:  # a simultaneous duplicate: use the row that won
         expression, created = ExpressionOfInterest.objects.get(scheme=scheme, email=email), False
@@ -63,8 +78,15 @@ def express_interest(
         expression.institution_other = institution_other
         expression.declared_eligible = True
         expression.times_expressed += 1
-        expression.save(update_fields=["name", "institution", "institution_other",
-                                       "declared_eligible", "times_expressed"])
+        expression.save(
+            update_fields=[
+                "name",
+                "institution",
+                "institution_other",
+                "declared_eligible",
+                "times_expressed",
+            ]
+        )
     audit.record("enrolment.interest.expressed", expression, scheme=scheme, repeat=not created)
 
     registered = Participant.objects.filter(scheme=scheme, user__email__iexact=email).exists()
@@ -87,11 +109,17 @@ def check_invite(raw: str) -> RegistrationInvite:
     """The usable invite for ``raw``, or :class:`EnrolmentError` saying why not."""
     invite = RegistrationInvite.find(raw)
     if invite is None:
-        raise EnrolmentError("This registration link is not valid. Ask for a new one from the scheme page.")
+        raise EnrolmentError(
+            "This registration link is not valid. Ask for a new one from the scheme page."
+        )
     if invite.used_at is not None:
-        raise EnrolmentError("This registration link has already been used. Sign in to see your registration.")
+        raise EnrolmentError(
+            "This registration link has already been used. Sign in to see your registration."
+        )
     if invite.is_expired:
-        raise EnrolmentError("This registration link has expired. Ask for a new one from the scheme page.")
+        raise EnrolmentError(
+            "This registration link has expired. Ask for a new one from the scheme page."
+        )
     if not invite.expression.scheme.is_open:
         raise EnrolmentError("This scheme is not taking registrations at the moment.")
     return invite
@@ -121,17 +149,28 @@ def _roles(role: str) -> tuple[bool, bool]:
 def register(raw_token: str, data: Registration) -> Participant:
     """Turn a registration link into a participation, with consent per document version."""
     invite = check_invite(raw_token)
-    invite = RegistrationInvite.objects.select_for_update().select_related("expression__scheme").get(pk=invite.pk)
+    invite = (
+        RegistrationInvite.objects.select_for_update()
+        .select_related("expression__scheme")
+        .get(pk=invite.pk)
+    )
     if invite.used_at is not None:
-        raise EnrolmentError("This registration link has already been used. Sign in to see your registration.")
+        raise EnrolmentError(
+            "This registration link has already been used. Sign in to see your registration."
+        )
     expression = invite.expression
     scheme = expression.scheme
     documents = scheme.current_documents()
-    shown_stale = [kind for kind, doc in documents.items()
-                   if kind in data.documents_shown and data.documents_shown[kind] != doc.pk]
+    shown_stale = [
+        kind
+        for kind, doc in documents.items()
+        if kind in data.documents_shown and data.documents_shown[kind] != doc.pk
+    ]
     if shown_stale:
-        raise EnrolmentError("A scheme document was updated while you were filling in the form. "
-                             "Please read the updated version and confirm again.")
+        raise EnrolmentError(
+            "A scheme document was updated while you were filling in the form. "
+            "Please read the updated version and confirm again."
+        )
     missing = [p for p in Consent.REQUIRED if not data.consents.get(p)]
     if missing:
         raise EnrolmentError("Please give every consent marked as required.")
@@ -142,10 +181,16 @@ def register(raw_token: str, data: Registration) -> Participant:
     if user is None:
         user = User.objects.create_user(expression.email, full_name=data.full_name)
     elif Participant.objects.filter(user=user, scheme=scheme).exists():
-        raise EnrolmentError("You are already registered with this scheme. Sign in to see your registration.")
+        raise EnrolmentError(
+            "You are already registered with this scheme. Sign in to see your registration."
+        )
     is_mentor, is_mentee = _roles(data.role)
     participant = Participant.objects.create(
-        user=user, scheme=scheme, expression=expression, is_mentor=is_mentor, is_mentee=is_mentee,
+        user=user,
+        scheme=scheme,
+        expression=expression,
+        is_mentor=is_mentor,
+        is_mentee=is_mentee,
         **{k: v for k, v in data.profile.items() if k != "mentor_capacity"},
         mentor_capacity=data.profile.get("mentor_capacity") if is_mentor else None,
     )
@@ -185,12 +230,23 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
         if not is_mentor and participant.mentor_capacity is not None:
             participant.mentor_capacity = None
             fields.append("mentor_capacity")
-        audit.record("enrolment.roles.changed", participant, actor=actor, scheme=participant.scheme,
-                     old=old_role, new=role)
+        audit.record(
+            "enrolment.roles.changed",
+            participant,
+            actor=actor,
+            scheme=participant.scheme,
+            old=old_role,
+            new=role,
+        )
     if fields:
         participant.save(update_fields=sorted(set(fields)))
-        audit.record("enrolment.profile.updated", participant, actor=actor, scheme=participant.scheme,
-                     fields=sorted(set(fields) - {"is_mentor", "is_mentee"}))
+        audit.record(
+            "enrolment.profile.updated",
+            participant,
+            actor=actor,
+            scheme=participant.scheme,
+            fields=sorted(set(fields) - {"is_mentor", "is_mentee"}),
+        )
     if not is_mentor:
         participant.identity_answers.filter(show_on_profile=True).update(show_on_profile=False)
 
@@ -205,7 +261,9 @@ def withdraw(participant: Participant, *, actor, erase_identity: bool) -> None:
     participant.status = Participant.Status.WITHDRAWN
     participant.withdrawn_at = timezone.now()
     participant.save(update_fields=["status", "withdrawn_at"])
-    audit.record("enrolment.withdrawn", participant, actor=actor, scheme=participant.scheme, old=old)
+    audit.record(
+        "enrolment.withdrawn", participant, actor=actor, scheme=participant.scheme, old=old
+    )
     if erase_identity:
         identity.withdraw_identity_consent(participant, actor=actor)
     emails.withdrawn(participant)
@@ -217,9 +275,14 @@ _REVIEWABLE = {Participant.Status.REGISTERED, Participant.Status.QUERIED}
 
 
 def _review(participant: Participant, new_status: str, *, actor, message: str = "") -> Participant:
-    participant = Participant.objects.select_for_update().select_related("scheme", "user").get(pk=participant.pk)
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("scheme", "user")
+        .get(pk=participant.pk)
+    )
     if participant.status not in _REVIEWABLE and not (
-        new_status == Participant.Status.APPROVED and participant.status == Participant.Status.DECLINED
+        new_status == Participant.Status.APPROVED
+        and participant.status == Participant.Status.DECLINED
     ):
         raise EnrolmentError(
             f"This registration is {participant.get_status_display().lower()}; it cannot be changed that way."
@@ -232,8 +295,14 @@ def _review(participant: Participant, new_status: str, *, actor, message: str = 
         participant.approved_at = timezone.now()
         fields.append("approved_at")
     participant.save(update_fields=fields)
-    audit.record(f"enrolment.{new_status}", participant, actor=actor, scheme=participant.scheme,
-                 old=old, new=new_status)
+    audit.record(
+        f"enrolment.{new_status}",
+        participant,
+        actor=actor,
+        scheme=participant.scheme,
+        old=old,
+        new=new_status,
+    )
     return participant
 
 
@@ -248,7 +317,9 @@ def approve(participant: Participant, *, actor) -> Participant:
 def query_eligibility(participant: Participant, *, actor, message: str) -> Participant:
     if not message.strip():
         raise EnrolmentError("Please write the question you want to ask.")
-    participant = _review(participant, Participant.Status.QUERIED, actor=actor, message=message.strip())
+    participant = _review(
+        participant, Participant.Status.QUERIED, actor=actor, message=message.strip()
+    )
     emails.eligibility_queried(participant)
     return participant
 
@@ -257,6 +328,8 @@ def query_eligibility(participant: Participant, *, actor, message: str) -> Parti
 def decline(participant: Participant, *, actor, message: str) -> Participant:
     if not message.strip():
         raise EnrolmentError("Please explain the decision; the person will receive this message.")
-    participant = _review(participant, Participant.Status.DECLINED, actor=actor, message=message.strip())
+    participant = _review(
+        participant, Participant.Status.DECLINED, actor=actor, message=message.strip()
+    )
     emails.declined(participant)
     return participant

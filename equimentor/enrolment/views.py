@@ -11,7 +11,13 @@ from equimentor.core.access import public, signed_in
 from equimentor.enrolment import services
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.consents import current_consents
-from equimentor.enrolment.forms import ConsentForm, FullNameForm, IdentityForm, ProfileForm, WithdrawForm
+from equimentor.enrolment.forms import (
+    ConsentForm,
+    FullNameForm,
+    IdentityForm,
+    ProfileForm,
+    WithdrawForm,
+)
 from equimentor.identity.services import identity_uses, save_identity
 
 
@@ -31,36 +37,57 @@ def register(request, token: str):
     identity_form = IdentityForm(scheme, data)
     consent_form = ConsentForm(scheme, data)
     if scheme.missing_documents():
-        return render(request, "enrolment/link_problem.html", {
-            "problem": "This scheme's documents are not ready yet, so registration cannot open. "
-                       "Please try again later."}, status=503)
+        return render(
+            request,
+            "enrolment/link_problem.html",
+            {
+                "problem": "This scheme's documents are not ready yet, so registration cannot open. "
+                "Please try again later."
+            },
+            status=503,
+        )
     forms_ = [name_form, profile_form, identity_form, consent_form]
     if request.method == "POST" and all(f.is_valid() for f in forms_):
         try:
-            participant = services.register(token, services.Registration(
-                full_name=name_form.cleaned_data["full_name"],
-                role=profile_form.cleaned_data["role"],
-                profile=profile_form.profile,
-                consents=consent_form.consents,
-                documents_shown=consent_form.documents_shown,
-                identity_answers=identity_form.answers,
-                identity_uses=identity_form.uses,
-            ))
+            participant = services.register(
+                token,
+                services.Registration(
+                    full_name=name_form.cleaned_data["full_name"],
+                    role=profile_form.cleaned_data["role"],
+                    profile=profile_form.profile,
+                    consents=consent_form.consents,
+                    documents_shown=consent_form.documents_shown,
+                    identity_answers=identity_form.answers,
+                    identity_uses=identity_form.uses,
+                ),
+            )
         except services.EnrolmentError as exc:
             consent_form = ConsentForm(scheme)  # show the current versions, consents unticked
             consent_form.is_bound = False
             messages.error(request, str(exc))
         else:
             login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Thank you for registering. We will let you know when your "
-                                      "registration has been reviewed.")
+            messages.success(
+                request,
+                "Thank you for registering. We will let you know when your "
+                "registration has been reviewed.",
+            )
             return redirect("enrolment:participation", scheme.slug)
     has_errors = request.method == "POST"
-    return render(request, "enrolment/register.html", {
-        "scheme": scheme, "expression": expression, "name_form": name_form,
-        "profile_form": profile_form, "identity_form": identity_form, "consent_form": consent_form,
-        "documents": scheme.current_documents(),
-    }, status=400 if has_errors else 200)
+    return render(
+        request,
+        "enrolment/register.html",
+        {
+            "scheme": scheme,
+            "expression": expression,
+            "name_form": name_form,
+            "profile_form": profile_form,
+            "identity_form": identity_form,
+            "consent_form": consent_form,
+            "documents": scheme.current_documents(),
+        },
+        status=400 if has_errors else 200,
+    )
 
 
 @signed_in
@@ -69,11 +96,19 @@ def participation(request, slug: str):
     participant = get_own_participation(request.user, slug)
     consents = current_consents(participant)
     documents = participant.scheme.current_documents()
-    return render(request, "enrolment/participation.html", {
-        "participant": participant, "scheme": participant.scheme, "consents": consents,
-        "identity_answers": participant.identity_answers.all(),
-        "outdated": [c for c in consents.values() if documents.get(c.document.kind) != c.document],
-    })
+    return render(
+        request,
+        "enrolment/participation.html",
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "consents": consents,
+            "identity_answers": participant.identity_answers.all(),
+            "outdated": [
+                c for c in consents.values() if documents.get(c.document.kind) != c.document
+            ],
+        },
+    )
 
 
 @signed_in
@@ -88,16 +123,23 @@ def edit_profile(request, slug: str):
         form = ProfileForm(participant.scheme, request.POST)
         if form.is_valid():
             try:
-                services.update_profile(participant, role=form.cleaned_data["role"],
-                                        profile=form.profile, actor=request.user)
+                services.update_profile(
+                    participant,
+                    role=form.cleaned_data["role"],
+                    profile=form.profile,
+                    actor=request.user,
+                )
             except services.EnrolmentError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your profile is saved.")
                 return redirect("enrolment:participation", slug)
-    return render(request, "enrolment/profile_form.html",
-                  {"participant": participant, "scheme": participant.scheme, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "enrolment/profile_form.html",
+        {"participant": participant, "scheme": participant.scheme, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @signed_in
@@ -106,26 +148,44 @@ def edit_identity(request, slug: str):
     """Identity answers and their consents; withdrawing both uses erases the answers at once."""
     participant = get_own_participation(request.user, slug)
     uses = identity_uses(participant)
-    form = IdentityForm(participant.scheme, initial=IdentityForm.initial_from(participant, uses),
-                        show_profile_option=participant.is_mentor)
+    form = IdentityForm(
+        participant.scheme,
+        initial=IdentityForm.initial_from(participant, uses),
+        show_profile_option=participant.is_mentor,
+    )
     if request.method == "POST":
         if "withdraw" in request.POST:
             from equimentor.identity.services import withdraw_identity_consent
 
             withdraw_identity_consent(participant, actor=request.user)
-            messages.success(request, "Your identity answers have been erased and your consent withdrawn.")
+            messages.success(
+                request, "Your identity answers have been erased and your consent withdrawn."
+            )
             return redirect("enrolment:participation", slug)
-        form = IdentityForm(participant.scheme, request.POST, show_profile_option=participant.is_mentor)
+        form = IdentityForm(
+            participant.scheme, request.POST, show_profile_option=participant.is_mentor
+        )
         if form.is_valid():
             save_identity(participant, form.answers, form.uses, actor=request.user)
             kept = any(form.uses.values())
-            messages.success(request, "Your identity answers are saved." if kept else
-                             "Nothing is kept: without a use you consented to, identity answers are erased.")
+            messages.success(
+                request,
+                "Your identity answers are saved."
+                if kept
+                else "Nothing is kept: without a use you consented to, identity answers are erased.",
+            )
             return redirect("enrolment:participation", slug)
-    return render(request, "enrolment/identity_form.html",
-                  {"participant": participant, "scheme": participant.scheme, "form": form,
-                   "has_answers": participant.identity_answers.exists()},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "enrolment/identity_form.html",
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "form": form,
+            "has_answers": participant.identity_answers.exists(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @signed_in
@@ -137,13 +197,19 @@ def withdraw(request, slug: str):
         form = WithdrawForm(request.POST)
         if form.is_valid():
             try:
-                services.withdraw(participant, actor=request.user,
-                                  erase_identity=form.cleaned_data["erase_identity"])
+                services.withdraw(
+                    participant,
+                    actor=request.user,
+                    erase_identity=form.cleaned_data["erase_identity"],
+                )
             except services.EnrolmentError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"You have withdrawn from {participant.scheme.name}.")
                 return redirect("core:home")
-    return render(request, "enrolment/withdraw.html",
-                  {"participant": participant, "scheme": participant.scheme, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "enrolment/withdraw.html",
+        {"participant": participant, "scheme": participant.scheme, "form": form},
+        status=400 if form.errors else 200,
+    )

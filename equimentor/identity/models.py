@@ -17,7 +17,9 @@ class IdentityAnswer(models.Model):
     participant = models.ForeignKey(
         "enrolment.Participant", on_delete=models.CASCADE, related_name="identity_answers"
     )
-    dimension = models.CharField(max_length=40, choices=[(c, d.label) for c, d in DIMENSIONS.items()])
+    dimension = models.CharField(
+        max_length=40, choices=[(c, d.label) for c, d in DIMENSIONS.items()]
+    )
     value = models.CharField(max_length=40, blank=True)
     self_description = models.CharField(max_length=200, blank=True)
     show_on_profile = models.BooleanField(
@@ -27,7 +29,9 @@ class IdentityAnswer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["participant", "dimension"], name="one_answer_per_dimension"),
+            models.UniqueConstraint(
+                fields=["participant", "dimension"], name="one_answer_per_dimension"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,9 @@ def identity_uses(participant: Participant) -> dict[str, bool]:
 
 
 @transaction.atomic
-def save_identity(participant: Participant, answers: dict[str, Answer], uses: dict[str, bool], *, actor) -> None:
+def save_identity(
+    participant: Participant, answers: dict[str, Answer], uses: dict[str, bool], *, actor
+) -> None:
     """Store ``answers`` and the consents for their uses.
 
     With no use consented, nothing is stored and any earlier answers are erased.
@@ -55,15 +57,24 @@ def save_identity(participant: Participant, answers: dict[str, Answer], uses: di
                 changed.append(code)
             continue
         IdentityAnswer.objects.update_or_create(
-            participant=participant, dimension=code,
-            defaults={"value": answer.value, "self_description": answer.self_description,
-                      "show_on_profile": answer.show_on_profile and participant.is_mentor},
+            participant=participant,
+            dimension=code,
+            defaults={
+                "value": answer.value,
+                "self_description": answer.self_description,
+                "show_on_profile": answer.show_on_profile and participant.is_mentor,
+            },
         )
         changed.append(code)
     if changed:
         # The audit names which questions changed, never the answers.
-        audit.record("identity.answers.saved", participant, actor=actor, scheme=participant.scheme,
-                     dimensions=sorted(changed))
+        audit.record(
+            "identity.answers.saved",
+            participant,
+            actor=actor,
+            scheme=participant.scheme,
+            dimensions=sorted(changed),
+        )
 
 
 @transaction.atomic
@@ -71,8 +82,13 @@ def erase_identity(participant: Participant, *, actor) -> int:
     """Delete every identity answer of this participation at once."""
     count, _ = participant.identity_answers.all().delete()
     if count:
-        audit.record("identity.answers.erased", participant, actor=actor, scheme=participant.scheme,
-                     count=count)
+        audit.record(
+            "identity.answers.erased",
+            participant,
+            actor=actor,
+            scheme=participant.scheme,
+            count=count,
+        )
     return count
 
 

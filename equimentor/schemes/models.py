@@ -51,13 +51,17 @@ class Scheme(models.Model):
     offers_mentor = models.BooleanField("Offers the mentor role", default=True)
     offers_mentee = models.BooleanField("Offers the mentee role", default=True)
     allows_both = models.BooleanField(
-        "A person may be mentor and mentee at once", default=True,
+        "A person may be mentor and mentee at once",
+        default=True,
         help_text="Peer support: the same person mentors and is mentored.",
     )
     max_choices = models.PositiveSmallIntegerField(
-        "Mentor choices a mentee ranks", default=3,
+        "Mentor choices a mentee ranks",
+        default=3,
     )
-    relationship_months = models.PositiveSmallIntegerField("Default relationship length (months)", default=6)
+    relationship_months = models.PositiveSmallIntegerField(
+        "Default relationship length (months)", default=6
+    )
     different_institutions = models.BooleanField(
         "Mentor and mentee must be at different institutions", default=False
     )
@@ -152,26 +156,35 @@ class SchemeDocument(models.Model):
     class Meta:
         ordering = ["scheme", "kind", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "kind", "version"], name="one_row_per_version"),
+            models.UniqueConstraint(
+                fields=["scheme", "kind", "version"], name="one_row_per_version"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = (
+                SchemeDocument.objects.filter(pk=self.pk)
+                .values("published_at", "title", "body", "kind", "version", "scheme_id")
+                .first()
+            )
+            if stored and stored["published_at"] is not None:
+                changed = any(
+                    stored[f] != getattr(self, f)
+                    for f in ("title", "body", "kind", "version", "scheme_id", "published_at")
+                )
+                if changed:
+                    raise ValidationError(
+                        "A published document cannot be changed; publish a new version."
+                    )
+        super().save(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            stored = SchemeDocument.objects.filter(pk=self.pk).values(
-                "published_at", "title", "body", "kind", "version", "scheme_id").first()
-            if stored and stored["published_at"] is not None:
-                changed = any(stored[f] != getattr(self, f) for f in
-                              ("title", "body", "kind", "version", "scheme_id", "published_at"))
-                if changed:
-                    raise ValidationError("A published document cannot be changed; publish a new version.")
-        super().save(*args, **kwargs)
 
     def publish(self) -> None:
         self.published_at = timezone.now()
@@ -187,11 +200,16 @@ class StaffRole(models.Model):
         EVALUATOR = "evaluator", "Evaluator"
         COMMITTEE = "committee", "Committee or institution lead"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="staff_roles")
     role = models.CharField(max_length=20, choices=Role.choices)
     institution = models.ForeignKey(
-        Institution, null=True, blank=True, on_delete=models.CASCADE,
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text="For a committee member: limit their reports to one institution.",
     )
 

@@ -30,8 +30,11 @@ def update_scheme(scheme: Scheme, *, actor, **fields) -> Scheme:
     for name in changed:
         setattr(scheme, name, fields[name])
     if scheme.is_open and scheme.missing_documents():
-        raise SchemeError("Publish every scheme document before opening registration: missing "
-                          + ", ".join(scheme.missing_documents()) + ".")
+        raise SchemeError(
+            "Publish every scheme document before opening registration: missing "
+            + ", ".join(scheme.missing_documents())
+            + "."
+        )
     scheme.full_clean()
     if changed:
         scheme.save(update_fields=changed)
@@ -42,19 +45,37 @@ def update_scheme(scheme: Scheme, *, actor, **fields) -> Scheme:
 @transaction.atomic
 def draft_document(scheme: Scheme, kind: str, *, title: str, body: str, actor) -> SchemeDocument:
     """Start a new version (or rewrite the unpublished draft) of a document."""
-    draft = SchemeDocument.objects.select_for_update().filter(
-        scheme=scheme, kind=kind, published_at__isnull=True).first()
+    draft = (
+        SchemeDocument.objects.select_for_update()
+        .filter(scheme=scheme, kind=kind, published_at__isnull=True)
+        .first()
+    )
     if draft is None:
-        latest = SchemeDocument.objects.filter(scheme=scheme, kind=kind).aggregate(v=Max("version"))["v"]
+        latest = SchemeDocument.objects.filter(scheme=scheme, kind=kind).aggregate(
+            v=Max("version")
+        )["v"]
         draft = SchemeDocument.objects.create(
-            scheme=scheme, kind=kind, version=(latest or 0) + 1, title=title, body=body)
-        audit.record("schemes.document.drafted", draft, actor=actor, scheme=scheme, kind=kind,
-                     version=draft.version)
+            scheme=scheme, kind=kind, version=(latest or 0) + 1, title=title, body=body
+        )
+        audit.record(
+            "schemes.document.drafted",
+            draft,
+            actor=actor,
+            scheme=scheme,
+            kind=kind,
+            version=draft.version,
+        )
     else:
         draft.title, draft.body = title, body
         draft.save(update_fields=["title", "body"])
-        audit.record("schemes.document.edited", draft, actor=actor, scheme=scheme, kind=kind,
-                     version=draft.version)
+        audit.record(
+            "schemes.document.edited",
+            draft,
+            actor=actor,
+            scheme=scheme,
+            kind=kind,
+            version=draft.version,
+        )
     return draft
 
 
@@ -64,14 +85,23 @@ def publish_document(document: SchemeDocument, *, actor) -> SchemeDocument:
     if document.is_published:
         raise SchemeError("This version is already published.")
     document.publish()
-    audit.record("schemes.document.published", document, actor=actor, scheme=document.scheme,
-                 kind=document.kind, version=document.version)
+    audit.record(
+        "schemes.document.published",
+        document,
+        actor=actor,
+        scheme=document.scheme,
+        kind=document.kind,
+        version=document.version,
+    )
     return document
 
 
 @transaction.atomic
 def grant_role(scheme: Scheme, user, role: str, *, actor, institution=None) -> StaffRole:
-    staff, _ = StaffRole.objects.get_or_create(scheme=scheme, user=user, role=role,
-                                               defaults={"institution": institution})
-    audit.record("schemes.role.granted", staff, actor=actor, scheme=scheme, role=role, user_id=user.pk)
+    staff, _ = StaffRole.objects.get_or_create(
+        scheme=scheme, user=user, role=role, defaults={"institution": institution}
+    )
+    audit.record(
+        "schemes.role.granted", staff, actor=actor, scheme=scheme, role=role, user_id=user.pk
+    )
     return staff

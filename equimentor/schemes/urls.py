@@ -7,5 +7,7 @@ urlpatterns = [
     path("", views.scheme_list, name="list"),
     path("<slug:slug>/", views.scheme_detail, name="detail"),
     path("<slug:slug>/documents/<str:kind>/", views.document, name="document"),
-    path("<slug:slug>/documents/<str:kind>/v<int:version>/", views.document, name="document_version"),
+    path(
+        "<slug:slug>/documents/<str:kind>/v<int:version>/", views.document, name="document_version"
+    ),
 ]

@@ -14,7 +14,9 @@ from equimentor.schemes.models import Scheme, SchemeDocument
 
 @public
 def scheme_list(request):
-    return render(request, "schemes/list.html", {"schemes": Scheme.objects.order_by("-is_open", "name")})
+    return render(
+        request, "schemes/list.html", {"schemes": Scheme.objects.order_by("-is_open", "name")}
+    )
 
 
 @public
@@ -27,22 +29,38 @@ def scheme_detail(request, slug: str):
     if request.method == "POST" and scheme.is_open:
         form = ExpressionForm(scheme, request.POST)
         if getattr(request, "limited", False):
-            form.add_error(None, "Too many requests from this network. Please wait an hour and try again.")
+            form.add_error(
+                None, "Too many requests from this network. Please wait an hour and try again."
+            )
         elif form.is_valid():
             data = form.cleaned_data
             try:
                 _, sent = services.express_interest(
-                    scheme, name=data["name"], email=data["email"], institution=data["institution"],
-                    institution_other=data["institution_other"], declared_eligible=data["declared_eligible"],
+                    scheme,
+                    name=data["name"],
+                    email=data["email"],
+                    institution=data["institution"],
+                    institution_other=data["institution_other"],
+                    declared_eligible=data["declared_eligible"],
                 )
             except services.EnrolmentError as exc:
                 form.add_error(None, str(exc))
             else:
-                return render(request, "schemes/interest_received.html",
-                              {"scheme": scheme, "email": data["email"], "sent": sent.value})
-    return render(request, "schemes/detail.html", {
-        "scheme": scheme, "form": form, "documents": scheme.current_documents(),
-    }, status=400 if form.errors else 200)
+                return render(
+                    request,
+                    "schemes/interest_received.html",
+                    {"scheme": scheme, "email": data["email"], "sent": sent.value},
+                )
+    return render(
+        request,
+        "schemes/detail.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "documents": scheme.current_documents(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @public
@@ -53,6 +71,12 @@ def document(request, slug: str, kind: str, version: int | None = None):
     doc = get_object_or_404(docs, version=version) if version else docs.order_by("-version").first()
     if doc is None:
         return render(request, "schemes/document_missing.html", {"scheme": scheme}, status=404)
-    return render(request, "schemes/document.html", {
-        "scheme": scheme, "doc": doc, "versions": docs.order_by("-version").only("version", "published_at"),
-    })
+    return render(
+        request,
+        "schemes/document.html",
+        {
+            "scheme": scheme,
+            "doc": doc,
+            "versions": docs.order_by("-version").only("version", "published_at"),
+        },
+    )

@@ -5,34 +5,58 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from equimentor.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, SLUG, applicant_link, demo_email, seed
+from equimentor.demo.seed import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    SLUG,
+    applicant_link,
+    demo_email,
+    seed,
+)
 
 
 class Command(BaseCommand):
     help = "Run the demonstration site on SQLite with demo data at http://127.0.0.1:8000."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-serve", action="store_true", help="Set everything up but do not serve.")
-        parser.add_argument("--addrport", default="127.0.0.1:8000", help="Where to serve (default %(default)s).")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Set everything up but do not serve."
+        )
+        parser.add_argument(
+            "--addrport", default="127.0.0.1:8000", help="Where to serve (default %(default)s)."
+        )
 
     def handle(self, *args, no_serve=False, addrport="127.0.0.1:8000", **options):
         call_command("migrate", interactive=False, verbosity=0)
         created = seed()
-        self.stdout.write(self.style.SUCCESS("Demo data loaded." if created else "Demo data already loaded."))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data loaded." if created else "Demo data already loaded.")
+        )
         base = f"http://{addrport}"
         link = applicant_link()
-        lines = ["", "Sign in at " + base + reverse("accounts:login"),
-                 f"Every demo account below uses the password: {DEMO_PASSWORD}",
-                 "(or ask for a sign-in link: emails are printed in this terminal)", ""]
+        lines = [
+            "",
+            "Sign in at " + base + reverse("accounts:login"),
+            f"Every demo account below uses the password: {DEMO_PASSWORD}",
+            "(or ask for a sign-in link: emails are printed in this terminal)",
+            "",
+        ]
         for label, local, _name in DEMO_ACCOUNTS:
             if label == "Applicant":
-                where = (f"register with {base}{reverse('enrolment:register', args=[link])}" if link
-                         else "already registered")
+                where = (
+                    f"register with {base}{reverse('enrolment:register', args=[link])}"
+                    if link
+                    else "already registered"
+                )
                 lines.append(f"  {label:<19} {demo_email(local):<36} {where}")
             else:
                 lines.append(f"  {label:<19} {demo_email(local)}")
-        lines += ["", f"The demo scheme: {base}{reverse('schemes:detail', args=[SLUG])}",
-                  f"Database: {settings.DATABASES['default']['NAME']}", ""]
+        lines += [
+            "",
+            f"The demo scheme: {base}{reverse('schemes:detail', args=[SLUG])}",
+            f"Database: {settings.DATABASES['default']['NAME']}",
+            "",
+        ]
         self.stdout.write("\n".join(lines))
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "equimentor.schemes",
     "equimentor.enrolment",
     "equimentor.identity",
+    "equimentor.directory",
+    "equimentor.matching",
     "equimentor.backoffice",
     "equimentor.api",
     "equimentor.demo",

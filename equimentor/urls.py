@@ -7,6 +7,8 @@ urlpatterns = [
     path("accounts/", include("equimentor.accounts.urls")),
     path("schemes/", include("equimentor.schemes.urls")),
     path("me/", include("equimentor.enrolment.urls")),
+    path("", include("equimentor.directory.urls")),
+    path("", include("equimentor.matching.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
 ]

@@ -15,8 +15,11 @@ def with_load(mentors: QuerySet) -> QuerySet:
     return mentors.annotate(
         load=Count("proposals_as_mentor", filter=LOAD_FILTER, distinct=True),
     ).annotate(
-        free=Greatest(Coalesce(F("mentor_capacity"), Value(0)) - F("load"), Value(0),
-                      output_field=IntegerField()),
+        free=Greatest(
+            Coalesce(F("mentor_capacity"), Value(0)) - F("load"),
+            Value(0),
+            output_field=IntegerField(),
+        ),
     )
 
 

@@ -45,8 +45,9 @@ class MatchingRun(models.Model):
 
     round = models.ForeignKey(MatchingRound, on_delete=models.CASCADE, related_name="runs")
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     stable_only = models.BooleanField(default=False)
     metrics = models.JSONField(default=dict)
     unmatched = models.JSONField(default=list, help_text="[{participant id, reason}] of this run.")
@@ -98,7 +99,9 @@ class Adjustment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["round", "mentee", "mentor"], name="one_adjustment_per_pair"),
+            models.UniqueConstraint(
+                fields=["round", "mentee", "mentor"], name="one_adjustment_per_pair"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,14 +125,22 @@ class Proposal(models.Model):
     ACTIVE = (Status.PROPOSED, Status.ACCEPTED)
 
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="proposals")
-    round = models.ForeignKey(MatchingRound, null=True, on_delete=models.SET_NULL, related_name="proposals")
-    mentee = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="proposals_as_mentee")
-    mentor = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="proposals_as_mentor")
+    round = models.ForeignKey(
+        MatchingRound, null=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
+    mentee = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="proposals_as_mentee"
+    )
+    mentor = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="proposals_as_mentor"
+    )
     via = models.CharField(max_length=20, choices=Via.choices)
     choice_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=list)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True
+    )
     mentee_reply = models.CharField(max_length=10, choices=Reply.choices, blank=True)
     mentor_reply = models.CharField(max_length=10, choices=Reply.choices, blank=True)
     mentee_note = models.TextField(blank=True, help_text="Private to the coordinator.")
@@ -141,7 +152,10 @@ class Proposal(models.Model):
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
-        indexes = [models.Index(fields=["mentor", "status"]), models.Index(fields=["mentee", "status"])]
+        indexes = [
+            models.Index(fields=["mentor", "status"]),
+            models.Index(fields=["mentee", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Proposal {self.pk}"

@@ -76,6 +76,15 @@ class Scheme(models.Model):
         default=default_identity_dimensions,
         help_text="Codes of the identity questions this scheme asks (all optional).",
     )
+    matching_weights = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Weights of the compatibility components (seniority, interests, shared, pathway); "
+        "missing ones take the engine's defaults.",
+    )
+    ideal_seniority_gap = models.PositiveSmallIntegerField(
+        "Ideal number of career stages a mentor is ahead", default=2
+    )
     is_open = models.BooleanField("Open for registration", default=True)
     contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,6 +109,17 @@ class Scheme(models.Model):
             errors["max_mentor_capacity"] = "Choose between 1 and 20 mentees."
         if len(self.career_stages or []) < 2:
             errors["career_stages"] = "Give at least two career stages, most junior first."
+        bad_weights = [
+            k
+            for k, v in (self.matching_weights or {}).items()
+            if k not in {"seniority", "interests", "shared", "pathway"}
+            or not isinstance(v, int | float)
+            or v < 0
+        ]
+        if bad_weights:
+            errors["matching_weights"] = (
+                "Weights are numbers of 0 or more for: seniority, interests, shared, pathway."
+            )
         unknown = [code for code in self.identity_dimensions or [] if code not in DIMENSIONS]
         if unknown:
             errors["identity_dimensions"] = f"Unknown identity question(s): {', '.join(unknown)}."

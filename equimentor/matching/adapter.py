@@ -1,0 +1,170 @@
+"""Adapt database rows to the engine's plain data, and the engine's result back to rows.
+
+Identity answers reach the engine only for people who consented to their use in matching, and
+only as attribute values (never names or free text).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from equimentor import engine
+from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorRanking
+from equimentor.enrolment.models import Consent, Participant
+from equimentor.identity.dimensions import PREFER_NOT
+from equimentor.identity.models import IdentityAnswer
+from equimentor.matching.capacity import with_load
+from equimentor.matching.models import Adjustment, MatchingRound, Proposal
+
+NON_IDENTITY_SHARED = {"pathway", "specialty"}
+
+
+@dataclass
+class Prepared:
+    """An engine instance plus the rows it came from."""
+
+    instance: engine.Instance
+    mentees: dict[int, Participant] = field(default_factory=dict)
+    mentors: dict[int, Participant] = field(default_factory=dict)
+
+
+def _consented(participant_ids) -> set[int]:
+    return set(
+        Consent.objects.filter(
+            participant_id__in=participant_ids,
+            purpose=Consent.Purpose.IDENTITY_MATCHING,
+            withdrawn_at__isnull=True,
+        ).values_list("participant_id", flat=True)
+    )
+
+
+def forbidden_pairs(scheme) -> set[tuple[int, int]]:
+    """Pairs never to be proposed again: a proposal either side declined."""
+    return set(
+        Proposal.objects.filter(scheme=scheme, status=Proposal.Status.DECLINED).values_list(
+            "mentee_id", "mentor_id"
+        )
+    )
+
+
+def eligible_mentees(scheme):
+    """Approved mentees with no proposal waiting or accepted."""
+    busy = Proposal.objects.filter(scheme=scheme, status__in=Proposal.ACTIVE).values("mentee_id")
+    return Participant.objects.filter(
+        scheme=scheme, status=Participant.Status.APPROVED, is_mentee=True
+    ).exclude(pk__in=busy)
+
+
+def available_mentors(scheme):
+    """Approved mentors whose listing is published (or who have none yet), with ``free`` places."""
+    mentors = Participant.objects.filter(
+        scheme=scheme, status=Participant.Status.APPROVED, is_mentor=True
+    )
+    mentors = mentors.filter(Q(listing__isnull=True) | Q(listing__is_published=True))
+    return with_load(mentors)
+
+
+def build_instance(matching_round: MatchingRound) -> Prepared:
+    """The engine instance for a round: choices, rankings, profiles, hard rules, adjustments."""
+    scheme = matching_round.scheme
+    mentees = {p.pk: p for p in eligible_mentees(scheme)}
+    mentors = {p.pk: p for p in available_mentors(scheme)}
+    people = set(mentees) | set(mentors)
+    consented = _consented(people)
+
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
+    for pid, dim, value in IdentityAnswer.objects.filter(participant_id__in=consented).values_list(
+        "participant_id", "dimension", "value"
+    ):
+        if value and value != PREFER_NOT:
+            answers[pid][dim] = value
+
+    choices: dict[int, list[int]] = defaultdict(list)
+    for mentee_id, mentor_id in (
+        Choice.objects.filter(mentee_id__in=mentees, mentor_id__in=mentors)
+        .order_by("mentee_id", "rank")
+        .values_list("mentee_id", "mentor_id")
+    ):
+        choices[mentee_id].append(mentor_id)
+    wants = dict(
+        MenteePreference.objects.filter(mentee_id__in=mentees).values_list(
+            "mentee_id", "wants_shared"
+        )
+    )
+    avoid: dict[int, list[int]] = defaultdict(list)
+    for mentee_id, mentor_id in Conflict.objects.filter(mentee_id__in=mentees).values_list(
+        "mentee_id", "mentor_id"
+    ):
+        avoid[mentee_id].append(mentor_id)
+    rankings: dict[int, list[int]] = defaultdict(list)
+    for mentor_id, mentee_id in (
+        MentorRanking.objects.filter(mentor_id__in=mentors, mentee_id__in=mentees)
+        .order_by("mentor_id", "rank")
+        .values_list("mentor_id", "mentee_id")
+    ):
+        rankings[mentor_id].append(mentee_id)
+
+    def attributes(p: Participant) -> dict[str, str]:
+        return {
+            "pathway": p.pathway,
+            "specialty": p.department.strip().lower(),
+            **answers.get(p.pk, {}),
+        }
+
+    def wanted(p: Participant) -> list[str]:
+        codes = wants.get(p.pk) or []
+        allowed = NON_IDENTITY_SHARED | (
+            set(scheme.identity_dimensions) if p.pk in consented else set()
+        )
+        return [c for c in codes if c in allowed]
+
+    adjustments = list(
+        matching_round.adjustments.filter(mentee_id__in=mentees, mentor_id__in=mentors)
+    )
+    pinned = [(a.mentee_id, a.mentor_id) for a in adjustments if a.kind == Adjustment.Kind.PIN]
+    excluded = {
+        (a.mentee_id, a.mentor_id) for a in adjustments if a.kind == Adjustment.Kind.EXCLUDE
+    }
+    forbidden = sorted((forbidden_pairs(scheme) | excluded) - set(pinned))
+    forbidden = [pair for pair in forbidden if pair[0] in mentees and pair[1] in mentors]
+
+    weights = {**engine.DEFAULT_WEIGHTS, **(scheme.matching_weights or {})}
+    instance = engine.Instance(
+        mentors=[
+            engine.Mentor(
+                id=p.pk,
+                capacity=p.free,
+                ranking=rankings.get(p.pk) or None,
+                institution=str(p.institution_id),
+                career_stage=p.career_stage,
+                interests=p.research_interests,
+                attributes=attributes(p),
+            )
+            for p in mentors.values()
+        ],
+        mentees=[
+            engine.Mentee(
+                id=p.pk,
+                choices=choices.get(p.pk, [])[: scheme.max_choices],
+                institution=str(p.institution_id),
+                career_stage=p.career_stage,
+                interests=p.research_interests,
+                attributes=attributes(p),
+                wants_shared=wanted(p),
+                avoid=avoid.get(p.pk, []),
+            )
+            for p in mentees.values()
+        ],
+        settings=engine.Settings(
+            weights=weights,
+            different_institutions=scheme.different_institutions,
+            ideal_seniority_gap=scheme.ideal_seniority_gap,
+            max_choices=scheme.max_choices,
+        ),
+        pinned=pinned,
+        forbidden=forbidden,
+    )
+    return Prepared(instance=instance, mentees=mentees, mentors=mentors)

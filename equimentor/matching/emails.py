@@ -1,0 +1,70 @@
+"""One function per email of matching. Reasons are plain words; no identity data, no declines' notes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from equimentor.core.mail import send_email
+
+
+def _proposals_url(proposal) -> str:
+    return settings.SITE_URL + reverse("matching:my_proposals", args=[proposal.scheme.slug])
+
+
+def proposal_to_mentee(proposal) -> None:
+    send_email(
+        "proposal_to_mentee",
+        proposal.mentee.user.email,
+        {
+            "proposal": proposal,
+            "scheme": proposal.scheme,
+            "person": proposal.mentee.user,
+            "other": proposal.mentor,
+            "url": _proposals_url(proposal),
+        },
+    )
+
+
+def proposal_to_mentor(proposal) -> None:
+    send_email(
+        "proposal_to_mentor",
+        proposal.mentor.user.email,
+        {
+            "proposal": proposal,
+            "scheme": proposal.scheme,
+            "person": proposal.mentor.user,
+            "other": proposal.mentee,
+            "url": _proposals_url(proposal),
+        },
+    )
+
+
+def match_confirmed(proposal) -> None:
+    for me, other in ((proposal.mentee, proposal.mentor), (proposal.mentor, proposal.mentee)):
+        send_email(
+            "match_confirmed",
+            me.user.email,
+            {
+                "proposal": proposal,
+                "scheme": proposal.scheme,
+                "person": me.user,
+                "other": other,
+                "url": _proposals_url(proposal),
+            },
+        )
+
+
+def match_not_going_ahead(proposal, *, to_side: str) -> None:
+    """Told neutrally: never who declined or why."""
+    me = proposal.mentee if to_side == "mentee" else proposal.mentor
+    send_email(
+        "match_not_going_ahead",
+        me.user.email,
+        {
+            "proposal": proposal,
+            "scheme": proposal.scheme,
+            "person": me.user,
+            "is_mentee": to_side == "mentee",
+        },
+    )

@@ -1,0 +1,335 @@
+"""Every state change of matching: rounds, dry runs, adjustments, publishing, replies."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from equimentor import engine
+from equimentor.core import audit
+from equimentor.directory.models import Conflict
+from equimentor.enrolment.models import Participant
+from equimentor.matching import adapter, emails
+from equimentor.matching.capacity import load_of
+from equimentor.matching.models import (
+    Adjustment,
+    MatchingRound,
+    MatchingRun,
+    Proposal,
+    ProposedPair,
+    Via,
+)
+
+
+class MatchingError(Exception):
+    """A matching action that cannot be carried out, with a message for the person."""
+
+
+def current_round(scheme) -> MatchingRound | None:
+    """The round still in progress (collecting or closed), if any."""
+    return scheme.matching_rounds.exclude(status=MatchingRound.Status.PUBLISHED).first()
+
+
+# -- rounds ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_round(scheme, *, actor, name: str = "") -> MatchingRound:
+    if current_round(scheme) is not None:
+        raise MatchingError(
+            "A matching round is already in progress; publish it before opening another."
+        )
+    number = scheme.matching_rounds.count() + 1
+    matching_round = MatchingRound.objects.create(
+        scheme=scheme, name=name.strip() or f"Round {number}"
+    )
+    audit.record("matching.round.opened", matching_round, actor=actor, scheme=scheme)
+    return matching_round
+
+
+@transaction.atomic
+def close_choices(matching_round: MatchingRound, *, actor) -> MatchingRun:
+    """Stop choices changing and make the first dry run."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=matching_round.pk)
+    if matching_round.status != MatchingRound.Status.COLLECTING:
+        raise MatchingError("Choices are already closed for this round.")
+    matching_round.status = MatchingRound.Status.CLOSED
+    matching_round.closed_at = timezone.now()
+    matching_round.save(update_fields=["status", "closed_at"])
+    audit.record("matching.round.closed", matching_round, actor=actor, scheme=matching_round.scheme)
+    return dry_run(matching_round, actor=actor)
+
+
+@transaction.atomic
+def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) -> MatchingRun:
+    """Run the engine around the round's pinned and removed pairs; nobody is told anything."""
+    matching_round = (
+        MatchingRound.objects.select_for_update().select_related("scheme").get(pk=matching_round.pk)
+    )
+    if matching_round.status != MatchingRound.Status.CLOSED:
+        raise MatchingError("Close choices before running matching.")
+    prepared = adapter.build_instance(matching_round)
+    try:
+        result = engine.match(prepared.instance, stable_only=stable_only)
+    except engine.InstanceError as exc:
+        raise MatchingError(f"Matching could not run: {exc}") from exc
+    run = MatchingRun.objects.create(
+        round=matching_round,
+        created_by=actor,
+        stable_only=stable_only,
+        metrics=result.metrics,
+        unmatched=[{"mentee": u.mentee, "reason": u.reason} for u in result.unmatched],
+    )
+    ProposedPair.objects.bulk_create(
+        [
+            ProposedPair(
+                run=run,
+                mentee_id=a.mentee,
+                mentor_id=a.mentor,
+                via=a.via,
+                choice_rank=a.choice_rank,
+                score=a.score,
+                reasons=a.reasons,
+                components=a.components,
+            )
+            for a in result.assignments
+        ]
+    )
+    audit.record(
+        "matching.run.made",
+        run,
+        actor=actor,
+        scheme=matching_round.scheme,
+        stable_only=stable_only,
+        matched=result.metrics.get("matched"),
+        mentees=result.metrics.get("mentees"),
+    )
+    return run
+
+
+# -- the coordinator's adjustments -----------------------------------------------------------------
+
+
+def check_pair(
+    matching_round: MatchingRound, mentee: Participant, mentor: Participant, *, extra_load: int = 0
+) -> None:
+    """Raise :class:`MatchingError` if this pair breaks a hard rule or the mentor's capacity."""
+    scheme = matching_round.scheme
+    if mentee.scheme_id != scheme.pk or mentor.scheme_id != scheme.pk:
+        raise MatchingError("Both people must belong to this scheme.")
+    if mentee.pk == mentor.pk:
+        raise MatchingError("Nobody can be matched with themselves.")
+    if not (mentee.is_mentee and mentee.status == Participant.Status.APPROVED):
+        raise MatchingError("The mentee must be an approved mentee.")
+    if not (mentor.is_mentor and mentor.status == Participant.Status.APPROVED):
+        raise MatchingError("The mentor must be an approved mentor.")
+    if scheme.different_institutions and mentee.institution_id == mentor.institution_id:
+        raise MatchingError("This scheme matches people from different institutions only.")
+    if Conflict.objects.filter(mentee=mentee, mentor=mentor).exists():
+        raise MatchingError("The mentee named this mentor as a conflict of interest.")
+    if (mentee.pk, mentor.pk) in adapter.forbidden_pairs(scheme):
+        raise MatchingError("This pair declined each other before and is never proposed again.")
+    if load_of(mentor.pk) + extra_load >= (mentor.mentor_capacity or 0):
+        raise MatchingError("This mentor has no free place.")
+
+
+def _latest_pairs(matching_round):
+    run = matching_round.latest_run
+    return run, (list(run.pairs.all()) if run else [])
+
+
+@transaction.atomic
+def pin_pair(
+    matching_round: MatchingRound, mentee: Participant, mentor: Participant, *, actor
+) -> Adjustment:
+    """Keep a pair (from the run, or a new one the coordinator adds) in every later run."""
+    matching_round = (
+        MatchingRound.objects.select_for_update().select_related("scheme").get(pk=matching_round.pk)
+    )
+    if matching_round.status != MatchingRound.Status.CLOSED:
+        raise MatchingError("Pairs can be adjusted only between closing choices and publishing.")
+    run, pairs = _latest_pairs(matching_round)
+    in_run = any(p.mentee_id == mentee.pk and p.mentor_id == mentor.pk for p in pairs)
+    if not in_run:
+        others = sum(1 for p in pairs if p.mentor_id == mentor.pk and p.mentee_id != mentee.pk)
+        check_pair(matching_round, mentee, mentor, extra_load=others)
+    adjustment, _ = Adjustment.objects.update_or_create(
+        round=matching_round, mentee=mentee, mentor=mentor, defaults={"kind": Adjustment.Kind.PIN}
+    )
+    Adjustment.objects.filter(
+        round=matching_round, mentee=mentee, kind=Adjustment.Kind.PIN
+    ).exclude(mentor=mentor).delete()
+    if run is not None and not in_run:
+        run.pairs.filter(mentee=mentee).delete()
+        ProposedPair.objects.create(
+            run=run,
+            mentee=mentee,
+            mentor=mentor,
+            via=Via.PINNED,
+            reasons=["added by the scheme coordinator"],
+        )
+    audit.record(
+        "matching.pair.pinned",
+        adjustment,
+        actor=actor,
+        scheme=matching_round.scheme,
+        mentee_id=mentee.pk,
+        mentor_id=mentor.pk,
+        added=not in_run,
+    )
+    return adjustment
+
+
+@transaction.atomic
+def remove_pair(
+    matching_round: MatchingRound, mentee: Participant, mentor: Participant, *, actor
+) -> Adjustment:
+    """Keep a pair apart in this round's later runs, and drop it from the current run."""
+    matching_round = (
+        MatchingRound.objects.select_for_update().select_related("scheme").get(pk=matching_round.pk)
+    )
+    if matching_round.status != MatchingRound.Status.CLOSED:
+        raise MatchingError("Pairs can be adjusted only between closing choices and publishing.")
+    adjustment, _ = Adjustment.objects.update_or_create(
+        round=matching_round,
+        mentee=mentee,
+        mentor=mentor,
+        defaults={"kind": Adjustment.Kind.EXCLUDE},
+    )
+    run = matching_round.latest_run
+    if run is not None:
+        run.pairs.filter(mentee=mentee, mentor=mentor).delete()
+    audit.record(
+        "matching.pair.removed",
+        adjustment,
+        actor=actor,
+        scheme=matching_round.scheme,
+        mentee_id=mentee.pk,
+        mentor_id=mentor.pk,
+    )
+    return adjustment
+
+
+# -- publishing and replies --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
+    """Turn the latest run into proposals and email each side its proposal with the reason."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=matching_round.pk)
+    if matching_round.status != MatchingRound.Status.CLOSED:
+        raise MatchingError("Only a round with closed choices and a dry run can be published.")
+    run = matching_round.latest_run
+    if run is None:
+        raise MatchingError("Run matching before publishing.")
+    pairs = list(run.pairs.select_related("mentee__user", "mentor__user", "mentee__scheme"))
+    now = timezone.now()
+    load: dict[int, int] = {}
+    proposals = []
+    for pair in pairs:
+        mentor = Participant.objects.select_for_update().get(pk=pair.mentor_id)
+        used = load.setdefault(mentor.pk, load_of(mentor.pk))
+        if used >= (mentor.mentor_capacity or 0):
+            raise MatchingError(
+                "A mentor's capacity changed since the run; run matching again before publishing."
+            )
+        load[mentor.pk] = used + 1
+        proposals.append(
+            Proposal.objects.create(
+                scheme=matching_round.scheme,
+                round=matching_round,
+                mentee=pair.mentee,
+                mentor=pair.mentor,
+                via=pair.via,
+                choice_rank=pair.choice_rank,
+                score=pair.score,
+                reasons=pair.reasons,
+                proposed_at=now,
+            )
+        )
+    matching_round.status = MatchingRound.Status.PUBLISHED
+    matching_round.published_at = now
+    matching_round.save(update_fields=["status", "published_at"])
+    audit.record(
+        "matching.round.published",
+        matching_round,
+        actor=actor,
+        scheme=matching_round.scheme,
+        run_id=run.pk,
+        proposals=len(proposals),
+    )
+    for proposal in proposals:
+        audit.record(
+            "matching.proposal.made",
+            proposal,
+            actor=actor,
+            scheme=matching_round.scheme,
+            via=proposal.via,
+            choice_rank=proposal.choice_rank,
+        )
+        emails.proposal_to_mentee(proposal)
+        emails.proposal_to_mentor(proposal)
+    return proposals
+
+
+def side_of(proposal: Proposal, participant: Participant) -> str:
+    if participant.pk == proposal.mentee_id:
+        return "mentee"
+    if participant.pk == proposal.mentor_id:
+        return "mentor"
+    raise MatchingError("This proposal is not yours.")
+
+
+@transaction.atomic
+def reply(
+    proposal: Proposal, participant: Participant, *, accept: bool, note: str = "", actor
+) -> Proposal:
+    """Accept or decline a proposal. Declining needs no reason; a note goes to the coordinator only.
+
+    The mentor's row is locked while an acceptance is counted, so two acceptances arriving at the
+    same moment can never take a mentor past their capacity.
+    """
+    side = side_of(proposal, participant)
+    mentor = Participant.objects.select_for_update().get(pk=proposal.mentor_id)
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("mentee__user", "mentor__user")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != Proposal.Status.PROPOSED:
+        raise MatchingError("This proposal has already been decided.")
+    now = timezone.now()
+    setattr(proposal, f"{side}_reply", Proposal.Reply.ACCEPT if accept else Proposal.Reply.DECLINE)
+    setattr(proposal, f"{side}_replied_at", now)
+    setattr(proposal, f"{side}_note", note.strip())
+    fields = [f"{side}_reply", f"{side}_replied_at", f"{side}_note"]
+    if not accept:
+        proposal.status = Proposal.Status.DECLINED
+        proposal.decided_at = now
+        fields += ["status", "decided_at"]
+    elif (
+        proposal.mentee_reply == Proposal.Reply.ACCEPT
+        and proposal.mentor_reply == Proposal.Reply.ACCEPT
+    ):
+        accepted = Proposal.objects.filter(mentor=mentor, status=Proposal.Status.ACCEPTED).count()
+        if accepted >= (mentor.mentor_capacity or 0):
+            raise MatchingError(
+                "This mentor has no free place any more; the coordinator will be in touch."
+            )
+        proposal.status = Proposal.Status.ACCEPTED
+        proposal.decided_at = now
+        fields += ["status", "decided_at"]
+    proposal.save(update_fields=fields)
+    audit.record(
+        f"matching.proposal.{'accepted' if accept else 'declined'}",
+        proposal,
+        actor=actor,
+        scheme=proposal.scheme,
+        side=side,
+        status=proposal.status,
+    )
+    if proposal.status == Proposal.Status.ACCEPTED:
+        emails.match_confirmed(proposal)
+    elif proposal.status == Proposal.Status.DECLINED:
+        emails.match_not_going_ahead(proposal, to_side="mentor" if side == "mentee" else "mentee")
+    return proposal

@@ -1,0 +1,16 @@
+from django import template
+
+from equimentor.matching.reasons import reasons_for as _reasons_for
+
+register = template.Library()
+
+
+@register.filter
+def reasons_for(reasons, side: str):
+    """Reasons as ``side`` ("mentee" or "mentor") may read them."""
+    return _reasons_for(reasons or [], side)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")

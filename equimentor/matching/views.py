@@ -1,0 +1,271 @@
+"""Matching pages: the coordinator's rounds and dry runs, and each participant's proposals."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from equimentor.core.access import scheme_staff, signed_in
+from equimentor.enrolment.access import get_own_participation
+from equimentor.matching import metrics, services
+from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
+from equimentor.matching.adapter import available_mentors, eligible_mentees
+from equimentor.matching.forms import PairForm, ReplyForm
+from equimentor.matching.models import MatchingRound, Proposal
+from equimentor.matching.reasons import reasons_for
+from equimentor.schemes.access import get_scheme_for_staff
+
+COORDINATOR = "coordinator"
+
+
+@scheme_staff(COORDINATOR)
+def rounds(request, slug: str):
+    """The scheme's matching rounds and the proposals they made."""
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    all_rounds = scheme.matching_rounds.annotate(
+        n_proposals=Count("proposals"),
+        n_accepted=Count("proposals", filter=Q(proposals__status=Proposal.Status.ACCEPTED)),
+    )
+    return render(
+        request,
+        "matching/rounds.html",
+        {
+            "scheme": scheme,
+            "rounds": all_rounds,
+            "current": services.current_round(scheme),
+            "waiting": eligible_mentees(scheme).count(),
+            "with_choices": eligible_mentees(scheme)
+            .filter(choices__isnull=False)
+            .distinct()
+            .count(),
+        },
+    )
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def open_round(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    try:
+        matching_round = services.open_round(
+            scheme, actor=request.user, name=request.POST.get("name", "")
+        )
+    except services.MatchingError as exc:
+        messages.error(request, str(exc))
+        return redirect("matching:rounds", slug)
+    messages.success(
+        request, f"{matching_round.name} is open: mentees can make and change their choices."
+    )
+    return redirect("matching:round", slug, matching_round.pk)
+
+
+@scheme_staff(COORDINATOR)
+def round_detail(request, slug: str, pk: int):
+    """The latest dry run: its numbers, by group, each pair with its reasons, and adjustments."""
+    matching_round = get_round_for_coordinator(request.user, slug, pk)
+    scheme = matching_round.scheme
+    run = matching_round.latest_run
+    context = {
+        "scheme": scheme,
+        "round": matching_round,
+        "run": run,
+        "groupings": metrics.groupings(scheme),
+    }
+    if run is not None:
+        overall, rows, by = metrics.run_tables(run, request.GET.get("by", "institution"))
+        pairs = list(
+            run.pairs.select_related(
+                "mentee__user", "mentee__institution", "mentor__user", "mentor__institution"
+            )
+        )
+        unmatched_ids = [u["mentee"] for u in run.unmatched]
+        from equimentor.enrolment.models import Participant
+
+        people = Participant.objects.in_bulk(unmatched_ids)
+        pinned = set(
+            matching_round.adjustments.filter(kind="pin").values_list("mentee_id", "mentor_id")
+        )
+        context.update(
+            {
+                "overall": overall,
+                "rows": rows,
+                "by": by,
+                "columns": metrics.COLUMNS,
+                "pairs": [(p, (p.mentee_id, p.mentor_id) in pinned) for p in pairs],
+                "unmatched": [(people.get(u["mentee"]), u["reason"]) for u in run.unmatched],
+                "seconds": run.metrics.get("seconds"),
+            }
+        )
+        if matching_round.status == MatchingRound.Status.CLOSED:
+            matched = {p.mentee_id for p in pairs}
+            context["pair_form"] = PairForm(
+                scheme,
+                mentees=eligible_mentees(scheme)
+                .exclude(pk__in=matched)
+                .select_related("user", "institution"),
+                mentors=available_mentors(scheme)
+                .filter(free__gt=0)
+                .select_related("user", "institution"),
+            )
+    return render(request, "matching/round.html", context)
+
+
+def _act(request, slug, pk, action):
+    matching_round = get_round_for_coordinator(request.user, slug, pk)
+    try:
+        message = action(matching_round)
+    except services.MatchingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, message)
+    return redirect("matching:round", slug, pk)
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def close_choices(request, slug: str, pk: int):
+    def action(r):
+        run = services.close_choices(r, actor=request.user)
+        return f"Choices are closed. Dry run: {run.metrics['matched']} of {run.metrics['mentees']} mentees matched."
+
+    return _act(request, slug, pk, action)
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def rerun(request, slug: str, pk: int):
+    def action(r):
+        run = services.dry_run(
+            r, actor=request.user, stable_only=bool(request.POST.get("stable_only"))
+        )
+        return f"New dry run: {run.metrics['matched']} of {run.metrics['mentees']} mentees matched."
+
+    return _act(request, slug, pk, action)
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def adjust(request, slug: str, pk: int):
+    """Pin a pair, remove a pair, or add a pair the coordinator chooses."""
+    matching_round = get_round_for_coordinator(request.user, slug, pk)
+    form = PairForm(matching_round.scheme, request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a mentee and a mentor of this scheme.")
+        return redirect("matching:round", slug, pk)
+    mentee, mentor = form.cleaned_data["mentee"], form.cleaned_data["mentor"]
+    kind = request.POST.get("kind")
+
+    def action(r):
+        if kind == "remove":
+            services.remove_pair(r, mentee, mentor, actor=request.user)
+            return "Pair removed. Run matching again to find this mentee another mentor."
+        services.pin_pair(r, mentee, mentor, actor=request.user)
+        return "Pair pinned: it stays in every later dry run."
+
+    return _act(request, slug, pk, action)
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def publish(request, slug: str, pk: int):
+    def action(r):
+        proposals = services.publish(r, actor=request.user)
+        return f"Published {len(proposals)} proposals. Each person has been emailed."
+
+    return _act(request, slug, pk, action)
+
+
+@scheme_staff(COORDINATOR)
+def proposals(request, slug: str):
+    """Every published proposal with its state and the time it took to match."""
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    rows = (
+        Proposal.objects.filter(scheme=scheme)
+        .select_related("mentee__user", "mentor__user", "round")
+        .order_by("-proposed_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status in Proposal.Status.values:
+        rows = rows.filter(status=status)
+    accepted = [
+        p.days_to_match
+        for p in Proposal.objects.filter(scheme=scheme, status="accepted").select_related("mentee")
+        if p.days_to_match is not None
+    ]
+    accepted.sort()
+    median = accepted[len(accepted) // 2] if accepted else None
+    return render(
+        request,
+        "matching/proposals.html",
+        {
+            "scheme": scheme,
+            "proposals": rows[:500],
+            "status": status,
+            "statuses": Proposal.Status.choices,
+            "median_days": median,
+            "n_accepted": len(accepted),
+        },
+    )
+
+
+@signed_in
+def my_proposals(request, slug: str):
+    """A participant's proposals, as mentee and as mentor, with accept / decline."""
+    participant = get_own_participation(request.user, slug)
+    mine = (
+        Proposal.objects.filter(Q(mentee=participant) | Q(mentor=participant))
+        .select_related(
+            "mentee__user", "mentee__institution", "mentor__user", "mentor__institution"
+        )
+        .order_by("-proposed_at")
+    )
+    items = []
+    for p in mine:
+        side = "mentee" if p.mentee_id == participant.pk else "mentor"
+        other = p.mentor if side == "mentee" else p.mentee
+        items.append(
+            {
+                "proposal": p,
+                "side": side,
+                "other": other,
+                "reasons": reasons_for(p.reasons, side),
+                "my_reply": getattr(p, f"{side}_reply"),
+            }
+        )
+    return render(
+        request,
+        "matching/my_proposals.html",
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "items": items,
+            "form": ReplyForm(),
+        },
+    )
+
+
+@signed_in
+@require_POST
+def reply(request, slug: str, pk: int):
+    proposal, participant = get_own_proposal(request.user, slug, pk)
+    form = ReplyForm(request.POST)
+    accept = request.POST.get("answer") == "accept"
+    if request.POST.get("answer") not in {"accept", "decline"} or not form.is_valid():
+        messages.error(request, "Please choose accept or decline.")
+        return redirect("matching:my_proposals", slug)
+    try:
+        services.reply(
+            proposal, participant, accept=accept, note=form.cleaned_data["note"], actor=request.user
+        )
+    except services.MatchingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "Thank you: you accepted."
+            if accept
+            else "You declined. The other person is told only that the match will not go ahead.",
+        )
+    return redirect("matching:my_proposals", slug)

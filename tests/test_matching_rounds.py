@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from equimentor.core.models import AuditEvent
+from equimentor.directory.models import Conflict
+from equimentor.matching import services
+from equimentor.matching.adapter import build_instance, eligible_mentees
+from equimentor.matching.models import Adjustment, MatchingRound, Proposal
+from tests import factories
+from tests.matching_setup import choose, people
+
+
+@pytest.fixture
+def setup(scheme_a, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = people(scheme_a, alice)
+    mail.outbox.clear()
+    return mentors, mentees
+
+
+def test_a_round_from_choices_to_proposals(
+    client, scheme_a, alice, setup, django_capture_on_commit_callbacks
+):
+    mentors, mentees = setup
+    choose(mentees[0], mentors[0], mentors[1])
+    choose(mentees[1], mentors[1], mentors[0])
+    choose(mentees[2], mentors[2])
+    client.force_login(alice)
+    client.post(reverse("matching:open_round", args=["scheme-a"]))
+    matching_round = MatchingRound.objects.get()
+    response = client.post(
+        reverse("matching:close_choices", args=["scheme-a", matching_round.pk]), follow=True
+    )
+    assert "Dry run: 3 of 4 mentees matched." in response.content.decode()
+    run = matching_round.latest_run
+    assert run.metrics["blocking_pairs"] == 0
+    by_mentee = {p.mentee_id: p for p in run.pairs.all()}
+    assert by_mentee[mentees[0].pk].mentor_id == mentors[0].pk
+    assert by_mentee[mentees[0].pk].choice_rank == 1
+    assert "your 1st choice" in by_mentee[mentees[0].pk].reasons
+    # nobody is told anything before publishing
+    assert mail.outbox == []
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    assert page.status_code == 200
+    assert "All mentees" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("matching:publish", args=["scheme-a", matching_round.pk]), follow=True
+        )
+    assert "Each person has been emailed" in response.content.decode()
+    proposals = Proposal.objects.all()
+    assert proposals.count() == run.pairs.count()
+    assert len(mail.outbox) == 2 * proposals.count()
+    to_mentee = next(m for m in mail.outbox if m.to == [mentees[0].user.email])
+    assert "your 1st choice" in to_mentee.body
+    assert "Why this match" in to_mentee.body
+    to_mentor = next(m for m in mail.outbox if m.to == [mentors[0].user.email])
+    assert "you were their 1st choice" in to_mentor.body
+    matching_round.refresh_from_db()
+    assert matching_round.status == "published"
+
+
+def test_capacity_is_never_exceeded_and_fallback_fills(scheme_a, alice, setup):
+    mentors, mentees = setup
+    for mentee in mentees:
+        choose(mentee, mentors[0])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    run = services.close_choices(matching_round, actor=alice)
+    loads = {}
+    for pair in run.pairs.all():
+        loads[pair.mentor_id] = loads.get(pair.mentor_id, 0) + 1
+    assert all(n <= 1 for n in loads.values())
+    assert run.metrics["matched"] == 3  # three mentors with one place each
+    assert sum(1 for p in run.pairs.all() if p.via == "fallback") == 2
+    assert len(run.unmatched) == 1
+
+
+def test_hard_rules_in_the_instance(scheme_a, alice, setup):
+    mentors, mentees = setup
+    Conflict.objects.create(mentee=mentees[0], mentor=mentors[1], reason="supervisor")
+    matching_round = services.open_round(scheme_a, actor=alice)
+    instance = build_instance(matching_round).instance
+    assert instance.settings.different_institutions is False
+    mentee = next(m for m in instance.mentees if m.id == mentees[0].pk)
+    assert mentee.avoid == [mentors[1].pk]
+    # identity answers reach the engine only with consent to use them in matching
+    assert mentee.attributes.get("ethnicity") == "asian"
+    from equimentor.enrolment.consents import withdraw_consent
+
+    withdraw_consent(mentees[0], "identity_matching", actor=None)
+    mentee = next(
+        m for m in build_instance(matching_round).instance.mentees if m.id == mentees[0].pk
+    )
+    assert "ethnicity" not in mentee.attributes
+
+
+def test_adjustments_pin_remove_add(client, scheme_a, alice, setup):
+    mentors, mentees = setup
+    choose(mentees[0], mentors[0])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    url = reverse("matching:adjust", args=["scheme-a", matching_round.pk])
+    client.post(url, {"mentee": mentees[0].pk, "mentor": mentors[0].pk, "kind": "remove"})
+    assert Adjustment.objects.get().kind == "exclude"
+    services.dry_run(matching_round, actor=alice)
+    pairs = {(p.mentee_id, p.mentor_id) for p in matching_round.latest_run.pairs.all()}
+    assert (mentees[0].pk, mentors[0].pk) not in pairs
+    # adding a pair to a full mentor is refused with a clear message
+    taken = next(p for p in matching_round.latest_run.pairs.all())
+    other_mentee = next(m for m in mentees if m.pk != taken.mentee_id)
+    response = client.post(
+        url, {"mentee": other_mentee.pk, "mentor": taken.mentor_id, "kind": "pin"}, follow=True
+    )
+    assert "no free place" in response.content.decode()
+    # pinning a pair of the run keeps it in the next run
+    client.post(url, {"mentee": taken.mentee_id, "mentor": taken.mentor_id, "kind": "pin"})
+    services.dry_run(matching_round, actor=alice)
+    assert matching_round.latest_run.pairs.filter(
+        mentee_id=taken.mentee_id, mentor_id=taken.mentor_id
+    ).exists()
+
+
+def test_adding_a_pair_keeps_the_cross_institution_rule(scheme_a, alice, setup):
+    mentors, mentees = setup
+    scheme_a.different_institutions = True
+    scheme_a.save()
+    mentors[0].institution = mentees[0].institution
+    mentors[0].save(update_fields=["institution"])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    services.remove_pair(matching_round, mentees[0], mentors[1], actor=alice)
+    with pytest.raises(services.MatchingError, match="different institutions"):
+        services.pin_pair(matching_round, mentees[0], mentors[0], actor=alice)
+
+
+def _published(scheme, alice, mentors, mentees, capture):
+    choose(mentees[0], mentors[0])
+    matching_round = services.open_round(scheme, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    with capture(execute=True):
+        services.publish(matching_round, actor=alice)
+    return Proposal.objects.get(mentee=mentees[0])
+
+
+def test_both_accept(client, scheme_a, alice, setup, django_capture_on_commit_callbacks):
+    mentors, mentees = setup
+    proposal = _published(scheme_a, alice, mentors, mentees, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    client.force_login(mentees[0].user)
+    url = reverse("matching:reply", args=["scheme-a", proposal.pk])
+    client.post(url, {"answer": "accept"})
+    client.force_login(mentors[0].user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"answer": "accept"})
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted"
+    assert proposal.days_to_match == 0
+    assert {m.to[0] for m in mail.outbox} == {mentees[0].user.email, mentors[0].user.email}
+    assert not eligible_mentees(scheme_a).filter(pk=mentees[0].pk).exists()
+
+
+def test_a_decline_is_private_and_frees_the_mentee(
+    client, scheme_a, alice, setup, django_capture_on_commit_callbacks
+):
+    mentors, mentees = setup
+    proposal = _published(scheme_a, alice, mentors, mentees, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    client.force_login(mentors[0].user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("matching:reply", args=["scheme-a", proposal.pk]),
+            {"answer": "decline", "note": "We worked together and fell out."},
+            follow=True,
+        )
+    assert "told only that the match will not go ahead" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == "declined"
+    assert proposal.mentor_note == "We worked together and fell out."
+    assert [m.to for m in mail.outbox] == [[mentees[0].user.email]]
+    assert "fell out" not in mail.outbox[0].body
+    assert "will not go ahead" in mail.outbox[0].body
+    # back in the next run, and never with the same mentor again
+    assert eligible_mentees(scheme_a).filter(pk=mentees[0].pk).exists()
+    matching_round = services.open_round(scheme_a, actor=alice)
+    run = services.close_choices(matching_round, actor=alice)
+    assert not run.pairs.filter(mentee=mentees[0], mentor=mentors[0]).exists()
+    assert "fell out" not in str(AuditEvent.objects.values_list("data", flat=True))
+
+
+def test_nobody_else_can_reply(client, scheme_a, alice, setup, django_capture_on_commit_callbacks):
+    mentors, mentees = setup
+    proposal = _published(scheme_a, alice, mentors, mentees, django_capture_on_commit_callbacks)
+    client.force_login(mentees[1].user)
+    response = client.post(
+        reverse("matching:reply", args=["scheme-a", proposal.pk]), {"answer": "decline"}
+    )
+    assert response.status_code == 404
+    proposal.refresh_from_db()
+    assert proposal.status == "proposed"
+
+
+def test_another_schemes_coordinator_gets_nothing(client, scheme_a, alice, charlie, setup):
+    matching_round = services.open_round(scheme_a, actor=alice)
+    client.force_login(charlie)
+    for name, args in [
+        ("rounds", ["scheme-a"]),
+        ("round", ["scheme-a", matching_round.pk]),
+        ("proposals", ["scheme-a"]),
+        ("round", ["scheme-b", matching_round.pk]),
+    ]:
+        assert client.get(reverse(f"matching:{name}", args=args)).status_code == 403
+    assert (
+        client.post(
+            reverse("matching:close_choices", args=["scheme-a", matching_round.pk])
+        ).status_code
+        == 403
+    )
+    matching_round.refresh_from_db()
+    assert matching_round.status == "collecting"
+    evaluator = factories.make_staff(scheme_a, "evaluator")
+    client.force_login(evaluator)
+    assert client.get(reverse("matching:rounds", args=["scheme-a"])).status_code == 403
+
+
+def test_round_page_queries_do_not_grow_with_pairs(
+    client, scheme_a, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        people(scheme_a, alice, mentors=2, mentees=2)
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    url = reverse("matching:round", args=["scheme-a", matching_round.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(6):
+            factories.register_participant(
+                scheme_a, f"extra-mentor{i}@example.org", role="mentor", approve_by=alice
+            )
+            factories.register_participant(
+                scheme_a, f"extra-mentee{i}@example.org", role="mentee", approve_by=alice
+            )
+    services.dry_run(matching_round, actor=alice)
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(url)
+    assert len(response.context["pairs"]) == 8
+    assert len(more) == len(few)
+
+
+def test_small_groups_are_suppressed(client, scheme_a, alice, setup):
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    page = client.get(
+        reverse("matching:round", args=["scheme-a", matching_round.pk]) + "?by=ethnicity"
+    )
+    rows = page.context["rows"]
+    assert rows and all(cell in {"0", "<5", "–"} for row in rows for cell in row.cells)
+
+
+def test_choices_hold_until_the_round_closes(scheme_a, alice, setup):
+    mentors, mentees = setup
+    matching_round = services.open_round(scheme_a, actor=alice)
+    assert matching_round.is_collecting
+    with pytest.raises(services.MatchingError, match="already in progress"):
+        services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    with pytest.raises(services.MatchingError, match="already closed"):
+        services.close_choices(matching_round, actor=alice)

@@ -162,6 +162,50 @@ def test_documents_are_versioned_and_immutable(client, alice, scheme_a):
         v1.save()
 
 
+WEIGHTS = {
+    "weight_seniority": "1",
+    "weight_interests": "2",
+    "weight_shared": "1",
+    "weight_pathway": "1",
+}
+
+
+def test_matching_weights_are_saved(client, alice, scheme_a):
+    client.force_login(alice)
+    form = client.get(reverse("backoffice:settings", args=["scheme-a"])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "eligibility_statements": "\n".join(scheme_a.eligibility_statements),
+            "career_stages": "\n".join(scheme_a.career_stages),
+            "identity_dimensions": scheme_a.identity_dimensions,
+            **WEIGHTS,
+            "weight_interests": "4.5",
+        }
+    )
+    for key in (
+        "offers_mentor",
+        "offers_mentee",
+        "allows_both",
+        "is_open",
+        "different_institutions",
+    ):
+        data[key] = "on" if data.get(key) else ""
+    data.pop("id", None)
+    response = client.post(reverse("backoffice:settings", args=["scheme-a"]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    scheme_a.refresh_from_db()
+    assert scheme_a.matching_weights == {
+        "seniority": 1.0,
+        "interests": 4.5,
+        "shared": 1.0,
+        "pathway": 1.0,
+    }
+    data.update({k: "0" for k in WEIGHTS})
+    response = client.post(reverse("backoffice:settings", args=["scheme-a"]), data)
+    assert "At least one matching weight must be above 0." in response.content.decode()
+
+
 def test_settings_validate_and_refuse_opening_without_documents(client, db):
     admin = factories.UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)
@@ -179,9 +223,11 @@ def test_settings_validate_and_refuse_opening_without_documents(client, db):
             "max_mentor_capacity": "3",
             "career_stages": "Junior\nSenior",
             "identity_dimensions": ["ethnicity"],
+            "ideal_seniority_gap": "2",
+            **WEIGHTS,
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["form"].errors
     url = reverse("backoffice:settings", args=["new"])
     data = {
         "name": "New",
@@ -193,6 +239,8 @@ def test_settings_validate_and_refuse_opening_without_documents(client, db):
         "max_mentor_capacity": "3",
         "career_stages": "Junior\nSenior",
         "is_open": "on",
+        "ideal_seniority_gap": "2",
+        **WEIGHTS,
     }
     response = client.post(url, data)
     assert response.status_code == 400

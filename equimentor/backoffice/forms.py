@@ -18,6 +18,14 @@ class LinesField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+WEIGHT_LABELS = {
+    "seniority": "Weight: mentor somewhat more senior",
+    "interests": "Weight: shared research interests",
+    "shared": "Weight: shared characteristics the mentee asked for",
+    "pathway": "Weight: same pathway or specialty",
+}
+
+
 class SchemeForm(forms.ModelForm):
     eligibility_statements = LinesField(
         label="Eligibility statements", help_text="One per line. Applicants tick each one."
@@ -48,10 +56,39 @@ class SchemeForm(forms.ModelForm):
             "max_mentor_capacity",
             "career_stages",
             "identity_dimensions",
+            "ideal_seniority_gap",
             "contact_email",
             "is_open",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        from equimentor.engine import DEFAULT_WEIGHTS
+
+        super().__init__(*args, **kwargs)
+        current = {**DEFAULT_WEIGHTS, **(self.instance.matching_weights or {})}
+        for key, label in WEIGHT_LABELS.items():
+            self.fields[f"weight_{key}"] = forms.FloatField(
+                label=label,
+                min_value=0,
+                max_value=10,
+                initial=current[key],
+                help_text="From 0 to 10. Matching adds the weighted parts of compatibility; "
+                "see “How matching works”."
+                if key == "seniority"
+                else "",
+            )
+
+    def clean(self):
+        data = super().clean()
+        weights = {
+            key: data.pop(f"weight_{key}") for key in WEIGHT_LABELS if f"weight_{key}" in data
+        }
+        if weights and not any(weights.values()):
+            raise forms.ValidationError("At least one matching weight must be above 0.")
+        if len(weights) == len(WEIGHT_LABELS):
+            data["matching_weights"] = weights
+        return data
 
 
 class NewSchemeForm(SchemeForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .scoring import PATHWAY_KEYS, Scorer
@@ -34,13 +36,18 @@ def join_words(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def merge_phrases(terms: list[str], limit: int = 3) -> list[str]:
+def merge_phrases(terms: list[str], limit: int = 3, ok=None) -> list[str]:
     """Merge overlapping TF-IDF terms into at most ``limit`` phrases.
 
     ``["health services", "services research", "health"]`` becomes
-    ``["health services research"]``.
+    ``["health services research"]``. ``ok(words)`` may veto a phrase (e.g.
+    one that does not appear word for word in both texts).
     """
     phrases: list[list[str]] = []
+    if ok is None:
+
+        def ok(words: list[str]) -> bool:
+            return True
 
     def contains(big: list[str], small: list[str]) -> bool:
         k = len(small)
@@ -48,20 +55,21 @@ def merge_phrases(terms: list[str], limit: int = 3) -> list[str]:
 
     for term in terms:
         words = term.split()
-        if any(contains(p, words) for p in phrases):
+        if not ok(words) or any(contains(p, words) for p in phrases):
             continue
         merged = False
         for idx, p in enumerate(phrases):
             if contains(words, p):
-                phrases[idx] = words
-                merged = True
+                candidate = words
             elif len(words) == 2 and p[-1] == words[0]:
-                phrases[idx] = p + words[1:]
-                merged = True
+                candidate = p + words[1:]
             elif len(words) == 2 and p[0] == words[-1]:
-                phrases[idx] = words[:1] + p
+                candidate = words[:1] + p
+            else:
+                continue
+            if ok(candidate):
+                phrases[idx] = candidate
                 merged = True
-            if merged:
                 break
         if not merged and len(phrases) < limit:
             phrases.append(words)
@@ -74,12 +82,21 @@ def merge_phrases(terms: list[str], limit: int = 3) -> list[str]:
     return [" ".join(p) for p in out]
 
 
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def _tokens(text: str | None) -> str:
+    """Lower-case words of a text, space separated and padded (for phrase lookup)."""
+    return " " + " ".join(_TOKEN.findall((text or "").lower())) + " "
+
+
 def interest_phrases(scorer: Scorer, mi: np.ndarray, mj: np.ndarray) -> list[list[str]]:
     """For each pair, the 1-3 shared interest phrases that weigh most."""
     out: list[list[str]] = [[] for _ in range(len(mi))]
     if scorer.vectorizer is None or len(mi) == 0:
         return out
     feats = scorer.features
+    mentees, mentors = scorer.prep.instance.mentees, scorer.prep.instance.mentors
     for start in range(0, len(mi), 200_000):
         a = scorer.x_e[mi[start : start + 200_000]]
         b = scorer.x_r[mj[start : start + 200_000]]
@@ -92,8 +109,17 @@ def interest_phrases(scorer: Scorer, mi: np.ndarray, mj: np.ndarray) -> list[lis
                 continue
             cols = idx[lo:hi]
             vals = data[lo:hi]
-            top = np.lexsort((cols, -vals))[:8]
-            out[start + r] = merge_phrases([str(feats[cols[t]]) for t in top])
+            top = np.lexsort((cols, -vals))[:20]
+            texts = (
+                _tokens(mentees[int(mi[start + r])].interests),
+                _tokens(mentors[int(mj[start + r])].interests),
+            )
+
+            def ok(words: list[str], texts=texts) -> bool:
+                phrase = " " + " ".join(words) + " "
+                return phrase in texts[0] and phrase in texts[1]
+
+            out[start + r] = merge_phrases([str(feats[cols[t]]) for t in top], ok=ok)
     return out
 
 

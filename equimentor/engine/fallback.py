@@ -31,6 +31,8 @@ score`` for ``k`` matched mentees, and as the total score is at most ``k``,
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
@@ -69,7 +71,9 @@ def _embeddings(scorer: Scorer, rows: np.ndarray, cols: np.ndarray):
     if dim < 2:
         return None
     svd = TruncatedSVD(n_components=dim, algorithm="randomized", n_iter=4, random_state=0)
-    z = svd.fit_transform(x).astype(np.float32)
+    with warnings.catch_warnings():  # explained-variance ratio on tiny inputs
+        warnings.simplefilter("ignore", RuntimeWarning)
+        z = svd.fit_transform(x).astype(np.float32)
     norms = np.linalg.norm(z, axis=1)
     z /= np.where(norms > 0, norms, 1.0)[:, None]
     return z[: len(rows)], z[len(rows) :]

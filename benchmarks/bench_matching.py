@@ -1,0 +1,204 @@
+"""Benchmark the matching engine; each measurement runs in a fresh process.
+
+    .venv/bin/python benchmarks/bench_matching.py --workdir var/bench
+
+Stages:
+
+* ``phase1``: 100,000 mentees x 25,000 mentors, 10 choices each. Times JSON
+  parsing, instance construction (with validation), indexing, the TF-IDF
+  model, building the mentors' preference orders (scoring 1M chosen pairs),
+  and the deferred-acceptance loop itself.
+* ``full``: ``match()`` with both phases (all scoring, fallback candidates from
+  interest text, explanations, stability check) on 100,000 mentees, with the
+  peak RSS of the process (``resource.getrusage``).
+* ``compare``: the PyPI package ``matching`` (``HospitalResident``,
+  ``optimal="resident"``) on the same preferences (mentor lists restricted to
+  the mentees who chose them, in the engine's order); checks both give the
+  identical matching and reports the time ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, ROOT)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _instance_path(workdir: str, n: int, m: int, choices: tuple[int, int], seed: int) -> str:
+    from equimentor.engine.generate import generate_instance
+
+    path = os.path.join(workdir, f"instance-{n}x{m}-c{choices[0]}-{choices[1]}-s{seed}.json")
+    if not os.path.exists(path):
+        os.makedirs(workdir, exist_ok=True)
+        data = generate_instance(n, m, seed=seed, choices=choices)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+    return path
+
+
+def child_phase1(path: str) -> dict:
+    from equimentor.engine import instance_from_dict
+    from equimentor.engine.scoring import Scorer
+    from equimentor.engine.stable import collect, deferred_acceptance, mentor_order
+    from equimentor.engine.validate import prepare
+
+    out = {}
+    t = time.perf_counter()
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    out["json_parse_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    inst = instance_from_dict(data)
+    out["instance_from_dict_s"] = time.perf_counter() - t
+    t0 = time.perf_counter()
+    prep = prepare(inst)
+    out["prepare_s"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    scorer = Scorer(prep)
+    out["tfidf_and_attributes_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    mo = mentor_order(prep, scorer)
+    out["mentor_orders_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    args = (
+        prep.acc_ptr.tolist(),
+        prep.acc_mentor.tolist(),
+        mo.gpos.tolist(),
+        mo.pair_mentee[mo.order].tolist(),
+        list(prep.capacity),
+    )
+    heaps = deferred_acceptance(*args)
+    mentor, _ = collect(prep.n, heaps, mo)
+    out["deferred_acceptance_s"] = time.perf_counter() - t
+    out["phase1_total_s"] = time.perf_counter() - t0
+    out["mentees"] = prep.n
+    out["mentors"] = prep.m
+    out["choices"] = int(prep.acc_ptr[-1])
+    out["matched"] = int((mentor >= 0).sum())
+    out["peak_rss_mb"] = _rss_mb()
+    return out
+
+
+def child_full(path: str) -> dict:
+    from equimentor.engine import instance_from_dict, match
+
+    t = time.perf_counter()
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    inst = instance_from_dict(data)
+    del data
+    load = time.perf_counter() - t
+    t = time.perf_counter()
+    result = match(inst)
+    out = {"load_and_validate_s": load, "match_s": time.perf_counter() - t}
+    out.update({f"metric_{k}": v for k, v in result.metrics.items()})
+    out["peak_rss_mb"] = _rss_mb()
+    return out
+
+
+def child_compare(path: str, public_api: bool) -> dict:
+    from matching.algorithms.hospital_resident import hospital_resident
+    from matching.games import HospitalResident
+    from matching.games.hospital_resident import _make_players
+
+    from equimentor.engine import instance_from_dict, match
+    from equimentor.engine.stable import hr_preferences
+
+    with open(path, encoding="utf-8") as fh:
+        inst = instance_from_dict(json.load(fh))
+    t = time.perf_counter()
+    result = match(inst, stable_only=True)
+    engine_s = time.perf_counter() - t
+    ours = {(str(a.mentee), str(a.mentor)) for a in result.assignments}
+    mentee_prefs, mentor_prefs, caps = hr_preferences(inst)
+    out = {"mentees": len(inst.mentees), "engine_match_stable_only_s": engine_s}
+    t = time.perf_counter()
+    if public_api:
+        game = HospitalResident.create_from_dictionaries(mentee_prefs, mentor_prefs, caps)
+        out["matching_build_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        solved = game.solve(optimal="resident")
+    else:
+        residents, hospitals = _make_players(mentee_prefs, mentor_prefs, caps)
+        out["matching_build_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        solved = hospital_resident(residents, hospitals, optimal="resident")
+    out["matching_solve_s"] = time.perf_counter() - t
+    theirs = {(r.name, h.name) for h, rs in solved.items() for r in rs}
+    out["identical"] = ours == theirs
+    out["pairs"] = len(ours)
+    out["ratio_matching_solve_over_engine"] = out["matching_solve_s"] / engine_s
+    return out
+
+
+def run_child(args: list[str], timeout: float) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return {"timeout_s": timeout}
+    except subprocess.CalledProcessError as exc:
+        return {"error": exc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark the matching engine.")
+    ap.add_argument("--workdir", default=os.path.join(ROOT, "var", "bench"))
+    ap.add_argument("--mentees", type=int, default=100_000)
+    ap.add_argument("--mentors", type=int, default=25_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--compare-sizes", type=int, nargs="*", default=[2_000, 10_000, 25_000, 50_000, 100_000]
+    )
+    ap.add_argument("--compare-timeout", type=float, default=600.0)
+    ap.add_argument("--public-api-max", type=int, default=2_000)
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        kind, path, *rest = args.child
+        if kind == "phase1":
+            res = child_phase1(path)
+        elif kind == "full":
+            res = child_full(path)
+        else:
+            res = child_compare(path, public_api=rest == ["public"])
+        print(json.dumps(res))
+        return 0
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    big = _instance_path(args.workdir, args.mentees, args.mentors, (10, 10), args.seed)
+    print(f"\n## phase 1: {args.mentees} mentees x {args.mentors} mentors, 10 choices")
+    for k, v in run_child(["phase1", big], 600).items():
+        print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    print(f"\n## both phases: {args.mentees} mentees x {args.mentors} mentors, 10 choices")
+    for k, v in run_child(["full", big], 600).items():
+        print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    roomy = _instance_path(args.workdir, args.mentees, 2 * args.mentors, (3, 10), args.seed)
+    print(f"\n## both phases: {args.mentees} mentees x {2 * args.mentors} mentors, 3-10 choices")
+    for k, v in run_child(["full", roomy], 600).items():
+        print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    for n in args.compare_sizes:
+        path = _instance_path(args.workdir, n, n // 4, (10, 10), args.seed)
+        mode = ["public"] if n <= args.public_api_max else []
+        api = "HospitalResident API" if mode else "algorithm function, input checks skipped"
+        print(f"\n## vs matching==1.4.3 ({api}): {n} mentees x {n // 4} mentors")
+        for k, v in run_child(["compare", path, *mode], args.compare_timeout).items():
+            print(f"  {k}: {v:.3f}" if isinstance(v, float) else f"  {k}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

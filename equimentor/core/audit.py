@@ -40,3 +40,26 @@ def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: A
         scheme=scheme,
         data=data,
     )
+
+
+# How each action reads in a history list, for people who run schemes.
+LABELS = {
+    "enrolment.interest.expressed": "Expressed interest",
+    "enrolment.invite.sent": "Registration link sent",
+    "enrolment.registered": "Registered",
+    "enrolment.consent.given": "Consent given",
+    "enrolment.consent.withdrawn": "Consent withdrawn",
+    "enrolment.profile.updated": "Profile updated",
+    "enrolment.roles.changed": "Role changed",
+    "enrolment.approved": "Approved",
+    "enrolment.queried": "Eligibility queried",
+    "enrolment.declined": "Found not eligible",
+    "enrolment.withdrawn": "Withdrew from the scheme",
+    "identity.answers.saved": "Identity answers saved",
+    "identity.answers.erased": "Identity answers erased",
+}
+
+
+def label(action: str) -> str:
+    """A readable label for an audit action (the code itself if none is set)."""
+    return LABELS.get(action, action.rsplit(".", 1)[-1].replace("_", " ").capitalize())

@@ -195,7 +195,8 @@ class IdentityForm(forms.Form):
                 )
             if show_profile_option:
                 self.fields[f"id_{code}_show"] = forms.BooleanField(
-                    label="Mentors: show this answer on my published profile", required=False
+                    label=f"Show my answer about {dim.label.lower()} on my published mentor profile",
+                    required=False,
                 )
 
     def dimension_groups(self):

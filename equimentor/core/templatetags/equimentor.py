@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from equimentor.core.audit import label as audit_action_label
 from equimentor.lib.markdown import render
 
 register = template.Library()
@@ -15,3 +16,8 @@ def markdown(text: str) -> str:
 @register.filter
 def field_type(bound_field) -> str:
     return bound_field.field.widget.__class__.__name__.lower()
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    return audit_action_label(action)

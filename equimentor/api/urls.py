@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from equimentor.api import views
+from equimentor.api import directory, matching, views
 
 app_name = "api"
 urlpatterns = [
@@ -19,4 +19,28 @@ urlpatterns = [
         name="registration",
     ),
     path("v1/me/participations/", views.MyParticipations.as_view(), name="my_participations"),
+    path(
+        "v1/schemes/<slug:slug>/mentors/",
+        directory.DirectoryMentors.as_view(),
+        name="directory_mentors",
+    ),
+    path("v1/me/schemes/<slug:slug>/choices/", directory.MyChoices.as_view(), name="my_choices"),
+    path(
+        "v1/me/schemes/<slug:slug>/proposals/", matching.MyProposals.as_view(), name="my_proposals"
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/proposals/<int:pk>/reply/",
+        matching.ReplyToProposal.as_view(),
+        name="reply_to_proposal",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/matching-rounds/",
+        matching.SchemeRounds.as_view(),
+        name="matching_rounds",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/pairs/",
+        matching.RoundPairs.as_view(),
+        name="round_pairs",
+    ),
 ]

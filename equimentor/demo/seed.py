@@ -17,6 +17,7 @@ from django.utils import timezone
 from equimentor.accounts.models import User
 from equimentor.core import audit
 from equimentor.demo.documents import DOCUMENTS
+from equimentor.directory.demo import seed_directory
 from equimentor.enrolment.models import (
     Consent,
     ExpressionOfInterest,
@@ -24,6 +25,7 @@ from equimentor.enrolment.models import (
     RegistrationInvite,
 )
 from equimentor.identity.models import IdentityAnswer
+from equimentor.matching.demo import seed_matching
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument, StaffRole
 
 SLUG = "horizons"
@@ -404,7 +406,9 @@ def seed(rng_seed: int = 2020) -> bool:
         )
         participants.append(p)
     Participant.objects.bulk_create(participants)
-    participants = list(Participant.objects.filter(scheme=scheme).select_related("user"))
+    participants = list(
+        Participant.objects.filter(scheme=scheme).select_related("user").order_by("pk")
+    )
 
     consents, answers = [], []
     for p in participants:
@@ -485,6 +489,8 @@ def seed(rng_seed: int = 2020) -> bool:
         )
     )
     ExpressionOfInterest.objects.bulk_create(extra)
+    seed_directory(scheme, rng)
+    seed_matching(scheme, staff["coordinator"], rng)
     audit.record("demo.seeded", scheme, scheme=scheme, participants=len(participants))
     return True
 

@@ -12,7 +12,9 @@ class MentorListing(models.Model):
     """What a mentor publishes in the scheme's directory. Identity answers appear only if the
     mentor ticked "show on my profile" for that answer (see ``identity.IdentityAnswer``)."""
 
-    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="listing")
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="listing"
+    )
     is_published = models.BooleanField("Publish my profile in the mentor directory", default=True)
     show_institution = models.BooleanField("Show my institution", default=True)
     show_department = models.BooleanField("Show my department or specialty", default=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from equimentor.accounts.models import User
 from equimentor.core import audit
+from equimentor.directory import services as directory
 from equimentor.enrolment import emails
 from equimentor.enrolment.consents import give_consent
 from equimentor.enrolment.models import (
@@ -238,6 +239,8 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
             old=old_role,
             new=role,
         )
+        if is_mentor:
+            directory.ensure_listing(participant, actor=actor)
     if fields:
         participant.save(update_fields=sorted(set(fields)))
         audit.record(
@@ -309,6 +312,7 @@ def _review(participant: Participant, new_status: str, *, actor, message: str = 
 @transaction.atomic
 def approve(participant: Participant, *, actor) -> Participant:
     participant = _review(participant, Participant.Status.APPROVED, actor=actor)
+    directory.ensure_listing(participant, actor=actor)
     emails.approved(participant)
     return participant
 

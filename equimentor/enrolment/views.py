@@ -19,6 +19,7 @@ from equimentor.enrolment.forms import (
     WithdrawForm,
 )
 from equimentor.identity.services import identity_uses, save_identity
+from equimentor.matching.queries import awaiting_reply
 
 
 @public
@@ -107,6 +108,7 @@ def participation(request, slug: str):
             "outdated": [
                 c for c in consents.values() if documents.get(c.document.kind) != c.document
             ],
+            "pending_replies": awaiting_reply(participant).count(),
         },
     )
 

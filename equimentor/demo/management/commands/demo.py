@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from equimentor.demo.seed import (
@@ -28,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve=False, addrport="127.0.0.1:8000", **options):
         call_command("migrate", interactive=False, verbosity=0)
-        created = seed()
+        # The demo's history is made through the real services; its emails are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            created = seed()
         self.stdout.write(
             self.style.SUCCESS("Demo data loaded." if created else "Demo data already loaded.")
         )

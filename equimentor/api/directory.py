@@ -1,0 +1,150 @@
+"""The mentor directory and a mentee's choices over the API.
+
+Same rules as the pages: ``directory.access`` decides who sees what, ``directory.services``
+validates every change. Identity answers never appear in the API.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from equimentor.directory import services
+from equimentor.directory.access import get_own_mentee, get_viewer, listed_mentors
+from equimentor.directory.forms import MentorFilterForm
+from equimentor.directory.models import Choice
+from equimentor.enrolment.models import Participant
+
+
+class MentorSerializer(serializers.ModelSerializer):
+    """A published listing. Fields the mentor hides are null."""
+
+    name = serializers.CharField(source="user.full_name")
+    career_stage_label = serializers.CharField()
+    institution = serializers.SerializerMethodField()
+    department = serializers.SerializerMethodField()
+    career_summary = serializers.SerializerMethodField()
+    offers = serializers.SerializerMethodField()
+    free_places = serializers.IntegerField(source="free")
+
+    class Meta:
+        model = Participant
+        fields = [
+            "id",
+            "name",
+            "job_title",
+            "career_stage",
+            "career_stage_label",
+            "pathway",
+            "institution",
+            "department",
+            "research_interests",
+            "career_summary",
+            "offers",
+            "meeting_mode",
+            "free_places",
+        ]
+        read_only_fields = fields
+
+    def _shown(self, mentor: Participant, flag: str, value):
+        return value if getattr(mentor.listing, flag) else None
+
+    def get_institution(self, mentor) -> str | None:
+        return self._shown(mentor, "show_institution", mentor.institution.name)
+
+    def get_department(self, mentor) -> str | None:
+        return self._shown(mentor, "show_department", mentor.department)
+
+    def get_career_summary(self, mentor) -> str | None:
+        return self._shown(mentor, "show_career_summary", mentor.career_summary)
+
+    def get_offers(self, mentor) -> str | None:
+        return self._shown(mentor, "show_offers", mentor.offers)
+
+
+class DirectoryMentors(generics.ListAPIView):
+    """Approved participants and coordinators of the scheme: its published mentors.
+
+    Filters as on the directory page: ``institution`` (id), ``career_stage`` (index),
+    ``pathway``, ``specialty``, ``interests`` (every word must appear), ``has_capacity``.
+    """
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MentorSerializer
+
+    def get_queryset(self):
+        viewer = get_viewer(self.request.user, self.kwargs["slug"])
+        form = MentorFilterForm(viewer.scheme, self.request.query_params)
+        return form.filter(listed_mentors(viewer.scheme)).order_by("user__full_name", "pk")
+
+
+class ChoiceItemSerializer(serializers.Serializer):
+    mentor = serializers.IntegerField()
+    note = serializers.CharField(
+        max_length=services.NOTE_MAX, required=False, allow_blank=True, default=""
+    )
+
+
+class ChoiceOutSerializer(serializers.ModelSerializer):
+    mentor_name = serializers.CharField(source="mentor.user.full_name")
+
+    class Meta:
+        model = Choice
+        fields = ["rank", "mentor", "mentor_name", "note"]
+        read_only_fields = fields
+
+
+class ChoicesSerializer(serializers.Serializer):
+    choices = ChoiceItemSerializer(many=True)
+
+
+class ChoicesOutSerializer(serializers.Serializer):
+    max_choices = serializers.IntegerField()
+    open = serializers.BooleanField()
+    closed_reason = serializers.CharField()
+    choices = ChoiceOutSerializer(many=True)
+
+
+def _choices_payload(mentee: Participant) -> dict:
+    rows = Choice.objects.filter(mentee=mentee).select_related("mentor__user").order_by("rank")
+    reason = services.choices_closed_reason(mentee.scheme)
+    return ChoicesOutSerializer(
+        {
+            "max_choices": mentee.scheme.max_choices,
+            "open": not reason,
+            "closed_reason": reason,
+            "choices": rows,
+        }
+    ).data
+
+
+class MyChoices(APIView):
+    """Approved mentees of the scheme: their own ranked choices.
+
+    ``PUT`` replaces them with ``{"choices": [{"mentor": id, "note": "..."}, ...]}``, best first;
+    a refusal answers 400 with the reason in ``detail``.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ChoicesOutSerializer)
+    def get(self, request, slug: str):
+        return Response(_choices_payload(get_own_mentee(request.user, slug)))
+
+    @extend_schema(request=ChoicesSerializer, responses=ChoicesOutSerializer)
+    def put(self, request, slug: str):
+        mentee = get_own_mentee(request.user, slug)
+        data = ChoicesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.set_choices(
+                mentee,
+                [(c["mentor"], c.get("note", "")) for c in data.validated_data["choices"]],
+                actor=request.user,
+            )
+        except services.DirectoryError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_choices_payload(mentee))

@@ -1,0 +1,138 @@
+"""Object-level access to the directory: one helper per question, shared by pages and API.
+
+The directory of a scheme is for that scheme's approved participants (any role) and its
+coordinators. Anyone else — a participant of another scheme, a pending registration, an
+applicant, another scheme's coordinator — gets nothing: a 403 for a scheme they cannot see,
+a 404 for a mentor who is not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from equimentor.enrolment.access import get_own_participation
+from equimentor.enrolment.models import Consent, Participant
+from equimentor.identity.dimensions import PREFER_NOT
+from equimentor.identity.models import IdentityAnswer
+from equimentor.matching.capacity import with_load
+from equimentor.schemes.access import COORDINATOR, has_role
+from equimentor.schemes.models import Scheme
+
+APPROVED = Participant.Status.APPROVED
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a scheme's directory."""
+
+    scheme: Scheme
+    participant: Participant | None  # the viewer's own approved participation, if any
+    is_staff: bool
+
+    @property
+    def mentee(self) -> Participant | None:
+        """The viewer as a mentee who may choose mentors, if she is one."""
+        p = self.participant
+        return p if p is not None and p.is_mentee else None
+
+
+def _approved_participation(user, scheme: Scheme) -> Participant | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Participant.objects.select_related("scheme", "institution", "user")
+        .filter(user=user, scheme=scheme, status=APPROVED)
+        .first()
+    )
+
+
+def get_viewer(user, slug: str) -> Viewer:
+    """The viewer of scheme ``slug``'s directory; PermissionDenied for anyone else."""
+    scheme = get_object_or_404(Scheme, slug=slug)
+    participant = _approved_participation(user, scheme)
+    is_staff = has_role(user, scheme, COORDINATOR)
+    if participant is None and not is_staff:
+        raise PermissionDenied("The directory is open to this scheme's approved participants.")
+    return Viewer(scheme=scheme, participant=participant, is_staff=is_staff)
+
+
+def get_directory_scheme(user, slug: str) -> Scheme:
+    """Scheme ``slug``, if ``user`` may see its directory."""
+    return get_viewer(user, slug).scheme
+
+
+def shown_identity_answers() -> Prefetch:
+    """A mentor's identity answers as the directory may show them: only those the mentor chose
+    to show on her profile, only while she consents to identity matching, and never "prefer not
+    to say" alone. Lands on ``shown_identity``."""
+    consented = Consent.objects.filter(
+        participant=OuterRef("participant"),
+        purpose=Consent.Purpose.IDENTITY_MATCHING,
+        withdrawn_at__isnull=True,
+    )
+    answers = (
+        IdentityAnswer.objects.filter(show_on_profile=True)
+        .filter(Exists(consented))
+        .exclude(value=PREFER_NOT, self_description="")
+        .order_by("dimension")
+    )
+    return Prefetch("identity_answers", queryset=answers, to_attr="shown_identity")
+
+
+def listed_mentors(scheme: Scheme) -> QuerySet[Participant]:
+    """Approved mentors of ``scheme`` with a published listing, annotated with ``load`` and
+    ``free`` places, with everything a card shows fetched in a fixed number of queries."""
+    mentors = Participant.objects.filter(
+        scheme=scheme, is_mentor=True, status=APPROVED, listing__is_published=True
+    )
+    return (
+        with_load(mentors)
+        .select_related("user", "institution", "listing", "scheme")
+        .prefetch_related(shown_identity_answers())
+    )
+
+
+def get_listed_mentor(user, slug: str, pk: int) -> tuple[Viewer, Participant]:
+    """A mentor listed in scheme ``slug``'s directory, for a viewer allowed to see it.
+
+    A mentor may also preview her own listing while it is unpublished.
+    """
+    viewer = get_viewer(user, slug)
+    mentor = listed_mentors(viewer.scheme).filter(pk=pk).first()
+    if mentor is None and viewer.participant is not None and viewer.participant.pk == pk:
+        own = viewer.participant
+        if own.is_mentor and hasattr(own, "listing"):
+            mentor = (
+                with_load(Participant.objects.filter(pk=pk))
+                .select_related("user", "institution", "listing", "scheme")
+                .prefetch_related(shown_identity_answers())
+                .first()
+            )
+    if mentor is None:
+        raise Http404("No such mentor in this directory.")
+    return viewer, mentor
+
+
+def get_own_mentee(user, slug: str) -> Participant:
+    """The caller's own approved participation as a mentee in scheme ``slug``."""
+    participant = get_own_participation(user, slug)
+    if participant.status != APPROVED:
+        raise PermissionDenied("Choosing mentors opens once your registration is approved.")
+    if not participant.is_mentee:
+        raise PermissionDenied("Only mentees choose mentors.")
+    return participant
+
+
+def get_own_mentor(user, slug: str) -> Participant:
+    """The caller's own approved participation as a mentor in scheme ``slug``."""
+    participant = get_own_participation(user, slug)
+    if participant.status != APPROVED:
+        raise PermissionDenied("Your listing opens once your registration is approved.")
+    if not participant.is_mentor:
+        raise PermissionDenied("Only mentors have a listing.")
+    return participant

@@ -1,0 +1,402 @@
+"""The mentor directory, a mentor's page, a mentee's ranked choices and a mentor's listing.
+
+Views validate input and call ``directory.services``; who may see what is decided by
+``directory.access``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equimentor.core.access import signed_in
+from equimentor.directory import services
+from equimentor.directory.access import (
+    Viewer,
+    get_listed_mentor,
+    get_own_mentee,
+    get_own_mentor,
+    get_viewer,
+    listed_mentors,
+)
+from equimentor.directory.forms import (
+    ChoiceForm,
+    ConflictForm,
+    ListingForm,
+    MentorFilterForm,
+    MoveForm,
+    NoteForm,
+    PreferenceForm,
+    RankingForm,
+)
+from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorListing
+from equimentor.enrolment.consents import has_consent
+from equimentor.enrolment.models import Consent, Participant
+from equimentor.schemes.models import SchemeDocument
+
+PAGE_SIZE = 20
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass
+class Card:
+    """A mentor as the viewer sees her in the directory."""
+
+    mentor: Participant
+    identity: list = field(default_factory=list)
+    is_self: bool = False
+    chosen_rank: int | None = None
+    conflicted: bool = False
+    same_institution: bool = False
+
+    @property
+    def listing(self) -> MentorListing:
+        return self.mentor.listing
+
+    @property
+    def chosen_label(self) -> str:
+        return f"Your {ordinal(self.chosen_rank)} choice" if self.chosen_rank else ""
+
+
+def _cards(viewer: Viewer, mentors) -> list[Card]:
+    mentee = viewer.mentee
+    chosen, conflicted = {}, set()
+    if mentee is not None:
+        chosen = dict(
+            Choice.objects.filter(mentee=mentee).order_by().values_list("mentor_id", "rank")
+        )
+        conflicted = set(Conflict.objects.filter(mentee=mentee).values_list("mentor_id", flat=True))
+    asked = set(services.identity_codes(viewer.scheme))
+    own = viewer.participant
+    return [
+        Card(
+            mentor=m,
+            identity=[a for a in m.shown_identity if a.dimension in asked],
+            is_self=own is not None and own.pk == m.pk,
+            chosen_rank=chosen.get(m.pk),
+            conflicted=m.pk in conflicted,
+            same_institution=bool(
+                mentee is not None
+                and viewer.scheme.different_institutions
+                and m.institution_id == mentee.institution_id
+                and m.pk != mentee.pk
+            ),
+        )
+        for m in mentors
+    ]
+
+
+@signed_in
+def mentors(request, slug: str):
+    """The directory: published mentors of one scheme, filtered and 20 a page."""
+    viewer = get_viewer(request.user, slug)
+    form = MentorFilterForm(viewer.scheme, request.GET)
+    rows = form.filter(listed_mentors(viewer.scheme)).order_by(
+        Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "user__full_name",
+        "pk",
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    mentee = viewer.mentee
+    return render(
+        request,
+        "directory/mentors.html",
+        {
+            "scheme": viewer.scheme,
+            "viewer": viewer,
+            "form": form,
+            "page": page,
+            "cards": _cards(viewer, page.object_list),
+            "querystring": form.querystring,
+            "closed_reason": services.choices_closed_reason(viewer.scheme) if mentee else "",
+            "n_choices": Choice.objects.filter(mentee=mentee).count() if mentee else 0,
+        },
+    )
+
+
+def _render_mentor(request, viewer, mentor, *, choice_form=None, conflict_form=None, status=200):
+    card = _cards(viewer, [mentor])[0]
+    mentee = viewer.mentee
+    context = {
+        "scheme": viewer.scheme,
+        "viewer": viewer,
+        "card": card,
+        "mentor": mentor,
+        "listing": mentor.listing,
+    }
+    if mentee is not None and not card.is_self:
+        context.update(
+            choice_form=choice_form or ChoiceForm(),
+            conflict_form=conflict_form or ConflictForm(),
+            closed_reason=services.choices_closed_reason(viewer.scheme),
+            n_choices=Choice.objects.filter(mentee=mentee).count(),
+        )
+    return render(request, "directory/mentor.html", context, status=status)
+
+
+@signed_in
+def mentor(request, slug: str, pk: int):
+    """One mentor's listing; a mentee can choose her here or say they must not be matched."""
+    viewer, mentor = get_listed_mentor(request.user, slug, pk)
+    return _render_mentor(request, viewer, mentor)
+
+
+@signed_in
+@require_POST
+def choose(request, slug: str, pk: int):
+    mentee = get_own_mentee(request.user, slug)
+    viewer, mentor = get_listed_mentor(request.user, slug, pk)
+    form = ChoiceForm(request.POST)
+    if form.is_valid():
+        try:
+            choice = services.add_choice(
+                mentee, mentor, note=form.cleaned_data["note"], actor=request.user
+            )
+        except services.DirectoryError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{mentor.user.full_name} is now your {ordinal(choice.rank)} choice.",
+            )
+            return redirect("directory:choices", slug)
+    return _render_mentor(request, viewer, mentor, choice_form=form, status=400)
+
+
+@signed_in
+@require_POST
+def conflict(request, slug: str, pk: int):
+    mentee = get_own_mentee(request.user, slug)
+    viewer, mentor = get_listed_mentor(request.user, slug, pk)
+    form = ConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_conflict(mentee, mentor, form.cleaned_data["reason"], actor=request.user)
+        except services.DirectoryError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"You will not be matched with {mentor.user.full_name}.")
+            return redirect("directory:choices", slug)
+    return _render_mentor(request, viewer, mentor, conflict_form=form, status=400)
+
+
+# -- a mentee's choices --------------------------------------------------------------------------
+
+
+@signed_in
+def choices(request, slug: str):
+    """The mentee's ranked choices, the characteristics that matter to her, her conflicts."""
+    mentee = get_own_mentee(request.user, slug)
+    scheme = mentee.scheme
+    listed = set(
+        Participant.objects.filter(
+            chosen_by__mentee=mentee,
+            scheme=scheme,
+            is_mentor=True,
+            status=Participant.Status.APPROVED,
+            listing__is_published=True,
+        ).values_list("pk", flat=True)
+    )
+    rows = list(
+        Choice.objects.filter(mentee=mentee)
+        .select_related("mentor__user", "mentor__institution", "mentor__listing")
+        .order_by("rank")
+    )
+    for choice in rows:
+        choice.ordinal = ordinal(choice.rank)
+        choice.available = choice.mentor_id in listed
+        choice.note_form = NoteForm(instance=choice, prefix=f"c{choice.mentor_id}")
+    consented = has_consent(mentee, Consent.Purpose.IDENTITY_MATCHING)
+    preference = MenteePreference.objects.filter(mentee=mentee).first()
+    wanted = preference.wants_shared if preference else []
+    preference_form = PreferenceForm(
+        scheme, with_identity=consented, initial={"wants_shared": wanted}
+    )
+    hidden = [c for c in wanted if c not in dict(preference_form.fields["wants_shared"].choices)]
+    documents = scheme.current_documents()
+    return render(
+        request,
+        "directory/choices.html",
+        {
+            "scheme": scheme,
+            "mentee": mentee,
+            "choices": rows,
+            "room": max(scheme.max_choices - len(rows), 0),
+            "closed_reason": services.choices_closed_reason(scheme),
+            "identity_consented": consented,
+            "identity_codes": services.identity_codes(scheme),
+            "preference_form": preference_form,
+            "ignored_identity": bool(hidden),
+            "conflicts": Conflict.objects.filter(mentee=mentee)
+            .select_related("mentor__user")
+            .order_by("mentor__user__full_name"),
+            "matching_document": documents.get(SchemeDocument.Kind.MATCHING),
+        },
+    )
+
+
+def _back_to_choices(request, slug: str, call, success: str):
+    try:
+        call()
+    except services.DirectoryError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("directory:choices", slug)
+
+
+@signed_in
+@require_POST
+def move_choice(request, slug: str, pk: int):
+    mentee = get_own_mentee(request.user, slug)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to move the choice up or down.")
+        return redirect("directory:choices", slug)
+    try:
+        rank = services.move_choice(mentee, pk, form.cleaned_data["direction"], actor=request.user)
+    except services.DirectoryError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Moved to your {ordinal(rank)} choice.")
+    return redirect("directory:choices", slug)
+
+
+@signed_in
+@require_POST
+def remove_choice(request, slug: str, pk: int):
+    mentee = get_own_mentee(request.user, slug)
+    return _back_to_choices(
+        request,
+        slug,
+        lambda: services.remove_choice(mentee, pk, actor=request.user),
+        "Choice removed. The choices below it moved up.",
+    )
+
+
+@signed_in
+@require_POST
+def choice_note(request, slug: str, pk: int):
+    mentee = get_own_mentee(request.user, slug)
+    form = NoteForm(request.POST, prefix=f"c{pk}")
+    if not form.is_valid():
+        messages.error(request, "Keep your note to the mentor under 500 characters.")
+        return redirect("directory:choices", slug)
+    return _back_to_choices(
+        request,
+        slug,
+        lambda: services.set_choice_note(mentee, pk, form.cleaned_data["note"], actor=request.user),
+        "Your note is saved.",
+    )
+
+
+@signed_in
+@require_POST
+def preferences(request, slug: str):
+    mentee = get_own_mentee(request.user, slug)
+    # Validate against every code; the service refuses identity codes without consent.
+    form = PreferenceForm(mentee.scheme, request.POST, with_identity=True)
+    if not form.is_valid():
+        messages.error(request, "Choose only characteristics offered on this page.")
+        return redirect("directory:choices", slug)
+    return _back_to_choices(
+        request,
+        slug,
+        lambda: services.set_preferences(
+            mentee, form.cleaned_data["wants_shared"], actor=request.user
+        ),
+        "Your preferences are saved.",
+    )
+
+
+@signed_in
+@require_POST
+def remove_conflict(request, slug: str, pk: int):
+    mentee = get_own_mentee(request.user, slug)
+    return _back_to_choices(
+        request,
+        slug,
+        lambda: services.remove_conflict(mentee, pk, actor=request.user),
+        "Conflict removed.",
+    )
+
+
+# -- a mentor's listing --------------------------------------------------------------------------
+
+
+def _render_listing(request, mentor, *, form=None, ranking_form=None, status=200):
+    listing = MentorListing.objects.filter(participant=mentor).first()
+    if form is None:
+        form = ListingForm(
+            instance=listing or MentorListing(participant=mentor, is_published=False)
+        )
+    chose = list(services.choosers(mentor))
+    if ranking_form is None:
+        ranks = dict(mentor.ranks_given.values_list("mentee_id", "rank"))
+        ranking_form = RankingForm(
+            chose, initial={f"rank_{c.mentee_id}": ranks.get(c.mentee_id) for c in chose}
+        )
+    return render(
+        request,
+        "directory/listing.html",
+        {
+            "scheme": mentor.scheme,
+            "mentor": mentor,
+            "listing": listing,
+            "form": form,
+            "ranking_form": ranking_form,
+            "choosers": chose,
+            "closed_reason": services.choices_closed_reason(mentor.scheme),
+        },
+        status=status,
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def listing(request, slug: str):
+    """A mentor's listing: publish or not, which fields show, and who chose her."""
+    mentor = get_own_mentor(request.user, slug)
+    if request.method == "POST":
+        form = ListingForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_listing(mentor, actor=request.user, **form.cleaned_data)
+            except services.DirectoryError as exc:
+                form.add_error(None, str(exc))
+            else:
+                published = form.cleaned_data["is_published"]
+                messages.success(
+                    request,
+                    "Your listing is saved and published in the directory."
+                    if published
+                    else "Your listing is saved. It is not shown in the directory.",
+                )
+                return redirect("directory:listing", slug)
+        return _render_listing(request, mentor, form=form, status=400)
+    return _render_listing(request, mentor)
+
+
+@signed_in
+@require_POST
+def ranking(request, slug: str):
+    mentor = get_own_mentor(request.user, slug)
+    form = RankingForm(list(services.choosers(mentor)), request.POST)
+    if form.is_valid():
+        try:
+            services.set_mentor_ranking(mentor, form.ordered_mentee_ids, actor=request.user)
+        except services.DirectoryError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your ranking is saved.")
+            return redirect("directory:listing", slug)
+    return _render_listing(request, mentor, ranking_form=form, status=400)

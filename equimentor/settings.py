@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "equimentor.identity",
     "equimentor.directory",
     "equimentor.matching",
+    "equimentor.relationships",
     "equimentor.backoffice",
     "equimentor.api",
     "equimentor.demo",

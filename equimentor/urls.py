@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/", include("equimentor.enrolment.urls")),
     path("", include("equimentor.directory.urls")),
     path("", include("equimentor.matching.urls")),
+    path("", include("equimentor.relationships.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
 ]

@@ -26,14 +26,21 @@ def render_email(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def send_email(name: str, to: str, context: dict[str, Any]) -> None:
-    """Render now, send once the surrounding transaction (if any) has committed."""
+def send_email(
+    name: str, to: str, context: dict[str, Any], *, attachments: list[tuple[str, bytes, str]] = ()
+) -> None:
+    """Render now, send once the surrounding transaction (if any) has committed.
+
+    ``attachments`` are ``(filename, content, mimetype)`` triples, e.g. a meeting's .ics file.
+    """
     subject, text, html = render_email(name, context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
+    for attachment in attachments:
+        message.attach(*attachment)
 
     def _send() -> None:
         message.send()
-        log.info("sent email %s", name)  # never the address or the content
+        log.debug("sent email %s", name)  # never the address or the content
 
     transaction.on_commit(_send)

@@ -42,20 +42,34 @@ def _consented(participant_ids) -> set[int]:
 
 
 def forbidden_pairs(scheme) -> set[tuple[int, int]]:
-    """Pairs never to be proposed again: a proposal either side declined."""
-    return set(
+    """Pairs never to be proposed again: a proposal either side declined, and relationships that
+    ended by a step-away, a no-fault or safeguarding close, or where someone asked never to be
+    matched with the other again."""
+    from equimentor.relationships.queries import never_again_pairs
+
+    declined = set(
         Proposal.objects.filter(scheme=scheme, status=Proposal.Status.DECLINED).values_list(
             "mentee_id", "mentor_id"
         )
     )
+    return declined | never_again_pairs(scheme)
 
 
 def eligible_mentees(scheme):
-    """Approved mentees with no proposal waiting or accepted."""
-    busy = Proposal.objects.filter(scheme=scheme, status__in=Proposal.ACTIVE).values("mentee_id")
-    return Participant.objects.filter(
-        scheme=scheme, status=Participant.Status.APPROVED, is_mentee=True
-    ).exclude(pk__in=busy)
+    """Approved mentees with no proposal waiting and no open one-to-one relationship (a mentee in
+    a group, circle or network may still be matched one-to-one)."""
+    from equimentor.relationships.queries import mentees_in_open_one_to_one
+
+    busy = Proposal.objects.filter(scheme=scheme, status=Proposal.Status.PROPOSED).values(
+        "mentee_id"
+    )
+    return (
+        Participant.objects.filter(
+            scheme=scheme, status=Participant.Status.APPROVED, is_mentee=True
+        )
+        .exclude(pk__in=busy)
+        .exclude(pk__in=mentees_in_open_one_to_one(scheme))
+    )
 
 
 def available_mentors(scheme):
@@ -109,7 +123,7 @@ def build_instance(matching_round: MatchingRound) -> Prepared:
 
     def attributes(p: Participant) -> dict[str, str]:
         return {
-            "pathway": p.pathway,
+            "pathway": p.pathway.replace("_", "-"),
             "specialty": p.department.strip().lower(),
             **answers.get(p.pk, {}),
         }

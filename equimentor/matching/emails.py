@@ -50,7 +50,8 @@ def match_confirmed(proposal) -> None:
                 "scheme": proposal.scheme,
                 "person": me.user,
                 "other": other,
-                "url": _proposals_url(proposal),
+                "url": settings.SITE_URL
+                + reverse("relationships:home", args=[proposal.scheme.slug]),
             },
         )
 

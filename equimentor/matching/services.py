@@ -10,7 +10,7 @@ from equimentor.core import audit
 from equimentor.directory.models import Conflict
 from equimentor.enrolment.models import Participant
 from equimentor.matching import adapter, emails
-from equimentor.matching.capacity import load_of
+from equimentor.matching.capacity import load_of, places_of
 from equimentor.matching.models import (
     Adjustment,
     MatchingRound,
@@ -311,8 +311,7 @@ def reply(
         proposal.mentee_reply == Proposal.Reply.ACCEPT
         and proposal.mentor_reply == Proposal.Reply.ACCEPT
     ):
-        accepted = Proposal.objects.filter(mentor=mentor, status=Proposal.Status.ACCEPTED).count()
-        if accepted >= (mentor.mentor_capacity or 0):
+        if places_of(mentor.pk) >= (mentor.mentor_capacity or 0):
             raise MatchingError(
                 "This mentor has no free place any more; the coordinator will be in touch."
             )
@@ -329,6 +328,9 @@ def reply(
         status=proposal.status,
     )
     if proposal.status == Proposal.Status.ACCEPTED:
+        from equimentor.relationships.services import start_from_proposal
+
+        start_from_proposal(proposal, actor)
         emails.match_confirmed(proposal)
     elif proposal.status == Proposal.Status.DECLINED:
         emails.match_not_going_ahead(proposal, to_side="mentor" if side == "mentee" else "mentee")

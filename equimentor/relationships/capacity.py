@@ -1,0 +1,51 @@
+"""How many mentee places a mentor's open relationships take (used by ``matching.capacity``).
+
+A mentor member of an open relationship takes one place per mentee still in it (a group of four
+takes four places; each mentor of a network takes one); a peer-circle member takes one place.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Func, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from equimentor.relationships.models import Membership, Relationship
+
+
+def count_of(qs) -> Subquery:
+    """COUNT(*) of a queryset as a correlated subquery (no GROUP BY on the outer query)."""
+    return Subquery(
+        qs.order_by().annotate(n=Func("id", function="COUNT")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _mentee_places(mentor):
+    return Membership.objects.filter(
+        side=Membership.Side.MENTEE,
+        left_at__isnull=True,
+        relationship__state__in=Relationship.OPEN_STATES,
+        relationship__memberships__participant=mentor,
+        relationship__memberships__side=Membership.Side.MENTOR,
+        relationship__memberships__left_at__isnull=True,
+    )
+
+
+def _peer_places(participant):
+    return Membership.objects.filter(
+        participant=participant,
+        side=Membership.Side.PEER,
+        left_at__isnull=True,
+        relationship__state__in=Relationship.OPEN_STATES,
+    )
+
+
+def open_places(outer: str = "pk"):
+    """An expression for the places the participant ``OuterRef(outer)`` holds as a mentor."""
+    return Coalesce(count_of(_mentee_places(OuterRef(outer))), Value(0)) + Coalesce(
+        count_of(_peer_places(OuterRef(outer))), Value(0)
+    )
+
+
+def open_places_of(participant_id: int) -> int:
+    return _mentee_places(participant_id).count() + _peer_places(participant_id).count()

@@ -1,0 +1,162 @@
+"""One function per email of mentoring relationships.
+
+Emails say what happens next, never why someone stepped away or closed a relationship, and never
+carry identity data. Meeting invitations carry a real .ics file; they are rendered through
+``core.mail.render_email`` and sent on commit like every other email.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.urls import reverse
+
+from equimentor.core.mail import send_email
+from equimentor.relationships import ics
+
+
+def _url(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _rel_url(rel) -> str:
+    return _url("relationships:detail", rel.scheme.slug, rel.pk)
+
+
+def _home_url(scheme) -> str:
+    return _url("relationships:home", scheme.slug)
+
+
+def _others(rel, member) -> list[str]:
+    return [
+        m.participant.user.full_name
+        for m in rel.memberships.all()
+        if m.left_at is None and m.pk != member.pk
+    ]
+
+
+def _context(rel, member, **extra) -> dict:
+    return {
+        "rel": rel,
+        "scheme": rel.scheme,
+        "person": member.participant.user,
+        "member": member,
+        "others": _others(rel, member),
+        "url": _rel_url(rel),
+        "home_url": _home_url(rel.scheme),
+        **extra,
+    }
+
+
+def _local(when, user):
+    """Wall-clock time in the person's zone, naive so templates do not convert it again."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return when.astimezone(zone).replace(tzinfo=None)
+
+
+def started(rel) -> None:
+    for member in rel.active_members():
+        send_email("rel_started", member.participant.user.email, _context(rel, member))
+
+
+def meeting_invitation(meeting, *, update: bool = False) -> None:
+    rel = meeting.relationship
+    data = ics.build(meeting)
+    for member in rel.active_members():
+        user = member.participant.user
+        send_email(
+            "rel_meeting_invite",
+            user.email,
+            _context(
+                rel,
+                member,
+                meeting=meeting,
+                update=update,
+                local_start=_local(meeting.starts_at, user),
+                time_zone=user.time_zone,
+                meeting_url=_url("relationships:meeting", rel.scheme.slug, rel.pk, meeting.pk),
+            ),
+            attachments=[
+                (ics.filename(meeting), data, "text/calendar; method=REQUEST; charset=utf-8")
+            ],
+        )
+
+
+def meeting_cancelled(meeting) -> None:
+    rel = meeting.relationship
+    data = ics.build(meeting, cancel=True)
+    for member in rel.active_members():
+        user = member.participant.user
+        send_email(
+            "rel_meeting_cancelled",
+            user.email,
+            _context(
+                rel,
+                member,
+                meeting=meeting,
+                local_start=_local(meeting.starts_at, user),
+                time_zone=user.time_zone,
+            ),
+            attachments=[
+                (ics.filename(meeting), data, "text/calendar; method=CANCEL; charset=utf-8")
+            ],
+        )
+
+
+def will_not_continue(rel, members) -> None:
+    """Told neutrally: never who stepped away or why."""
+    for member in members:
+        send_email(
+            "rel_will_not_continue",
+            member.participant.user.email,
+            _context(rel, member, is_mentee=member.side == member.Side.MENTEE),
+        )
+
+
+def closed(rel, members) -> None:
+    for member in members:
+        send_email("rel_closed", member.participant.user.email, _context(rel, member))
+
+
+def paused(rel) -> None:
+    for member in rel.active_members():
+        send_email("rel_paused", member.participant.user.email, _context(rel, member))
+
+
+def resumed(rel) -> None:
+    for member in rel.active_members():
+        send_email("rel_resumed", member.participant.user.email, _context(rel, member))
+
+
+def extended(rel) -> None:
+    for member in rel.active_members():
+        send_email("rel_extended", member.participant.user.email, _context(rel, member))
+
+
+def end_prompt(rel, member) -> None:
+    send_email("rel_end_prompt", member.participant.user.email, _context(rel, member))
+
+
+def no_meeting_nudge(rel, member, weeks: int) -> None:
+    send_email(
+        "rel_no_meeting_nudge", member.participant.user.email, _context(rel, member, weeks=weeks)
+    )
+
+
+def check_in(check_in_row, member) -> None:
+    rel = check_in_row.relationship
+    send_email(
+        "rel_check_in",
+        member.participant.user.email,
+        _context(
+            rel,
+            member,
+            check_in=check_in_row,
+            check_in_url=_url("relationships:check_in", rel.scheme.slug, check_in_row.pk),
+            concern_url=_url("relationships:concern", rel.scheme.slug),
+        ),
+    )

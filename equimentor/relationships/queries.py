@@ -1,0 +1,100 @@
+"""Read-only questions about relationships, asked by matching, the pages and the scheduler."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import permutations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from equimentor.relationships.models import (
+    AgreementVersion,
+    CheckIn,
+    Goal,
+    Meeting,
+    Membership,
+    Relationship,
+)
+
+
+def never_again_pairs(scheme) -> set[tuple[int, int]]:
+    """(mentee id, mentor id) pairs never to be proposed again, both ways round.
+
+    A relationship closed as no-fault or for safeguarding keeps all its members apart; someone who
+    stepped away after the trial, or asked never to be matched again, is kept apart from the others.
+    """
+    rows = (
+        Membership.objects.filter(relationship__scheme=scheme)
+        .filter(
+            Q(relationship__close_reason__in=Relationship.NEVER_AGAIN_REASONS)
+            | Q(relationship__memberships__left_reason=Membership.LeftReason.STEPPED_AWAY)
+            | Q(relationship__memberships__never_again=True)
+        )
+        .values_list(
+            "relationship_id",
+            "participant_id",
+            "left_reason",
+            "never_again",
+            "relationship__close_reason",
+        )
+        .distinct()
+    )
+    members: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    whole: set[int] = set()
+    for rel_id, pid, left_reason, never_again, close_reason in rows:
+        apart = never_again or left_reason == Membership.LeftReason.STEPPED_AWAY
+        members[rel_id].append((pid, apart))
+        if close_reason in Relationship.NEVER_AGAIN_REASONS:
+            whole.add(rel_id)
+    pairs: set[tuple[int, int]] = set()
+    for rel_id, people in members.items():
+        for (a, a_apart), (b, b_apart) in permutations(people, 2):
+            if rel_id in whole or a_apart or b_apart:
+                pairs.add((a, b))
+    return pairs
+
+
+def mentees_in_open_one_to_one(scheme) -> QuerySet:
+    return Membership.objects.filter(
+        relationship__scheme=scheme,
+        relationship__kind=Relationship.Kind.ONE_TO_ONE,
+        relationship__state__in=Relationship.OPEN_STATES,
+        side=Membership.Side.MENTEE,
+        left_at__isnull=True,
+    ).values("participant_id")
+
+
+def relationships_of(participant) -> QuerySet[Relationship]:
+    """Every relationship this participant is or was a member of, with members and goals."""
+    return (
+        Relationship.objects.filter(memberships__participant=participant)
+        .select_related("scheme")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related(
+                    "participant__user", "participant__institution"
+                ),
+            ),
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.filter(status=Meeting.Status.SCHEDULED).order_by(
+                    "starts_at"
+                ),
+                to_attr="scheduled_meetings",
+            ),
+            Prefetch("goals", queryset=Goal.objects.order_by("target_date")),
+            Prefetch(
+                "agreement_versions",
+                queryset=AgreementVersion.objects.prefetch_related("confirmations"),
+            ),
+        )
+        .distinct()
+        .order_by("-started_at", "-id")
+    )
+
+
+def check_ins_due(participant) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(participant=participant, answered_at__isnull=True).select_related(
+        "relationship"
+    )

@@ -1,0 +1,224 @@
+"""Pages and access: members see their relationship, coordinators the list, nobody else anything;
+private notes are seen by their author only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from equimentor.relationships import services
+from equimentor.relationships.models import Flag, Relationship
+from tests import factories
+from tests.test_relationships_setup import accepted, hold_first_meeting, member, pair
+
+SECRET = "Private: worried about my head of department"
+
+
+@pytest.fixture
+def world(scheme_a, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice, mentees=2)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    mail.outbox.clear()
+    return rel, member(rel, mentors[0]), member(rel, mentees[0]), mentees[1]
+
+
+def _pages(rel):
+    slug = rel.scheme.slug
+    return [
+        reverse(name, args=[slug, rel.pk])
+        for name in (
+            "relationships:detail",
+            "relationships:agreement",
+            "relationships:agreement_print",
+            "relationships:meetings",
+            "relationships:goals",
+            "relationships:notes",
+        )
+    ]
+
+
+def test_members_see_every_tab(client, world):
+    rel, mentor, mentee, _ = world
+    client.force_login(mentee.participant.user)
+    assert client.get(reverse("relationships:home", args=["scheme-a"])).status_code == 200
+    for url in _pages(rel):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_others_get_nothing(client, world, charlie, bob, alice):
+    rel, mentor, mentee, outsider = world
+    for user in (outsider.user, charlie, bob):
+        client.force_login(user)
+        for url in _pages(rel):
+            assert client.get(url).status_code == 404, (user, url)
+    # a coordinator of another scheme sees neither the list nor the relationship
+    client.force_login(charlie)
+    assert client.get(reverse("relationships:manage_list", args=["scheme-a"])).status_code == 403
+    assert (
+        client.get(reverse("relationships:manage_detail", args=["scheme-a", rel.pk])).status_code
+        == 403
+    )
+    assert client.get(reverse("relationships:manage_list", args=["scheme-b"])).status_code == 200
+    # a participant is not a coordinator
+    client.force_login(mentee.participant.user)
+    assert client.get(reverse("relationships:manage_list", args=["scheme-a"])).status_code == 403
+    # other roles of the same scheme (safeguarding, evaluator) are not coordinators either
+    lead = factories.make_staff(rel.scheme, "evaluator")
+    client.force_login(lead)
+    assert client.get(reverse("relationships:manage_export", args=["scheme-a"])).status_code == 403
+
+
+def test_private_notes_are_seen_by_their_author_only(client, world, alice):
+    rel, mentor, mentee, _ = world
+    client.force_login(mentee.participant.user)
+    client.post(reverse("relationships:notes", args=["scheme-a", rel.pk]), {"body": SECRET})
+    assert (
+        SECRET
+        in client.get(reverse("relationships:notes", args=["scheme-a", rel.pk])).content.decode()
+    )
+    note = rel.private_notes.get()
+    # the other party
+    client.force_login(mentor.participant.user)
+    for url in _pages(rel) + [reverse("relationships:home", args=["scheme-a"])]:
+        assert SECRET not in client.get(url).content.decode()
+    edit = reverse("relationships:note_edit", args=["scheme-a", rel.pk, note.pk])
+    assert client.post(edit, {"body": "overwritten"}).status_code == 404
+    # the coordinator, and a superuser
+    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
+    for user in (alice, superuser):
+        client.force_login(user)
+        for url in (
+            reverse("relationships:manage_list", args=["scheme-a"]),
+            reverse("relationships:manage_detail", args=["scheme-a", rel.pk]),
+            reverse("relationships:manage_export", args=["scheme-a"]),
+        ):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert SECRET not in response.content.decode()
+    # nor in the audit trail
+    from equimentor.core.models import AuditEvent
+
+    assert all(SECRET not in str(e.data) for e in AuditEvent.objects.all())
+
+
+def test_coordinator_list_filters_and_csv(client, world, alice):
+    rel, mentor, mentee, _ = world
+    services.raise_flag(rel.scheme, Flag.Kind.LOW_CHECK_IN, "x", relationship=rel)
+    client.force_login(alice)
+    url = reverse("relationships:manage_list", args=["scheme-a"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url, {"state": "open", "flagged": "1"})
+    assert page.status_code == 200
+    assert len(queries) < 15
+    assert "1 open" in page.content.decode()
+    assert "No relationships match" in client.get(url, {"state": "closed"}).content.decode()
+    response = client.get(reverse("relationships:manage_export", args=["scheme-a"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "relationship_id" and rows[1][0] == str(rel.pk)
+    text = response.content.decode()
+    assert mentee.participant.user.full_name not in text
+    assert mentee.participant.user.email not in text
+
+
+def test_the_journey_through_pages(client, world, django_capture_on_commit_callbacks):
+    rel, mentor, mentee, _ = world
+    slug = "scheme-a"
+    client.force_login(mentor.participant.user)
+    # arrange a meeting in the future: both get an invitation with an .ics
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("relationships:meetings", args=[slug, rel.pk]),
+            {
+                "date": "2031-03-03",
+                "time": "09:00",
+                "time_zone": "Asia/Kolkata",
+                "duration_minutes": 45,
+                "mode": "virtual",
+                "video_link": "https://meet.example/x",
+            },
+        )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 2
+    assert mail.outbox[0].attachments[0][0].endswith(".ics")
+    # agreement: save and confirm through the page
+    client.post(
+        reverse("relationships:agreement", args=[slug, rel.pk]), services.default_agreement(rel)
+    )
+    version = rel.agreement_versions.get()
+    client.post(
+        reverse("relationships:agreement_confirm", args=[slug, rel.pk]), {"version": version.pk}
+    )
+    assert version.confirmations.count() == 1
+    page = client.get(reverse("relationships:agreement_print", args=[slug, rel.pk]))
+    assert "@media print" in page.content.decode()
+    # a past meeting logged → trial; then the mentee steps away through the page
+    hold_first_meeting(rel, mentor)
+    client.force_login(mentee.participant.user)
+    response = client.post(
+        reverse("relationships:trial", args=[slug, rel.pk]), {"decision": "step_away"}
+    )
+    assert response.status_code == 302
+    rel.refresh_from_db()
+    assert rel.state == Relationship.State.CLOSED
+    # the relationship refuses further changes with a clear message
+    response = client.post(
+        reverse("relationships:goals", args=[slug, rel.pk]),
+        {"title": "Apply for a fellowship", "target_date": "2031-01-01"},
+        follow=True,
+    )
+    assert "has closed" in response.content.decode()
+
+
+def test_check_in_flags_without_telling_the_other_person(client, world, alice):
+    rel, mentor, mentee, _ = world
+    from django.utils import timezone
+
+    from equimentor.relationships.models import CheckIn
+
+    item = CheckIn.objects.create(
+        relationship=rel,
+        participant=mentee.participant,
+        number=1,
+        due_on=timezone.now().date(),
+        sent_at=timezone.now(),
+    )
+    client.force_login(mentor.participant.user)
+    assert (
+        client.get(reverse("relationships:check_in", args=["scheme-a", item.pk])).status_code == 404
+    )
+    client.force_login(mentee.participant.user)
+    client.post(
+        reverse("relationships:check_in", args=["scheme-a", item.pk]),
+        {"rating": "2", "wants_contact": "on"},
+    )
+    assert set(Flag.objects.values_list("kind", flat=True)) == {"low_check_in", "contact_requested"}
+    client.force_login(mentor.participant.user)
+    for url in _pages(rel):
+        body = client.get(url).content.decode()
+        assert "Low check-in" not in body and "get in touch" not in body.lower()
+    client.force_login(alice)
+    body = client.get(
+        reverse("relationships:manage_detail", args=["scheme-a", rel.pk])
+    ).content.decode()
+    assert "Low check-in answer" in body
+    # the concern page states the scheme's safeguarding contact
+    client.force_login(mentee.participant.user)
+    concern = client.get(reverse("relationships:concern", args=["scheme-a"]))
+    assert "a@example.org" in concern.content.decode()
+    lead = factories.make_staff(rel.scheme, "safeguarding", full_name="Sam Safeguard")
+    assert (
+        "Sam Safeguard"
+        in client.get(reverse("relationships:concern", args=["scheme-a"])).content.decode()
+    )
+    assert (
+        lead.email
+        in client.get(reverse("relationships:concern", args=["scheme-a"])).content.decode()
+    )

@@ -1,0 +1,63 @@
+"""Helpers for the relationship tests: accepted proposals made through the real services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from equimentor.matching import services as matching
+from equimentor.relationships import services
+from equimentor.relationships.models import Membership, Relationship
+from tests.matching_setup import choose, people
+
+
+def accepted(scheme, coordinator, mentor, mentee) -> Relationship:
+    """Run a round in which ``mentee`` chose ``mentor`` and both accept."""
+    choose(mentee, mentor)
+    matching_round = matching.open_round(scheme, actor=coordinator)
+    matching.close_choices(matching_round, actor=coordinator)
+    proposals = matching.publish(matching_round, actor=coordinator)
+    proposal = next(p for p in proposals if p.mentee_id == mentee.pk)
+    matching.reply(proposal, mentor, accept=True, actor=mentor.user)
+    matching.reply(proposal, mentee, accept=True, actor=mentee.user)
+    return Relationship.objects.get(proposal=proposal)
+
+
+def pair(scheme, coordinator, *, capacity: int = 2, mentees: int = 1, mentors: int = 1):
+    mentor_rows, mentee_rows = people(
+        scheme, coordinator, mentors=mentors, mentees=mentees, capacity=capacity
+    )
+    return mentor_rows, mentee_rows
+
+
+def member(rel: Relationship, participant) -> Membership:
+    return Membership.objects.select_related("participant__user").get(
+        relationship=rel, participant=participant
+    )
+
+
+def plan(local: str, tz: str = "Europe/London", **kw) -> services.MeetingPlan:
+    return services.MeetingPlan(local_start=datetime.fromisoformat(local), time_zone=tz, **kw)
+
+
+def hold_first_meeting(rel, mentor_m, *, when="2020-01-06T10:00"):
+    """Record a past first meeting as held (moves accepted → trial)."""
+    meeting = services.schedule_meeting(rel, mentor_m, plan(when), actor=mentor_m.participant.user)
+    services.log_meeting(
+        meeting,
+        mentor_m,
+        happened=True,
+        actual_minutes=50,
+        agenda="Career plan",
+        agenda_by="mentee",
+        actor=mentor_m.participant.user,
+    )
+    return meeting
+
+
+def agree(rel, *members):
+    version = services.save_agreement(
+        rel, members[0], services.default_agreement(rel), actor=members[0].participant.user
+    )
+    for m in members:
+        services.confirm_agreement(rel, m, version, actor=m.participant.user)
+    return version

@@ -165,18 +165,31 @@ def test_demo_command_without_serving(capsys):
 def test_the_console_script_runs_the_engine_without_django(tmp_path):
     import json
 
-    instance = {"mentors": [{"id": "ana", "capacity": 1}], "mentees": [{"id": 1, "choices": ["ana"]}]}
+    instance = {
+        "mentors": [{"id": "ana", "capacity": 1}],
+        "mentees": [{"id": 1, "choices": ["ana"]}],
+    }
     path = tmp_path / "instance.json"
     path.write_text(json.dumps(instance))
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
-    result = subprocess.run([sys.executable, "-m", "equimentor", "match", str(path)], capture_output=True,
-                            text=True, cwd=ROOT, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "equimentor", "match", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["assignments"][0]["mentor"] == "ana"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"mentors": [{"id": "ana", "capacity": -1}], "mentees": []}))
-    result = subprocess.run([sys.executable, "-m", "equimentor", "match", str(bad)], capture_output=True,
-                            text=True, cwd=ROOT, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "equimentor", "match", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     assert result.returncode == 2
     assert "capacity" in result.stderr and "Traceback" not in result.stderr

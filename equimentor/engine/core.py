@@ -6,18 +6,12 @@ import time
 
 import numpy as np
 
-from .explain import (
-    component_reasons,
-    dropped_notes,
-    interest_phrases,
-    ordinal,
-    unmatched_reason,
-)
+from .explain import dropped_notes, ordinal, pair_reasons, unmatched_reason
 from .fallback import run_phase2
 from .model import COMPONENTS, Assignment, Id, Instance, InstanceError, Result, Unmatched
 from .scoring import Scorer
 from .stable import explicit_positions, run_phase1
-from .validate import Prepared, id_key, prepare, show
+from .validate import Prepared, gc_paused, id_key, prepare, show
 
 TOP_CHOICES = 3
 """``metrics.top_choices`` counts mentees matched to one of their first 3 choices."""
@@ -47,9 +41,14 @@ def match(instance: Instance, *, stable_only: bool = False) -> Result:
     if not isinstance(stable_only, bool):
         raise TypeError("stable_only must be True or False")
     started = time.perf_counter()
+    with gc_paused():
+        return _match(instance, stable_only, started)
+
+
+def _match(instance: Instance, stable_only: bool, started: float) -> Result:
     prep = prepare(instance)
     scorer = Scorer(prep)
-    mentor, proposal, _ = run_phase1(prep, scorer)
+    mentor, proposal, mo = run_phase1(prep, scorer)
     residual = np.array(prep.capacity, dtype=np.int64)
     np.subtract.at(residual, mentor[mentor >= 0], 1)
     via_choice = mentor >= 0
@@ -58,8 +57,14 @@ def match(instance: Instance, *, stable_only: bool = False) -> Result:
         phase2 = run_phase2(prep, scorer, mentor, residual)
     for i, j in prep.pinned.items():
         mentor[i] = j
-    blocking = _blocking(prep, scorer, mentor)
-    result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2)
+    ai = np.flatnonzero(mentor >= 0)
+    aj = mentor[ai]
+    comps = scorer.components_pairs(ai, aj)
+    scores = scorer.combine(comps)
+    a_score = np.zeros(prep.n)
+    a_score[ai] = scores
+    blocking = _blocking(prep, scorer, mentor, acc_score=mo.score, assigned_score=a_score)
+    result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2, comps, scores)
     result.metrics["blocking_pairs"] = len(blocking)
     result.metrics["seconds"] = round(time.perf_counter() - started, 3)
     return result
@@ -72,27 +77,27 @@ def _build_result(
     proposal: np.ndarray,
     via_choice: np.ndarray,
     phase2: dict | None,
+    comps: dict[str, tuple],
+    scores: np.ndarray,
 ) -> Result:
+    """Assignments (pairs ``i, mentor[i]`` in mentee order) with reasons, and metrics.
+
+    ``comps`` and ``scores`` are the components and scores of those pairs.
+    """
     inst = prep.instance
     ai = np.flatnonzero(mentor >= 0)
     aj = mentor[ai]
-    comps = scorer.components_pairs(ai, aj)
-    scores = scorer.combine(comps)
-    phrases = interest_phrases(scorer, ai, aj)
-    comp_rows = {c: (v.tolist(), a.tolist()) for c, (v, a) in comps.items()}
+    comp_rows = [(c, comps[c][0].tolist(), comps[c][1].tolist()) for c in COMPONENTS if c in comps]
+    comp_dicts = [{c: round(v[k], 4) for c, v, a in comp_rows if a[k]} for k in range(len(ai))]
+    all_reasons = pair_reasons(prep, scorer, ai, aj, comp_dicts)
     acc_rank = prep.acc_rank
+    score_list = scores.tolist()
     assignments: list[Assignment] = []
     for k, (i, j) in enumerate(zip(ai.tolist(), aj.tolist(), strict=True)):
-        components = {
-            c: round(comp_rows[c][0][k], 4)
-            for c in COMPONENTS
-            if c in comp_rows and comp_rows[c][1][k]
-        }
-        reasons = component_reasons(prep, scorer, i, j, components, phrases[k])
+        components = comp_dicts[k]
+        reasons = all_reasons[k]
         if i in prep.pinned:
-            via, rank = "pinned", None
-            if j in prep.choices[i]:
-                rank = prep.choices[i].index(j) + 1
+            via, rank = "pinned", prep.choice_rank(i, j)
             reasons.insert(0, "set by the scheme coordinator")
         elif via_choice[i]:
             via, rank = "choice", int(acc_rank[proposal[i]]) + 1
@@ -108,7 +113,7 @@ def _build_result(
                 mentor=inst.mentors[j].id,
                 via=via,
                 choice_rank=rank,
-                score=round(float(scores[k]), 4),
+                score=round(score_list[k], 4),
                 reasons=reasons,
                 components=components,
             )
@@ -135,12 +140,20 @@ def _build_result(
     return Result(assignments=assignments, unmatched=unmatched, metrics=metrics)
 
 
-def _blocking(prep: Prepared, scorer: Scorer, mentor: np.ndarray) -> list[tuple[int, int]]:
+def _blocking(
+    prep: Prepared,
+    scorer: Scorer,
+    mentor: np.ndarray,
+    acc_score: np.ndarray | None = None,
+    assigned_score: np.ndarray | None = None,
+) -> list[tuple[int, int]]:
     """Blocking (mentee, mentor) index pairs among the non-pinned part.
 
     ``mentor[i]`` is mentee i's mentor index or -1. Only acceptable pairs count
     (the mentor is among the mentee's choices and the pair keeps the hard
-    rules). Pinned mentees and the places they use are left out.
+    rules). Pinned mentees and the places they use are left out. Scores
+    already computed may be passed: ``acc_score`` per acceptable choice,
+    ``assigned_score[i]`` for the pair (i, mentor[i]).
     """
     n = prep.n
     pinned = np.zeros(n, dtype=bool)
@@ -156,6 +169,7 @@ def _blocking(prep: Prepared, scorer: Scorer, mentor: np.ndarray) -> list[tuple[
     cur_rank[mi[is_cur]] = rank[is_cur]
     cand = (rank < cur_rank[mi]) & ~pinned[mi]
     ci, cj = mi[cand], mj[cand]
+    c_idx = np.flatnonzero(cand)
     if len(ci) == 0:
         return []
     ai = np.flatnonzero((mentor >= 0) & ~pinned)
@@ -164,7 +178,7 @@ def _blocking(prep: Prepared, scorer: Scorer, mentor: np.ndarray) -> list[tuple[
     held = np.bincount(aj, minlength=prep.m)
     blocking = held[cj] < cap[cj]
     # worst held mentee per mentor, in the mentor's order
-    a_score = scorer.pairs(ai, aj)
+    a_score = scorer.pairs(ai, aj) if assigned_score is None else assigned_score[ai]
     a_expl = explicit_positions(prep, ai, aj)
     order = np.lexsort((ai, -a_score, a_expl, aj))
     last = np.ones(len(order), dtype=bool)
@@ -176,7 +190,7 @@ def _blocking(prep: Prepared, scorer: Scorer, mentor: np.ndarray) -> list[tuple[
     w_expl[aj[worst]] = a_expl[worst]
     w_neg[aj[worst]] = -a_score[worst]
     w_i[aj[worst]] = ai[worst]
-    c_score = scorer.pairs(ci, cj)
+    c_score = scorer.pairs(ci, cj) if acc_score is None else acc_score[c_idx]
     c_expl = explicit_positions(prep, ci, cj)
     we, wn, wi = w_expl[cj], w_neg[cj], w_i[cj]
     better = (c_expl < we) | ((c_expl == we) & ((-c_score < wn) | ((-c_score == wn) & (ci < wi))))
@@ -213,8 +227,9 @@ def check_stability(instance: Instance, result: Result) -> list[tuple[Id, Id]]:
         If the instance is invalid or the result names unknown people or
         matches a mentee twice.
     """
-    prep = prepare(instance)
-    scorer = Scorer(prep)
+    with gc_paused():
+        prep = prepare(instance)
+        scorer = Scorer(prep)
     mentor = np.full(prep.n, -1, dtype=np.int64)
     for pos, a in enumerate(result.assignments):
         i = prep.mentee_index.get(id_key(a.mentee))

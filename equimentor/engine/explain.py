@@ -90,79 +90,114 @@ def _tokens(text: str | None) -> str:
     return " " + " ".join(_TOKEN.findall((text or "").lower())) + " "
 
 
-def interest_phrases(scorer: Scorer, mi: np.ndarray, mj: np.ndarray) -> list[list[str]]:
-    """For each pair, the 1-3 shared interest phrases that weigh most."""
+def interest_phrases(
+    scorer: Scorer, mi: np.ndarray, mj: np.ndarray, need: np.ndarray | None = None
+) -> list[list[str]]:
+    """For each pair, the 1-3 shared interest phrases that weigh most.
+
+    ``need`` (optional, boolean per pair) limits the work to the pairs whose
+    phrases will be used; the others get ``[]``.
+    """
     out: list[list[str]] = [[] for _ in range(len(mi))]
-    if scorer.vectorizer is None or len(mi) == 0:
+    if not scorer.has_model or len(mi) == 0:
+        return out
+    sel = np.arange(len(mi)) if need is None else np.flatnonzero(need)
+    if len(sel) == 0:
         return out
     feats = scorer.features
     mentees, mentors = scorer.prep.instance.mentees, scorer.prep.instance.mentors
-    for start in range(0, len(mi), 200_000):
-        a = scorer.x_e[mi[start : start + 200_000]]
-        b = scorer.x_r[mj[start : start + 200_000]]
-        c = a.multiply(b).tocsr()
-        c.sort_indices()
-        ptr, idx, data = c.indptr, c.indices, c.data
-        for r in range(len(ptr) - 1):
-            lo, hi = ptr[r], ptr[r + 1]
+    tok_e: dict[int, str] = {}
+    tok_r: dict[int, str] = {}
+    for start in range(0, len(sel), 200_000):
+        part = sel[start : start + 200_000]
+        c = scorer.x_e[mi[part]].multiply(scorer.x_r[mj[part]]).tocsr()
+        c.eliminate_zeros()
+        counts = np.diff(c.indptr)
+        row = np.repeat(np.arange(len(part)), counts)
+        # per row: the 20 heaviest terms, ties by feature order
+        order = np.lexsort((c.indices, -c.data, row))
+        rank = np.arange(len(order)) - np.repeat(c.indptr[:-1], counts)
+        top = order[rank < 20]
+        top_row = row[top]
+        terms = feats[c.indices[top]].tolist()
+        bounds = np.searchsorted(top_row, np.arange(len(part) + 1)).tolist()
+        ii = mi[part].tolist()
+        jj = mj[part].tolist()
+        for r, k in enumerate(part.tolist()):
+            lo, hi = bounds[r], bounds[r + 1]
             if lo == hi:
                 continue
-            cols = idx[lo:hi]
-            vals = data[lo:hi]
-            top = np.lexsort((cols, -vals))[:20]
-            texts = (
-                _tokens(mentees[int(mi[start + r])].interests),
-                _tokens(mentors[int(mj[start + r])].interests),
-            )
+            i, j = ii[r], jj[r]
+            te = tok_e.get(i)
+            if te is None:
+                te = tok_e[i] = _tokens(mentees[i].interests)
+            tr = tok_r.get(j)
+            if tr is None:
+                tr = tok_r[j] = _tokens(mentors[j].interests)
 
-            def ok(words: list[str], texts=texts) -> bool:
+            def ok(words: list[str], te=te, tr=tr) -> bool:
                 phrase = " " + " ".join(words) + " "
-                return phrase in texts[0] and phrase in texts[1]
+                return phrase in te and phrase in tr
 
-            out[start + r] = merge_phrases([str(feats[cols[t]]) for t in top], ok=ok)
+            out[k] = merge_phrases(terms[lo:hi], ok=ok)
     return out
 
 
-def component_reasons(
+def pair_reasons(
     prep: Prepared,
     scorer: Scorer,
-    i: int,
-    j: int,
-    comps: dict[str, float],
-    phrases: list[str],
-) -> list[str]:
-    """Reasons from the compatibility components of one pair."""
-    reasons: list[str] = []
-    if phrases and comps.get("interests", 0) >= INTEREST_REASON_MIN:
-        reasons.append("shared interest in " + join_words(phrases))
-    if comps.get("seniority", 0) > 0:
-        gap = int(scorer.stage_r[j] - scorer.stage_e[i])
-        if gap == 0:
-            reasons.append("at the same career stage")
-        elif gap > 0:
-            stages = "career stage" if gap == 1 else "career stages"
-            reasons.append(f"mentor {number_word(gap)} {stages} ahead")
-    mentee = prep.instance.mentees[i]
-    mentor = prep.instance.mentors[j]
-    if comps.get("shared", 0) > 0:
-        keys = [
-            k
-            for k in dict.fromkeys(mentee.wants_shared)
-            if scorer.want[i, scorer.key_pos[k]]
-            and scorer.code_e[i, scorer.key_pos[k]] == scorer.code_r[j, scorer.key_pos[k]]
-        ]
-        if keys:
-            reasons.append("shared: " + ", ".join(keys))
-    if comps.get("pathway", 0) > 0:
-        for key in PATHWAY_KEYS:
-            c = scorer.key_pos[key]
-            if scorer.code_e[i, c] >= 0 and scorer.code_e[i, c] == scorer.code_r[j, c]:
-                value = str(mentee.attributes.get(key, mentor.attributes.get(key))).strip()
-                if key == "pathway":
-                    reasons.append(f"both on the {value} pathway")
-                else:
-                    reasons.append(f"same {key}: {value}")
-    return reasons
+    mi: np.ndarray,
+    mj: np.ndarray,
+    comps: list[dict[str, float]],
+) -> list[list[str]]:
+    """Reasons from the compatibility components of pairs (mi[k], mj[k]).
+
+    ``comps[k]`` holds pair k's applicable components (rounded values).
+    """
+    need = np.fromiter(
+        (c.get("interests", 0) >= INTEREST_REASON_MIN for c in comps), dtype=bool, count=len(comps)
+    )
+    phrases = interest_phrases(scorer, mi, mj, need)
+    gaps = np.nan_to_num(scorer.stage_r[mj] - scorer.stage_e[mi]).astype(np.int64).tolist()
+    kp = scorer.key_pos
+    equal = (scorer.code_e[mi] == scorer.code_r[mj]) & (scorer.code_e[mi] >= 0)
+    shared_eq = (scorer.want[mi] & equal).tolist()
+    path_eq = equal[:, [kp[k] for k in PATHWAY_KEYS]].tolist()
+    mentees, mentors = prep.instance.mentees, prep.instance.mentors
+    want_cache: dict[tuple, list[tuple[str, int]]] = {}  # per distinct wants_shared
+    out: list[list[str]] = []
+    for k, (i, j) in enumerate(zip(mi.tolist(), mj.tolist(), strict=True)):
+        c = comps[k]
+        reasons: list[str] = []
+        if phrases[k] and need[k]:
+            reasons.append("shared interest in " + join_words(phrases[k]))
+        if c.get("seniority", 0) > 0:
+            gap = gaps[k]
+            if gap == 0:
+                reasons.append("at the same career stage")
+            elif gap > 0:
+                stages = "career stage" if gap == 1 else "career stages"
+                reasons.append(f"mentor {number_word(gap)} {stages} ahead")
+        if c.get("shared", 0) > 0:
+            eq = shared_eq[k]
+            ws = tuple(mentees[i].wants_shared)
+            wanted = want_cache.get(ws)
+            if wanted is None:
+                wanted = want_cache[ws] = [(key, kp[key]) for key in dict.fromkeys(ws)]
+            keys = [key for key, c in wanted if eq[c]]
+            if keys:
+                reasons.append("shared: " + ", ".join(keys))
+        if c.get("pathway", 0) > 0:
+            for key, same in zip(PATHWAY_KEYS, path_eq[k], strict=True):
+                if same:
+                    value = mentees[i].attributes.get(key, mentors[j].attributes.get(key))
+                    value = str(value).strip()
+                    if key == "pathway":
+                        reasons.append(f"both on the {value} pathway")
+                    else:
+                        reasons.append(f"same {key}: {value}")
+        out.append(reasons)
+    return out
 
 
 def dropped_notes(prep: Prepared, i: int) -> list[str]:
@@ -176,7 +211,7 @@ def dropped_notes(prep: Prepared, i: int) -> list[str]:
 
 def unmatched_reason(prep: Prepared, i: int, phase2: dict | None) -> str:
     """Why mentee ``i`` has no mentor, in plain words."""
-    n_choices = len(prep.choices[i])
+    n_choices = prep.n_choices(i)
     n_dropped = len(prep.dropped.get(i, []))
     if n_choices == 0:
         first = "you made no choices"

@@ -12,12 +12,21 @@ keep the hard rules:
   matched outside its trimmed list could move to a free place inside it at a
   score at least as high, as the other mentees use at most ``T - 1`` places),
   so the result is optimal over the full feasible set.
-* above that: for each leftover mentee its ``fallback_candidates`` (K, default
-  30) best mentors, plus for each mentor with free places its K best leftover
-  mentees, ranked by an approximate score in which the interest similarity is
-  the cosine in a 64-dimensional truncated SVD (LSA) of the TF-IDF vectors. The
-  candidate pairs are then scored exactly and the assignment is optimal over
-  this candidate set, not over all pairs.
+* above that: a pruned candidate set. The mentors with free places are
+  grouped by interest (spherical k-means on their TF-IDF vectors, about
+  ``CLUSTER_SIZE`` = 128 mentors a group). Each leftover mentee is scored
+  exactly (all four components) against the mentors of the ``PROBES`` = 8
+  groups whose centres are nearest to their interest text (mentees without
+  interest text: the 8 largest groups); each group is also scored against the
+  K mentees nearest to its centre, and mentors without interest text against
+  every leftover mentee. The candidates are each mentee's
+  ``fallback_candidates`` (K, default 30) best-scoring mentors among those
+  compared, plus each mentor's K best-scoring mentees among those compared.
+  With at most ``PROBES * CLUSTER_SIZE`` = 1024 mentors with free places (or
+  no interest text at all) every mentee is compared with every such mentor.
+  The assignment is optimal over this candidate set, not over all pairs. The
+  work grows with ``#leftover x (PROBES x CLUSTER_SIZE + #mentors without
+  text)`` instead of ``#leftover x #mentors with free places``.
 
 The assignment is solved exactly with scipy's LAPJVsp
 (``min_weight_full_bipartite_matching``) on a sparse graph: one row per
@@ -31,8 +40,6 @@ score`` for ``k`` matched mentees, and as the total score is at most ``k``,
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
@@ -41,7 +48,10 @@ from .scoring import Scorer
 from .validate import Prepared
 
 _BLOCK_CELLS = 4_000_000
-SVD_DIM = 64
+CLUSTER_SIZE = 128
+"""Mentors with free places per interest group (pruned candidate set)."""
+PROBES = 8
+"""Interest groups each leftover mentee is compared with (pruned candidate set)."""
 
 
 def _mask_rules(prep: Prepared, rows: np.ndarray, cols: np.ndarray, col_pos: dict) -> np.ndarray:
@@ -60,23 +70,133 @@ def _mask_rules(prep: Prepared, rows: np.ndarray, cols: np.ndarray, col_pos: dic
     return ok
 
 
-def _embeddings(scorer: Scorer, rows: np.ndarray, cols: np.ndarray):
-    """Unit-length LSA embeddings of the interest texts, or None."""
-    if scorer.vectorizer is None:
-        return None
-    from sklearn.decomposition import TruncatedSVD
+def _spherical_kmeans(x: sp.csr_matrix, k: int, iters: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Group the unit-length sparse rows of ``x`` into ``k`` clusters by cosine.
 
-    x = sp.vstack([scorer.x_e[rows], scorer.x_r[cols]]).tocsr()
-    dim = min(SVD_DIM, x.shape[1] - 1, x.shape[0] - 1)
-    if dim < 2:
-        return None
-    svd = TruncatedSVD(n_components=dim, algorithm="randomized", n_iter=4, random_state=0)
-    with warnings.catch_warnings():  # explained-variance ratio on tiny inputs
-        warnings.simplefilter("ignore", RuntimeWarning)
-        z = svd.fit_transform(x).astype(np.float32)
-    norms = np.linalg.norm(z, axis=1)
-    z /= np.where(norms > 0, norms, 1.0)[:, None]
-    return z[: len(rows)], z[len(rows) :]
+    Spherical k-means (deterministic start: evenly spaced rows). Returns
+    (label per row, dense unit centroids, k x features, float32).
+    """
+    cent = x[np.linspace(0, x.shape[0] - 1, k).astype(np.int64)].toarray().astype(np.float32)
+    label = np.full(x.shape[0], -1, dtype=np.int64)
+    for _ in range(iters):
+        new = np.asarray(np.argmax(x @ cent.T, axis=1)).ravel()
+        if np.array_equal(new, label):
+            break
+        label = new
+        onehot = sp.csr_matrix(
+            (np.ones(len(label)), (label, np.arange(len(label)))), shape=(k, len(label))
+        )
+        summed = (onehot @ x).toarray().astype(np.float32)
+        norms = np.linalg.norm(summed, axis=1)
+        filled = norms > 0
+        cent[filled] = summed[filled] / norms[filled, None]
+    return label, cent
+
+
+def _top_k(key: np.ndarray, other: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best-scoring entries per ``key`` (ties: smaller ``other``)."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((other, -score))  # best first (ties: smaller other) ...
+    order = order[np.argsort(key[order], kind="stable")]  # ... within each key
+    sk = key[order]
+    start = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.append(start, len(order))))
+    return order[rank < k]
+
+
+def _pruned_candidates(
+    prep: Prepared, scorer: Scorer, rows: np.ndarray, cols: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Candidate pairs above ``fallback_full_limit`` (see the module docstring).
+
+    Mentors with free places are grouped by interest (spherical k-means on
+    their TF-IDF vectors, about ``CLUSTER_SIZE`` mentors a group); each leftover
+    mentee is compared exactly with the mentors of its ``PROBES`` nearest
+    groups, every group with at least the K mentees nearest to it, and every
+    mentor without interest text with every mentee. Each mentee keeps its K
+    best compared mentors, each mentor its K best compared mentees.
+    """
+    k_cand = prep.instance.settings.fallback_candidates
+    nu, nf = len(rows), len(cols)
+    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (row positions, column positions)
+    # few mentors (or no interest texts): every mentee is compared with every mentor
+    if nf <= PROBES * CLUSTER_SIZE or not scorer.has_model:
+        everyone_c = np.arange(nf)
+    else:
+        text_r = scorer.has_text_r[cols]
+        everyone_c = np.flatnonzero(~text_r)
+        with_text = np.flatnonzero(text_r)
+        if len(with_text):
+            n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
+            label, cent = _spherical_kmeans(scorer.x_r[cols[with_text]], n_groups)
+            sim = np.asarray(scorer.x_e[rows] @ cent.T)  # mentees x groups
+            probes = min(PROBES, n_groups)
+            sizes = np.bincount(label, minlength=n_groups)
+            # mentees without text (all-zero similarity) try the largest groups
+            sim[~scorer.has_text_e[rows]] = (sizes / sizes.max())[None, :]
+            pr = np.argsort(-sim, axis=1, kind="stable")[:, :probes]
+            p_row = np.repeat(np.arange(nu), probes)
+            p_grp = pr.ravel()
+            kk = min(k_cand, nu)
+            near = np.argsort(-sim, axis=0, kind="stable")[:kk]  # K nearest mentees per group
+            p_row = np.concatenate([p_row, near.ravel()])
+            p_grp = np.concatenate([p_grp, np.tile(np.arange(n_groups), kk)])
+            code = np.unique(p_grp * nu + p_row)
+            g_of, r_of = code // nu, code % nu
+            g_start = np.searchsorted(g_of, np.arange(n_groups + 1))
+            c_order = np.argsort(label, kind="stable")
+            c_start = np.searchsorted(label[c_order], np.arange(n_groups + 1))
+            for g in range(n_groups):
+                members = with_text[c_order[c_start[g] : c_start[g + 1]]]
+                if len(members):
+                    groups.append((r_of[g_start[g] : g_start[g + 1]], members))
+    if len(everyone_c):
+        groups.append((np.arange(nu), everyone_c))
+    best_val = np.full((nu, k_cand), -1.0)  # each mentee's K best so far
+    best_col = np.zeros((nu, k_cand), dtype=np.int64)
+    m_r, m_c, m_s = [], [], []  # mentor-side bests
+    for g_rows, g_cols in groups:
+        g_pos = {j: c for c, j in enumerate(cols[g_cols].tolist())}
+        chunk = max(1, _BLOCK_CELLS // max(len(g_cols), 1))
+        for start in range(0, len(g_rows), chunk):
+            rr = g_rows[start : start + chunk]
+            score = scorer.block(rows[rr], cols[g_cols])
+            ok = _mask_rules(prep, rows[rr], cols[g_cols], g_pos)
+            score = np.where(ok, score, -1.0)
+            k1 = min(k_cand, len(g_cols))
+            top = (
+                np.argpartition(-score, k1 - 1, axis=1)[:, :k1]
+                if k1 < len(g_cols)
+                else (np.broadcast_to(np.arange(len(g_cols)), score.shape))
+            )
+            val = np.concatenate([best_val[rr], np.take_along_axis(score, top, axis=1)], axis=1)
+            col = np.concatenate([best_col[rr], g_cols[top]], axis=1)
+            sel = np.argpartition(-val, k_cand - 1, axis=1)[:, :k_cand]
+            best_val[rr] = np.take_along_axis(val, sel, axis=1)
+            best_col[rr] = np.take_along_axis(col, sel, axis=1)
+            k2 = min(k_cand, len(rr))
+            top = (
+                np.argpartition(-score, k2 - 1, axis=0)[:k2]
+                if k2 < len(rr)
+                else (np.broadcast_to(np.arange(len(rr))[:, None], score.shape))
+            )
+            val = np.take_along_axis(score, top, axis=0)
+            a, b = np.nonzero(val >= 0)
+            m_r.append(rr[top[a, b]])
+            m_c.append(g_cols[b])
+            m_s.append(val[a, b])
+    out_r: list[np.ndarray] = []
+    out_c: list[np.ndarray] = []
+    a, b = np.nonzero(best_val >= 0)
+    out_r.append(a)
+    out_c.append(best_col[a, b])
+    if m_r:
+        r, c, v = np.concatenate(m_r), np.concatenate(m_c), np.concatenate(m_s)
+        keep = _top_k(c, r, v, k_cand)
+        out_r.append(r[keep])
+        out_c.append(c[keep])
+    return out_r, out_c
 
 
 def candidate_pairs(
@@ -105,40 +225,7 @@ def candidate_pairs(
             out_r.append(rr + start)
             out_c.append(order[rr, kk])
     else:
-        k_mentee = min(s.fallback_candidates, nf)
-        k_mentor = min(s.fallback_candidates, nu)
-        emb = _embeddings(scorer, rows, cols)
-        best_val = np.full((k_mentor, nf), -np.inf, dtype=np.float32)
-        best_row = np.full((k_mentor, nf), -1, dtype=np.int64)
-        for start in range(0, nu, chunk):
-            r = rows[start : start + chunk]
-            approx = None
-            if emb is not None:
-                approx = np.clip(emb[0][start : start + chunk] @ emb[1].T, 0.0, 1.0)
-            score = scorer.block(r, cols, interests=approx).astype(np.float32)
-            ok = _mask_rules(prep, r, cols, col_pos)
-            score[~ok] = -np.inf
-            # mentee side: K best mentors per row
-            if k_mentee < nf:
-                top = np.argpartition(-score, k_mentee - 1, axis=1)[:, :k_mentee]
-            else:
-                top = np.broadcast_to(np.arange(nf), (len(r), nf))
-            vals = np.take_along_axis(score, top, axis=1)
-            rr, kk = np.nonzero(np.isfinite(vals))
-            out_r.append(rr + start)
-            out_c.append(top[rr, kk])
-            # mentor side: running K best rows per column
-            kk2 = min(k_mentor, len(r))
-            part = np.argpartition(-score, kk2 - 1, axis=0)[:kk2]
-            pv = np.take_along_axis(score, part, axis=0)
-            allv = np.concatenate([best_val, pv], axis=0)
-            allr = np.concatenate([best_row, part + start], axis=0)
-            sel = np.argpartition(-allv, k_mentor - 1, axis=0)[:k_mentor]
-            best_val = np.take_along_axis(allv, sel, axis=0)
-            best_row = np.take_along_axis(allr, sel, axis=0)
-        kr, kc = np.nonzero(np.isfinite(best_val))
-        out_r.append(best_row[kr, kc])
-        out_c.append(kc)
+        out_r, out_c = _pruned_candidates(prep, scorer, rows, cols)
     if not out_r:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     r_all = np.concatenate(out_r).astype(np.int64)

@@ -109,8 +109,9 @@ class Settings:
         every pair that keeps the hard rules (default 2000).
     fallback_candidates:
         Above ``fallback_full_limit``, phase 2 considers for each leftover
-        mentee this many best mentors and for each mentor with free places
-        this many best mentees (default 30).
+        mentee this many best-scoring mentors and for each mentor with free
+        places this many best-scoring mentees, among those they are compared
+        with (mentors grouped by interest; see ``docs/matching.md``) (default 30).
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))

@@ -27,15 +27,97 @@ Values are compared after trimming and case-folding; empty values and
 
 from __future__ import annotations
 
+import re
+from itertools import chain
+
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .model import COMPONENTS, DEFAULT_WEIGHTS
 from .validate import Prepared, _norm
 
 PATHWAY_KEYS = ("pathway", "specialty")
 _PAIR_CHUNK = 200_000
+# scikit-learn's default token pattern r"(?u)\b\w\w+\b" finds the same tokens as this
+# (a greedy run of word characters always starts and ends at a word boundary)
+_TOKEN = re.compile(r"\w\w+")
+_SENTINEL = "zqxjdocumentbreakzqxj"
+
+
+def tfidf(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
+    """TF-IDF rows of ``texts`` and the sorted feature names, or None if no term.
+
+    The same model as scikit-learn's ``TfidfVectorizer(stop_words="english",
+    ngram_range=(1, 2), sublinear_tf=True)`` (lower-cased words of two or more
+    characters, English stop words removed, then words and two-word phrases of
+    the remaining words; ``1 + ln(tf)``; smoothed idf ``ln((1 + N) / (1 + df))
+    + 1``; rows scaled to unit length; features sorted alphabetically), built
+    with numpy: each distinct text is tokenised once, and n-grams are counted
+    on integer arrays.
+    """
+    distinct = list(dict.fromkeys(texts))
+    text_id = {t: k for k, t in enumerate(distinct)}
+    inv = np.fromiter(map(text_id.__getitem__, texts), dtype=np.int64, count=len(texts))
+    n_docs = len(distinct)
+    lowered = list(map(str.lower, distinct))
+    joined = " ".join(lowered)
+    if _SENTINEL in joined:  # (cannot happen with ordinary text) tokenise one by one
+        toks = [_TOKEN.findall(t) for t in lowered]
+        lens = np.fromiter(map(len, toks), dtype=np.int64, count=n_docs)
+        flat = list(chain.from_iterable(toks))
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+    else:  # one regex pass over all texts, separated by a sentinel word
+        flat = _TOKEN.findall(f" {_SENTINEL} ".join(lowered))
+    words = list(dict.fromkeys(flat))
+    word_id = {w: k for k, w in enumerate(words)}
+    ids = np.fromiter(map(word_id.__getitem__, flat), dtype=np.int64, count=len(flat))
+    if _SENTINEL not in joined:
+        is_sep = ids == word_id.get(_SENTINEL, -1)
+        doc = np.cumsum(is_sep)
+        ids, doc = ids[~is_sep], doc[~is_sep]
+    stop = np.fromiter(
+        (w in ENGLISH_STOP_WORDS or w == _SENTINEL for w in words), dtype=bool, count=len(words)
+    )
+    keep = ~stop[ids] if len(ids) else np.zeros(0, dtype=bool)
+    ids, doc = ids[keep], doc[keep]
+    if len(ids) == 0:
+        return None
+    nw = len(words)
+    # features: the kept words, then the two-word phrases of consecutive kept words
+    pair = np.flatnonzero(doc[1:] == doc[:-1])
+    bi_code = ids[pair] * nw + ids[pair + 1]
+    uni_used = np.unique(ids)
+    bi_used = np.unique(bi_code)
+    names = [words[k] for k in uni_used.tolist()] + [
+        words[a] + " " + words[b]
+        for a, b in zip((bi_used // nw).tolist(), (bi_used % nw).tolist(), strict=True)
+    ]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names), dtype=np.int64)
+    col_uni = np.full(nw, -1, dtype=np.int64)
+    col_uni[uni_used] = rank[: len(uni_used)]
+    cols = np.concatenate([col_uni[ids], rank[len(uni_used) :][np.searchsorted(bi_used, bi_code)]])
+    rows = np.concatenate([doc, doc[pair]])
+    n_feat = len(names)
+    counts = sp.csr_matrix(
+        (np.ones(len(cols)), (rows, cols)), shape=(n_docs, n_feat), dtype=np.float64
+    )
+    counts.sum_duplicates()
+    counts.sort_indices()
+    # document frequencies over all texts (a repeated text counts each time)
+    mult = np.bincount(inv, minlength=n_docs).astype(np.float64)
+    row_of = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+    df = np.bincount(counts.indices, weights=mult[row_of], minlength=n_feat)
+    idf = np.log((len(texts) + 1) / (df + 1)) + 1.0
+    data = (np.log(counts.data) + 1.0) * idf[counts.indices]
+    sq = np.bincount(row_of, weights=data * data, minlength=n_docs)
+    norm = np.sqrt(sq)
+    data /= np.where(norm > 0, norm, 1.0)[row_of]
+    counts.data = data
+    x = counts[inv]
+    return x.tocsr(), np.array([names[k] for k in order], dtype=object)
 
 
 class Scorer:
@@ -50,47 +132,40 @@ class Scorer:
         )
         self.ideal = float(s.ideal_seniority_gap)
         mentees, mentors = inst.mentees, inst.mentors
-        self.stage_e = np.array(
-            [np.nan if p.career_stage is None else p.career_stage for p in mentees], dtype=float
-        )
-        self.stage_r = np.array(
-            [np.nan if p.career_stage is None else p.career_stage for p in mentors], dtype=float
-        )
+        # (None becomes nan)
+        self.stage_e = np.array([p.career_stage for p in mentees], dtype=float)
+        self.stage_r = np.array([p.career_stage for p in mentors], dtype=float)
 
         # Research interests: one TF-IDF model over everyone's text.
         texts = [p.interests or "" for p in mentees] + [p.interests or "" for p in mentors]
-        self.vectorizer: TfidfVectorizer | None = None
         n = len(mentees)
-        if any(t.strip() for t in texts):
-            vec = TfidfVectorizer(
-                stop_words="english", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float64
-            )
-            try:
-                x = vec.fit_transform(texts).tocsr()
-            except ValueError:  # only stop words
-                x = None
-            if x is not None:
-                self.vectorizer = vec
-                self.x_e = x[:n]
-                self.x_r = x[n:]
-        if self.vectorizer is None:
+        model = tfidf(texts)
+        self.has_model = model is not None
+        self._features = model[1] if model is not None else np.array([], dtype=object)
+        if model is not None:
+            self.x_e = model[0][:n]
+            self.x_r = model[0][n:]
+        else:
             self.x_e = sp.csr_matrix((n, 1))
             self.x_r = sp.csr_matrix((len(mentors), 1))
         self.has_text_e = np.diff(self.x_e.indptr) > 0
         self.has_text_r = np.diff(self.x_r.indptr) > 0
-        self._features: np.ndarray | None = None
 
         # Attributes as integer codes per key (-1 = unknown).
-        keys = sorted({k for p in mentees for k in p.wants_shared} | set(PATHWAY_KEYS))
+        wants = [p.wants_shared for p in mentees]
+        flat_wants = list(chain.from_iterable(wants))
+        keys = sorted(set(flat_wants) | set(PATHWAY_KEYS))
         self.keys = keys
         self.key_pos = {k: c for c, k in enumerate(keys)}
         values: dict[str, int] = {}
         self.code_e = self._codes(mentees, keys, values)
         self.code_r = self._codes(mentors, keys, values)
         want = np.zeros((n, len(keys)), dtype=bool)
-        for i, p in enumerate(mentees):
-            for k in p.wants_shared:
-                want[i, self.key_pos[k]] = True
+        w_rows = np.repeat(np.arange(n, dtype=np.int64), [len(w) for w in wants])
+        w_cols = np.fromiter(
+            map(self.key_pos.__getitem__, flat_wants), dtype=np.int64, count=len(flat_wants)
+        )
+        want[w_rows, w_cols] = True
         want &= self.code_e >= 0
         self.want = want
         self.want_count = want.sum(axis=1)
@@ -116,18 +191,21 @@ class Scorer:
             return code
 
         for c, k in enumerate(keys):
-            codes[:, c] = [code_of(a.get(k)) for a in attrs]
+            vals = [a.get(k) for a in attrs]
+            if set(map(type, vals)) <= {str, type(None)}:  # the usual case: one code per text
+                distinct = dict.fromkeys(vals)
+                for v in distinct:
+                    distinct[v] = code_of(v)
+                codes[:, c] = np.fromiter(
+                    map(distinct.__getitem__, vals), dtype=np.int64, count=len(vals)
+                )
+            else:
+                codes[:, c] = [code_of(v) for v in vals]
         return codes
 
     @property
     def features(self) -> np.ndarray:
-        """TF-IDF feature names (words and two-word phrases)."""
-        if self._features is None:
-            self._features = (
-                self.vectorizer.get_feature_names_out()
-                if self.vectorizer is not None
-                else np.array([], dtype=object)
-            )
+        """TF-IDF feature names (words and two-word phrases), sorted."""
         return self._features
 
     # ------------------------------------------------------------------ components
@@ -142,7 +220,7 @@ class Scorer:
 
     def _interests_pairs(self, mi: np.ndarray, mj: np.ndarray) -> np.ndarray:
         out = np.zeros(len(mi), dtype=np.float64)
-        if self.vectorizer is None:
+        if not self.has_model:
             return out
         for start in range(0, len(mi), _PAIR_CHUNK):
             a = self.x_e[mi[start : start + _PAIR_CHUNK]]
@@ -160,14 +238,18 @@ class Scorer:
             self.has_text_e[mi] & self.has_text_r[mj],
         )
         if self.want.shape[1]:
-            ce, cr = self.code_e[mi], self.code_r[mj]
-            hits = (self.want[mi] & (ce == cr)).sum(axis=1)
             cnt = self.want_count[mi]
+            hits = np.zeros(len(mi), dtype=np.int64)
+            for c in np.flatnonzero(self.want.any(axis=0)).tolist():
+                hits += self.want[mi, c] & (self.code_e[mi, c] == self.code_r[mj, c])
             out["shared"] = (hits / np.maximum(cnt, 1), cnt > 0)
-            pe, pr = ce[:, self.path_cols], cr[:, self.path_cols]
-            both = (pe >= 0) & (pr >= 0)
-            known = both.sum(axis=1)
-            same = (both & (pe == pr)).sum(axis=1)
+            known = np.zeros(len(mi), dtype=np.int64)
+            same = np.zeros(len(mi), dtype=np.int64)
+            for c in self.path_cols:
+                pe, pr = self.code_e[mi, c], self.code_r[mj, c]
+                both = (pe >= 0) & (pr >= 0)
+                known += both
+                same += both & (pe == pr)
             out["pathway"] = (same / np.maximum(known, 1), known > 0)
         return out
 
@@ -206,7 +288,7 @@ class Scorer:
             "seniority": self._seniority(self.stage_e[rows][:, None], self.stage_r[cols][None, :])
         }
         if interests is None:
-            if self.vectorizer is None:
+            if not self.has_model:
                 interests = np.zeros((len(rows), len(cols)))
             else:
                 interests = (self.x_e[rows] @ self.x_r[cols].T).toarray()

@@ -34,12 +34,16 @@ class MentorOrder:
 def explicit_positions(prep: Prepared, mi: np.ndarray, mj: np.ndarray) -> np.ndarray:
     """Position of mentee mi[k] in mentor mj[k]'s explicit ranking (or a large number)."""
     out = np.full(len(mi), _UNRANKED, dtype=np.int64)
-    if prep.ranking_pos:
-        ranked = np.fromiter(prep.ranking_pos.keys(), dtype=np.int64)
-        for k in np.flatnonzero(np.isin(mj, ranked)).tolist():
-            pos = prep.ranking_pos[int(mj[k])].get(int(mi[k]))
-            if pos is not None:
-                out[k] = pos
+    rc = prep.rank_code
+    if rc is not None and len(rc) and len(mi):
+        mj = np.asarray(mj, dtype=np.int64)
+        ranks = np.zeros(prep.m, dtype=bool)
+        ranks[rc // max(prep.n, 1)] = True
+        sel = np.flatnonzero(ranks[mj])  # pairs whose mentor gave a ranking
+        code = mj[sel] * prep.n + np.asarray(mi, dtype=np.int64)[sel]
+        pos = np.minimum(np.searchsorted(rc, code), len(rc) - 1)
+        hit = rc[pos] == code
+        out[sel[hit]] = prep.rank_value[pos[hit]]
     return out
 
 
@@ -49,8 +53,10 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     mi = np.repeat(np.arange(prep.n, dtype=np.int64), counts)
     mj = prep.acc_mentor
     score = scorer.pairs(mi, mj)
-    explicit = explicit_positions(prep, mi, mj)
-    order = np.lexsort((mi, -score, explicit, mj))
+    explicit = np.minimum(explicit_positions(prep, mi, mj), prep.n)
+    # by mentor, then explicit position, then score (higher first); lexsort is
+    # stable and the pairs are listed by mentee, so ties go to the earlier mentee
+    order = np.lexsort((-score, mj * (prep.n + 1) + explicit))
     gpos = np.empty_like(order)
     gpos[order] = np.arange(len(order), dtype=np.int64)
     return MentorOrder(pair_mentee=mi, score=score, order=order, gpos=gpos)
@@ -59,7 +65,10 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
 def deferred_acceptance(
     ptr: list[int], cm: list[int], gp: list[int], owner: list[int], cap: list[int]
 ) -> list[list[int]]:
-    """Core loop over integer arrays (plain lists for speed).
+    """Core loop over integer arrays (plain lists), one proposal at a time.
+
+    The reference form, kept for the tests and the benchmark;
+    :func:`run_phase1` uses :func:`deferred_acceptance_rounds`.
 
     Mentee ``i`` proposes along ``cm[ptr[i]:ptr[i+1]]`` (mentor per
     proposal); ``gp[p]`` is the proposal's position in its mentor's order
@@ -96,6 +105,50 @@ def deferred_acceptance(
     return heaps
 
 
+def deferred_acceptance_rounds(
+    ptr: np.ndarray, acc_mentor: np.ndarray, mo: MentorOrder, cap: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deferred acceptance in rounds, on numpy arrays (what :func:`run_phase1` uses).
+
+    In each round every free mentee with a choice left proposes to their
+    next choice at once; each mentor keeps the best of the mentees it holds
+    and the new proposers, up to capacity, and rejects the rest (McVitie and
+    Wilson's simultaneous form of Gale-Shapley). With strict orders this gives
+    the same matching as the one-at-a-time :func:`deferred_acceptance`.
+    Positions ``g`` in the mentors' order (``mo.gpos``) sort by mentor first,
+    so one sort per round groups each mentor's candidates best first.
+
+    Returns ``(mentor, proposal)`` per mentee as :func:`collect` does.
+    """
+    n = len(ptr) - 1
+    nxt = ptr[:-1].copy()
+    end = ptr[1:]
+    g_mentor = acc_mentor[mo.order]  # mentor at position g
+    g_mentee = mo.pair_mentee[mo.order]  # mentee at position g
+    cap_a = np.asarray(cap, dtype=np.int64)
+    held = np.zeros(0, dtype=np.int64)  # positions held, sorted
+    free = np.flatnonzero(nxt < end)
+    while len(free):
+        g = np.concatenate([held, mo.gpos[nxt[free]]])
+        nxt[free] += 1
+        g.sort()
+        mj = g_mentor[g]
+        starts = np.empty(len(g), dtype=bool)
+        starts[0] = True
+        np.not_equal(mj[1:], mj[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
+        rank = np.arange(len(g)) - np.repeat(first, np.diff(np.append(first, len(g))))
+        keep = rank < cap_a[mj]
+        held = g[keep]
+        out = g_mentee[g[~keep]]
+        free = out[nxt[out] < end[out]]
+    mentor = np.full(n, -1, dtype=np.int64)
+    proposal = np.full(n, -1, dtype=np.int64)
+    mentor[g_mentee[held]] = g_mentor[held]
+    proposal[g_mentee[held]] = mo.order[held]
+    return mentor, proposal
+
+
 def run_phase1(prep: Prepared, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, MentorOrder]:
     """Run deferred acceptance.
 
@@ -106,14 +159,10 @@ def run_phase1(prep: Prepared, scorer: Scorer) -> tuple[np.ndarray, np.ndarray, 
         none), ``proposal[i]`` the index of the acceptable choice used.
     """
     mo = mentor_order(prep, scorer)
-    heaps = deferred_acceptance(
-        prep.acc_ptr.tolist(),
-        prep.acc_mentor.tolist(),
-        mo.gpos.tolist(),
-        mo.pair_mentee[mo.order].tolist(),
-        list(prep.capacity),
+    mentor, proposal = deferred_acceptance_rounds(
+        prep.acc_ptr, prep.acc_mentor, mo, list(prep.capacity)
     )
-    return (*collect(prep.n, heaps, mo), mo)
+    return mentor, proposal, mo
 
 
 def collect(n: int, heaps: list[list[int]], mo: MentorOrder) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,12 @@ offending entry.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -30,10 +33,31 @@ from .model import (
 # --------------------------------------------------------------------------- helpers
 
 
+@contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector, restoring its state afterwards.
+
+    The engine creates hundreds of thousands of small objects (reasons, result
+    rows) and no reference cycles; with a large instance in memory, the
+    collector's repeated scans of it took up to half of the time of building
+    the result. Memory is still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def show(value: Any) -> str:
     """Render an id or a value the way it appears in JSON."""
     try:
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON.encode(value)
     except (TypeError, ValueError):
         return repr(value)
 
@@ -209,6 +233,11 @@ def instance_from_dict(d: Any) -> Instance:
     InstanceError
         If anything is malformed or inconsistent; the message names the entry.
     """
+    with gc_paused():
+        return _instance_from_dict(d)
+
+
+def _instance_from_dict(d: Any) -> Instance:
     if not isinstance(d, dict):
         raise InstanceError("the instance must be a JSON object with mentors and mentees")
     _check_keys(d, _TOP_KEYS, "instance")
@@ -349,7 +378,8 @@ class Prepared:
     mentee_index: dict[str, int]
     capacity: list[int]  # capacity left after pinned pairs
     pinned: dict[int, int]  # mentee -> mentor
-    choices: list[list[int]]  # all choices, as mentor indices
+    choice_ptr: np.ndarray  # CSR over all choices (as mentor indices)
+    choice_mentor: np.ndarray
     acc_ptr: np.ndarray  # CSR over acceptable choices
     acc_mentor: np.ndarray
     acc_rank: np.ndarray  # 0-based position in the mentee's original choices
@@ -360,6 +390,18 @@ class Prepared:
     mentee_inst: np.ndarray  # institution code or -1
     mentor_inst: np.ndarray
     ranking_pos: dict[int, dict[int, int]]  # mentor -> {mentee: position}
+    rank_code: np.ndarray = None  # sorted j * n + i of explicit rankings
+    rank_value: np.ndarray = None  # position in the ranking, aligned with rank_code
+
+    def n_choices(self, i: int) -> int:
+        """Number of choices mentee i made (acceptable or not)."""
+        return int(self.choice_ptr[i + 1] - self.choice_ptr[i])
+
+    def choice_rank(self, i: int, j: int) -> int | None:
+        """1-based position of mentor j among mentee i's choices, or None."""
+        row = self.choice_mentor[self.choice_ptr[i] : self.choice_ptr[i + 1]]
+        hit = np.flatnonzero(row == j)
+        return int(hit[0]) + 1 if len(hit) else None
 
     def violation(self, i: int, j: int) -> str | None:
         """The hard rule that pair (mentee i, mentor j) breaks, or None."""
@@ -381,8 +423,13 @@ class Prepared:
             a = self.mentee_inst[mi]
             ok &= ~((a >= 0) & (a == self.mentor_inst[mj]))
         if self.blocked_codes.size:
-            codes = mi.astype(np.int64) * self.m + mj
-            ok &= ~np.isin(codes, self.blocked_codes)
+            bc = self.blocked_codes
+            has = np.zeros(self.n, dtype=bool)
+            has[bc // self.m] = True
+            sel = np.flatnonzero(has[mi])  # pairs of mentees who have blocked pairs
+            codes = mi[sel].astype(np.int64) * self.m + mj[sel]
+            pos = np.minimum(np.searchsorted(bc, codes), len(bc) - 1)
+            ok[sel[bc[pos] == codes]] = False
         return ok
 
 
@@ -399,8 +446,12 @@ def _check_person_common(p: Any, where: str) -> None:
         raise InstanceError(f"{where}: attributes must be an object")
 
 
-def prepare(instance: Instance) -> Prepared:
-    """Check an instance and index it by position.
+def _prepare_reference(instance: Instance) -> Prepared:
+    """Check an instance and index it by position, one entry at a time.
+
+    The reference implementation: :func:`prepare` uses it whenever its
+    vectorised checks find anything unusual, so that error messages (and the
+    first error reported) are exactly those of this loop.
 
     Raises
     ------
@@ -563,7 +614,8 @@ def prepare(instance: Instance) -> Prepared:
         mentee_index=mentee_index,
         capacity=capacity,
         pinned={},
-        choices=choices,
+        choice_ptr=np.zeros(n + 1, dtype=np.int64),
+        choice_mentor=np.zeros(0, dtype=np.int64),
         acc_ptr=np.zeros(n + 1, dtype=np.int64),
         acc_mentor=np.zeros(0, dtype=np.int64),
         acc_rank=np.zeros(0, dtype=np.int64),
@@ -633,4 +685,272 @@ def prepare(instance: Instance) -> Prepared:
     prep.acc_ptr = np.array(ptr, dtype=np.int64)
     prep.acc_mentor = np.array(acc_m, dtype=np.int64)
     prep.acc_rank = np.array(acc_r, dtype=np.int64)
+    prep.choice_ptr = np.concatenate([[0], np.cumsum([len(r) for r in choices])]).astype(np.int64)
+    prep.choice_mentor = np.array([j for r in choices for j in r], dtype=np.int64)
+    _ranking_arrays(prep)
+    return prep
+
+
+def _ranking_arrays(prep: Prepared) -> None:
+    """Explicit rankings as sorted codes ``j * n + i`` with their positions."""
+    codes: list[int] = []
+    vals: list[int] = []
+    n = prep.n
+    for j, pos_map in prep.ranking_pos.items():
+        codes.extend(j * n + i for i in pos_map)
+        vals.extend(pos_map.values())
+    code = np.array(codes, dtype=np.int64)
+    order = np.argsort(code, kind="stable")
+    prep.rank_code = code[order]
+    prep.rank_value = np.array(vals, dtype=np.int64)[order]
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+class _Unusual(Exception):
+    """Something the vectorised checks do not handle: use the reference loop."""
+
+
+def prepare(instance: Instance) -> Prepared:
+    """Check an instance and index it by position.
+
+    Vectorised: ids become integer codes through one dict each, choices are
+    flattened into arrays and checked with numpy. Whenever anything is unusual
+    (an invalid entry, an unexpected type) the checks are redone entry by
+    entry by the reference loop, which raises the error naming the first
+    offending entry; both give the same result on valid input.
+
+    Raises
+    ------
+    InstanceError
+        On duplicate ids, unknown mentor ids among choices, bad capacities,
+        invalid pinned pairs and the like.
+    """
+    try:
+        return _prepare_fast(instance)
+    except _Unusual:
+        return _prepare_reference(instance)
+
+
+_ID_TYPES = {str, int}
+
+
+def _types(values) -> set:
+    return set(map(type, values))
+
+
+def _fast_keys(ids: list) -> list[str]:
+    """id_key of every id, or _Unusual if any id is not a valid id."""
+    types = _types(ids)
+    if not types <= _ID_TYPES:
+        raise _Unusual
+    if str in types:
+        strs = ids if len(types) == 1 else [s for s in ids if type(s) is str]
+        if not all(map(str.strip, strs)):
+            raise _Unusual
+        if int in types:
+            return [x if type(x) is str else str(x) for x in ids]
+        return ids
+    return list(map(str, ids))
+
+
+def _fast_common(people: list) -> None:
+    if not _types([p.career_stage for p in people]) <= {int, type(None)}:
+        raise _Unusual
+    if not _types([p.institution for p in people]) <= {str, type(None)}:
+        raise _Unusual
+    if not _types([p.interests for p in people]) <= {str, type(None)}:
+        raise _Unusual
+    if not _types([p.attributes for p in people]) <= {dict}:
+        raise _Unusual
+
+
+def _inst_codes(mentor_vals: list, mentee_vals: list) -> tuple[np.ndarray, np.ndarray]:
+    inst_codes: dict[str, int] = {}
+    raw = dict.fromkeys(chain(mentor_vals, mentee_vals))  # first-seen order, as the reference
+    for value in raw:
+        text = _norm(value)
+        raw[value] = inst_codes.setdefault(text, len(inst_codes)) if text else -1
+    get = raw.__getitem__
+    return (
+        np.fromiter(map(get, mentor_vals), dtype=np.int64, count=len(mentor_vals)),
+        np.fromiter(map(get, mentee_vals), dtype=np.int64, count=len(mentee_vals)),
+    )
+
+
+def _prepare_fast(instance: Instance) -> Prepared:
+    if not isinstance(instance, Instance):
+        raise _Unusual
+    mentors, mentees = instance.mentors, instance.mentees
+    if type(mentors) is not list or type(mentees) is not list:
+        raise _Unusual
+    settings = instance.settings
+    check_settings(settings)
+    n, m = len(mentees), len(mentors)
+    if not _types(mentors) <= {Mentor} or not _types(mentees) <= {Mentee}:
+        raise _Unusual
+
+    # mentors
+    r_keys = _fast_keys([p.id for p in mentors])
+    mentor_index = dict(zip(r_keys, range(m), strict=True))
+    if len(mentor_index) != m:
+        raise _Unusual
+    capacity = [p.capacity for p in mentors]
+    if not _types(capacity) <= {int} or (m and min(capacity) < 0):
+        raise _Unusual
+    _fast_common(mentors)
+
+    # mentees
+    e_keys = _fast_keys([p.id for p in mentees])
+    mentee_index = dict(zip(e_keys, range(n), strict=True))
+    if len(mentee_index) != n:
+        raise _Unusual
+    _fast_common(mentees)
+    mentor_get = mentor_index.get
+    same_person = (
+        np.fromiter((mentor_get(k, -1) for k in e_keys), dtype=np.int64, count=n)
+        if n
+        else np.full(0, -1, dtype=np.int64)
+    )
+    mentor_inst, mentee_inst = _inst_codes(
+        [p.institution for p in mentors], [p.institution for p in mentees]
+    )
+
+    # choices, flattened
+    chs = [p.choices for p in mentees]
+    if not _types(chs) <= {list, tuple}:
+        raise _Unusual
+    lens = np.fromiter(map(len, chs), dtype=np.int64, count=n)
+    if settings.max_choices is not None and n and lens.max() > settings.max_choices:
+        raise _Unusual
+    flat = list(chain.from_iterable(chs))
+    ftypes = _types(flat)
+    if not ftypes <= _ID_TYPES:
+        raise _Unusual
+    if int in ftypes:
+        flat = [c if type(c) is str else str(c) for c in flat]
+    codes = list(map(mentor_get, flat))
+    if None in codes:
+        raise _Unusual
+    choice_mentor = np.array(codes, dtype=np.int64)
+    choice_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=choice_ptr[1:])
+    row_of = np.repeat(np.arange(n, dtype=np.int64), lens)
+    if len(choice_mentor) > 1:
+        key = np.sort(row_of * max(m, 1) + choice_mentor)
+        if (key[1:] == key[:-1]).any():
+            raise _Unusual  # a choice listed twice
+
+    # wants_shared
+    ws = [p.wants_shared for p in mentees]
+    if not _types(ws) <= {list, tuple} or not _types(chain.from_iterable(ws)) <= {str}:
+        raise _Unusual
+
+    # avoid lists and forbidden pairs
+    blocked: dict[int, dict[int, str]] = {}
+    for i, mentee in enumerate(mentees):
+        av = mentee.avoid
+        if not av:
+            continue
+        if not isinstance(av, list | tuple) or not all(_is_id(a) for a in av):
+            raise _Unusual
+        for a in av:
+            j = mentor_get(id_key(a))
+            if j is not None:
+                blocked.setdefault(i, {})[j] = "avoid"
+
+    if not isinstance(instance.forbidden, list | tuple):
+        raise _Unusual
+    for pair in instance.forbidden:
+        if not (isinstance(pair, list | tuple) and len(pair) == 2) or not all(
+            _is_id(x) for x in pair
+        ):
+            raise _Unusual
+        i = mentee_index.get(id_key(pair[0]))
+        j = mentor_index.get(id_key(pair[1]))
+        if i is not None and j is not None:
+            blocked.setdefault(i, {}).setdefault(j, "forbidden")
+
+    # explicit rankings
+    ranking_pos: dict[int, dict[int, int]] = {}
+    mentee_get = mentee_index.get
+    ranked = [(j, p.ranking) for j, p in enumerate(mentors) if p.ranking is not None]
+    if ranked:
+        if not _types([r for _, r in ranked]) <= {list, tuple}:
+            raise _Unusual
+        flat_r = list(chain.from_iterable(r for _, r in ranked))
+        rtypes = _types(flat_r)
+        if not rtypes <= _ID_TYPES:
+            raise _Unusual
+        if int in rtypes:
+            flat_r = [r if type(r) is str else str(r) for r in flat_r]
+        rows_r = list(map(mentee_get, flat_r))
+        if None in rows_r:
+            raise _Unusual
+        start = 0
+        for j, ranking in ranked:
+            rows = rows_r[start : start + len(ranking)]
+            start += len(ranking)
+            pos_map = dict(zip(rows, range(len(rows)), strict=True))
+            if len(pos_map) != len(rows):
+                raise _Unusual  # a mentee ranked twice
+            ranking_pos[j] = pos_map
+
+    codes_b = [i * m + j for i, row in blocked.items() for j in row]
+    prep = Prepared(
+        instance=instance,
+        n=n,
+        m=m,
+        mentor_index=mentor_index,
+        mentee_index=mentee_index,
+        capacity=capacity,
+        pinned={},
+        choice_ptr=choice_ptr,
+        choice_mentor=choice_mentor,
+        acc_ptr=np.zeros(n + 1, dtype=np.int64),
+        acc_mentor=np.zeros(0, dtype=np.int64),
+        acc_rank=np.zeros(0, dtype=np.int64),
+        dropped={},
+        blocked=blocked,
+        blocked_codes=np.array(sorted(codes_b), dtype=np.int64),
+        same_person=same_person,
+        mentee_inst=mentee_inst,
+        mentor_inst=mentor_inst,
+        ranking_pos=ranking_pos,
+    )
+
+    # pinned pairs
+    if not isinstance(instance.pinned, list | tuple):
+        raise _Unusual
+    for pair in instance.pinned:
+        if not (isinstance(pair, list | tuple) and len(pair) == 2) or not all(
+            _is_id(x) for x in pair
+        ):
+            raise _Unusual
+        i = mentee_index.get(id_key(pair[0]))
+        j = mentor_index.get(id_key(pair[1]))
+        if i is None or j is None or i in prep.pinned or prep.violation(i, j) is not None:
+            raise _Unusual
+        if capacity[j] <= 0:
+            raise _Unusual
+        capacity[j] -= 1
+        prep.pinned[i] = j
+
+    # Acceptable choices: every hard rule checked on the flat arrays at once.
+    keep = np.ones(len(choice_mentor), dtype=bool)
+    if prep.pinned:
+        keep &= ~np.isin(row_of, np.fromiter(prep.pinned, dtype=np.int64))
+    mi, mj = row_of[keep], choice_mentor[keep]
+    rank = (np.arange(len(choice_mentor), dtype=np.int64) - choice_ptr[row_of])[keep]
+    ok = prep.allowed(mi, mj)
+    dropped = prep.dropped
+    for i, j in zip(mi[~ok].tolist(), mj[~ok].tolist(), strict=True):
+        dropped.setdefault(i, []).append((j, prep.violation(i, j)))
+    mi, mj, rank = mi[ok], mj[ok], rank[ok]
+    prep.acc_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(mi, minlength=n), out=prep.acc_ptr[1:])
+    prep.acc_mentor = mj
+    prep.acc_rank = rank
+    _ranking_arrays(prep)
     return prep

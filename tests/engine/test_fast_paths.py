@@ -1,0 +1,165 @@
+"""The vectorised code paths agree with their references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from equimentor.engine import (
+    Instance,
+    InstanceError,
+    Mentee,
+    Mentor,
+    Settings,
+    check_stability,
+    match,
+)
+from equimentor.engine import fallback as fallback_mod
+from equimentor.engine.generate import generate_instance
+from equimentor.engine.scoring import Scorer, tfidf
+from equimentor.engine.validate import (
+    _prepare_fast,
+    _prepare_reference,
+    _Unusual,
+    instance_from_dict,
+    prepare,
+)
+from tests.engine.helpers import WORDS, instances
+from tests.engine.test_properties import _check_rules
+
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _same_prepared(a, b):
+    for field in a.__slots__:
+        x, y = getattr(a, field), getattr(b, field)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and np.array_equal(x, y), field
+        else:
+            assert x == y, field
+
+
+@FAST
+@given(instances())
+def test_fast_prepare_equals_reference(inst):
+    try:
+        fast = _prepare_fast(inst)
+    except _Unusual:  # e.g. an integer mentor id next to a string one is fine too
+        return
+    _same_prepared(fast, _prepare_reference(inst))
+
+
+def test_fast_prepare_on_generated_instance():
+    inst = instance_from_dict(generate_instance(300, 80, seed=3))
+    _same_prepared(_prepare_fast(inst), _prepare_reference(inst))
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda i: i.mentees[0].choices.append("nobody"),
+        lambda i: i.mentees[1].choices.append(i.mentees[1].choices[0]),
+        lambda i: setattr(i.mentors[2], "capacity", -1),
+        lambda i: setattr(i.mentees[3], "id", i.mentees[4].id),
+        lambda i: setattr(i.mentees[3], "career_stage", "senior"),
+        lambda i: setattr(i.mentors[0], "ranking", ["nobody"]),
+        lambda i: i.mentees[5].choices.append(True),
+    ],
+)
+def test_errors_come_from_the_reference_loop(mutate):
+    inst = instance_from_dict(generate_instance(50, 20, seed=4, choices=(2, 4)))
+    mutate(inst)
+    with pytest.raises(InstanceError) as fast:
+        prepare(inst)
+    with pytest.raises(InstanceError) as ref:
+        _prepare_reference(inst)
+    assert str(fast.value) == str(ref.value)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.lists(st.sampled_from([*WORDS, "the", "and", "x", "Über", "über-care"]), max_size=5)
+            .map(" ".join)
+            .map(lambda t: t.title() if len(t) % 2 else t),
+            st.text(max_size=20),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@FAST
+def test_tfidf_equals_scikit_learn(texts):
+    model = tfidf(texts)
+    vec = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
+    try:
+        expected = vec.fit_transform(texts).tocsr()
+    except ValueError:  # empty vocabulary
+        assert model is None
+        return
+    x, features = model
+    assert list(features) == list(vec.get_feature_names_out())
+    assert abs(x - expected).max() < 1e-12 if x.nnz or expected.nnz else True
+
+
+@FAST
+@given(instances(full_fallback=False))
+def test_grouped_candidates_keep_the_rules(inst):
+    """The interest-group path of the pruned candidate set (tiny groups forced)."""
+    old = fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES
+    fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = 1, 1
+    try:
+        result = match(inst)
+    finally:
+        fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = old
+    _check_rules(inst, result)
+    assert check_stability(inst, result) == []
+
+
+def test_grouped_candidates_reach_every_mentor_with_room():
+    mentors = [Mentor(id=f"r{j}", capacity=1, interests=WORDS[j % len(WORDS)]) for j in range(12)]
+    mentees = [Mentee(id=f"e{i}", interests=WORDS[i % 3]) for i in range(30)]
+    inst = Instance(
+        mentors=mentors,
+        mentees=mentees,
+        settings=Settings(fallback_full_limit=0, fallback_candidates=2),
+    )
+    prep = prepare(inst)
+    scorer = Scorer(prep)
+    rows, cols = np.arange(30), np.arange(12)
+    old = fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES
+    fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = 2, 1
+    try:
+        cr, cc = fallback_mod.candidate_pairs(prep, scorer, rows, cols, np.ones(12, dtype=np.int64))
+    finally:
+        fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = old
+    # every mentee keeps K candidates, every mentor (group) gets its K nearest mentees
+    assert np.array_equal(np.bincount(cr, minlength=30) >= 2, np.ones(30, dtype=bool))
+    assert set(cc.tolist()) == set(range(12))
+
+
+@FAST
+@given(instances())
+def test_rounds_equal_one_at_a_time_deferred_acceptance(inst):
+    from equimentor.engine.stable import (
+        collect,
+        deferred_acceptance,
+        deferred_acceptance_rounds,
+        mentor_order,
+    )
+
+    prep = prepare(inst)
+    mo = mentor_order(prep, Scorer(prep))
+    heaps = deferred_acceptance(
+        prep.acc_ptr.tolist(),
+        prep.acc_mentor.tolist(),
+        mo.gpos.tolist(),
+        mo.pair_mentee[mo.order].tolist(),
+        list(prep.capacity),
+    )
+    one = collect(prep.n, heaps, mo)
+    rounds = deferred_acceptance_rounds(prep.acc_ptr, prep.acc_mentor, mo, list(prep.capacity))
+    assert np.array_equal(one[0], rounds[0]) and np.array_equal(one[1], rounds[1])

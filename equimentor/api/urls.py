@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+import equimentor.api.relationships as relationships_api
 from equimentor.api import directory, matching, views
 
 app_name = "api"
@@ -42,5 +43,45 @@ urlpatterns = [
         "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/pairs/",
         matching.RoundPairs.as_view(),
         name="round_pairs",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/",
+        relationships_api.MyRelationships.as_view(),
+        name="my_relationships",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/meetings/",
+        relationships_api.RelationshipMeetings.as_view(),
+        name="relationship_meetings",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/meetings/<int:mid>/log/",
+        relationships_api.LogMeeting.as_view(),
+        name="relationship_meeting_log",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/goals/",
+        relationships_api.RelationshipGoals.as_view(),
+        name="relationship_goals",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/goals/<int:gid>/",
+        relationships_api.UpdateGoal.as_view(),
+        name="relationship_goal",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/check-ins/",
+        relationships_api.MyCheckIns.as_view(),
+        name="my_check_ins",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/check-ins/<int:pk>/answer/",
+        relationships_api.AnswerCheckIn.as_view(),
+        name="answer_check_in",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/relationships/",
+        relationships_api.SchemeRelationships.as_view(),
+        name="scheme_relationships",
     ),
 ]

@@ -26,6 +26,7 @@ from equimentor.enrolment.models import (
 )
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.demo import seed_matching
+from equimentor.relationships.demo import seed_relationships
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument, StaffRole
 
 SLUG = "horizons"
@@ -491,6 +492,7 @@ def seed(rng_seed: int = 2020) -> bool:
     ExpressionOfInterest.objects.bulk_create(extra)
     seed_directory(scheme, rng)
     seed_matching(scheme, staff["coordinator"], rng)
+    seed_relationships(scheme, rng)
     audit.record("demo.seeded", scheme, scheme=scheme, participants=len(participants))
     return True
 

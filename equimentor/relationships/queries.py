@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from itertools import permutations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from equimentor.relationships.models import (
     AgreementVersion,
@@ -98,3 +100,43 @@ def check_ins_due(participant) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(participant=participant, answered_at__isnull=True).select_related(
         "relationship"
     )
+
+
+def coordinator_rows(scheme, params):
+    """The coordinator's list: every relationship with members, flags and last meeting."""
+    rows = (
+        Relationship.objects.filter(scheme=scheme)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("participant__user").order_by(
+                    "side", "id"
+                ),
+            )
+        )
+        .annotate(
+            open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+            meetings_held=Count(
+                "meetings", filter=Q(meetings__status=Meeting.Status.HELD), distinct=True
+            ),
+            last_flag=Max("flags__created_at"),
+        )
+        .order_by("-started_at", "-id")
+    )
+    state = params.get("state", "")
+    if state == "open":
+        rows = rows.filter(state__in=Relationship.OPEN_STATES)
+    elif state in Relationship.State.values:
+        rows = rows.filter(state=state)
+    kind = params.get("kind", "")
+    if kind in Relationship.Kind.values:
+        rows = rows.filter(kind=kind)
+    if params.get("flagged"):
+        rows = rows.filter(flags__isnull=False, flags__resolved_at__isnull=True).distinct()
+    weeks = params.get("weeks", "")
+    if weeks.isdigit():
+        cutoff = timezone.now() - timedelta(weeks=int(weeks))
+        rows = rows.filter(state__in=Relationship.OPEN_STATES).filter(
+            Q(last_met_at__lt=cutoff) | Q(last_met_at__isnull=True, started_at__lt=cutoff)
+        )
+    return rows

@@ -54,9 +54,15 @@ INSTALLED_APPS = [
     "equimentor.directory",
     "equimentor.matching",
     "equimentor.relationships",
+    "equimentor.evaluation",
     "equimentor.backoffice",
     "equimentor.api",
     "equimentor.demo",
+    "equimentor.safeguarding",
+    "equimentor.privacy",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -66,9 +72,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "equimentor.privacy.twofactor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "equimentor.core.middleware.UserTimezoneMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "equimentor.urls"
@@ -104,7 +113,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses throttled password sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
@@ -196,6 +208,25 @@ REGISTRATION_LINK_DAYS = envint("REGISTRATION_LINK_DAYS", 14)
 SIGN_IN_LINK_MINUTES = envint("SIGN_IN_LINK_MINUTES", 30)
 WELCOME_RESEND_MINUTES = envint("WELCOME_RESEND_MINUTES", 10)
 
+# Two-factor sign-in (TOTP) for staff who can reach identity data or safeguarding cases: on unless
+# turned off; off by default only in the test suite, whose 2FA tests turn it on (see
+# equimentor/privacy/twofactor.py).
+REQUIRE_STAFF_2FA = envbool("REQUIRE_STAFF_2FA", not TESTING)
+OTP_TOTP_ISSUER = SITE_NAME
+
+# Failed password sign-ins are throttled per account and address (django-axes); sign-in links
+# still work while an account is locked. No log of successful sign-ins (addresses) is kept.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "equimentor.privacy.twofactor.locked_out"
+AXES_CLIENT_IP_CALLABLE = lambda request: request.META.get("REMOTE_ADDR")  # noqa: E731
+AXES_USERNAME_CALLABLE = "equimentor.privacy.twofactor.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["pw-email", "pw-password", "link-email"]
+AXES_VERBOSE = False
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -208,6 +239,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Schemes, registrations and participation in Equimentor mentoring schemes.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "GoalStatusEnum": "equimentor.relationships.models.Goal.Status",
+        "RelationshipKindEnum": "equimentor.relationships.models.Relationship.Kind",
+    },
 }
 
 LOGGING = {
@@ -216,5 +251,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its INFO lines name the account
+    },
 }

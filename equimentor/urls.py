@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("equimentor.directory.urls")),
     path("", include("equimentor.matching.urls")),
     path("", include("equimentor.relationships.urls")),
+    path("", include("equimentor.evaluation.urls")),
+    path("", include("equimentor.safeguarding.urls")),
+    path("", include("equimentor.privacy.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
 ]

@@ -52,7 +52,9 @@ def forbidden_pairs(scheme) -> set[tuple[int, int]]:
             "mentee_id", "mentor_id"
         )
     )
-    return declined | never_again_pairs(scheme)
+    from equimentor.safeguarding.services import blocked_pairs
+
+    return declined | never_again_pairs(scheme) | blocked_pairs(scheme)
 
 
 def eligible_mentees(scheme):

@@ -44,7 +44,7 @@ def default_agreement(rel: Relationship) -> dict[str, str]:
         "mode": (
             AgreementVersion.Mode.VIRTUAL
             if scheme.different_institutions or rel.kind != Relationship.Kind.ONE_TO_ONE
-            else AgreementVersion.Mode.VIRTUAL
+            else AgreementVersion.Mode.MIXED
         ),
         "topics": (
             "What the mentee wants to work on (for example career planning, fellowships and "

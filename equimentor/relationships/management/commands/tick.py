@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from equimentor.evaluation import scheduler as evaluation_scheduler
+from equimentor.privacy.services import run_retention
 from equimentor.relationships import scheduler
 
 
@@ -17,6 +20,8 @@ class Command(BaseCommand):
             return
         try:
             done = scheduler.run()
+            done.update({f"retention_{k}": v for k, v in run_retention().items()})
+            done.update(evaluation_scheduler.run(timezone.now()))
         finally:
             scheduler.release_lock(token)
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(done.items())) or "nothing due"

@@ -1,0 +1,236 @@
+"""Descriptive analysis of anonymous responses, by role, with small-number suppression.
+
+Groups are (role) or, with a filter, (role, the filter item's answer). A role's results are
+shown only if it has ``k`` responses or more; a filter's cells are a partition of the role's
+shown results and are protected against differencing by ``lib.disclosure.visible_cells``.
+Results for mentors and mentees together are never shown, so the roles cannot be differenced.
+Free text uses the higher ``k_text`` the same way.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from equimentor.evaluation import definitions
+from equimentor.evaluation.definitions import (
+    CHOICE_TYPES,
+    NUMERIC_TYPES,
+    OTHER,
+    ROLES,
+    applies_to,
+    option_labels,
+    scale_choices,
+)
+from equimentor.evaluation.models import Response
+from equimentor.lib.disclosure import visible_cells
+
+ROLE_LABELS = {"mentee": "Mentees", "mentor": "Mentors"}
+
+
+@dataclass
+class Resp:
+    role: str
+    wave: str
+    values: dict  # field -> (value, text)
+    answer_ids: dict = field(default_factory=dict)  # field -> Answer id
+
+
+def load(scheme, code: str | None = None, *, wave: str | None = None) -> list[Resp]:
+    rows = Response.objects.filter(questionnaire__scheme=scheme).select_related("questionnaire")
+    if code:
+        rows = rows.filter(questionnaire__code=code)
+    if wave:
+        rows = rows.filter(questionnaire__wave=wave)
+    out = []
+    for r in rows.prefetch_related("answers"):
+        answers = list(r.answers.all())
+        out.append(
+            Resp(
+                role=r.role,
+                wave=r.questionnaire.wave,
+                values={a.item: (a.value, a.text) for a in answers},
+                answer_ids={a.item: a.pk for a in answers},
+            )
+        )
+    return out
+
+
+def _fmt(x: float | None, places: int = 1) -> str:
+    return "–" if x is None else f"{x:.{places}f}"
+
+
+def numbers(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "mean": "–", "median": "–", "min": "–", "max": "–"}
+    return {
+        "n": len(values),
+        "mean": _fmt(statistics.fmean(values)),
+        "median": _fmt(statistics.median(values)),
+        "min": f"{min(values):g}",
+        "max": f"{max(values):g}",
+    }
+
+
+def groups(resps: list[Resp], k: int, filter_item: str | None = None, filter_value=None):
+    """[(role, responses in the group, shown?)] for each role, after suppression."""
+    table: dict = {}
+    for role in ROLES:
+        mine = [r for r in resps if r.role == role]
+        if filter_item:
+            parts: dict = {}
+            for r in mine:
+                key = r.values.get(filter_item, (None, ""))[0]
+                parts[key] = parts.get(key, 0) + 1
+            table[role] = parts or {None: 0}
+        else:
+            table[role] = {None: len(mine)}
+    shown_roles, cells = visible_cells(table, k)
+    out = []
+    for role in ROLES:
+        mine = [r for r in resps if r.role == role]
+        if filter_item:
+            mine = [r for r in mine if r.values.get(filter_item, (None, ""))[0] == filter_value]
+            shown = (role, filter_value) in cells
+        else:
+            shown = role in shown_roles
+        out.append((role, mine, shown))
+    return out
+
+
+def summarise_item(item: dict, grouped, k: int) -> dict:
+    """Per-role results of one item: n, and per type option counts/% or numeric summaries."""
+    kind = item["type"]
+    cols = []
+    for role, resps, shown in grouped:
+        asked = applies_to(item, role)
+        answered = [r for r in resps if any(f in r.values for f in definitions.fields_of(item))]
+        cols.append(
+            {
+                "role": role,
+                "label": ROLE_LABELS[role],
+                "asked": asked,
+                "group_n": len(resps),
+                "n": len(answered),
+                "shown": shown and asked and len(answered) >= k,
+                "resps": answered,
+            }
+        )
+    block = {"item": item, "kind": kind, "cols": cols, "rows": [], "stats": [], "matrix": []}
+    if kind in CHOICE_TYPES or kind in ("agree5", "stars", "scale10"):
+        if kind in CHOICE_TYPES:
+            labels = option_labels(item)
+            options = [(o["code"], o["label"], o) for o in item["options"]]
+            if item.get("other"):
+                options.append((OTHER, labels[OTHER], {}))
+        else:
+            options = [(v, label, {}) for v, label in scale_choices(item)]
+        for code, label, opt in options:
+            cells = []
+            for col in cols:
+                offered = col["asked"] and applies_to(opt, col["role"])
+                count = 0
+                for r in col["resps"]:
+                    value = r.values[item["code"]][0]
+                    count += (code in value) if isinstance(value, list) else (value == code)
+                cells.append(
+                    {
+                        "offered": offered,
+                        "shown": col["shown"],
+                        "count": count,
+                        "pct": f"{100 * count / col['n']:.0f}%" if col["n"] else "–",
+                    }
+                )
+            block["rows"].append({"code": code, "label": label, "cells": cells})
+    if kind in NUMERIC_TYPES:
+        for col in cols:
+            values = [r.values[item["code"]][0] for r in col["resps"]]
+            block["stats"].append({**numbers(values), "shown": col["shown"], "label": col["label"]})
+    if kind == "matrix":
+        for row in item["rows"]:
+            fcode = f"{item['code']}.{row['code']}"
+            stats = []
+            for col in cols:
+                values = [r.values[fcode][0] for r in col["resps"] if fcode in r.values]
+                stats.append(
+                    {
+                        **numbers(values),
+                        "shown": col["shown"] and len(values) >= k,
+                        "label": col["label"],
+                    }
+                )
+            block["matrix"].append({"label": row["label"], "stats": stats})
+    return block
+
+
+def results(definition: dict, resps: list[Resp], k: int, filter_item=None, filter_value=None):
+    grouped = groups(resps, k, filter_item, filter_value)
+    blocks = [summarise_item(item, grouped, k) for item in definition["items"]]
+    return grouped, blocks
+
+
+def star_means(resps: list[Resp], k: int, item_code: str = "stars") -> list[dict]:
+    out = []
+    for role, mine, shown in groups(resps, k):
+        values = [r.values[item_code][0] for r in mine if item_code in r.values]
+        out.append(
+            {
+                "role": role,
+                "label": ROLE_LABELS[role],
+                "n": len(values),
+                "shown": shown and len(values) >= k,
+                "mean": numbers(values)["mean"],
+            }
+        )
+    return out
+
+
+def text_answers(resps: list[Resp], item_code: str) -> list[tuple[str, str, object]]:
+    """(role, text, answer id) of every free-text answer (or 'other' text) to an item."""
+    out = []
+    for r in resps:
+        for fcode, (_value, text) in r.values.items():
+            if text and fcode.split(".")[0] == item_code:
+                out.append((r.role, text, r.answer_ids.get(fcode)))
+    return out
+
+
+def theme_table(themes, tags: dict, answers_by_id: dict, k: int, k_text: int) -> list[dict]:
+    """Counts of each theme by role (shown only for roles with ``k``+ answers to the item) and
+    the quotes under each theme (roles named only for roles with ``k_text``+ answers)."""
+    roles_n = {role: 0 for role in ROLES}
+    for role, _text in answers_by_id.values():
+        roles_n[role] += 1
+    shown = {role: n >= k for role, n in roles_n.items()}
+    named = {role: n >= k_text for role, n in roles_n.items()}
+    out = []
+    for theme in themes:
+        ids = tags.get(theme.pk, [])
+        counts = {role: 0 for role in ROLES}
+        quotes = []
+        for aid in ids:
+            role, text = answers_by_id[aid]
+            counts[role] += 1
+            quotes.append({"text": text, "role": ROLE_LABELS[role] if named[role] else ""})
+        out.append(
+            {
+                "theme": theme,
+                "cells": [
+                    {"label": ROLE_LABELS[r], "count": counts[r], "shown": shown[r]} for r in ROLES
+                ],
+                "quotes": quotes,
+            }
+        )
+    return out, roles_n
+
+
+def compare(baseline: list[Resp], followup: list[Resp], items: list[dict], k: int) -> list[dict]:
+    """For items asked in both waves: per role, baseline and follow-up side by side."""
+    out = []
+    for item in items:
+        waves = []
+        for label, resps in (("Baseline", baseline), ("Six months", followup)):
+            grouped = groups(resps, k)
+            waves.append((label, summarise_item(item, grouped, k)))
+        out.append({"item": item, "waves": waves})
+    return out

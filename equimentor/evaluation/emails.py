@@ -1,0 +1,28 @@
+"""One function per evaluation email. Never any answers or identity data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from equimentor.core.mail import send_email
+
+
+def _context(inv) -> dict:
+    scheme = inv.questionnaire.scheme
+    return {
+        "person": inv.participant.user,
+        "scheme": scheme,
+        "questionnaire": inv.questionnaire,
+        "role": inv.get_role_display().lower(),
+        "closes_on": inv.closes_on,
+        "url": settings.SITE_URL + reverse("evaluation:answer", args=[scheme.slug, inv.pk]),
+    }
+
+
+def invitation(inv) -> None:
+    send_email("eval_invitation", inv.participant.user.email, _context(inv))
+
+
+def reminder(inv) -> None:
+    send_email("eval_reminder", inv.participant.user.email, _context(inv))

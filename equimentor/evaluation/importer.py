@@ -1,0 +1,173 @@
+"""Importing responses from a forms tool's CSV: one row per response, one column per question.
+
+``mapping`` maps column headers to a stored field code (an item code, ``code.row`` for a matrix
+row, ``code.other`` for an "other" text), to ``ROLE`` or ``MONTH``, or to "" (ignored). Values
+may be option codes or labels (as forms tools export them); several ticks are separated by ";".
+:func:`check` parses everything and reports bad rows by row number (the header is row 1); the
+import itself (``services.import_responses``) stores all rows or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from equimentor.evaluation import answers, definitions
+from equimentor.evaluation.definitions import CHOICE_TYPES, OTHER, fields_of, scale_choices
+from equimentor.evaluation.services import ImportedRow
+
+ROLE = "__role"
+MONTH = "__month"
+MAX_ROWS = 5000
+
+
+@dataclass
+class Check:
+    rows: list[ImportedRow] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def read(text: str) -> tuple[list[str], list[list[str]]]:
+    text = text.lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return [], []
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def targets(definition: dict) -> list[tuple[str, str]]:
+    """(code, label) of everything a column can be mapped to."""
+    out = [(ROLE, "Respondent's role (mentee or mentor)"), (MONTH, "Date answered (kept as month)")]
+    for item in definition["items"]:
+        if item["type"] == "matrix":
+            out += [
+                (f, f"{item['text']} — {r['label']}")
+                for f, r in zip(fields_of(item), item["rows"], strict=True)
+            ]
+        else:
+            out.append((item["code"], item["text"]))
+        if item.get("other"):
+            out.append((f"{item['code']}.other", f"{item['text']} — other, please say"))
+    return out
+
+
+def guess(headers: list[str], definition: dict) -> dict[str, str]:
+    """A first mapping: columns named like an item code or its question text."""
+    by_name = {}
+    for code, label in targets(definition):
+        by_name[code.lower()] = code
+        by_name.setdefault(label.lower().strip(), code)
+    by_name.update({"role": ROLE, "respondent_role": ROLE, "month": MONTH, "date": MONTH})
+    return {h: by_name.get(h.lower().strip(), "") for h in headers}
+
+
+def _month(raw: str) -> date:
+    raw = raw.strip()
+    for fmt in (
+        "%Y-%m-%d",
+        "%d/%m/%Y",
+        "%Y-%m-%d %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+        "%Y-%m",
+        "%m/%d/%Y %H:%M:%S",
+    ):
+        try:
+            return datetime.strptime(raw, fmt).date().replace(day=1)  # noqa: DTZ007 - date only
+        except ValueError:
+            continue
+    raise answers.AnswerError(f"'{raw}' is not a date")
+
+
+def _translate(item: dict, raw: str, out: dict) -> None:
+    """Put the column's value for ``item`` into ``out`` as codes (labels accepted)."""
+    code = item["code"]
+    kind = item["type"]
+    if kind in CHOICE_TYPES:
+        lookup = {}
+        for o in item["options"]:
+            lookup[o["code"].lower()] = o["code"]
+            lookup[o["label"].lower()] = o["code"]
+        if item.get("other"):
+            lookup[OTHER] = OTHER
+            lookup[item.get("other_label", "Other").lower()] = OTHER
+        pieces = [p.strip() for p in raw.split(";")] if kind == "multiple" else [raw.strip()]
+        picked = []
+        for p in pieces:
+            if not p:
+                continue
+            if p.lower() in lookup:
+                picked.append(lookup[p.lower()])
+            elif item.get("other"):
+                out[f"{code}.other"] = p  # forms tools put the "other" text in the same cell
+            else:
+                raise answers.AnswerError(f"'{p}' is not one of the options")
+        out[code] = picked if kind == "multiple" else (picked[0] if picked else "")
+    elif kind in ("agree5", "stars", "scale10", "matrix"):
+        labels = {label.lower(): v for v, label in scale_choices(item)}
+        value = raw.strip()
+        out_key = code
+        out[out_key] = labels.get(value.lower(), value)
+    else:
+        out[code] = raw
+
+
+def check(text: str, definition: dict, mapping: dict[str, str], fixed_role: str = "") -> Check:
+    headers, rows = read(text)
+    result = Check()
+    if not headers:
+        result.errors.append((1, "The file is empty."))
+        return result
+    if len(rows) > MAX_ROWS:
+        result.errors.append((1, f"At most {MAX_ROWS} rows can be imported at once."))
+        return result
+    mapped = {h: t for h, t in mapping.items() if t and h in headers}
+    if fixed_role not in definitions.ROLES and ROLE not in mapped.values():
+        result.errors.append(
+            (1, "Map a column to the respondent's role, or choose one role for every row.")
+        )
+        return result
+    items = {i["code"]: i for i in definition["items"]}
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = dict(zip(headers, row + [""] * (len(headers) - len(row)), strict=False))
+        raw: dict = {}
+        role, month, problems = fixed_role, None, []
+        for header, target in mapped.items():
+            value = cells.get(header, "")
+            try:
+                if target == ROLE:
+                    role = value.strip().lower().rstrip("s") or fixed_role
+                elif target == MONTH:
+                    month = _month(value) if value.strip() else None
+                elif target.endswith(".other"):
+                    raw[target] = value
+                elif "." in target:  # a matrix row
+                    item = items[target.split(".")[0]]
+                    tmp: dict = {}
+                    _translate({**item, "code": target}, value, tmp)
+                    raw.update(tmp)
+                elif target in items:
+                    _translate(items[target], value, raw)
+                else:
+                    problems.append(f"column '{header}' is mapped to an unknown question")
+            except answers.AnswerError as exc:
+                problems.append(f"{header}: {exc}")
+        if role not in definitions.ROLES:
+            problems.append(f"role '{role}' is not mentee or mentor")
+        else:
+            values, errors = answers.clean(definitions.items_for(definition, role), raw)
+            problems += [f"{code}: {msg}" for code, msg in errors.items()]
+        if problems:
+            result.errors += [(number, p) for p in problems]
+        else:
+            result.rows.append(ImportedRow(row=number, role=role, month=month, values=values))
+    if not result.rows and not result.errors:
+        result.errors.append((1, "There are no rows to import."))
+    return result

@@ -1,0 +1,299 @@
+"""Every change of evaluation state: questionnaires, invitations, anonymous responses, themes.
+
+Responses are written by :func:`submit_response` and :func:`import_responses` only; neither
+passes anything about the person to the ``Response`` rows, and the audit trail records the
+questionnaire, never who answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from equimentor.core import audit
+from equimentor.enrolment.consents import has_consent
+from equimentor.enrolment.models import Consent, Participant
+from equimentor.evaluation import definitions, emails
+from equimentor.evaluation.models import (
+    Answer,
+    EvaluationSettings,
+    Invitation,
+    Questionnaire,
+    Response,
+    Theme,
+    ThemeTag,
+)
+
+
+class EvaluationError(Exception):
+    """The change cannot be made as asked."""
+
+
+def this_month(day: date | None = None) -> date:
+    day = day or timezone.localdate()
+    return day.replace(day=1)
+
+
+# -- questionnaires -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def install_template(scheme, template_code: str, *, actor) -> Questionnaire:
+    """Copy a shipped template into the scheme as its editable questionnaire (version 1)."""
+    template = definitions.shipped().get(template_code)
+    if template is None:
+        raise EvaluationError("No such template.")
+    if Questionnaire.objects.filter(scheme=scheme, code=template["code"]).exists():
+        raise EvaluationError("This scheme already has that questionnaire.")
+    q = Questionnaire.objects.create(
+        scheme=scheme,
+        code=template["code"],
+        version=1,
+        wave=template["wave"],
+        title=template["title"],
+        definition=template,
+        source=f"{template['code']}@{template.get('version', 1)}",
+    )
+    audit.record(
+        "evaluation.questionnaire.installed", q, actor=actor, scheme=scheme, source=q.source
+    )
+    return q
+
+
+def install_shipped(scheme, *, actor) -> list[Questionnaire]:
+    have = set(Questionnaire.objects.filter(scheme=scheme).values_list("code", flat=True))
+    return [
+        install_template(scheme, code, actor=actor)
+        for code in definitions.shipped()
+        if code not in have
+    ]
+
+
+@transaction.atomic
+def save_definition(scheme, definition: dict, *, actor, is_active: bool = True) -> Questionnaire:
+    """Save ``definition`` as the next version of its questionnaire (or a new questionnaire)."""
+    definitions.validate(definition)
+    latest = (
+        Questionnaire.objects.select_for_update()
+        .filter(scheme=scheme, code=definition["code"])
+        .order_by("-version")
+        .first()
+    )
+    if latest and latest.wave != definition["wave"]:
+        raise EvaluationError("A questionnaire keeps its wave; make a new one instead.")
+    version = (latest.version + 1) if latest else 1
+    definition = {**definition, "version": version}
+    q = Questionnaire.objects.create(
+        scheme=scheme,
+        code=definition["code"],
+        version=version,
+        wave=definition["wave"],
+        title=definition["title"],
+        definition=definition,
+        source=latest.source if latest else "",
+        is_active=is_active,
+    )
+    if latest:
+        Questionnaire.objects.filter(scheme=scheme, code=q.code).exclude(pk=q.pk).update(
+            is_active=False
+        )
+    audit.record("evaluation.questionnaire.saved", q, actor=actor, scheme=scheme, version=version)
+    return q
+
+
+def current_questionnaires(scheme) -> list[Questionnaire]:
+    """The newest version of each questionnaire of the scheme."""
+    latest = (
+        Questionnaire.objects.filter(scheme=scheme)
+        .values("code")
+        .annotate(v=Max("version"))
+        .values_list("code", "v")
+    )
+    wanted = {code: v for code, v in latest}
+    rows = Questionnaire.objects.filter(scheme=scheme, code__in=wanted).order_by("wave", "code")
+    return [q for q in rows if q.version == wanted[q.code]]
+
+
+@transaction.atomic
+def save_settings(conf: EvaluationSettings, *, actor) -> EvaluationSettings:
+    conf.full_clean()
+    conf.save()
+    audit.record(
+        "evaluation.settings.saved",
+        conf,
+        actor=actor,
+        scheme=conf.scheme,
+        threshold=conf.threshold,
+        text_threshold=conf.text_threshold,
+    )
+    return conf
+
+
+# -- invitations ------------------------------------------------------------------------------------
+
+
+def may_be_asked(participant: Participant) -> bool:
+    return participant.is_active and has_consent(participant, Consent.Purpose.EVALUATION)
+
+
+def invite(questionnaire: Questionnaire, participant: Participant, role: str, *, now, conf):
+    """Send ``questionnaire`` to ``participant`` once; None if already sent or not allowed."""
+    if not may_be_asked(participant):
+        return None
+    try:
+        with transaction.atomic():
+            inv = Invitation.objects.create(
+                questionnaire=questionnaire,
+                participant=participant,
+                code=questionnaire.code,
+                role=role,
+                sent_at=now,
+                closes_on=timezone.localdate(now) + timedelta(days=conf.open_days),
+            )
+            audit.record(
+                "evaluation.invitation.sent",
+                inv,
+                scheme=questionnaire.scheme,
+                questionnaire_id=questionnaire.pk,
+                participant_id=participant.pk,
+                role=role,
+            )
+            emails.invitation(inv)
+    except IntegrityError:
+        return None
+    return inv
+
+
+@transaction.atomic
+def remind(inv: Invitation, *, now) -> bool:
+    inv = (
+        Invitation.objects.select_for_update()
+        .select_related("participant__user", "questionnaire__scheme")
+        .get(pk=inv.pk)
+    )
+    if inv.has_responded or not may_be_asked(inv.participant):
+        return False
+    inv.reminders_sent += 1
+    inv.last_reminded_at = now
+    inv.save(update_fields=["reminders_sent", "last_reminded_at"])
+    audit.record(
+        "evaluation.invitation.reminded",
+        inv,
+        scheme=inv.questionnaire.scheme,
+        number=inv.reminders_sent,
+    )
+    emails.reminder(inv)
+    return True
+
+
+# -- responses ------------------------------------------------------------------------------------
+
+
+def _store(questionnaire: Questionnaire, role: str, values: dict, *, month, source) -> Response:
+    response = Response.objects.create(
+        questionnaire=questionnaire, role=role, month=month, source=source
+    )
+    Answer.objects.bulk_create(
+        Answer(response=response, item=field, value=value, text=text)
+        for field, (value, text) in values.items()
+    )
+    return response
+
+
+@transaction.atomic
+def submit_response(invitation: Invitation, values: dict[str, tuple]) -> None:
+    """Store the answers anonymously and mark the invitation as responded.
+
+    Returns nothing on purpose: the caller is never handed the stored response.
+    """
+    inv = (
+        Invitation.objects.select_for_update()
+        .select_related("questionnaire__scheme")
+        .get(pk=invitation.pk)
+    )
+    if inv.has_responded:
+        raise EvaluationError("You have already answered this questionnaire. Thank you.")
+    if timezone.localdate() > inv.closes_on:
+        raise EvaluationError("This questionnaire has closed.")
+    if not may_be_asked(invitation.participant):
+        raise EvaluationError("You are no longer taking part in the evaluation.")
+    _store(inv.questionnaire, inv.role, values, month=this_month(), source=Response.Source.WEB)
+    inv.has_responded = True
+    inv.save(update_fields=["has_responded"])
+    # Recorded against the questionnaire with no actor: the audit trail must not say who
+    # answered when (the invitation's flag already says that they did, and nothing more).
+    audit.record(
+        "evaluation.response.received",
+        inv.questionnaire,
+        scheme=inv.questionnaire.scheme,
+        questionnaire_id=inv.questionnaire_id,
+    )
+
+
+@dataclass
+class ImportedRow:
+    row: int
+    role: str
+    month: date | None
+    values: dict
+
+
+@transaction.atomic
+def import_responses(questionnaire: Questionnaire, rows: Iterable[ImportedRow], *, actor) -> int:
+    """Store every row or none (the caller has checked them: see ``importer.check``)."""
+    count = 0
+    for row in rows:
+        _store(questionnaire, row.role, row.values, month=row.month, source=Response.Source.IMPORT)
+        count += 1
+    audit.record(
+        "evaluation.responses.imported",
+        questionnaire,
+        actor=actor,
+        scheme=questionnaire.scheme,
+        count=count,
+    )
+    return count
+
+
+# -- theme coding ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_theme(scheme, item: str, label: str, description: str = "", *, actor) -> Theme:
+    label = label.strip()
+    if not label:
+        raise EvaluationError("Give the theme a name.")
+    if Theme.objects.filter(scheme=scheme, item=item, label__iexact=label).exists():
+        raise EvaluationError("That theme is already in the codebook.")
+    theme = Theme.objects.create(scheme=scheme, item=item, label=label, description=description)
+    audit.record("evaluation.theme.added", theme, actor=actor, scheme=scheme, item=item)
+    return theme
+
+
+@transaction.atomic
+def tag_answer(answer: Answer, themes: list[Theme], *, actor, scheme) -> None:
+    """Set the themes of one free-text answer (several allowed)."""
+    if any(t.scheme_id != scheme.pk or t.item != answer.item.split(".")[0] for t in themes):
+        raise EvaluationError("Those themes belong to another question.")
+    ThemeTag.objects.filter(answer=answer).exclude(theme__in=themes).delete()
+    for theme in themes:
+        ThemeTag.objects.get_or_create(answer=answer, theme=theme)
+    audit.record(
+        "evaluation.answer.coded",
+        answer,
+        actor=actor,
+        scheme=scheme,
+        theme_ids=sorted(t.pk for t in themes),
+    )
+
+
+def record_export(questionnaire_or_scheme, *, actor, scheme, fmt: str) -> None:
+    with transaction.atomic():
+        audit.record(
+            "evaluation.exported", questionnaire_or_scheme, actor=actor, scheme=scheme, format=fmt
+        )

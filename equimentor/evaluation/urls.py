@@ -1,0 +1,21 @@
+from django.urls import path
+
+from equimentor.evaluation import views
+
+app_name = "evaluation"
+M = "manage/<slug:slug>/evaluation/"
+urlpatterns = [
+    path("me/schemes/<slug:slug>/questionnaires/", views.mine, name="mine"),
+    path("me/schemes/<slug:slug>/questionnaires/<int:pk>/", views.answer, name="answer"),
+    path("evaluation/", views.index, name="index"),
+    path(M, views.manage, name="manage"),
+    path(M + "install/", views.install, name="install"),
+    path(M + "settings/", views.settings_page, name="settings"),
+    path(M + "questionnaires/new/", views.edit, name="new"),
+    path(M + "questionnaires/<slug:code>/edit/", views.edit, name="edit"),
+    path(M + "results/<slug:code>/", views.results, name="results"),
+    path(M + "compare/", views.compare, name="compare"),
+    path(M + "coding/<slug:code>/<slug:item>/", views.coding, name="coding"),
+    path(M + "import/", views.import_page, name="import"),
+    path(M + "export/<slug:fmt>/", views.export, name="export"),
+]

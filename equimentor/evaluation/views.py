@@ -1,0 +1,430 @@
+"""Evaluation pages: participants answer their own questionnaires; coordinators and evaluators
+analyse, code, import and export. Views validate input and call services; access is decided in
+``evaluation.access``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equimentor.core.access import scheme_staff, signed_in
+from equimentor.enrolment.access import get_own_participation
+from equimentor.evaluation import (
+    access,
+    analysis,
+    charts,
+    definitions,
+    exports,
+    forms,
+    importer,
+    services,
+)
+from equimentor.evaluation.models import (
+    Answer,
+    EvaluationSettings,
+    Invitation,
+    Questionnaire,
+    Theme,
+    ThemeTag,
+    Wave,
+)
+from equimentor.lib import disclosure
+from equimentor.schemes.access import get_scheme_for_staff, has_role, staff_schemes
+
+IMPORT_KEY = "evaluation_import"
+
+
+# -- participants ---------------------------------------------------------------------------------
+
+
+@signed_in
+def mine(request, slug):
+    participant = get_own_participation(request.user, slug)
+    invitations = participant.evaluation_invitations.select_related("questionnaire").order_by(
+        "-sent_at"
+    )
+    return render(
+        request,
+        "evaluation/mine.html",
+        {"scheme": participant.scheme, "invitations": invitations, "today": timezone.localdate()},
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def answer(request, slug, pk):
+    inv = access.get_own_invitation(request.user, slug, pk)
+    scheme = inv.questionnaire.scheme
+    if not inv.is_open_on(timezone.localdate()):
+        return render(request, "evaluation/closed.html", {"scheme": scheme, "inv": inv})
+    items = definitions.items_for(inv.questionnaire.definition, inv.role)
+    form = forms.QuestionnaireForm(items, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_response(inv, form.cleaned_answers)
+        except services.EvaluationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Thank you. Your answers have been stored anonymously.")
+        return redirect("evaluation:mine", scheme.slug)
+    return render(
+        request,
+        "evaluation/answer.html",
+        {
+            "scheme": scheme,
+            "inv": inv,
+            "form": form,
+            "intro": inv.questionnaire.definition.get("intro", ""),
+        },
+    )
+
+
+# -- staff ----------------------------------------------------------------------------------------
+
+
+@signed_in
+def index(request):
+    schemes = staff_schemes(request.user, *access.READERS)
+    return render(request, "evaluation/index.html", {"schemes": schemes})
+
+
+def _ctx(scheme, **extra):
+    return {"scheme": scheme, "active": "evaluation", **extra}
+
+
+@scheme_staff(*access.READERS)
+def manage(request, slug):
+    scheme = access.get_scheme_for_results(request.user, slug)
+    conf = EvaluationSettings.for_scheme(scheme)
+    questionnaires = services.current_questionnaires(scheme)
+    rows = []
+    for q in questionnaires:
+        invs = Invitation.objects.filter(questionnaire__scheme=scheme, code=q.code)
+        by_role = []
+        for role, label in (("mentee", "Mentees"), ("mentor", "Mentors")):
+            sent = invs.filter(role=role).count()
+            answered = invs.filter(role=role, has_responded=True).count()
+            by_role.append(
+                (label, disclosure.count(sent, conf.k), disclosure.count(answered, conf.k))
+            )
+        rows.append((q, by_role))
+    return render(
+        request,
+        "evaluation/manage.html",
+        _ctx(
+            scheme,
+            rows=rows,
+            conf=conf,
+            templates=definitions.shipped(),
+            is_coordinator=has_role(request.user, scheme, "coordinator"),
+            is_analyst=access.sees_free_text(request.user, scheme),
+            is_coder=has_role(request.user, scheme, "evaluator"),
+        ),
+    )
+
+
+@scheme_staff("coordinator")
+@require_POST
+def install(request, slug):
+    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    made = services.install_shipped(scheme, actor=request.user)
+    messages.success(request, f"Added {len(made)} questionnaire{'s' if len(made) != 1 else ''}.")
+    return redirect("evaluation:manage", scheme.slug)
+
+
+@scheme_staff("coordinator")
+@require_http_methods(["GET", "POST"])
+def settings_page(request, slug):
+    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    conf = EvaluationSettings.for_scheme(scheme)
+    form = forms.SettingsForm(request.POST or None, instance=conf)
+    if request.method == "POST" and form.is_valid():
+        services.save_settings(form.instance, actor=request.user)
+        messages.success(request, "Evaluation settings saved.")
+        return redirect("evaluation:manage", scheme.slug)
+    return render(request, "evaluation/settings.html", _ctx(scheme, form=form))
+
+
+@scheme_staff(*access.ANALYSTS)
+@require_http_methods(["GET", "POST"])
+def edit(request, slug, code=None):
+    scheme = access.get_scheme_for_analysis(request.user, slug)
+    q = access.get_questionnaire(scheme, code) if code else None
+    start = (
+        definitions.dump(q.definition)
+        if q
+        else definitions.dump(
+            {
+                "code": "my-questionnaire",
+                "title": "My questionnaire",
+                "wave": "month_6",
+                "items": [{"code": "helpful", "type": "agree5", "text": "The scheme was helpful."}],
+            }
+        )
+    )
+    form = forms.DefinitionForm(request.POST or None, initial={"definition": start})
+    if request.method == "POST" and form.is_valid():
+        definition = form.cleaned_data["definition"]
+        if q and definition["code"] != q.code:
+            form.add_error("definition", "A questionnaire keeps its code.")
+        elif (
+            not q and Questionnaire.objects.filter(scheme=scheme, code=definition["code"]).exists()
+        ):
+            form.add_error("definition", "That code is taken; edit that questionnaire instead.")
+        else:
+            try:
+                saved = services.save_definition(scheme, definition, actor=request.user)
+            except services.EvaluationError as exc:
+                form.add_error("definition", str(exc))
+            else:
+                messages.success(request, f"Saved as version {saved.version}.")
+                return redirect("evaluation:manage", scheme.slug)
+    return render(request, "evaluation/edit.html", _ctx(scheme, form=form, q=q))
+
+
+def _filters(definition):
+    return [i for i in definition["items"] if i.get("filter")]
+
+
+@scheme_staff(*access.READERS)
+def results(request, slug, code):
+    scheme = access.get_scheme_for_results(request.user, slug)
+    q = access.get_questionnaire(scheme, code)
+    conf = EvaluationSettings.for_scheme(scheme)
+    resps = analysis.load(scheme, code)
+    filter_item = request.GET.get("filter") or None
+    filter_value = request.GET.get("value") or None
+    filters = _filters(q.definition)
+    if filter_item and filter_item not in {i["code"] for i in filters}:
+        raise Http404("No such filter.")
+    grouped, blocks = analysis.results(q.definition, resps, conf.k, filter_item, filter_value)
+    free_text = access.sees_free_text(request.user, scheme)
+    for block in blocks:
+        block["chart"] = charts.for_block(block)
+    return render(
+        request,
+        "evaluation/results.html",
+        _ctx(
+            scheme,
+            q=q,
+            conf=conf,
+            grouped=grouped,
+            blocks=blocks,
+            stars=analysis.star_means(resps, conf.k)
+            if any(i["code"] == "stars" for i in q.items)
+            else None,
+            filters=filters,
+            filter_item=filter_item,
+            filter_value=filter_value,
+            free_text=free_text,
+            is_coder=has_role(request.user, scheme, "evaluator"),
+        ),
+    )
+
+
+@scheme_staff(*access.READERS)
+def compare(request, slug):
+    scheme = access.get_scheme_for_results(request.user, slug)
+    conf = EvaluationSettings.for_scheme(scheme)
+    qs = services.current_questionnaires(scheme)
+    base = [q for q in qs if q.wave == Wave.BASELINE]
+    follow = [q for q in qs if q.wave == Wave.MONTH_6]
+    follow_codes = {i["code"] for q in follow for i in q.items}
+    items = [
+        i
+        for i in exports.union_items([q.definition for q in base])
+        if i["code"] in follow_codes and i["type"] != "text"
+    ]
+    rows = analysis.compare(
+        analysis.load(scheme, wave=Wave.BASELINE),
+        analysis.load(scheme, wave=Wave.MONTH_6),
+        items,
+        conf.k,
+    )
+    return render(request, "evaluation/compare.html", _ctx(scheme, rows=rows, conf=conf))
+
+
+@scheme_staff(*access.ANALYSTS)
+@require_http_methods(["GET", "POST"])
+def coding(request, slug, code, item):
+    scheme = access.get_scheme_for_analysis(request.user, slug)
+    q = access.get_questionnaire(scheme, code)
+    target = next(
+        (i for i in q.items if i["code"] == item and (i["type"] == "text" or i.get("other"))), None
+    )
+    if target is None:
+        raise Http404("No such free-text question.")
+    conf = EvaluationSettings.for_scheme(scheme)
+    may_code = has_role(request.user, scheme, "evaluator")
+    form = (
+        forms.ThemeForm(request.POST or None)
+        if request.POST.get("action") == "theme"
+        else forms.ThemeForm()
+    )
+    if request.method == "POST":
+        if not may_code:
+            raise PermissionDenied("Only the scheme's evaluators code answers.")
+        if request.POST.get("action") == "theme":
+            if form.is_valid():
+                try:
+                    services.add_theme(
+                        scheme,
+                        item,
+                        form.cleaned_data["label"],
+                        form.cleaned_data["description"],
+                        actor=request.user,
+                    )
+                except services.EvaluationError as exc:
+                    messages.error(request, str(exc))
+                return redirect("evaluation:coding", scheme.slug, code, item)
+        else:
+            ans = Answer.objects.filter(
+                pk=request.POST.get("answer"),
+                response__questionnaire__scheme=scheme,
+                response__questionnaire__code=code,
+            ).first()
+            if ans is None:
+                raise Http404("No such answer.")
+            themes = list(
+                Theme.objects.filter(
+                    scheme=scheme, item=item, pk__in=request.POST.getlist("themes")
+                )
+            )
+            services.tag_answer(ans, themes, actor=request.user, scheme=scheme)
+            messages.success(request, "Themes saved.")
+            return redirect("evaluation:coding", scheme.slug, code, item)
+    resps = analysis.load(scheme, code)
+    texts = analysis.text_answers(resps, item)
+    themes = list(Theme.objects.filter(scheme=scheme, item=item))
+    tags: dict = {}
+    tagged_by_answer: dict = {}
+    for t in ThemeTag.objects.filter(theme__in=themes).values_list("theme_id", "answer_id"):
+        tags.setdefault(t[0], []).append(t[1])
+        tagged_by_answer.setdefault(t[1], set()).add(t[0])
+    answers_by_id = {aid: (role, text) for role, text, aid in texts}
+    enough = len(texts) >= conf.k_text
+    table, roles_n = analysis.theme_table(themes, tags, answers_by_id, conf.k, conf.k_text)
+    to_code = [
+        {"id": aid, "text": text, "themes": tagged_by_answer.get(aid, set())}
+        for _role, text, aid in sorted(texts, key=lambda t: str(t[2]))
+    ]
+    return render(
+        request,
+        "evaluation/coding.html",
+        _ctx(
+            scheme,
+            q=q,
+            item=target,
+            themes=themes,
+            table=table,
+            to_code=to_code if enough else [],
+            enough=enough,
+            conf=conf,
+            form=form,
+            may_code=may_code,
+            total=len(texts),
+        ),
+    )
+
+
+# -- import and export ----------------------------------------------------------------------------
+
+
+@scheme_staff(*access.ANALYSTS)
+@require_http_methods(["GET", "POST"])
+def import_page(request, slug):
+    scheme = access.get_scheme_for_analysis(request.user, slug)
+    questionnaires = services.current_questionnaires(scheme)
+    stash = request.session.get(IMPORT_KEY)
+    if stash and stash.get("scheme") != scheme.pk:
+        stash = None
+    step = request.POST.get("step", "")
+    if request.method == "POST" and step == "cancel":
+        request.session.pop(IMPORT_KEY, None)
+        return redirect("evaluation:import", scheme.slug)
+    if request.method == "POST" and step == "upload" or not stash:
+        upload = forms.UploadForm(questionnaires, request.POST or None, request.FILES or None)
+        if request.method == "POST" and step == "upload" and upload.is_valid():
+            q = access.get_questionnaire(scheme, upload.cleaned_data["questionnaire"])
+            headers, _rows = importer.read(upload.cleaned_data["file"])
+            request.session[IMPORT_KEY] = {
+                "scheme": scheme.pk,
+                "code": q.code,
+                "text": upload.cleaned_data["file"],
+                "role": upload.cleaned_data["role"],
+                "mapping": importer.guess(headers, q.definition),
+            }
+            return redirect("evaluation:import", scheme.slug)
+        return render(request, "evaluation/import.html", _ctx(scheme, upload=upload))
+    q = access.get_questionnaire(scheme, stash["code"])
+    headers, _rows = importer.read(stash["text"])
+    mapping_form = forms.MappingForm(
+        headers, importer.targets(q.definition), stash["mapping"], request.POST or None
+    )
+    check = None
+    if request.method == "POST" and mapping_form.is_valid():
+        stash["mapping"] = mapping_form.mapping()
+        request.session[IMPORT_KEY] = stash
+        check = importer.check(stash["text"], q.definition, stash["mapping"], stash["role"])
+        if step == "import" and check.ok:
+            count = services.import_responses(q, check.rows, actor=request.user)
+            request.session.pop(IMPORT_KEY, None)
+            messages.success(request, f"Imported {count} responses.")
+            return redirect("evaluation:results", scheme.slug, q.code)
+        if step == "import":
+            messages.error(request, "Nothing was imported: fix the rows below first.")
+    return render(
+        request,
+        "evaluation/import.html",
+        _ctx(
+            scheme,
+            q=q,
+            mapping_form=mapping_form,
+            check=check,
+            preview=[r for r in (check.rows[:10] if check else [])],
+        ),
+    )
+
+
+@scheme_staff(*access.ANALYSTS)
+def export(request, slug, fmt):
+    scheme = access.get_scheme_for_analysis(request.user, slug)
+    code = request.GET.get("q")
+    qs = services.current_questionnaires(scheme)
+    if code:
+        qs = [q for q in qs if q.code == code]
+        if not qs:
+            raise Http404("No such questionnaire.")
+    items = exports.union_items([q.definition for q in qs])
+    resps = [r for q in qs for r in analysis.load(scheme, q.code)]
+    services.record_export(scheme, actor=request.user, scheme=scheme, fmt=fmt)
+    name = f"{scheme.slug}-{code or 'evaluation'}"
+    if fmt == "csv":
+        body, ctype, fname = exports.to_csv(items, resps), "text/csv", f"{name}.csv"
+    elif fmt == "xlsx":
+        body = exports.to_xlsx(items, resps)
+        ctype, fname = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{name}.xlsx",
+        )
+    elif fmt == "redcap-dictionary":
+        body, ctype, fname = (
+            exports.redcap_dictionary(items),
+            "text/csv",
+            f"{name}-redcap-dictionary.csv",
+        )
+    elif fmt == "redcap-data":
+        body, ctype, fname = (
+            exports.redcap_data(items, resps),
+            "text/csv",
+            f"{name}-redcap-data.csv",
+        )
+    else:
+        raise Http404("No such format.")
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{fname}"'
+    return response

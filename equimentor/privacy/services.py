@@ -1,0 +1,106 @@
+"""Subject access, erasure and retention. Each change is one transaction with one audit event."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from equimentor.core import audit
+from equimentor.privacy.models import RetentionSettings
+from equimentor.privacy.shredders import SHREDDERS, _audit_erase
+
+
+def export_person(user) -> dict:
+    """Everything held about ``user``, machine-readable (see ``shredders`` for the exemptions)."""
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "format": "equimentor-subject-access/1",
+        **{s.name: s.export(user) for s in SHREDDERS},
+    }
+
+
+@transaction.atomic
+def erase_person(user, *, actor) -> dict:
+    """Export, then erase, everything held about ``user``. Returns the export."""
+    data = export_person(user)
+    personal = (user.email, user.full_name)
+    counts = {}
+    for s in SHREDDERS:
+        counts[s.name] = _audit_erase(user, personal) if s.name == "audit" else s.erase(user)
+    audit.record(
+        "privacy.person.erased",
+        user,
+        actor=actor if actor is not None and actor.pk != user.pk else None,
+        **{f"{k}_rows": v for k, v in counts.items()},
+    )
+    return data
+
+
+@transaction.atomic
+def save_retention(scheme, values: dict, *, actor) -> RetentionSettings:
+    conf = RetentionSettings.for_scheme(scheme)
+    for k, v in values.items():
+        setattr(conf, k, v)
+    conf.save()
+    audit.record("privacy.retention.saved", conf, actor=actor, scheme=scheme, **values)
+    return conf
+
+
+def _months(n: int) -> timedelta:
+    return timedelta(days=round(n * 30.44))
+
+
+def run_retention(now=None) -> Counter:
+    """Delete or anonymise what is past each scheme's periods. Safe to run as often as you like."""
+    from equimentor.accounts.models import User
+    from equimentor.enrolment.models import Participant
+    from equimentor.identity.services import erase_identity
+    from equimentor.safeguarding.models import Case, CaseEntry
+    from equimentor.schemes.models import Scheme
+
+    now = now or timezone.now()
+    done: Counter = Counter()
+    gone = (Participant.Status.WITHDRAWN, Participant.Status.DECLINED)
+    for scheme in Scheme.objects.all():
+        conf = RetentionSettings.for_scheme(scheme)
+        # Identity answers of people who left (or were found not eligible) long enough ago.
+        cutoff = now - _months(conf.identity_months)
+        leavers = Participant.objects.filter(
+            scheme=scheme, status__in=gone, identity_answers__isnull=False
+        ).distinct()
+        for p in leavers:
+            left = p.withdrawn_at or p.approved_at or p.registered_at
+            if left <= cutoff:
+                erase_identity(p, actor=None)
+                done["identity"] += 1
+        # Closed safeguarding cases: keep the category and dates (for trends), drop the rest.
+        cutoff = now - _months(conf.closed_case_months)
+        for case in Case.objects.filter(
+            scheme=scheme, status=Case.Status.CLOSED, closed_at__lte=cutoff
+        ).exclude(what_happened=""):
+            with transaction.atomic():
+                case.what_happened = ""
+                case.reporter = None
+                case.subject = None
+                case.relationship = None
+                case.key_hash = ""
+                case.passphrase_hash = ""
+                case.save()
+                CaseEntry.objects.filter(case=case).update(body="", author=None)
+                audit.record("privacy.retention.case_anonymised", case, actor=None)
+            done["cases"] += 1
+    # Inactive accounts: no participation still active, not staff, unused for the longest period
+    # of the schemes they took part in.
+    for user in User.objects.filter(is_active=True, is_superuser=False, staff_roles__isnull=True):
+        parts = list(Participant.objects.filter(user=user).select_related("scheme"))
+        if not parts or any(p.status not in gone for p in parts):
+            continue
+        months = max(RetentionSettings.for_scheme(p.scheme).inactive_account_months for p in parts)
+        last = user.last_login or user.date_joined
+        if last <= now - _months(months):
+            erase_person(user, actor=None)
+            done["accounts"] += 1
+    return done

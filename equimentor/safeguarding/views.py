@@ -1,0 +1,395 @@
+"""Raising a concern, following it up, and handling cases. Thin: forms in, services out."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equimentor.accounts.models import User
+from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.lib import disclosure
+from equimentor.relationships.access import get_relationship_for_member
+from equimentor.relationships.models import Relationship
+from equimentor.safeguarding import access, forms, services
+from equimentor.safeguarding.models import Case, CaseAccess, CaseEntry, ContactRoute, LeavingReason
+from equimentor.schemes.access import get_scheme_for_staff
+from equimentor.schemes.models import Scheme
+
+LEAD = "safeguarding"
+TOKEN_SALT = "safeguarding.follow-up"
+TOKEN_SECONDS = 30 * 60
+
+
+# -- raising and following up ---------------------------------------------------------------------
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def raise_concern(request):
+    """Raise a concern, named or anonymous, about a relationship or a person (two clicks away)."""
+    form = forms.ConcernForm(request.user, request.POST or None)
+    if not form.fields["scheme"].choices:
+        return render(request, "safeguarding/raise_none.html")
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        scheme = Scheme.objects.get(slug=d["scheme"])
+        rel = None
+        if d["relationship"]:
+            rel = Relationship.objects.filter(
+                pk=int(d["relationship"]),
+                scheme=scheme,
+                memberships__participant__user=request.user,
+            ).first()
+            if rel is None:
+                form.add_error("relationship", "Choose one of your relationships in this scheme.")
+        subject = None
+        if d["person"]:
+            subject = User.objects.filter(pk=int(d["person"].split(":", 1)[1])).first()
+        if not form.errors:
+            try:
+                case, key = services.raise_concern(
+                    request.user,
+                    scheme,
+                    services.Concern(
+                        category=d["category"],
+                        what_happened=d["what_happened"],
+                        wants=d["wants"],
+                        anonymous=d["anonymous"],
+                        passphrase=d["passphrase"],
+                        relationship=rel,
+                        subject=subject,
+                    ),
+                )
+            except services.SafeguardingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                routes = ContactRoute.objects.filter(scheme=scheme)
+                if key:
+                    return render(
+                        request,
+                        "safeguarding/raised_anonymous.html",
+                        {"key": key, "routes": routes},
+                    )
+                messages.success(request, "Your concern has reached the safeguarding leads.")
+                return redirect("safeguarding:my_concern", case.pk)
+    return render(
+        request,
+        "safeguarding/raise.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@signed_in
+def my_concerns(request):
+    cases = Case.objects.filter(reporter=request.user, is_anonymous=False).select_related("scheme")
+    return render(request, "safeguarding/my_concerns.html", {"cases": cases})
+
+
+def _reporter_thread(case):
+    return case.entries.filter(kind__in=CaseEntry.VISIBLE_TO_REPORTER)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def my_concern(request, pk: int):
+    case = access.get_case_for_reporter(request.user, pk)
+    form = forms.MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reporter_message(case, form.cleaned_data["body"])
+        except services.SafeguardingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Your message has been sent to the safeguarding leads.")
+        return redirect("safeguarding:my_concern", case.pk)
+    return render(
+        request,
+        "safeguarding/my_concern.html",
+        {"case": case, "thread": _reporter_thread(case), "form": form},
+    )
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def follow_up(request):
+    """Follow up an anonymous concern with its key and passphrase. Nothing is kept in the session:
+    the thread page carries a short-lived signed token instead."""
+    form = forms.FollowUpForm(request.POST if "key" in request.POST else None)
+    case = None
+    token = request.POST.get("token", "")
+    if token:
+        try:
+            case_id = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_SECONDS)["c"]
+            case = Case.objects.get(pk=case_id, is_anonymous=True)
+        except (signing.BadSignature, Case.DoesNotExist, KeyError, TypeError):
+            messages.error(request, "Please enter your case key and passphrase again.")
+            return redirect("safeguarding:follow_up")
+        reply = forms.MessageForm(request.POST)
+        if reply.is_valid():
+            try:
+                services.reporter_message(case, reply.cleaned_data["body"])
+            except services.SafeguardingError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, "Your message has been sent to the safeguarding leads.")
+    elif form.is_bound and form.is_valid():
+        try:
+            case = access.get_case_by_key(form.cleaned_data["key"], form.cleaned_data["passphrase"])
+        except access.Throttled:
+            return render(
+                request,
+                "safeguarding/follow_up.html",
+                {"form": form, "throttled": True},
+                status=429,
+            )
+        if case is None:
+            form.add_error(None, "That case key and passphrase do not match a concern.")
+    if case is None:
+        return render(
+            request,
+            "safeguarding/follow_up.html",
+            {"form": form},
+            status=400 if form.errors else 200,
+        )
+    return render(
+        request,
+        "safeguarding/follow_up_thread.html",
+        {
+            "case": case,
+            "thread": _reporter_thread(case),
+            "form": forms.MessageForm(),
+            "token": signing.dumps({"c": case.pk}, salt=TOKEN_SALT),
+        },
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def leave(request, slug: str, pk: int):
+    """End a relationship without fault, with an optional confidential reason and never-again."""
+    rel, member = get_relationship_for_member(request.user, slug, pk)
+    form = forms.LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_without_fault(
+                rel,
+                member,
+                reason=form.cleaned_data["reason"],
+                never_again=form.cleaned_data["never_again"],
+                actor=request.user,
+            )
+        except services.SafeguardingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, "The relationship has ended. The others are told only that it has ended."
+            )
+            return redirect("relationships:home", slug)
+    return render(
+        request, "safeguarding/leave.html", {"rel": rel, "scheme": rel.scheme, "form": form}
+    )
+
+
+@scheme_staff("coordinator")
+def leaving_reasons(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    reasons = LeavingReason.objects.filter(relationship__scheme=scheme).select_related(
+        "participant__user", "relationship"
+    )
+    return render(
+        request, "safeguarding/leaving_reasons.html", {"scheme": scheme, "reasons": reasons}
+    )
+
+
+# -- case handling --------------------------------------------------------------------------------
+
+
+@scheme_staff(LEAD)
+def cases(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, LEAD)
+    rows = list(access.cases_for_lead(request.user, scheme))
+    return render(
+        request,
+        "safeguarding/cases.html",
+        {
+            "scheme": scheme,
+            "open_cases": [c for c in rows if c.status != Case.Status.CLOSED],
+            "closed_cases": [c for c in rows if c.status == Case.Status.CLOSED],
+            "overdue": sum(1 for c in rows if c.overdue),
+        },
+    )
+
+
+@scheme_staff(LEAD)
+def case(request, slug: str, pk: int):
+    scheme, item = access.get_case_for_lead(request.user, slug, pk)
+    return render(
+        request,
+        "safeguarding/case.html",
+        {
+            "scheme": scheme,
+            "case": item,
+            "entries": item.entries.select_related("author"),
+            "status_form": forms.StatusForm(),
+            "note_form": forms.NoteForm(),
+            "message_form": forms.MessageForm(),
+            "action_form": forms.ActionForm(scheme),
+        },
+    )
+
+
+@scheme_staff(LEAD)
+@require_POST
+def case_act(request, slug: str, pk: int):
+    """Status, note, message or action on a case (the submit button says which)."""
+    scheme, item = access.get_case_for_lead(request.user, slug, pk)
+    try:
+        if "status" in request.POST:
+            form = forms.StatusForm(request.POST)
+            if form.is_valid():
+                services.set_status(item, form.cleaned_data["status"], actor=request.user)
+                messages.success(request, "Status changed.")
+        elif "note" in request.POST:
+            form = forms.NoteForm(request.POST)
+            if form.is_valid():
+                services.add_note(item, form.cleaned_data["body"], actor=request.user)
+                messages.success(request, "Note added.")
+        elif "message" in request.POST:
+            form = forms.MessageForm(request.POST)
+            if form.is_valid():
+                services.message_reporter(item, form.cleaned_data["body"], actor=request.user)
+                messages.success(request, "Message sent to the reporter.")
+        elif "action" in request.POST:
+            form = forms.ActionForm(scheme, request.POST)
+            if form.is_valid():
+                done = services.take_action(
+                    item,
+                    form.cleaned_data["action"],
+                    actor=request.user,
+                    route=form.cleaned_data["route"],
+                )
+                messages.success(request, f"{done}.")
+        else:
+            form = None
+        if form is None or form.errors:
+            messages.error(request, "Please complete the form.")
+    except services.SafeguardingError as exc:
+        messages.error(request, str(exc))
+    return redirect("safeguarding:case", slug, pk)
+
+
+@scheme_staff(LEAD)
+def case_export(request, slug: str, pk: int):
+    """The whole case as JSON (the export is recorded in the access log)."""
+    _, item = access.get_case_for_lead(request.user, slug, pk, what=CaseAccess.What.EXPORT)
+    data = {
+        "case": item.pk,
+        "scheme": item.scheme.slug,
+        "category": item.category,
+        "what_happened": item.what_happened,
+        "wants": item.wants,
+        "anonymous": item.is_anonymous,
+        "reporter": None if item.is_anonymous or not item.reporter else item.reporter.full_name,
+        "subject": item.subject.full_name if item.subject else None,
+        "relationship": item.relationship_id,
+        "status": item.status,
+        "received_on": item.received_on.isoformat(),
+        "acknowledged_at": item.acknowledged_at.isoformat() if item.acknowledged_at else None,
+        "feedback_at": item.feedback_at.isoformat() if item.feedback_at else None,
+        "closed_at": item.closed_at.isoformat() if item.closed_at else None,
+        "entries": [
+            {
+                "kind": e.kind,
+                "body": e.body,
+                "at": e.at.isoformat(),
+                "by": e.author.full_name if e.author else None,
+            }
+            for e in item.entries.select_related("author")
+        ],
+    }
+    response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="case-{item.pk}.json"'
+    return response
+
+
+def quarter_of(day) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def trend_table(rows: list[Case], quarters: int = 8):
+    """Counts by quarter and category, small numbers suppressed."""
+    today = timezone.localdate()
+    labels = []
+    y, q = today.year, (today.month - 1) // 3 + 1
+    for _ in range(quarters):
+        labels.append(f"{y} Q{q}")
+        y, q = (y - 1, 4) if q == 1 else (y, q - 1)
+    labels.reverse()
+    counts = Counter((quarter_of(c.received_on), c.category) for c in rows)
+    table = []
+    for value, label in Case.Category.choices:
+        table.append(
+            (label, [disclosure.count(counts.get((quarter, value), 0)) for quarter in labels])
+        )
+    totals = [
+        disclosure.count(sum(counts.get((qt, v), 0) for v in Case.Category.values)) for qt in labels
+    ]
+    return labels, table, totals
+
+
+@scheme_staff(LEAD)
+def trends(request, slug: str):
+    scheme = get_scheme_for_staff(request.user, slug, LEAD)
+    labels, table, totals = trend_table(
+        list(access.cases_for_lead(request.user, scheme).only("received_on", "category"))
+    )
+    return render(
+        request,
+        "safeguarding/trends.html",
+        {
+            "scheme": scheme,
+            "labels": labels,
+            "table": table,
+            "totals": totals,
+            "threshold": disclosure.DEFAULT_THRESHOLD,
+        },
+    )
+
+
+@scheme_staff(LEAD, "coordinator")
+@require_http_methods(["GET", "POST"])
+def routes(request, slug: str):
+    """The scheme's own list of formal routes (HR, Title IX office, Freedom to Speak Up...)."""
+    scheme = get_scheme_for_staff(request.user, slug, LEAD, "coordinator")
+    form = forms.RouteForm(request.POST or None)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            route = ContactRoute.objects.filter(scheme=scheme, pk=request.POST["delete"]).first()
+            if route:
+                services.delete_route(route, actor=request.user)
+            return redirect("safeguarding:routes", slug)
+        if form.is_valid():
+            services.save_route(scheme, actor=request.user, **form.cleaned_data)
+            messages.success(request, "Route saved.")
+            return redirect("safeguarding:routes", slug)
+    return render(
+        request,
+        "safeguarding/routes.html",
+        {"scheme": scheme, "form": form, "routes": ContactRoute.objects.filter(scheme=scheme)},
+        status=400 if form.errors else 200,
+    )
+
+
+@signed_in
+def access_log(request):
+    """Every view and export of every case. Superusers only."""
+    rows = access.access_log_for(request.user)[:500]
+    return render(request, "safeguarding/access_log.html", {"rows": rows})

@@ -1,0 +1,227 @@
+"""Raising concerns, anonymous follow-up, exclusion of the subject, emails, case handling."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from equimentor.accounts.models import User
+from equimentor.core.models import AuditEvent
+from equimentor.matching.adapter import forbidden_pairs
+from equimentor.relationships.models import Relationship
+from equimentor.safeguarding import services
+from equimentor.safeguarding.models import Case, CaseAccess, ContactRoute, Suspension
+from tests import factories
+from tests.test_relationships_setup import accepted, pair
+
+SECRET = "He kept texting me late at night"
+
+
+@pytest.fixture
+def world(scheme_a, alice, django_capture_on_commit_callbacks):
+    """A mentor and mentee in a relationship, two safeguarding leads (one of whom is the mentor)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    lead = factories.make_staff(
+        scheme_a, "safeguarding", email="lead@example.org", full_name="Lena Lead"
+    )
+    mentor_user = mentors[0].user
+    from equimentor.schemes.models import StaffRole
+
+    StaffRole.objects.create(user=mentor_user, scheme=scheme_a, role="safeguarding")
+    mail.outbox.clear()
+    return {
+        "scheme": scheme_a,
+        "rel": rel,
+        "mentor": mentors[0],
+        "mentee": mentees[0],
+        "lead": lead,
+        "subject_lead": mentor_user,
+    }
+
+
+def raise_(client, world, **overrides):
+    client.force_login(world["mentee"].user)
+    data = {
+        "scheme": world["scheme"].slug,
+        "category": "sexual_harassment",
+        "relationship": str(world["rel"].pk),
+        "person": f"{world['scheme'].slug}:{world['mentor'].user_id}",
+        "what_happened": SECRET,
+        "wants": "action",
+        **overrides,
+    }
+    return client.post(reverse("safeguarding:raise"), data)
+
+
+def test_named_concern_reaches_only_unexcluded_leads(
+    client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = raise_(client, world)
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.reporter == world["mentee"].user
+    assert set(case.excluded.all()) >= {world["subject_lead"], world["mentee"].user}
+    # Only the lead who is not the subject is told, and the email says nothing identifying.
+    assert [m.to for m in mail.outbox] == [["lead@example.org"]]
+    msg = mail.outbox[0]
+    text = msg.subject + msg.body + msg.alternatives[0][0]
+    for leak in (SECRET, "Amina", world["mentor"].user.full_name, "harassment", "Scheme A"):
+        assert leak.lower() not in text.lower()
+    # Raising records no reporter in the audit trail.
+    event = AuditEvent.objects.get(action="safeguarding.case.raised")
+    assert event.actor is None and event.scheme is None
+
+
+def test_anonymous_concern_keeps_no_identity_and_follow_up_works(
+    client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = raise_(
+            client, world, anonymous="on", passphrase="correct horse battery", person=""
+        )
+    assert response.status_code == 200
+    key = re.search(r"<code>([A-Z0-9-]+)</code>", response.content.decode()).group(1)
+    case = Case.objects.get()
+    assert case.reporter is None and case.is_anonymous
+    assert key not in str(case.__dict__)  # only its hash is kept
+    stored = " ".join(str(v) for v in case.__dict__.values())
+    assert "127.0.0.1" not in stored and "mentee0" not in stored
+    # A lead replies, then the reporter follows up (signed out) and answers.
+    services.message_reporter(case, "Thank you for telling us.", actor=world["lead"])
+    client.logout()
+    page = client.post(
+        reverse("safeguarding:follow_up"), {"key": key, "passphrase": "correct horse battery"}
+    )
+    assert page.status_code == 200
+    assert "Thank you for telling us." in page.content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page.content.decode()).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("safeguarding:follow_up"), {"token": token, "body": "More detail"})
+    assert case.entries.filter(kind="from_reporter", body="More detail").exists()
+    assert case.entries.get(kind="from_reporter").author is None
+
+
+def test_wrong_passphrases_are_throttled(client, world):
+    raise_(client, world, anonymous="on", passphrase="correct horse battery")
+    key = re.search(
+        r"<code>([A-Z0-9-]+)</code>",
+        raise_(client, world, anonymous="on", passphrase="correct horse battery").content.decode(),
+    ).group(1)
+    client.logout()
+    url = reverse("safeguarding:follow_up")
+    for _ in range(5):
+        assert client.post(url, {"key": key, "passphrase": "wrong guess!"}).status_code == 400
+    # Even the right passphrase is refused while the key is locked.
+    locked = client.post(url, {"key": key, "passphrase": "correct horse battery"})
+    assert locked.status_code == 429
+
+
+def test_subject_finds_no_trace(client, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_(client, world)
+    case = Case.objects.get()
+    subject = world["subject_lead"]
+    slug = world["scheme"].slug
+    client.force_login(subject)
+    listing = client.get(reverse("safeguarding:cases", args=[slug]))
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert f"Case {case.pk}" not in body and "Nothing overdue" in body
+    assert "No open cases" in body
+    assert client.get(reverse("safeguarding:case", args=[slug, case.pk])).status_code == 404
+    assert client.get(reverse("safeguarding:case", args=[slug, 999999])).status_code == 404
+    assert client.get(reverse("safeguarding:case_export", args=[slug, case.pk])).status_code == 404
+    trends = client.get(reverse("safeguarding:trends", args=[slug])).content.decode()
+    assert "<td>&lt;5</td>" not in trends
+    for url in (
+        reverse("core:home"),
+        reverse("relationships:home", args=[slug]),
+        reverse("safeguarding:my_concerns"),
+        reverse("privacy:export"),
+        "/api/",
+    ):
+        response = client.get(url)
+        assert SECRET not in response.content.decode()
+        assert "Sexual harassment" not in response.content.decode()
+    assert not [m for m in mail.outbox if subject.email in m.to]
+    # A lead who is not excluded sees it.
+    client.force_login(world["lead"])
+    assert client.get(reverse("safeguarding:case", args=[slug, case.pk])).status_code == 200
+
+
+def test_case_handling_deadlines_actions_and_access_log(
+    client, world, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to("2030-01-01 09:00Z", tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_(client, world)
+    case = Case.objects.get()
+    slug = world["scheme"].slug
+    lead = world["lead"]
+    client.force_login(lead)
+    time_machine.move_to("2030-01-10 09:00Z", tick=False)
+    client.force_login(lead)
+    assert (
+        "Overdue: acknowledgement"
+        in client.get(reverse("safeguarding:cases", args=[slug])).content.decode()
+    )
+    act = reverse("safeguarding:case_act", args=[slug, case.pk])
+    client.post(act, {"status": "acknowledged"})
+    client.post(act, {"note": "1", "body": "Spoke to HR informally"})
+    route = ContactRoute.objects.create(scheme=world["scheme"], name="HR", details="hr@example.org")
+    client.post(act, {"action": "signpost", "route": route.pk})
+    client.post(act, {"action": "block"})
+    client.post(act, {"action": "suspend"})
+    client.post(act, {"action": "end"})
+    case.refresh_from_db()
+    assert case.status == "acknowledged" and case.acknowledged_at and case.feedback_at
+    assert case.entries.filter(kind="note").exists()
+    assert case.entries.filter(kind="to_reporter", body__contains="hr@example.org").exists()
+    assert (world["mentee"].pk, world["mentor"].pk) in forbidden_pairs(world["scheme"])
+    assert Suspension.objects.filter(participant=world["mentor"]).exists()
+    world["rel"].refresh_from_db()
+    assert world["rel"].state == Relationship.State.CLOSED
+    assert world["rel"].close_reason == "no_fault"
+    client.post(act, {"status": "closed"})
+    client.get(reverse("safeguarding:case_export", args=[slug, case.pk]))
+    whats = list(CaseAccess.objects.filter(user=lead).values_list("what", flat=True))
+    assert "view" in whats and "export" in whats
+    # Only a superuser reads the access log.
+    assert client.get(reverse("safeguarding:access_log")).status_code == 403
+    client.force_login(User.objects.create_superuser("root@example.org", "x" * 12, full_name="R"))
+    assert client.get(reverse("safeguarding:access_log")).status_code == 200
+
+
+def test_pause_quietly(client, world):
+    rel = world["rel"]
+    Relationship.objects.filter(pk=rel.pk).update(state=Relationship.State.ACTIVE)
+    case, _ = services.raise_concern(
+        world["mentee"].user,
+        world["scheme"],
+        services.Concern("boundaries", "x", "talk", relationship=rel),
+    )
+    services.take_action(case, "pause", actor=world["lead"])
+    rel.refresh_from_db()
+    assert rel.state == Relationship.State.PAUSED
+    paused = AuditEvent.objects.get(action="relationships.relationship.paused")
+    assert paused.actor is None
+
+
+def test_trends_suppress_small_numbers(client, world):
+    for _ in range(2):
+        services.raise_concern(
+            world["mentee"].user, world["scheme"], services.Concern("wellbeing", "x", "record")
+        )
+    for _ in range(6):
+        services.raise_concern(
+            world["mentee"].user, world["scheme"], services.Concern("other", "x", "record")
+        )
+    client.force_login(world["lead"])
+    body = client.get(reverse("safeguarding:trends", args=[world["scheme"].slug])).content.decode()
+    assert "<td>&lt;5</td>" in body and "<td>6</td>" in body and "<td>8</td>" in body

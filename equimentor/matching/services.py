@@ -133,6 +133,16 @@ def check_pair(
         raise MatchingError("This mentor has no free place.")
 
 
+def _locked_for_adjustment(matching_round: MatchingRound) -> MatchingRound:
+    """The round, locked, if it is between closing choices and publishing."""
+    matching_round = (
+        MatchingRound.objects.select_for_update().select_related("scheme").get(pk=matching_round.pk)
+    )
+    if matching_round.status != MatchingRound.Status.CLOSED:
+        raise MatchingError("Pairs can be adjusted only between closing choices and publishing.")
+    return matching_round
+
+
 def _latest_pairs(matching_round):
     run = matching_round.latest_run
     return run, (list(run.pairs.all()) if run else [])
@@ -143,11 +153,7 @@ def pin_pair(
     matching_round: MatchingRound, mentee: Participant, mentor: Participant, *, actor
 ) -> Adjustment:
     """Keep a pair (from the run, or a new one the coordinator adds) in every later run."""
-    matching_round = (
-        MatchingRound.objects.select_for_update().select_related("scheme").get(pk=matching_round.pk)
-    )
-    if matching_round.status != MatchingRound.Status.CLOSED:
-        raise MatchingError("Pairs can be adjusted only between closing choices and publishing.")
+    matching_round = _locked_for_adjustment(matching_round)
     run, pairs = _latest_pairs(matching_round)
     in_run = any(p.mentee_id == mentee.pk and p.mentor_id == mentor.pk for p in pairs)
     if not in_run:
@@ -185,11 +191,7 @@ def remove_pair(
     matching_round: MatchingRound, mentee: Participant, mentor: Participant, *, actor
 ) -> Adjustment:
     """Keep a pair apart in this round's later runs, and drop it from the current run."""
-    matching_round = (
-        MatchingRound.objects.select_for_update().select_related("scheme").get(pk=matching_round.pk)
-    )
-    if matching_round.status != MatchingRound.Status.CLOSED:
-        raise MatchingError("Pairs can be adjusted only between closing choices and publishing.")
+    matching_round = _locked_for_adjustment(matching_round)
     adjustment, _ = Adjustment.objects.update_or_create(
         round=matching_round,
         mentee=mentee,

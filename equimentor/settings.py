@@ -209,9 +209,9 @@ SIGN_IN_LINK_MINUTES = envint("SIGN_IN_LINK_MINUTES", 30)
 WELCOME_RESEND_MINUTES = envint("WELCOME_RESEND_MINUTES", 10)
 
 # Two-factor sign-in (TOTP) for staff who can reach identity data or safeguarding cases: on unless
-# turned off; off by default only in the test suite, whose 2FA tests turn it on (see
+# turned off; off by default only in the test suite (whose 2FA tests turn it on) and the demo (see
 # equimentor/privacy/twofactor.py).
-REQUIRE_STAFF_2FA = envbool("REQUIRE_STAFF_2FA", not TESTING)
+REQUIRE_STAFF_2FA = envbool("REQUIRE_STAFF_2FA", not (TESTING or DEMO))
 OTP_TOTP_ISSUER = SITE_NAME
 
 # Failed password sign-ins are throttled per account and address (django-axes); sign-in links

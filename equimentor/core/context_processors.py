@@ -1,6 +1,32 @@
 from django.conf import settings
+from django.urls import reverse
 
 
 def site(request):
-    """Site name and demo flag for every template."""
-    return {"site_name": settings.SITE_NAME, "demo_mode": settings.DEMO}
+    """Site name, demo flag, and the staff areas the signed-in person may open (for the menu)."""
+    return {
+        "site_name": settings.SITE_NAME,
+        "demo_mode": settings.DEMO,
+        "staff_links": _staff_links(request),
+    }
+
+
+def _staff_links(request) -> list[tuple[str, str]]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    from equimentor.schemes.models import StaffRole
+
+    roles = list(StaffRole.objects.filter(user=user).values_list("role", "scheme__slug"))
+    kinds = {role for role, _ in roles}
+    links = []
+    if user.is_superuser or "coordinator" in kinds:
+        links.append(("Coordinate", reverse("backoffice:index")))
+    lead_schemes = [slug for role, slug in roles if role == "safeguarding"]
+    if len(lead_schemes) == 1:
+        links.append(("Safeguarding", reverse("safeguarding:cases", args=lead_schemes)))
+    elif lead_schemes:
+        links.append(("Safeguarding", reverse("core:home") + "#roles-h"))
+    if "evaluator" in kinds:
+        links.append(("Evaluation", reverse("evaluation:index")))
+    return links

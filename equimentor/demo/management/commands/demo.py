@@ -42,6 +42,7 @@ class Command(BaseCommand):
             "Sign in at " + base + reverse("accounts:login"),
             f"Every demo account below uses the password: {DEMO_PASSWORD}",
             "(or ask for a sign-in link: emails are printed in this terminal)",
+            "Two-factor sign-in for staff is off in the demo; REQUIRE_STAFF_2FA=1 turns it on.",
             "",
         ]
         for label, local, _name in DEMO_ACCOUNTS:

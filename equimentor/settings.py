@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "equimentor.demo",
     "equimentor.safeguarding",
     "equimentor.privacy",
+    "equimentor.reports",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

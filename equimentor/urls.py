@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("equimentor.evaluation.urls")),
     path("", include("equimentor.safeguarding.urls")),
     path("", include("equimentor.privacy.urls")),
+    path("", include("equimentor.reports.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
 ]

@@ -136,6 +136,9 @@ def test_demo_data_is_deterministic_and_complete(django_capture_on_commit_callba
     first = sorted(people.values_list("user__full_name", "career_stage", "institution__name"))
     # the same seed gives the same people
     Participant.objects.all().delete()
+    from equimentor.evaluation.models import Response
+
+    Response.objects.all().delete()  # anonymous responses protect their questionnaire
     Scheme.objects.all().delete()
     from equimentor.accounts.models import User
 

@@ -24,9 +24,11 @@ from equimentor.enrolment.models import (
     Participant,
     RegistrationInvite,
 )
+from equimentor.evaluation.demo import seed_evaluation
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.demo import seed_matching
 from equimentor.relationships.demo import seed_relationships
+from equimentor.safeguarding.demo import seed_safeguarding
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument, StaffRole
 
 SLUG = "horizons"
@@ -493,6 +495,8 @@ def seed(rng_seed: int = 2020) -> bool:
     seed_directory(scheme, rng)
     seed_matching(scheme, staff["coordinator"], rng)
     seed_relationships(scheme, rng)
+    seed_evaluation(scheme, staff["coordinator"], staff["evaluator"], rng)
+    seed_safeguarding(scheme, staff["safeguarding"], rng)
     audit.record("demo.seeded", scheme, scheme=scheme, participants=len(participants))
     return True
 

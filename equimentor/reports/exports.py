@@ -1,0 +1,79 @@
+"""CSV, XLSX and PDF of the published (already suppressed) tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from equimentor.reports.compute import Report
+
+
+def to_csv(reports: list[Report]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    for rep in reports:
+        w.writerow([rep.title])
+        w.writerow(rep.columns)
+        w.writerows(rep.rows)
+        for note in rep.notes:
+            w.writerow([note])
+        w.writerow([])
+    return buf.getvalue()
+
+
+def to_xlsx(reports: list[Report]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for i, rep in enumerate(reports, start=1):
+        ws = wb.create_sheet(f"{i} {rep.title}"[:31].replace(":", "").replace("/", "-"))
+        ws.append([rep.title])
+        ws.append(rep.columns)
+        for row in rep.rows:
+            ws.append(row)
+        for note in rep.notes:
+            ws.append([note])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def to_pdf(title: str, subtitle: str, reports: list[Report]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=7, leading=8)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        title=title,
+        leftMargin=28,
+        rightMargin=28,
+        topMargin=28,
+        bottomMargin=28,
+    )
+    story = [Paragraph(title, styles["Title"]), Paragraph(subtitle, styles["BodyText"])]
+    for rep in reports:
+        story += [Spacer(1, 10), Paragraph(rep.title, styles["Heading2"])]
+        data = [[Paragraph(c, small) for c in rep.columns]]
+        data += [[Paragraph(str(c), small) for c in row] for row in rep.rows]
+        table = Table(data, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story.append(table)
+        for note in rep.notes:
+            story.append(Paragraph(note, small))
+    doc.build(story)
+    return out.getvalue()

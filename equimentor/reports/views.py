@@ -1,0 +1,212 @@
+"""Reports: the coordinator's dashboard, the committee view, exports and the API.
+
+Every figure shown, exported or returned has been through ``lib.disclosure.protect``; no view
+here lists or links to an individual record.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from equimentor.core import audit
+from equimentor.core.access import scheme_staff
+from equimentor.identity.dimensions import DIMENSIONS
+from equimentor.reports import exports
+from equimentor.reports.access import get_report_scope
+from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
+from equimentor.reports.models import Benchmark, ReportSettings, rules_for
+
+
+def _build(request, slug, *, committee):
+    scheme, institution = get_report_scope(request.user, slug, committee=committee)
+    by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
+    rules = rules_for(scheme)
+    reports = full_report(Scope(scheme, institution), by, rules)
+    return scheme, institution, by, rules, reports
+
+
+def _charts(reports):
+    charts = []
+    for rep in reports:
+        if rep.chart:
+            top = max(v for _, v in rep.chart) or 1
+            bars = [(lbl, v, 30 + 26 * i, 360 * v / top) for i, (lbl, v) in enumerate(rep.chart)]
+            charts.append(
+                {
+                    "title": rep.title,
+                    "bars": bars,
+                    "height": 40 + 26 * len(bars),
+                    "percent": "indicators" in rep.title,
+                }
+            )
+    return charts
+
+
+@scheme_staff("coordinator")
+def dashboard(request, slug):
+    """The coordinator's reports with charts (each with its data table)."""
+    scheme, institution, by, rules, reports = _build(request, slug, committee=False)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "scheme": scheme,
+            "reports": reports,
+            "charts": _charts(reports),
+            "by": by,
+            "dims": dimensions(scheme),
+            "rules": rules,
+            "committee": False,
+            "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
+        },
+    )
+
+
+@scheme_staff("coordinator", "committee")
+def committee(request, slug):
+    """Aggregates only, limited to the reader's institution where set."""
+    scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+    return render(
+        request,
+        "reports/committee.html",
+        {
+            "scheme": scheme,
+            "institution": institution,
+            "reports": reports,
+            "by": by,
+            "dims": dimensions(scheme),
+            "rules": rules,
+            "committee": True,
+            "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@scheme_staff("coordinator", "committee")
+def export(request, slug, fmt):
+    """The committee tables as PDF (meeting pack), CSV or XLSX."""
+    scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+    name = f"{scheme.slug}-report"
+    if fmt == "csv":
+        resp = HttpResponse(exports.to_csv(reports), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        resp = HttpResponse(
+            exports.to_xlsx(reports),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "pdf":
+        where = f" — {institution.name}" if institution else ""
+        resp = HttpResponse(
+            exports.to_pdf(
+                f"{scheme.name}: committee report{where}",
+                f"Counts from 1 to {rules.threshold - 1} are shown as "
+                f"“{rules.small}”; “x” hides a cell to protect another.",
+                reports,
+            ),
+            content_type="application/pdf",
+        )
+    else:
+        raise Http404
+    resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return resp
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReportSettings
+        fields = ["threshold", "min_values", "round_to_five"]
+
+
+class BenchmarkForm(forms.Form):
+    label = forms.CharField(max_length=200)
+    dimension1 = forms.ChoiceField(choices=[(c, d.label) for c, d in DIMENSIONS.items()])
+    value1 = forms.CharField(max_length=40, help_text="The answer code, e.g. woman")
+    dimension2 = forms.ChoiceField(
+        required=False, choices=[("", "—")] + [(c, d.label) for c, d in DIMENSIONS.items()]
+    )
+    value2 = forms.CharField(max_length=40, required=False)
+    expected_percent = forms.DecimalField(min_value=0, max_value=100, decimal_places=2)
+    source = forms.CharField(max_length=300, required=False)
+
+
+@scheme_staff("coordinator")
+@require_http_methods(["GET", "POST"])
+def settings_view(request, slug):
+    """Disclosure settings (within safe bounds) and representation benchmarks."""
+    scheme, _ = get_report_scope(request.user, slug, committee=False)
+    conf = ReportSettings.objects.filter(scheme=scheme).first() or ReportSettings(scheme=scheme)
+    form = SettingsForm(request.POST if "save_settings" in request.POST else None, instance=conf)
+    bform = BenchmarkForm(request.POST if "add_benchmark" in request.POST else None)
+    if request.method == "POST":
+        if "save_settings" in request.POST and form.is_valid():
+            form.save()
+            audit.record(
+                "reports.settings_changed",
+                conf,
+                actor=request.user,
+                scheme=scheme,
+                threshold=conf.threshold,
+                min_values=conf.min_values,
+                round_to_five=conf.round_to_five,
+            )
+            messages.success(request, "Report settings saved.")
+            return redirect("reports:settings", scheme.slug)
+        if "add_benchmark" in request.POST and bform.is_valid():
+            d = bform.cleaned_data
+            groups = {d["dimension1"]: d["value1"]}
+            if d["dimension2"]:
+                groups[d["dimension2"]] = d["value2"]
+            b = Benchmark.objects.create(
+                scheme=scheme,
+                label=d["label"],
+                groups=groups,
+                expected_percent=d["expected_percent"],
+                source=d["source"],
+            )
+            audit.record("reports.benchmark_added", b, actor=request.user, scheme=scheme)
+            messages.success(request, "Benchmark added.")
+            return redirect("reports:settings", scheme.slug)
+    return render(
+        request,
+        "reports/settings.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "bform": bform,
+            "benchmarks": Benchmark.objects.filter(scheme=scheme),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class ReportAPI(APIView):
+    """The committee tables as JSON, suppressed exactly as on the page."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, slug):
+        scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+        return Response(
+            {
+                "scheme": scheme.slug,
+                "institution": institution.name if institution else None,
+                "rules": {
+                    "threshold": rules.threshold,
+                    "min_values": rules.min_values,
+                    "round_to": rules.round_to,
+                },
+                "by": by,
+                "tables": [
+                    {"title": r.title, "columns": r.columns, "rows": r.rows, "notes": r.notes}
+                    for r in reports
+                ],
+            }
+        )

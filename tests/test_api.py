@@ -38,3 +38,12 @@ def test_openapi_schema(client, db):
     response = client.get(reverse("api:schema"))
     assert response.status_code == 200
     assert b"/api/v1/schemes/" in response.content
+
+
+def test_the_openapi_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command(
+        "spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yml")
+    )
+    assert (tmp_path / "schema.yml").read_text().count("operationId") > 20

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -192,6 +194,10 @@ class ReportAPI(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("by", str, many=True, description="Up to three dimensions.")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request, slug):
         scheme, institution, by, rules, reports = _build(request, slug, committee=True)
         return Response(

@@ -285,3 +285,21 @@ def _audit(values, hidden, primary, lines, t) -> list:
         if lo[k] >= hi[k] or (k not in primary and lo[k] >= 1 and hi[k] < t):
             weak.append(k)
     return weak
+
+
+def protect_counts(counts: dict, rules: Rules | None = None) -> dict:
+    """Thin adapter over :func:`protect` for a flat set of counts published with no totals of
+    their own (each key is one row of a one-column table): ``{key: n}`` to ``{key: text}``.
+
+    With no published totals there is nothing to difference, so only primary suppression applies
+    — the same text as :func:`count` (with rounding, if the rules ask for it)."""
+    keys = list(counts)
+    p = protect(
+        keys,
+        ["n"],
+        {(k, "n"): counts[k] for k in keys},
+        rules,
+        row_totals=False,
+        col_totals=False,
+    )
+    return {k: p.cell(k, "n") for k in keys}

@@ -85,17 +85,19 @@ def _labels(scheme, mentee_ids: list[int], by: str) -> dict[int, str]:
 
 
 def _cells(pairs: list, unmatched: int, threshold: int) -> list[str]:
-    n = len(pairs) + unmatched
+    """One row's cells, through the reports' disclosure function (``disclosure.protect``)."""
+    rules = disclosure.Rules(threshold=threshold, min_values=threshold)
+    counts = {
+        "mentees": len(pairs) + unmatched,
+        "matched": len(pairs),
+        "rank1": sum(1 for p in pairs if p.choice_rank == 1),
+        "ranked": sum(1 for p in pairs if p.choice_rank),
+        "fallback": sum(1 for p in pairs if p.via == "fallback"),
+        "unmatched": unmatched,
+    }
+    shown = disclosure.protect_counts(counts, rules)
     scores = [p.score for p in pairs if p.score is not None]
-    return [
-        disclosure.count(n, threshold),
-        disclosure.count(len(pairs), threshold),
-        disclosure.count(sum(1 for p in pairs if p.choice_rank == 1), threshold),
-        disclosure.count(sum(1 for p in pairs if p.choice_rank), threshold),
-        disclosure.count(sum(1 for p in pairs if p.via == "fallback"), threshold),
-        disclosure.count(unmatched, threshold),
-        disclosure.mean(scores, threshold),
-    ]
+    return [*(shown[k] for k in counts), rules.statistic(scores, "mean", 2)]
 
 
 def run_tables(run: MatchingRun, by: str, threshold: int = disclosure.DEFAULT_THRESHOLD):

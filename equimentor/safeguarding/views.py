@@ -334,14 +334,23 @@ def trend_table(rows: list[Case], quarters: int = 8):
         y, q = (y - 1, 4) if q == 1 else (y, q - 1)
     labels.reverse()
     counts = Counter((quarter_of(c.received_on), c.category) for c in rows)
-    table = []
-    for value, label in Case.Category.choices:
-        table.append(
-            (label, [disclosure.count(counts.get((quarter, value), 0)) for quarter in labels])
-        )
-    totals = [
-        disclosure.count(sum(counts.get((qt, v), 0) for v in Case.Category.values)) for qt in labels
+    cells = {
+        (value, qt): counts.get((qt, value), 0) for value in Case.Category.values for qt in labels
+    }
+    # Quarter totals are published, so protect() also hides a second cell wherever a lone small
+    # count could be worked out by subtracting the others from the total.
+    shown = disclosure.protect(
+        list(Case.Category.values),
+        labels,
+        cells,
+        disclosure.Rules(threshold=disclosure.DEFAULT_THRESHOLD),
+        row_totals=False,
+        col_totals=True,
+    )
+    table = [
+        (label, [shown.cell(value, qt) for qt in labels]) for value, label in Case.Category.choices
     ]
+    totals = [shown.col_total(qt) for qt in labels]
     return labels, table, totals
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import reverse
 
-from equimentor.core.mail import send_email
+from equimentor.core.mail import absolute_url, send_email
 
 
 def sign_in_link(user, raw_token: str) -> None:
-    url = settings.SITE_URL + reverse("accounts:use_link", args=[raw_token])
+    url = absolute_url("accounts:use_link", raw_token)
     send_email(
         "sign_in_link",
         user.email,

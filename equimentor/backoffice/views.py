@@ -176,9 +176,8 @@ def scheme_settings(request, slug: str):
     scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
     form = SchemeForm(instance=scheme)
     if request.method == "POST":
-        form = SchemeForm(
-            request.POST, instance=get_scheme_for_staff(request.user, slug, COORDINATOR)
-        )
+        # The service re-reads and locks the row, and compares against it, not this instance.
+        form = SchemeForm(request.POST, instance=scheme)
         if form.is_valid():
             try:
                 services.update_scheme(scheme, actor=request.user, **form.cleaned_data)

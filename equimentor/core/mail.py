@@ -13,8 +13,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 log = logging.getLogger(__name__)
+
+
+def absolute_url(name: str, *args) -> str:
+    """The full address of a page, for links in emails."""
+    return settings.SITE_URL + reverse(name, args=args)
 
 
 def render_email(name: str, context: dict[str, Any]) -> tuple[str, str, str]:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
+from equimentor.core.mail import absolute_url, send_email
 
-from equimentor.core.mail import send_email
-
-
-def _url(name: str, *args) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+_url = absolute_url
 
 
 def welcome(expression, raw_token: str, expires_at) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
-
-from equimentor.core.mail import send_email
+from equimentor.core.mail import absolute_url, send_email
 
 
 def _context(inv) -> dict:
@@ -16,7 +13,7 @@ def _context(inv) -> dict:
         "questionnaire": inv.questionnaire,
         "role": inv.get_role_display().lower(),
         "closes_on": inv.closes_on,
-        "url": settings.SITE_URL + reverse("evaluation:answer", args=[scheme.slug, inv.pk]),
+        "url": absolute_url("evaluation:answer", scheme.slug, inv.pk),
     }
 
 

@@ -7,28 +7,10 @@ below the threshold.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from statistics import median as _median
+
 DEFAULT_THRESHOLD = 5
-
-
-def count(n: int, threshold: int = DEFAULT_THRESHOLD) -> str:
-    """A count as it may be shown."""
-    if 0 < n < threshold:
-        return f"<{threshold}"
-    return str(n)
-
-
-def share(part: int, whole: int, threshold: int = DEFAULT_THRESHOLD) -> str:
-    """A percentage, withheld when the denominator or the part is small."""
-    if whole < threshold or 0 < part < threshold:
-        return "–"
-    return f"{100 * part / whole:.0f}%"
-
-
-def mean(values: list[float], threshold: int = DEFAULT_THRESHOLD, places: int = 2) -> str:
-    """A mean, withheld when based on fewer than ``threshold`` values."""
-    if len(values) < threshold:
-        return "–"
-    return f"{sum(values) / len(values):.{places}f}"
 
 
 def visible_parts(sizes: dict, threshold: int = DEFAULT_THRESHOLD) -> set:
@@ -85,8 +67,6 @@ def visible_cells(table: dict, threshold: int = DEFAULT_THRESHOLD, *, whole_show
 #   values never produce one);
 # * optionally, shown counts are rounded to the nearest ``round_to`` (5) for publication.
 
-from dataclasses import dataclass, field  # noqa: E402
-from statistics import median as _median  # noqa: E402
 
 HIDDEN = "x"  # a cell hidden to protect another (secondary suppression)
 WITHHELD = "–"  # a derived figure that may not be shown
@@ -136,6 +116,25 @@ class Rules:
             return WITHHELD
         x = _median(values) if kind == "median" else sum(values) / len(values)
         return f"{x:.{places}f}"
+
+
+def count(n: int, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """A count as it may be shown (the :class:`Rules` defaults, with ``threshold``)."""
+    return _simple(threshold).count(n)
+
+
+def share(part: int, whole: int, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """A percentage, withheld when the denominator or the part is small."""
+    return _simple(threshold).share(part, whole)
+
+
+def mean(values: list[float], threshold: int = DEFAULT_THRESHOLD, places: int = 2) -> str:
+    """A mean, withheld when based on fewer than ``threshold`` values."""
+    return Rules(threshold=threshold, min_values=threshold).statistic(values, "mean", places)
+
+
+def _simple(threshold: int) -> Rules:
+    return Rules(threshold=threshold, min_values=max(threshold, MIN_VALUES))
 
 
 @dataclass

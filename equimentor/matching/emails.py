@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
-
-from equimentor.core.mail import send_email
+from equimentor.core.mail import absolute_url, send_email
 
 
 def _proposals_url(proposal) -> str:
-    return settings.SITE_URL + reverse("matching:my_proposals", args=[proposal.scheme.slug])
+    return absolute_url("matching:my_proposals", proposal.scheme.slug)
 
 
 def proposal_to_mentee(proposal) -> None:
@@ -50,8 +47,7 @@ def match_confirmed(proposal) -> None:
                 "scheme": proposal.scheme,
                 "person": me.user,
                 "other": other,
-                "url": settings.SITE_URL
-                + reverse("relationships:home", args=[proposal.scheme.slug]),
+                "url": absolute_url("relationships:home", proposal.scheme.slug),
             },
         )
 

@@ -10,7 +10,7 @@ from equimentor.core import audit
 from equimentor.directory.models import Conflict
 from equimentor.enrolment.models import Participant
 from equimentor.matching import adapter, emails
-from equimentor.matching.capacity import load_of, places_of
+from equimentor.matching.capacity import load_of, places_of, with_load
 from equimentor.matching.models import (
     Adjustment,
     MatchingRound,
@@ -226,16 +226,30 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
         raise MatchingError("Run matching before publishing.")
     pairs = list(run.pairs.select_related("mentee__user", "mentor__user", "mentee__scheme"))
     now = timezone.now()
-    load: dict[int, int] = {}
+    mentor_ids = sorted({pair.mentor_id for pair in pairs})
+    # Lock every mentor of the run at once (in id order, so two publishers cannot deadlock),
+    # then read their current loads in one query.
+    list(
+        Participant.objects.select_for_update()
+        .filter(pk__in=mentor_ids)
+        .order_by("pk")
+        .values("pk")
+    )
+    loads = {
+        pk: (load, capacity or 0)
+        for pk, load, capacity in with_load(
+            Participant.objects.filter(pk__in=mentor_ids)
+        ).values_list("pk", "load", "mentor_capacity")
+    }
+    used: dict[int, int] = {}
     proposals = []
     for pair in pairs:
-        mentor = Participant.objects.select_for_update().get(pk=pair.mentor_id)
-        used = load.setdefault(mentor.pk, load_of(mentor.pk))
-        if used >= (mentor.mentor_capacity or 0):
+        load, capacity = loads[pair.mentor_id]
+        used[pair.mentor_id] = used.get(pair.mentor_id, load) + 1
+        if used[pair.mentor_id] > capacity:
             raise MatchingError(
                 "A mentor's capacity changed since the run; run matching again before publishing."
             )
-        load[mentor.pk] = used + 1
         proposals.append(
             Proposal.objects.create(
                 scheme=matching_round.scheme,

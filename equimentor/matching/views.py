@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -9,12 +11,14 @@ from django.views.decorators.http import require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
 from equimentor.enrolment.access import get_own_participation
+from equimentor.enrolment.models import Participant
 from equimentor.matching import metrics, services
 from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
 from equimentor.matching.adapter import available_mentors, eligible_mentees
 from equimentor.matching.forms import PairForm, ReplyForm
 from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.reasons import reasons_for
+from equimentor.reports.compute import Scope, match_days
 from equimentor.schemes.access import get_scheme_for_staff
 
 COORDINATOR = "coordinator"
@@ -81,8 +85,6 @@ def round_detail(request, slug: str, pk: int):
             )
         )
         unmatched_ids = [u["mentee"] for u in run.unmatched]
-        from equimentor.enrolment.models import Participant
-
         people = Participant.objects.in_bulk(unmatched_ids)
         pinned = set(
             matching_round.adjustments.filter(kind="pin").values_list("mentee_id", "mentor_id")
@@ -189,13 +191,8 @@ def proposals(request, slug: str):
     status = request.GET.get("status", "")
     if status in Proposal.Status.values:
         rows = rows.filter(status=status)
-    accepted = [
-        p.days_to_match
-        for p in Proposal.objects.filter(scheme=scheme, status="accepted").select_related("mentee")
-        if p.days_to_match is not None
-    ]
-    accepted.sort()
-    median = accepted[len(accepted) // 2] if accepted else None
+    days = match_days(Scope(scheme), []).get((), [])
+    median = round(statistics.median(days)) if days else None
     return render(
         request,
         "matching/proposals.html",
@@ -205,7 +202,7 @@ def proposals(request, slug: str):
             "status": status,
             "statuses": Proposal.Status.choices,
             "median_days": median,
-            "n_accepted": len(accepted),
+            "n_accepted": len(days),
         },
     )
 

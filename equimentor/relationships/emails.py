@@ -10,14 +10,11 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
-from django.urls import reverse
 
-from equimentor.core.mail import send_email
+from equimentor.core.mail import absolute_url, send_email
 from equimentor.relationships import ics
 
-
-def _url(name: str, *args) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+_url = absolute_url
 
 
 def _rel_url(rel) -> str:

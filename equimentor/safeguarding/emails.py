@@ -3,27 +3,19 @@ look at, and a link."""
 
 from __future__ import annotations
 
-from django.urls import reverse
-
-from equimentor.core.mail import send_email
-
-
-def _url(path: str) -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL + path
+from equimentor.core.mail import absolute_url, send_email
 
 
 def new_concern(case, leads) -> None:
     """To each lead who may see the case."""
-    link = _url(reverse("safeguarding:cases", args=[case.scheme.slug]))
+    link = absolute_url("safeguarding:cases", case.scheme.slug)
     for role in leads:
         send_email("sg_new_concern", role.user.email, {"link": link})
 
 
 def case_update(case, leads) -> None:
     """A reporter wrote: to each lead who may see the case."""
-    link = _url(reverse("safeguarding:cases", args=[case.scheme.slug]))
+    link = absolute_url("safeguarding:cases", case.scheme.slug)
     for role in leads:
         send_email("sg_case_update", role.user.email, {"link": link})
 
@@ -32,5 +24,5 @@ def update_for_reporter(case) -> None:
     """To a named reporter when their concern moves on or has a reply (anonymous: nobody to tell)."""
     if case.is_anonymous or case.reporter is None:
         return
-    link = _url(reverse("safeguarding:my_concern", args=[case.pk]))
+    link = absolute_url("safeguarding:my_concern", case.pk)
     send_email("sg_reporter_update", case.reporter.email, {"link": link})

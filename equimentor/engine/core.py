@@ -8,7 +8,16 @@ import numpy as np
 
 from .explain import dropped_notes, ordinal, pair_reasons, unmatched_reason
 from .fallback import run_phase2
-from .model import COMPONENTS, Assignment, Id, Instance, InstanceError, Result, Unmatched
+from .model import (
+    COMPONENTS,
+    Assignment,
+    Deferred,
+    Id,
+    Instance,
+    InstanceError,
+    Result,
+    Unmatched,
+)
 from .scoring import Scorer
 from .stable import explicit_positions, run_phase1
 from .validate import Prepared, gc_paused, id_key, prepare, show
@@ -59,12 +68,16 @@ def _match(instance: Instance, stable_only: bool, started: float) -> Result:
         mentor[i] = j
     ai = np.flatnonzero(mentor >= 0)
     aj = mentor[ai]
-    comps = scorer.components_pairs(ai, aj)
-    scores = scorer.combine(comps)
+    # scores: pairs matched through a choice were scored for the mentors' orders
+    scores = np.empty(len(ai), dtype=np.float64)
+    chosen = via_choice[ai]
+    scores[chosen] = mo.score[proposal[ai[chosen]]]
+    if not chosen.all():
+        scores[~chosen] = scorer.pairs(ai[~chosen], aj[~chosen])
     a_score = np.zeros(prep.n)
     a_score[ai] = scores
     blocking = _blocking(prep, scorer, mentor, acc_score=mo.score, assigned_score=a_score)
-    result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2, comps, scores)
+    result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2, scores)
     result.metrics["blocking_pairs"] = len(blocking)
     result.metrics["seconds"] = round(time.perf_counter() - started, 3)
     return result
@@ -77,67 +90,101 @@ def _build_result(
     proposal: np.ndarray,
     via_choice: np.ndarray,
     phase2: dict | None,
-    comps: dict[str, tuple],
     scores: np.ndarray,
 ) -> Result:
-    """Assignments (pairs ``i, mentor[i]`` in mentee order) with reasons, and metrics.
+    """Metrics now; assignments (pairs ``i, mentor[i]`` in mentee order) with reasons
+    and unmatched mentees with reasons as :class:`Deferred` lists, phrased on first use.
 
-    ``comps`` and ``scores`` are the components and scores of those pairs.
+    ``scores`` are the scores of the assigned pairs, in mentee order.
     """
-    inst = prep.instance
     ai = np.flatnonzero(mentor >= 0)
     aj = mentor[ai]
+    pinned = np.zeros(prep.n, dtype=bool)
+    if prep.pinned:
+        pinned[list(prep.pinned)] = True
+    is_pinned = pinned[ai]
+    is_choice = via_choice[ai] & ~is_pinned
+    rank = np.zeros(len(ai), dtype=np.int64)
+    rank[is_choice] = prep.acc_rank[proposal[ai[is_choice]]] + 1
+    n_choice, n_pinned = int(is_choice.sum()), int(is_pinned.sum())
+    unmatched_rows = np.flatnonzero(mentor < 0)
+    metrics = {
+        "mentees": prep.n,
+        "matched": len(ai),
+        "first_choice": int((rank[is_choice] == 1).sum()),
+        "top_choices": int((rank[is_choice] <= TOP_CHOICES).sum()),
+        "fallback": len(ai) - n_choice - n_pinned,
+        "pinned": n_pinned,
+        "unmatched": len(unmatched_rows),
+        "mean_score": round(float(scores.mean()), 4) if len(scores) else None,
+        "blocking_pairs": 0,
+        "seconds": 0.0,
+    }
+
+    def assignments() -> list[Assignment]:
+        with gc_paused():
+            return _assignments(prep, scorer, ai, aj, rank, is_choice, scores)
+
+    def unmatched() -> list[Unmatched]:
+        mentees = prep.instance.mentees
+        with gc_paused():
+            return [
+                Unmatched(mentee=mentees[i].id, reason=unmatched_reason(prep, i, phase2))
+                for i in unmatched_rows.tolist()
+            ]
+
+    return Result(
+        assignments=Deferred(assignments, len(ai)),
+        unmatched=Deferred(unmatched, len(unmatched_rows)),
+        metrics=metrics,
+    )
+
+
+def _assignments(
+    prep: Prepared,
+    scorer: Scorer,
+    ai: np.ndarray,
+    aj: np.ndarray,
+    rank: np.ndarray,
+    is_choice: np.ndarray,
+    scores: np.ndarray,
+) -> list[Assignment]:
+    """The assigned pairs (ai[k], aj[k]) with their components and reasons."""
+    inst = prep.instance
+    comps = scorer.components_pairs(ai, aj)
     comp_rows = [(c, comps[c][0].tolist(), comps[c][1].tolist()) for c in COMPONENTS if c in comps]
     comp_dicts = [{c: round(v[k], 4) for c, v, a in comp_rows if a[k]} for k in range(len(ai))]
     all_reasons = pair_reasons(prep, scorer, ai, aj, comp_dicts)
-    acc_rank = prep.acc_rank
     score_list = scores.tolist()
+    rank_list = rank.tolist()
+    choice_list = is_choice.tolist()
+    mentees, mentors = inst.mentees, inst.mentors
     assignments: list[Assignment] = []
     for k, (i, j) in enumerate(zip(ai.tolist(), aj.tolist(), strict=True)):
-        components = comp_dicts[k]
         reasons = all_reasons[k]
         if i in prep.pinned:
-            via, rank = "pinned", prep.choice_rank(i, j)
+            via, r = "pinned", prep.choice_rank(i, j)
             reasons.insert(0, "set by the scheme coordinator")
-        elif via_choice[i]:
-            via, rank = "choice", int(acc_rank[proposal[i]]) + 1
-            reasons.insert(0, f"your {ordinal(rank)} choice")
+        elif choice_list[k]:
+            via, r = "choice", rank_list[k]
+            reasons.insert(0, f"your {ordinal(r)} choice")
         else:
-            via, rank = "fallback", None
+            via, r = "fallback", None
             if not reasons:
                 reasons.append("matched to a mentor with free capacity")
         reasons.extend(dropped_notes(prep, i))
         assignments.append(
             Assignment(
-                mentee=inst.mentees[i].id,
-                mentor=inst.mentors[j].id,
+                mentee=mentees[i].id,
+                mentor=mentors[j].id,
                 via=via,
-                choice_rank=rank,
+                choice_rank=r,
                 score=round(score_list[k], 4),
                 reasons=reasons,
-                components=components,
+                components=comp_dicts[k],
             )
         )
-    unmatched = [
-        Unmatched(mentee=inst.mentees[i].id, reason=unmatched_reason(prep, i, phase2))
-        for i in np.flatnonzero(mentor < 0).tolist()
-    ]
-    vias = [a.via for a in assignments]
-    metrics = {
-        "mentees": prep.n,
-        "matched": len(assignments),
-        "first_choice": sum(1 for a in assignments if a.via == "choice" and a.choice_rank == 1),
-        "top_choices": sum(
-            1 for a in assignments if a.via == "choice" and a.choice_rank <= TOP_CHOICES
-        ),
-        "fallback": vias.count("fallback"),
-        "pinned": vias.count("pinned"),
-        "unmatched": len(unmatched),
-        "mean_score": round(float(scores.mean()), 4) if len(scores) else None,
-        "blocking_pairs": 0,
-        "seconds": 0.0,
-    }
-    return Result(assignments=assignments, unmatched=unmatched, metrics=metrics)
+    return assignments
 
 
 def _blocking(

@@ -7,8 +7,11 @@ without importing anything else.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
+
+T = TypeVar("T")
 
 Id = str | int
 """A person's id: a string or an integer, returned exactly as given."""
@@ -172,14 +175,80 @@ class Unmatched:
     reason: str
 
 
+class Deferred(Sequence[T], Generic[T]):
+    """A read-only list whose items are built on first use.
+
+    :func:`~equimentor.engine.match` returns its assignments and unmatched
+    mentees this way: the matching, the scores and the metrics are computed
+    at once, while the reasons in plain words (the slowest part to produce for
+    100,000 mentees) are phrased the first time the list is read, all at once,
+    and kept. It behaves like a list for reading (``len``, indexing, slicing,
+    iteration, ``==`` with a list).
+    """
+
+    __slots__ = ("_build", "_items", "_length")
+
+    def __init__(self, build: Callable[[], list[T]], length: int) -> None:
+        self._build: Callable[[], list[T]] | None = build
+        self._items: list[T] | None = None
+        self._length = length
+
+    @property
+    def items(self) -> list[T]:
+        """The items as a list (built now if not yet)."""
+        if self._items is None:
+            build, self._build = self._build, None
+            assert build is not None
+            self._items = build()
+            if len(self._items) != self._length:  # pragma: no cover - a bug in the builder
+                raise RuntimeError("deferred list built with the wrong length")
+        return self._items
+
+    @property
+    def built(self) -> bool:
+        """Whether the items have been built yet."""
+        return self._items is not None
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deferred):
+            other = other.items
+        if not isinstance(other, list | tuple):
+            return NotImplemented
+        return self.items == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        if self._items is None:
+            return f"<{self._length} items, not built yet>"
+        return repr(self._items)
+
+
 @dataclass(slots=True)
 class Result:
     """The outcome of :func:`equimentor.engine.match`.
 
     ``assignments`` and ``unmatched`` follow the order of the mentees in the
-    instance. ``metrics`` is described in ``docs/matching.md``.
+    instance (lists, or from :func:`match` a :class:`Deferred` list whose
+    reasons are phrased on first use). ``metrics`` is described in
+    ``docs/matching.md``.
     """
 
-    assignments: list[Assignment]
-    unmatched: list[Unmatched]
+    assignments: Sequence[Assignment]
+    unmatched: Sequence[Unmatched]
     metrics: dict[str, Any]

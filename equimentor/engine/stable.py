@@ -47,6 +47,23 @@ def explicit_positions(prep: Prepared, mi: np.ndarray, mj: np.ndarray) -> np.nda
     return out
 
 
+def _sort_by_key_then_score(key: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Indices sorted by ``key`` (ascending), then ``score`` (descending), then index.
+
+    The same as ``np.lexsort((-score, key))``, in about a third of the time:
+    the position of each entry in the stable order by score becomes the low
+    bits of one integer key, so a single sort of unique keys does it.
+    """
+    k = len(key)
+    by_score = np.argsort(-score, kind="stable")
+    bits = max(k - 1, 1).bit_length()
+    if k == 0 or int(key.max()) >= (1 << (62 - bits)) or key.min() < 0:
+        return np.lexsort((-score, key))
+    pos = np.empty(k, dtype=np.int64)
+    pos[by_score] = np.arange(k, dtype=np.int64)
+    return np.argsort((key << bits) | pos)
+
+
 def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     """Sort every acceptable choice into its mentor's preference order."""
     counts = np.diff(prep.acc_ptr)
@@ -54,9 +71,9 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     mj = prep.acc_mentor
     score = scorer.pairs(mi, mj)
     explicit = np.minimum(explicit_positions(prep, mi, mj), prep.n)
-    # by mentor, then explicit position, then score (higher first); lexsort is
-    # stable and the pairs are listed by mentee, so ties go to the earlier mentee
-    order = np.lexsort((-score, mj * (prep.n + 1) + explicit))
+    # by mentor, then explicit position, then score (higher first); the pairs
+    # are listed by mentee, so ties go to the earlier mentee
+    order = _sort_by_key_then_score(mj * (prep.n + 1) + explicit, score)
     gpos = np.empty_like(order)
     gpos[order] = np.arange(len(order), dtype=np.int64)
     return MentorOrder(pair_mentee=mi, score=score, order=order, gpos=gpos)

@@ -14,7 +14,8 @@ import json
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -755,15 +756,18 @@ def _fast_keys(ids: list) -> list[str]:
     return list(map(str, ids))
 
 
+_COMMON_TYPES = (
+    ("career_stage", {int, type(None)}),
+    ("institution", {str, type(None)}),
+    ("interests", {str, type(None)}),
+    ("attributes", {dict}),
+)
+
+
 def _fast_common(people: list) -> None:
-    if not _types([p.career_stage for p in people]) <= {int, type(None)}:
-        raise _Unusual
-    if not _types([p.institution for p in people]) <= {str, type(None)}:
-        raise _Unusual
-    if not _types([p.interests for p in people]) <= {str, type(None)}:
-        raise _Unusual
-    if not _types([p.attributes for p in people]) <= {dict}:
-        raise _Unusual
+    for name, allowed in _COMMON_TYPES:
+        if not _types(map(attrgetter(name), people)) <= allowed:
+            raise _Unusual
 
 
 def _inst_codes(mentor_vals: list, mentee_vals: list) -> tuple[np.ndarray, np.ndarray]:
@@ -808,11 +812,7 @@ def _prepare_fast(instance: Instance) -> Prepared:
         raise _Unusual
     _fast_common(mentees)
     mentor_get = mentor_index.get
-    same_person = (
-        np.fromiter((mentor_get(k, -1) for k in e_keys), dtype=np.int64, count=n)
-        if n
-        else np.full(0, -1, dtype=np.int64)
-    )
+    same_person = np.fromiter(map(mentor_get, e_keys, repeat(-1, n)), dtype=np.int64, count=n)
     mentor_inst, mentee_inst = _inst_codes(
         [p.institution for p in mentors], [p.institution for p in mentees]
     )
@@ -825,15 +825,17 @@ def _prepare_fast(instance: Instance) -> Prepared:
     if settings.max_choices is not None and n and lens.max() > settings.max_choices:
         raise _Unusual
     flat = list(chain.from_iterable(chs))
-    ftypes = _types(flat)
-    if not ftypes <= _ID_TYPES:
-        raise _Unusual
-    if int in ftypes:
+    try:  # mentor keys are str: anything else misses (None, which fromiter refuses)
+        choice_mentor = np.fromiter(map(mentor_get, flat), dtype=np.int64, count=len(flat))
+    except TypeError:  # integer ids (as text in the index), or something invalid
+        ftypes = _types(flat)
+        if not ftypes <= _ID_TYPES or bool in ftypes:
+            raise _Unusual from None
         flat = [c if type(c) is str else str(c) for c in flat]
-    codes = list(map(mentor_get, flat))
-    if None in codes:
-        raise _Unusual
-    choice_mentor = np.array(codes, dtype=np.int64)
+        codes = list(map(mentor_get, flat))
+        if None in codes:
+            raise _Unusual from None
+        choice_mentor = np.array(codes, dtype=np.int64)
     choice_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lens, out=choice_ptr[1:])
     row_of = np.repeat(np.arange(n, dtype=np.int64), lens)
@@ -849,10 +851,9 @@ def _prepare_fast(instance: Instance) -> Prepared:
 
     # avoid lists and forbidden pairs
     blocked: dict[int, dict[int, str]] = {}
-    for i, mentee in enumerate(mentees):
-        av = mentee.avoid
-        if not av:
-            continue
+    avoids = list(map(attrgetter("avoid"), mentees))
+    for i in compress(range(n), avoids):  # the few mentees with an avoid list
+        av = avoids[i]
         if not isinstance(av, list | tuple) or not all(_is_id(a) for a in av):
             raise _Unusual
         for a in av:
@@ -945,8 +946,12 @@ def _prepare_fast(instance: Instance) -> Prepared:
     rank = (np.arange(len(choice_mentor), dtype=np.int64) - choice_ptr[row_of])[keep]
     ok = prep.allowed(mi, mj)
     dropped = prep.dropped
-    for i, j in zip(mi[~ok].tolist(), mj[~ok].tolist(), strict=True):
-        dropped.setdefault(i, []).append((j, prep.violation(i, j)))
+    bad_i, bad_j = mi[~ok], mj[~ok]
+    is_self = (prep.same_person[bad_i] == bad_j).tolist()
+    get_blocked = blocked.get
+    for i, j, me in zip(bad_i.tolist(), bad_j.tolist(), is_self, strict=True):
+        rule = "self" if me else get_blocked(i, {}).get(j, "institution")
+        dropped.setdefault(i, []).append((j, rule))
     mi, mj, rank = mi[ok], mj[ok], rank[ok]
     prep.acc_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(mi, minlength=n), out=prep.acc_ptr[1:])

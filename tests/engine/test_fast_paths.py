@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from equimentor.engine import (
+    Deferred,
     Instance,
     InstanceError,
     Mentee,
@@ -20,6 +21,7 @@ from equimentor.engine import (
 from equimentor.engine import fallback as fallback_mod
 from equimentor.engine.generate import generate_instance
 from equimentor.engine.scoring import Scorer, tfidf
+from equimentor.engine.stable import _sort_by_key_then_score
 from equimentor.engine.validate import (
     _prepare_fast,
     _prepare_reference,
@@ -105,6 +107,26 @@ def test_tfidf_equals_scikit_learn(texts):
     assert abs(x - expected).max() < 1e-12 if x.nnz or expected.nnz else True
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.lists(
+                st.sampled_from([*WORDS, "the", "a", "x", "i.e.", "co-author", "_"]), max_size=6
+            )
+            .map(" ".join)
+            .map(lambda t: t.upper() if len(t) % 3 == 0 else t),
+            st.text(alphabet=st.characters(max_codepoint=127), max_size=25),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@FAST
+def test_tfidf_on_ascii_text_equals_scikit_learn(texts):
+    """ASCII text takes the byte-splitting path; it must find exactly \\w\\w+'s words."""
+    test_tfidf_equals_scikit_learn.hypothesis.inner_test(texts)
+
+
 @FAST
 @given(instances(full_fallback=False))
 def test_grouped_candidates_keep_the_rules(inst):
@@ -163,3 +185,92 @@ def test_rounds_equal_one_at_a_time_deferred_acceptance(inst):
     one = collect(prep.n, heaps, mo)
     rounds = deferred_acceptance_rounds(prep.acc_ptr, prep.acc_mentor, mo, list(prep.capacity))
     assert np.array_equal(one[0], rounds[0]) and np.array_equal(one[1], rounds[1])
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 5), min_size=0, max_size=60),
+    st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.5, 1.0]), min_size=60, max_size=60),
+)
+def test_sort_by_key_then_score_equals_lexsort(keys, scores):
+    key = np.array(keys, dtype=np.int64)
+    score = np.array(scores[: len(keys)], dtype=np.float64)
+    expected = np.lexsort((-score, key))
+    assert np.array_equal(_sort_by_key_then_score(key, score), expected)
+    # keys too large for the packed integer fall back to lexsort itself
+    big = key + (1 << 60)
+    assert np.array_equal(_sort_by_key_then_score(big, score), np.lexsort((-score, big)))
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Both code arrays say the same about which values are equal or unknown."""
+    return np.array_equal(a < 0, b < 0) and np.array_equal(
+        a[:, None] == a[None, :], b[:, None] == b[None, :]
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["man", "woman", " Man", "prefer_not_to_say", None, "", "woman"],  # texts: by combination
+        [1, True, "1", "true", 1.0, None, "1.0"],  # equal keys, different texts: one by one
+        [["a"], "a", None],  # unhashable: one by one
+    ],
+)
+def test_attribute_codes_follow_the_normalised_text(values):
+    from equimentor.engine.validate import _norm
+
+    mentees = [
+        Mentee(id=f"e{k}", attributes={"gender": v}, wants_shared=["gender"])
+        for k, v in enumerate(values)
+    ]
+    mentors = [Mentor(id="r", capacity=1, attributes={"gender": "man"})]
+    scorer = Scorer(prepare(Instance(mentors=mentors, mentees=mentees)))
+    col = scorer.key_pos["gender"]
+    texts = [_norm(v) for v in values]
+    expected = np.array([sorted(set(texts)).index(t) if t else -1 for t in texts])
+    assert _same_partition(scorer.code_e[:, col], expected)
+    # the mentor's "man" has the same code as exactly the mentees whose text is "man"
+    same = scorer.code_e[:, col] == scorer.code_r[0, col]
+    assert same.tolist() == [t == "man" for t in texts]
+
+
+def test_attribute_codes_with_many_distinct_combinations():
+    """Above a quarter of the people distinct, attributes are coded key by key."""
+    n = 1600
+    mentees = [
+        Mentee(id=k, attributes={"specialty": f"area {k % 1200}", "pathway": "clinical"})
+        for k in range(n)
+    ]
+    mentors = [Mentor(id="r", capacity=1, attributes={"specialty": "AREA 7"})]
+    scorer = Scorer(prepare(Instance(mentors=mentors, mentees=mentees)))
+    spec = scorer.code_e[:, scorer.key_pos["specialty"]]
+    assert len(set(spec.tolist())) == 1200
+    assert (spec == scorer.code_r[0, scorer.key_pos["specialty"]]).sum() == 2  # area 7 (twice)
+
+
+def test_result_reasons_are_phrased_on_first_read():
+    inst = Instance(
+        mentors=[Mentor(id="ana", capacity=1, interests="health services research")],
+        mentees=[
+            Mentee(id=1, choices=["ana"], interests="health services research"),
+            Mentee(id=2, choices=["ana"]),
+        ],
+    )
+    result = match(inst, stable_only=True)
+    assert isinstance(result.assignments, Deferred)
+    assert not result.assignments.built and not result.unmatched.built
+    assert len(result.assignments) == result.metrics["matched"] == 1
+    assert len(result.unmatched) == result.metrics["unmatched"] == 1
+    assert "not built yet" in repr(result.assignments)
+    first = result.assignments[0]
+    assert result.assignments.built
+    assert first.reasons[0] == "your 1st choice"
+    assert result.assignments[0] is first  # built once, kept
+    assert result.assignments == [first] and [first] == list(result.assignments)
+    assert result.assignments[:1] == [first]
+    assert result.assignments != "something else"
+    assert result.unmatched[0].mentee == 2
+    again = match(inst, stable_only=True)
+    again.metrics["seconds"] = result.metrics["seconds"]
+    assert again == result  # results compare by content

@@ -302,3 +302,299 @@ def protect_counts(counts: dict, rules: Rules | None = None) -> dict:
         col_totals=False,
     )
     return {k: p.cell(k, "n") for k in keys}
+
+
+# --- Several tables published together (one page, one export) ---------------------------------
+#
+# Rule: every table a page publishes is declared to one ``Linked`` for that page, with what its
+# rows and columns mean in the page's shared dimensions (a group of people, a funnel step, ...).
+# Each table is first protected on its own by :func:`protect`; then a cell that means the same
+# people as a cell already published takes the same display (hidden stays hidden, shown stays
+# shown), and the linear-programming auditor (``lib.disclosure_audit``) looks at everything the
+# page has published so far. While it finds a suppressed cell that can be worked out, one more
+# cell of the new table is hidden (a pinned "x" cell is simply shown: it tells nothing new).
+# Tables published earlier are never changed, so the first table declared keeps priority; as a
+# last resort the new table shows only what the page had already shown, and if even that leaves
+# one of its "<t" cells worked out (earlier figures give it away) it raises ``Disclosive`` (or,
+# with ``withhold=True``, is published as "–" throughout).
+
+
+def _values(v) -> tuple:
+    vs = v if isinstance(v, set | frozenset | list) else [v]
+    return tuple(sorted(set(vs), key=repr))
+
+
+def _freeze(pattern: dict) -> tuple:
+    """A pattern (dimension -> allowed values; a missing dimension allows any) as a sorted,
+    hashable tuple, so that the same cell is spelt the same way in every table."""
+    return tuple(sorted(((d, _values(v)) for d, v in pattern.items()), key=repr))
+
+
+def _meet(a: tuple, b: tuple) -> tuple:
+    out = {d: set(vs) for d, vs in a}
+    for d, vs in b:
+        out[d] = out[d] & set(vs) if d in out else set(vs)
+    return _freeze(out)
+
+
+def _cell(patterns) -> tuple:
+    return tuple(sorted(set(patterns), key=repr))
+
+
+class Disclosive(ValueError):
+    """A table that cannot be published alongside what a page already shows."""
+
+
+class Linked:
+    """The tables one page (or export) publishes, protected together against differencing.
+
+    ``protect`` takes :func:`protect`'s arguments plus what rows and columns mean:
+    ``rows_as`` / ``cols_as`` is a dimension name (the key is that dimension's value), a list of
+    names (the key is a tuple of their values, e.g. ``("ethnicity", "gender")`` for intersectional
+    rows; ``()`` is everyone), or a mapping ``{key: {dimension: value or set of values}}``. A
+    column total counts everyone in that column (a table lists every group that has anyone);
+    two tables that name the same dimension values count the same people.
+
+    ``known`` records a figure the page shows outside any table (e.g. "Not matched (3)").
+    """
+
+    def __init__(self, rules: Rules | None = None):
+        self.rules = rules or Rules()
+        self.cells: dict = {}  # canonical cell (a sorted tuple of patterns) -> value
+        self.state: dict = {}  # canonical cell -> "shown" | "small" | "hidden"
+        self.tables = 0
+
+    def known(self, pattern: dict, value: int) -> None:
+        cell = _cell([_freeze(pattern)])
+        self._record(cell, int(value))
+        self.state[cell] = "shown"
+
+    def _record(self, cell, value):
+        if self.cells.setdefault(cell, value) != value:
+            raise ValueError(f"one cell published with two values: {sorted(map(str, cell))}")
+
+    def _spec(self, spec, key, default_dim):
+        if spec is None:
+            return _freeze({default_dim: key})
+        if isinstance(spec, str):
+            return _freeze({spec: key})
+        if isinstance(spec, dict):
+            return _freeze(spec[key])
+        key = key if isinstance(key, tuple) else (key,)
+        return _freeze(dict(zip(spec, key, strict=True)))
+
+    def atoms(self) -> dict:
+        """Every canonical cell's atoms in the finest cross-classification seen so far."""
+        dims: dict = {}
+        for cell in self.cells:
+            for pattern in cell:
+                for d, vs in pattern:
+                    dims.setdefault(d, set()).update(vs)
+        names = sorted(dims, key=str)
+        out = {}
+        for cell in self.cells:
+            atoms = set()
+            for pattern in cell:
+                p = dict(pattern)
+                axes = [sorted(p.get(d, dims[d]), key=repr) for d in names]
+                atoms.update(_product(axes))
+            out[cell] = atoms
+        return out
+
+    def audit(self):
+        """What the auditor finds in everything published so far (empty when safe)."""
+        from equimentor.lib.disclosure_audit import audit
+
+        return audit(
+            self.atoms(),
+            self.cells,
+            small={c for c, s in self.state.items() if s == "small"},
+            hidden={c for c, s in self.state.items() if s == "hidden"},
+            threshold=self.rules.threshold,
+        )
+
+    def protect(
+        self,
+        rows: list,
+        cols: list,
+        cells: dict,
+        rules: Rules | None = None,
+        *,
+        row_totals: bool = True,
+        col_totals: bool = True,
+        rows_as=None,
+        cols_as=None,
+        withhold: bool = False,
+    ) -> Protected:
+        """:func:`protect` for one more table of the page (see the class). If no choice of
+        hidden cells makes it safe with what the page already shows (its "<t" cells follow
+        from earlier figures), raise :class:`Disclosive` — or, with ``withhold``, return it
+        with every figure withheld ("–") and nothing published."""
+        rules = rules or self.rules
+        if rules.threshold != self.rules.threshold:
+            raise ValueError("tables published together must share one threshold")
+        p = protect(rows, cols, cells, rules, row_totals=row_totals, col_totals=col_totals)
+        if withhold:
+            try:
+                return self.protect(
+                    rows,
+                    cols,
+                    cells,
+                    rules,
+                    row_totals=row_totals,
+                    col_totals=col_totals,
+                    rows_as=rows_as,
+                    cols_as=cols_as,
+                )
+            except Disclosive:
+                display = dict.fromkeys(p.values, WITHHELD)
+                return Protected(p.rows, p.cols, p.values, display, set(p.values), set(), p.lines)
+        self.tables += 1
+        rdim, cdim = f"_rows{self.tables}", f"_cols{self.tables}"
+        rp = {r: self._spec(rows_as, r, rdim) for r in rows}
+        cp = {c: self._spec(cols_as, c, cdim) for c in cols}
+        canon = {}
+        for key in p.values:
+            if key[0] == "cell":
+                canon[key] = _cell([_meet(rp[key[1]], cp[key[2]])])
+            elif key[0] == "row":
+                canon[key] = _cell(_meet(rp[key[1]], cp[c]) for c in cols)
+            elif key[0] == "col":
+                canon[key] = _cell([cp[key[1]]])
+            else:
+                canon[key] = _cell(cp[c] for c in cols)
+        before = dict(self.state)
+        mine: dict = {}  # canonical cell -> keys of this table
+        for key, cell in canon.items():
+            self._record(cell, p.values[key])
+            mine.setdefault(cell, []).append(key)
+        primary = {canon[k] for k in p.primary}
+        for cell, keys in mine.items():
+            if cell in before:
+                self.state[cell] = before[cell]
+            elif cell in primary:
+                self.state[cell] = "small"
+            else:
+                self.state[cell] = "hidden" if any(k in p.hidden for k in keys) else "shown"
+        free = [c for c in mine if c not in before]
+        atoms = self.atoms()
+        implied: set = set()  # hidden cells shown again because their value follows anyway
+        checked: set = set()  # found safe; hiding more only widens what a reader must allow
+        safe = False
+        for _ in range(2 * len(free) + 2):
+            found = self.audit_first(atoms, exclude=checked)
+            if found is None:
+                safe = True
+                break
+            cell = found.key
+            if cell in free and self.state[cell] == "hidden" and found.why == "pinned":
+                self.state[cell] = "shown"  # it tells nothing the page does not already say
+                implied.add(cell)
+                continue
+            # the cells that can pin it: those sharing people with it, or with a shown cell
+            # (a total, a known figure) that does
+            reach = set(atoms[cell])
+            for c, st in self.state.items():
+                if st != "hidden" and atoms[c] & atoms[cell]:
+                    reach |= atoms[c]
+            near = sorted(
+                (self.cells[c] == 0, self.cells[c], sorted(map(str, c)), c)
+                for c in free
+                if self.state[c] == "shown" and c not in implied and atoms[c] & reach
+            )
+            if not near:
+                break
+            for c in self._unpinning([n[3] for n in near], cell, atoms):
+                self.state[c] = "hidden"
+        if not safe:  # last resort: this table adds nothing the page had not shown
+            for c in free:
+                self.state[c] = "hidden"
+            while (found := self.audit_first(atoms)) is not None:
+                if found.key not in free or rules.is_small(self.cells[found.key]):
+                    for c in free:  # the page stays as it was
+                        del self.cells[c], self.state[c]
+                    raise Disclosive(
+                        "this table cannot be published with what the page already shows"
+                    )
+                self.state[found.key] = "shown"  # already follows from what the page shows
+        hidden, primary_keys = set(), set()
+        for key, cell in canon.items():
+            if self.state[cell] == "hidden":
+                hidden.add(key)
+            elif rules.is_small(p.values[key]):  # "<t" here even if the page shows it elsewhere
+                hidden.add(key)
+                primary_keys.add(key)
+        display = {
+            k: rules.small if k in primary_keys else HIDDEN if k in hidden else rules.show(v)
+            for k, v in p.values.items()
+        }
+        return Protected(p.rows, p.cols, p.values, display, hidden, primary_keys, p.lines)
+
+    def _facts(self):
+        from equimentor.lib.disclosure_audit import facts
+
+        return facts(
+            {c: v for c, v in self.cells.items() if self.state[c] == "shown"},
+            [c for c, s in self.state.items() if s == "small"],
+            self.rules.threshold,
+        )
+
+    def _unpinning(self, candidates: list, cell, atoms) -> list:
+        """Cells to hide so that ``cell`` is free: candidates in turn — first those holding it
+        at its bounds (non-zero shadow price), smallest first, zeros last — the first that
+        frees it alone, else as many as it takes together (all of them at worst)."""
+        from equimentor.lib.disclosure_audit import binding, disclosed
+
+        def frees(extra) -> bool:
+            for c in extra:
+                self.state[c] = "hidden"
+            still = disclosed(
+                atoms,
+                self._facts(),
+                cell,
+                self.cells[cell],
+                hidden=self.state[cell] == "hidden",
+                threshold=self.rules.threshold,
+            )
+            for c in extra:
+                self.state[c] = "shown"
+            return still is None
+
+        tight = binding(atoms, self._facts(), cell)
+        candidates = [c for c in candidates if c in tight] + [
+            c for c in candidates if c not in tight
+        ]
+        for c in candidates[:4]:
+            if frees([c]):
+                return [c]
+        lo, hi = 1, len(candidates)  # hiding more only frees more: the shortest prefix
+        if not frees(candidates):
+            return candidates
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if frees(candidates[:mid]) else (mid + 1, hi)
+        return candidates[:lo]
+
+    def audit_first(self, atoms=None, exclude=None):
+        """The first suppressed cell a reader can work out, or None. Cells examined and found
+        safe are added to ``exclude`` (a set), and not examined again."""
+        from equimentor.lib.disclosure_audit import audit
+
+        found = audit(
+            atoms or self.atoms(),
+            self.cells,
+            small={c for c, s in self.state.items() if s == "small"},
+            hidden={c for c, s in self.state.items() if s == "hidden"},
+            threshold=self.rules.threshold,
+            first=True,
+            targets=None if exclude is None else set(self.cells) - exclude,
+            safe=exclude,
+        )
+        return found[0] if found else None
+
+
+def _product(axes):
+    out = [()]
+    for axis in axes:
+        out = [(*t, v) for t in out for v in axis]
+    return out

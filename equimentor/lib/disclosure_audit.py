@@ -1,0 +1,258 @@
+"""An auditor for several published tables over the same people (Django-free).
+
+Every published cell — in any table, total row or heading of a page — counts the people in a set
+of *atoms*: the cells of the finest cross-classification the page uses (e.g. ethnicity × gender
+× funnel step). A reader knows the value of every shown cell, that a cell shown "<t" holds 1 to
+t − 1, and that every atom holds 0 or more. :func:`bounds` works out, by linear programming
+(``scipy.optimize.linprog``), the least and greatest value each suppressed cell can take
+consistently with all of that at once; :func:`audit` reports the suppressed cells a reader can
+pin to one value, or show to be small when they are published as "x" rather than "<t".
+
+This is the linear-programming relaxation: the true integer bounds can be narrower than the
+rounded LP bounds when three or more classifications are crossed (for a single two-way table
+with its margins the two agree). A cell pinned by the LP is pinned; a cell the LP leaves open is
+open to a reader who reasons only with sums and differences, not necessarily to one who
+enumerates integer tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suppressed cell a reader can work out: ``why`` is ``"pinned"`` (one value possible)
+    or ``"small"`` (shown as "x" but provably from 1 to t − 1)."""
+
+    key: Hashable
+    lo: int
+    hi: float  # math.inf when nothing bounds it above
+    why: str
+
+
+class _Problem:
+    """The published facts as a linear system over classes of atoms.
+
+    Atoms that every cell either contains together or not at all are merged into one variable;
+    cells are split into independent components (no shared atoms), each solved on its own."""
+
+    def __init__(self, cells: Mapping[Hashable, Collection], facts: Mapping[Hashable, tuple]):
+        signature: dict = {}
+        for key in cells:
+            for atom in cells[key]:
+                signature.setdefault(atom, []).append(key)
+        classes: dict = {}
+        for atom, keys in signature.items():
+            classes.setdefault(tuple(keys), []).append(atom)
+        var_of = {}
+        for i, atoms in enumerate(classes.values()):
+            for atom in atoms:
+                var_of[atom] = i
+        self.vars = {key: sorted({var_of[a] for a in cells[key]}) for key in cells}
+        # components: union-find over variables linked by a cell
+        parent = list(range(len(classes)))
+
+        def find(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for vs in self.vars.values():
+            for v in vs[1:]:
+                parent[find(v)] = find(vs[0])
+        self.component = {key: (find(vs[0]) if vs else None) for key, vs in self.vars.items()}
+        self.facts = facts
+        self._systems: dict = {}
+
+    def _system(self, comp):
+        if comp not in self._systems:
+            keys = [k for k, c in self.component.items() if c == comp and k in self.facts]
+            vs = sorted({v for k, c in self.component.items() if c == comp for v in self.vars[k]})
+            index = {v: i for i, v in enumerate(vs)}
+            eq_rows, eq_b, ub_rows, ub_b, eq_keys, ub_keys = [], [], [], [], [], []
+            for k in keys:
+                lo, hi = self.facts[k]
+                row = [index[v] for v in self.vars[k]]
+                if lo == hi:
+                    eq_rows.append((row, 1.0))
+                    eq_b.append(lo)
+                    eq_keys.append(k)
+                    continue
+                if hi != math.inf:
+                    ub_rows.append((row, 1.0))
+                    ub_b.append(hi)
+                    ub_keys.append(k)
+                if lo > 0:
+                    ub_rows.append((row, -1.0))
+                    ub_b.append(-lo)
+                    ub_keys.append(k)
+            self._systems[comp] = (
+                index,
+                _matrix(eq_rows, len(vs)),
+                np.array(eq_b, dtype=float),
+                _matrix(ub_rows, len(vs)),
+                np.array(ub_b, dtype=float),
+                eq_keys,
+                ub_keys,
+            )
+        return self._systems[comp]
+
+    def extreme(self, key, sense: int) -> float:
+        """min (sense=1) or max (sense=-1) of ``key``'s value over the feasible set."""
+        return self._solve(key, sense)[0]
+
+    def binding(self, key) -> set:
+        """Published cells whose figures hold ``key`` at its least and greatest values (those
+        with a non-zero shadow price): hiding one of them is the likeliest to free it."""
+        return self._solve(key, 1)[1] | self._solve(key, -1)[1]
+
+    def _solve(self, key, sense: int):
+        comp = self.component[key]
+        if comp is None:  # a cell of no atoms is 0
+            return 0.0, set()
+        index, a_eq, b_eq, a_ub, b_ub, eq_keys, ub_keys = self._system(comp)
+        c = np.zeros(len(index))
+        for v in self.vars[key]:
+            c[index[v]] = sense
+        res = linprog(
+            c,
+            A_eq=a_eq if b_eq.size else None,
+            b_eq=b_eq if b_eq.size else None,
+            A_ub=a_ub if b_ub.size else None,
+            b_ub=b_ub if b_ub.size else None,
+            bounds=(0, None),
+            method="highs",
+        )
+        if res.status == 3:  # unbounded (only possible when maximising)
+            return math.inf, set()
+        if res.status != 0:
+            raise ValueError(f"the published figures are inconsistent: {res.message}")
+        tight = set()
+        for keys, duals in ((eq_keys, res.eqlin.marginals), (ub_keys, res.ineqlin.marginals)):
+            tight |= {k for k, d in zip(keys, duals, strict=True) if abs(d) > _EPS}
+        return sense * res.fun, tight
+
+    def interval(self, key) -> tuple[int, float]:
+        lo = math.ceil(self.extreme(key, 1) - _EPS)
+        hi = self.extreme(key, -1)
+        return max(lo, 0), (hi if hi == math.inf else math.floor(hi + _EPS))
+
+
+def _matrix(rows, n):
+    if len(rows) * n <= 200_000:  # small: a dense array is quicker for linprog to take in
+        a = np.zeros((len(rows), n))
+        for i, (cols, sign) in enumerate(rows):
+            a[i, cols] = sign
+        return a
+    data, ri, ci = [], [], []
+    for i, (cols, sign) in enumerate(rows):
+        for j in cols:
+            data.append(sign)
+            ri.append(i)
+            ci.append(j)
+    return csr_matrix((data, (ri, ci)), shape=(len(rows), n))
+
+
+def facts(
+    shown: Mapping[Hashable, int], small: Iterable[Hashable] = (), threshold: int = 5
+) -> dict:
+    """What a reader knows of each published cell, as ``{key: (lo, hi)}``: shown values exactly,
+    "<threshold" cells from 1 to threshold − 1. Cells shown as "x" are simply left out."""
+    out = {k: (int(v), int(v)) for k, v in shown.items()}
+    for k in small:
+        out[k] = (1, threshold - 1)
+    return out
+
+
+def bounds(
+    cells: Mapping[Hashable, Collection],
+    known: Mapping[Hashable, tuple],
+    targets: Iterable[Hashable],
+) -> dict:
+    """``{target: (lo, hi)}``: the integer-rounded LP bounds of each target cell's value given
+    ``known`` (``{key: (lo, hi)}`` for published cells; see :func:`facts`) and non-negative
+    atoms. ``cells`` maps every key (published, suppressed, or just probed) to its atoms."""
+    problem = _Problem(cells, known)
+    return {k: problem.interval(k) for k in targets}
+
+
+def audit(
+    cells: Mapping[Hashable, Collection],
+    values: Mapping[Hashable, int],
+    *,
+    small: Iterable[Hashable] = (),
+    hidden: Iterable[Hashable] = (),
+    threshold: int = 5,
+    first: bool = False,
+    targets: Iterable[Hashable] | None = None,
+    safe: set | None = None,
+) -> list[Finding]:
+    """The suppressed cells a reader can work out from everything published together.
+
+    ``cells``: every published or suppressed cell's atoms. ``values``: every cell's true count.
+    ``small``: cells shown as "<threshold"; ``hidden``: cells shown as "x"; every other key of
+    ``cells`` is shown with its value. A small cell is disclosed when pinned to one value; a
+    hidden cell when pinned or when it can only be 1 to threshold − 1. With ``first``, stop at
+    the first finding (cheaper, for a protection loop); ``targets`` limits which suppressed
+    cells are examined, and the cells found safe are added to ``safe`` if given."""
+    small, hidden = set(small), set(hidden) - set(small)
+    shown = {k: values[k] for k in cells if k not in small and k not in hidden}
+    problem = _Problem(cells, facts(shown, small, threshold))
+    suppressed = small | hidden
+    if targets is not None:
+        suppressed &= set(targets)
+    found = []
+    for key in sorted(suppressed, key=repr):
+        finding = _examine(problem, key, values[key], key in hidden, threshold)
+        if finding is not None:
+            found.append(finding)
+            if first:
+                break
+        elif safe is not None:
+            safe.add(key)
+    return found
+
+
+def _examine(problem: _Problem, key, v: int, hidden: bool, threshold: int) -> Finding | None:
+    lo = max(0, math.ceil(problem.extreme(key, 1) - _EPS))
+    # The true value is feasible, so lo <= v; below it, the cell is neither pinned nor (for an
+    # "x" cell) shown to be at least 1 when lo is 0.
+    if lo < v and (not hidden or lo == 0):
+        return None
+    hi = problem.extreme(key, -1)
+    hi = hi if hi == math.inf else math.floor(hi + _EPS)
+    if lo == hi:
+        return Finding(key, lo, hi, "pinned")
+    if hidden and lo >= 1 and hi <= threshold - 1:
+        return Finding(key, lo, hi, "small")
+    return None
+
+
+def binding(
+    cells: Mapping[Hashable, Collection], known: Mapping[Hashable, tuple], key: Hashable
+) -> set:
+    """The published cells that hold ``key`` at its bounds (see :meth:`_Problem.binding`)."""
+    return _Problem(cells, known).binding(key)
+
+
+def disclosed(
+    cells: Mapping[Hashable, Collection],
+    known: Mapping[Hashable, tuple],
+    key: Hashable,
+    value: int,
+    *,
+    hidden: bool,
+    threshold: int = 5,
+) -> Finding | None:
+    """The finding for one suppressed cell (``hidden``: shown as "x"), or None."""
+    return _examine(_Problem(cells, known), key, value, hidden, threshold)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import factories
@@ -30,3 +32,18 @@ def test_participants_see_no_staff_links(client, bob):
     for label in ("Coordinate", "Safeguarding", "Evaluation"):
         assert f">{label}</a>" not in nav
     assert "Raise a concern" in nav
+
+
+@pytest.mark.parametrize("role", ["evaluator", "committee", "coordinator"])
+def test_evaluation_pages_show_only_tabs_the_reader_may_open(client, scheme_a, role):
+    """An evaluator or committee member does not see the coordinator's tabs (which would 403);
+    every tab a reader is shown opens."""
+    client.force_login(factories.make_staff(scheme_a, role))
+    page = client.get(f"/manage/{scheme_a.slug}/evaluation/").content.decode()
+    admin_tabs = 'aria-label="Scheme administration"' in page
+    assert admin_tabs == (role == "coordinator")
+    tabs = re.findall(
+        r'<nav aria-label="(?:Scheme administration|Evaluation)".*?</nav>', page, re.S
+    )
+    for href in re.findall(r'href="([^"]+)"', "".join(tabs)):
+        assert client.get(href).status_code == 200, href

@@ -127,3 +127,18 @@ def test_privacy_notice_shows_retention_periods(client, scheme_a):
     RetentionSettings.objects.create(scheme=scheme_a, identity_months=7, closed_case_months=60)
     page = client.get(reverse("privacy:notice", args=[scheme_a.slug])).content.decode()
     assert "7 months" in page and "60 months" in page
+
+
+def test_retention_job_prunes_failed_sign_ins_after_a_day(db, time_machine):
+    from axes.models import AccessAttempt
+
+    from equimentor.privacy.services import run_retention
+
+    AccessAttempt.objects.create(
+        username="someone@example.org", ip_address="192.0.2.1", failures_since_start=3
+    )
+    assert run_retention()["failed_sign_ins"] == 0
+    assert AccessAttempt.objects.count() == 1  # still within the day
+    time_machine.move_to(timezone.now() + timedelta(days=2))
+    assert run_retention()["failed_sign_ins"] == 1
+    assert not AccessAttempt.objects.exists()

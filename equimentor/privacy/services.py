@@ -49,6 +49,10 @@ def save_retention(scheme, values: dict, *, actor) -> RetentionSettings:
     return conf
 
 
+FAILED_SIGN_IN_DAYS = timedelta(days=1)
+"""How long a record of failed password sign-ins is kept (the throttle needs 15 minutes)."""
+
+
 def _months(n: int) -> timedelta:
     return timedelta(days=round(n * 30.44))
 
@@ -103,4 +107,12 @@ def run_retention(now=None) -> Counter:
         if last <= now - _months(months):
             erase_person(user, actor=None)
             done["accounts"] += 1
+    # Failed password sign-ins (django-axes keeps the address and the account tried): only
+    # needed while the cool-off lasts; kept a day so a burst can still be looked into.
+    from axes.models import AccessAttempt
+
+    cutoff = now - FAILED_SIGN_IN_DAYS
+    deleted, _ = AccessAttempt.objects.filter(attempt_time__lte=cutoff).delete()
+    if deleted:
+        done["failed_sign_ins"] += deleted
     return done

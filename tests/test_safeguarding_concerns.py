@@ -185,6 +185,17 @@ def test_case_handling_deadlines_actions_and_access_log(
     assert case.entries.filter(kind="to_reporter", body__contains="hr@example.org").exists()
     assert (world["mentee"].pk, world["mentor"].pk) in forbidden_pairs(world["scheme"])
     assert Suspension.objects.filter(participant=world["mentor"]).exists()
+    page = client.get(reverse("safeguarding:case", args=[slug, case.pk])).content.decode()
+    assert "is suspended from the scheme since" in page
+    # Lifting the suspension lets the person be matched again (the pair block stays).
+    client.post(act, {"action": "lift"})
+    assert not Suspension.objects.filter(participant=world["mentor"], lifted_at=None).exists()
+    assert case.entries.filter(kind="action", body__startswith="Suspension lifted").exists()
+    page = client.get(reverse("safeguarding:case", args=[slug, case.pk])).content.decode()
+    assert "is suspended from the scheme since" not in page
+    response = client.post(act, {"action": "lift"}, follow=True)
+    assert "The person concerned is not suspended." in response.content.decode()
+    client.post(act, {"action": "suspend"})
     world["rel"].refresh_from_db()
     assert world["rel"].state == Relationship.State.CLOSED
     assert world["rel"].close_reason == "no_fault"

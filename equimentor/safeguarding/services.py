@@ -199,6 +199,7 @@ ACTIONS = {
     "end": "End the relationship as no-fault",
     "block": "Block the pair from any future matching",
     "suspend": "Suspend the person concerned from the scheme",
+    "lift": "Lift the suspension of the person concerned",
     "signpost": "Signpost the reporter to a formal route",
 }
 
@@ -251,17 +252,19 @@ def take_action(case: Case, action: str, *, actor, route: ContactRoute | None = 
         made = sum(block_pair(case.scheme, e, o, case=case) for e, o in _pairs(rel))
         done = f"Pair blocked from future matching ({made} new block(s))"
     elif action == "suspend":
-        participant = (
-            Participant.objects.filter(user=case.subject, scheme=case.scheme).first()
-            if case.subject_id
-            else None
-        )
-        if participant is None:
-            raise SafeguardingError("This concern does not name a participant of the scheme.")
+        participant = _subject_participant(case)
         Suspension.objects.get_or_create(
             participant=participant, lifted_at=None, defaults={"case": case}
         )
         done = "Participant suspended from the scheme"
+    elif action == "lift":
+        participant = _subject_participant(case)
+        lifted = Suspension.objects.filter(participant=participant, lifted_at__isnull=True).update(
+            lifted_at=timezone.now()
+        )
+        if not lifted:
+            raise SafeguardingError("The person concerned is not suspended.")
+        done = "Suspension lifted: the participant can be matched again"
     elif action == "signpost":
         if route is None or route.scheme_id != case.scheme_id:
             raise SafeguardingError("Choose one of the scheme's formal routes.")
@@ -276,6 +279,32 @@ def take_action(case: Case, action: str, *, actor, route: ContactRoute | None = 
     _entry(case, CaseEntry.Kind.ACTION, done, author=actor)
     audit.record("safeguarding.case.action", case, actor=actor, done=action)
     return done
+
+
+def _subject_participant(case: Case) -> Participant:
+    participant = (
+        Participant.objects.filter(user=case.subject, scheme=case.scheme).first()
+        if case.subject_id
+        else None
+    )
+    if participant is None:
+        raise SafeguardingError("This concern does not name a participant of the scheme.")
+    return participant
+
+
+def active_suspension(case: Case) -> Suspension | None:
+    """The suspension in force of the person a case is about, if any (for the lead's page)."""
+    if not case.subject_id:
+        return None
+    return (
+        Suspension.objects.filter(
+            participant__user_id=case.subject_id,
+            participant__scheme_id=case.scheme_id,
+            lifted_at__isnull=True,
+        )
+        .order_by("created_at")
+        .first()
+    )
 
 
 def blocked_pairs(scheme) -> set[tuple[int, int]]:

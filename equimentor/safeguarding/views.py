@@ -242,6 +242,7 @@ def case(request, slug: str, pk: int):
             "note_form": forms.NoteForm(),
             "message_form": forms.MessageForm(),
             "action_form": forms.ActionForm(scheme),
+            "suspension": services.active_suspension(item),
         },
     )
 

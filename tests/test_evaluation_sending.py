@@ -136,3 +136,25 @@ def test_participants_see_and_answer_only_their_own(
     assert want.value == ["networks", "cv", "other"] and want.text == "How to navigate my career"
     again = client.post(f"/me/schemes/{scheme_a.slug}/questionnaires/{mine.pk}/", {"want": ["cv"]})
     assert again.status_code == 200 and Answer.objects.filter(item="want").count() == 1
+
+
+def test_a_tick_with_nothing_due_reads_a_fixed_number_of_queries(
+    scheme_a, alice, django_capture_on_commit_callbacks
+):
+    """Who already has an invitation is read once, not once per person and questionnaire
+    (twelve people here: the per-person form took 18 queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from equimentor.evaluation import scheduler
+
+    capture = django_capture_on_commit_callbacks
+    with capture(execute=True):
+        mentors, mentees = pair(scheme_a, alice, mentors=6, mentees=6)
+        es.install(scheme_a, alice)
+        es.matched(scheme_a, alice, list(zip(mentors, mentees, strict=True)))
+    with capture(execute=True):
+        assert scheduler.run() == {"evaluation_baseline": 12}
+    with CaptureQueriesContext(connection) as ctx:
+        assert scheduler.run() == {}  # nothing new is due
+    assert len(ctx.captured_queries) <= 8  # a few per scheme, none per person

@@ -47,7 +47,9 @@ def run(now: datetime | None = None) -> dict:
     done: Counter = Counter()
     confs: dict[int, EvaluationSettings] = {}
     questionnaires: dict[int, list] = {}
-    for (_pid, role), (started, participant) in _first_starts().items():
+    # who already has which invitation: one query, not one per person and questionnaire
+    sent = set(Invitation.objects.values_list("participant_id", "code", "role"))
+    for (pid, role), (started, participant) in _first_starts().items():
         scheme = participant.scheme
         if scheme.pk not in confs:
             confs[scheme.pk] = EvaluationSettings.for_scheme(scheme)
@@ -64,7 +66,7 @@ def run(now: datetime | None = None) -> dict:
                 continue
             if q.wave == Wave.BASELINE and now > due_at[q.wave] + timedelta(days=conf.open_days):
                 continue  # joined before the evaluation began: too late for a baseline
-            if Invitation.objects.filter(participant=participant, code=q.code, role=role).exists():
+            if (pid, q.code, role) in sent:
                 continue
             if services.invite(q, participant, role, now=now, conf=conf):
                 done[f"evaluation_{q.wave}"] += 1
@@ -80,7 +82,9 @@ def _reminders(now, done) -> None:
     confs: dict[int, EvaluationSettings] = {}
     for inv in waiting:
         scheme = inv.questionnaire.scheme
-        conf = confs.setdefault(scheme.pk, EvaluationSettings.for_scheme(scheme))
+        if scheme.pk not in confs:  # (setdefault would read the settings every time)
+            confs[scheme.pk] = EvaluationSettings.for_scheme(scheme)
+        conf = confs[scheme.pk]
         if inv.reminders_sent >= conf.max_reminders:
             continue
         last = inv.last_reminded_at or inv.sent_at

@@ -142,7 +142,7 @@ def test_a_tick_with_nothing_due_reads_a_fixed_number_of_queries(
     scheme_a, alice, django_capture_on_commit_callbacks
 ):
     """Who already has an invitation is read once, not once per person and questionnaire
-    (twelve people here: the per-person form took 18 queries)."""
+    (twelve people here; before, each one added queries)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

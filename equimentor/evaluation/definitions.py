@@ -10,7 +10,25 @@ stable ``code`` and a ``type``:
 
 Optional: ``roles`` (only mentors or mentees are asked; also on options), ``show_if``
 (``{item, in: [codes]}``, asked only after that answer), ``required``, ``help``, ``section``,
-``filter: true`` (a single-choice item results may be filtered by), ``exclusive`` on an option.
+``filter: true`` (a single-choice item results may be filtered by, and reports may group by),
+``exclusive`` on an option, ``short`` (a short label for report columns, e.g. "Good relationship";
+also on a matrix row).
+
+Identity-mirroring items: ``dimension: <code>`` names a question of the identity catalogue
+(``identity.dimensions.DIMENSIONS``: ethnicity, gender, disability, caring, first_generation,
+sexual_orientation, migration). Such an item is a single choice whose options come from the
+catalogue, always with "Prefer not to say" (``prefer_not_to_say``); it is never required and is
+always a filter, so results and the equity audit can group anonymous responses by it. Only
+``code``, ``dimension`` and optionally ``text``, ``help``, ``section``, ``roles``, ``short`` and
+``show_if`` are written; ``type`` (``single``), ``text`` (the catalogue's question), ``options``
+and ``filter`` are filled in by :func:`validate`. The answer lives only in the anonymous response:
+it is never joined to the person's identity answers from registration. At installation a
+scheme keeps only the dimension items of the identity questions it asks
+(:func:`for_dimensions`). For example::
+
+    - code: disability
+      dimension: disability
+      section: For equity monitoring (optional)
 """
 
 from __future__ import annotations
@@ -20,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_data"
 TYPES = {"single", "multiple", "agree5", "stars", "scale10", "number", "text", "matrix"}
@@ -92,13 +112,91 @@ def fields_of(item: dict) -> list[str]:
     return [item["code"]]
 
 
+def dimension_options(code: str) -> list[dict]:
+    """The options of an identity-mirroring item: the catalogue's, then "Prefer not to say"."""
+    dim = DIMENSIONS[code]
+    return [
+        *({"code": c, "label": label} for c, label in dim.options),
+        {"code": PREFER_NOT, "label": "Prefer not to say"},
+    ]
+
+
+def _expand(definition: dict, errors: list[str]) -> dict:
+    """A copy with every ``dimension`` item filled in from the identity catalogue."""
+    items = definition.get("items")
+    if not isinstance(items, list):
+        return definition
+    out, used = [], set()
+    for pos, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or "dimension" not in item:
+            out.append(item)
+            continue
+        where = f"Item {pos} ({item.get('code', '')})"
+        dim = item["dimension"]
+        if dim not in DIMENSIONS:
+            errors.append(f"{where}: 'dimension' is one of {', '.join(DIMENSIONS)}.")
+            out.append(item)
+            continue
+        if dim in used:
+            errors.append(f"{where}: the dimension '{dim}' is asked twice.")
+        used.add(dim)
+        if item.get("type", "single") != "single":
+            errors.append(f"{where}: a dimension item is a single choice (leave out 'type').")
+        if item.get("required"):
+            errors.append(f"{where}: a dimension item is never required.")
+        if item.get("other"):
+            errors.append(f"{where}: a dimension item has no 'other' option.")
+        options = dimension_options(dim)
+        given = item.get("options")
+        if given is not None and (
+            not isinstance(given, list)
+            or [o.get("code") if isinstance(o, dict) else o for o in given]
+            != [o["code"] for o in options]
+        ):
+            errors.append(
+                f"{where}: the options of a dimension item come from the identity catalogue; "
+                "leave out 'options'."
+            )
+        out.append(
+            {
+                **item,
+                "type": "single",
+                "text": item.get("text") or DIMENSIONS[dim].question,
+                "options": options,
+                "filter": True,
+            }
+        )
+    return {**definition, "items": out}
+
+
+def for_dimensions(definition: dict, asked) -> dict:
+    """A copy without the dimension items of identity questions not in ``asked`` (the scheme's
+    identity questions), and without conditions that pointed at them."""
+    asked = set(asked or [])
+    dropped = {
+        i["code"] for i in definition["items"] if i.get("dimension") and i["dimension"] not in asked
+    }
+    items = [
+        i
+        for i in definition["items"]
+        if i["code"] not in dropped and (i.get("show_if") or {}).get("item") not in dropped
+    ]
+    return {**definition, "items": items}
+
+
+def dimension_items(definition: dict) -> list[dict]:
+    return [i for i in definition.get("items", []) if i.get("dimension")]
+
+
 def validate(definition: Any) -> dict:
-    """Return the definition if valid; raise :class:`DefinitionError` listing every problem."""
+    """Return the definition, with its dimension items filled in from the identity catalogue,
+    if valid; raise :class:`DefinitionError` listing every problem."""
     errors: list[str] = []
     if not isinstance(definition, dict):
         raise DefinitionError(
             ["The definition must be a mapping with code, title, wave and items."]
         )
+    definition = _expand(definition, errors)
     for key in ("code", "title", "wave", "items"):
         if key not in definition:
             errors.append(f"Missing '{key}'.")
@@ -185,7 +283,17 @@ def parse(text: str) -> dict:
 
 
 def dump(definition: dict) -> str:
-    return yaml.safe_dump(definition, sort_keys=False, allow_unicode=True, width=100)
+    """YAML for editing: a dimension item's filled-in type, options and filter are left out
+    (they come from the identity catalogue again when the text is saved)."""
+    items = [
+        {k: v for k, v in i.items() if k not in ("type", "options", "filter")}
+        if isinstance(i, dict) and i.get("dimension")
+        else i
+        for i in definition.get("items", [])
+    ]
+    return yaml.safe_dump(
+        {**definition, "items": items}, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def shipped() -> dict[str, dict]:

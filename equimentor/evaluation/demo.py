@@ -12,6 +12,15 @@ the evaluator imports the responses (as the paper's MS Forms exports would be) a
 text into a small codebook (Table 1, Figures 1–3). The demo mentee and mentor get an open
 invitation if they are in a relationship and consented to the evaluation. Deterministic with the
 given ``rng``; a no-op if the scheme already has questionnaires.
+
+The shipped questionnaires (version 2) also ask optional identity-mirroring questions (broad
+ethnic group, gender, disability, caring, first generation, migration): the paper's respondents
+get invented answers to them, some blank or "prefer not to say", which change none of the paper's
+numbers. The AIMMS pilot is far too small to show outcomes by group, so a second, invented cohort
+answered the follow-up as the scheme's own questionnaire ``horizons-cohort-2`` (closed now): 48
+mentees and 24 mentors, with outcomes that differ plausibly by group (carers and disabled people
+feel less supported by colleagues), for the equity audit's outcomes table. Both use their own
+random generators, so the rest of the demo data are the same as before.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from equimentor.enrolment.models import Participant
 from equimentor.evaluation import answers, definitions, services
 from equimentor.evaluation.models import Answer, EvaluationSettings, Questionnaire, Wave
 from equimentor.evaluation.scheduler import SIDES, add_months
+from equimentor.identity.dimensions import PREFER_NOT
 from equimentor.relationships.models import Membership
 
 BASELINE, FOLLOWUP = "aimms-baseline", "aimms-month-6"
@@ -586,9 +596,100 @@ def _text(entry):
     return entry[0] if isinstance(entry, tuple) else entry
 
 
+# -- optional identity-mirroring answers and the second cohort ----------------------------------
+
+COHORT = "horizons-cohort-2"
+COHORT_SIZES = {"mentee": 48, "mentor": 24}
+# (answer, weight); "" leaves the question blank. Invented, in the spirit of the registrations.
+IDENTITY_WEIGHTS = {
+    "ethnic_group": [
+        ("asian", 44),
+        ("black", 29),
+        ("mixed", 10),
+        ("arab", 6),
+        ("other", 4),
+        (PREFER_NOT, 4),
+        ("", 3),
+    ],
+    "gender": [("woman", 93), ("non_binary", 1), (PREFER_NOT, 3), ("", 3)],
+    "disability": [("yes", 16), ("no", 76), (PREFER_NOT, 4), ("", 4)],
+    "caring": [("yes", 46), ("no", 46), (PREFER_NOT, 4), ("", 4)],
+    "first_generation": [("yes", 36), ("no", 58), ("", 6)],
+    "migration": [("self", 32), ("parents", 34), ("no", 29), ("", 5)],
+}
+
+
+def _identity(rng: random.Random, items: dict) -> dict:
+    """Optional answers to the questionnaire's identity-mirroring items it has."""
+    raw = {}
+    for code, weights in IDENTITY_WEIGHTS.items():
+        if code not in items:
+            continue
+        answer = rng.choices([a for a, _ in weights], [w for _, w in weights])[0]
+        if answer:
+            raw[code] = answer
+    return raw
+
+
+def _agree(rng: random.Random, p: float) -> int:
+    """An agreement-scale answer: agree (4–5) with probability ``p``, else 1–3."""
+    return rng.choice([4, 4, 5, 5, 5]) if rng.random() < p else rng.choice([1, 2, 2, 3, 3, 3])
+
+
+def _cohort_raw(rng: random.Random, role: str, items: dict) -> dict:
+    raw = _identity(rng, items)
+    raw["age_band"] = rng.choice(
+        AGES[role] + ["a30_39", "a40_49"] if role == "mentee" else AGES[role]
+    )
+    carer, disabled = raw.get("caring") == "yes", raw.get("disability") == "yes"
+    base = 4.4 if role == "mentee" else 4.0
+    stars = base - 0.5 * carer - 0.6 * disabled + rng.gauss(0, 0.6)
+    raw.update(
+        {
+            "stars": max(1, min(5, round(stars))),
+            "meetings": rng.randint(1, 8),
+            "still_meeting": "yes" if rng.random() < (0.6 if carer else 0.8) else "no",
+            "good_relationship": _agree(rng, 0.9),
+            "support_helpful": _agree(rng, 0.8 - 0.2 * disabled),
+            "felt_supported": _agree(rng, 0.7 - 0.3 * carer - 0.25 * disabled),
+            "expectations": _agree(rng, 0.82),
+            "similar_useful": max(0, min(10, round(rng.gauss(8.2, 1.5)))),
+            "confidence_career": max(0, min(10, round(rng.gauss(7.8 - disabled, 1.6)))),
+            "recommend": rng.choices(["yes", "unsure", "no"], [90, 8, 2])[0],
+            "prior_mentoring": rng.choice([["as_mentee"], ["as_mentor"], ["none"]]),
+        }
+    )
+    for row in ("organised", "process", "accessible"):
+        raw[f"organisation.{row}"] = _agree(rng, 0.78 - 0.2 * disabled * (row == "accessible"))
+    return raw
+
+
+def _seed_cohort(scheme, coordinator, evaluator, today: date) -> None:
+    """The second cohort's follow-up, as the scheme's own (closed) questionnaire."""
+    template = definitions.for_dimensions(
+        definitions.shipped()[FOLLOWUP], scheme.identity_dimensions
+    )
+    definition = {
+        **template,
+        "code": COHORT,
+        "title": "Six months into mentoring — second cohort",
+    }
+    q = services.save_definition(scheme, definition, actor=coordinator, is_active=False)
+    rng = random.Random(f"{scheme.slug}-{COHORT}")
+    rows = []
+    for role, n in COHORT_SIZES.items():
+        items = {i["code"]: i for i in definitions.items_for(q.definition, role)}
+        for i in range(n):
+            raw = _cohort_raw(rng, role, items)
+            rows.append(_row(q.definition, role, raw, _month(today, rng.choice([4, 5])), i))
+    services.import_responses(q, rows, actor=evaluator)
+
+
 def _baseline_rows(q: Questionnaire, rng: random.Random, today: date):
     rows, coded = [], []
+    own = random.Random(f"{q.scheme.slug}-{q.code}")  # the shared ``rng`` draws stay as they were
     for role in ("mentee", "mentor"):
+        items = {i["code"]: i for i in definitions.items_for(q.definition, role)}
         challenge = list(CHALLENGE[role])
         rng.shuffle(challenge)
         want = _spread(WANT[role], 10, rng)
@@ -603,6 +704,7 @@ def _baseline_rows(q: Questionnaire, rng: random.Random, today: date):
                 "want": [c for c in want[i] if c != "other"],
                 "challenged": challenged,
                 "challenged_why": why,
+                **_identity(own, items),
             }
             if "other" in want[i]:
                 raw["want.other"] = WANT_OTHER
@@ -613,7 +715,9 @@ def _baseline_rows(q: Questionnaire, rng: random.Random, today: date):
 
 def _followup_rows(q: Questionnaire, rng: random.Random, today: date):
     rows, coded = [], []
+    own = random.Random(f"{q.scheme.slug}-{q.code}")  # the shared ``rng`` draws stay as they were
     for role, n in (("mentee", 9), ("mentor", 4)):
+        items = {i["code"]: i for i in definitions.items_for(q.definition, role)}
         personal = _spread(DEV_PERSONAL[role], n, rng)
         professional = _spread(DEV_PROFESSIONAL[role], n, rng)
         ethnicity = [rng.choice(ETHNICITY["month_6"]) for _ in range(n)]
@@ -636,6 +740,7 @@ def _followup_rows(q: Questionnaire, rng: random.Random, today: date):
                     "dev_personal_comment": DEV_COMMENT[role][i],
                     "similar_useful_why": SIMILAR_WHY[role][i],
                     "recommend_why": RECOMMEND_WHY[role][i],
+                    **_identity(own, items),
                 }
             )
             for item, source in (
@@ -710,4 +815,5 @@ def seed_evaluation(scheme, coordinator, evaluator, rng: random.Random) -> None:
         services.import_responses(questionnaires[code], rows, actor=evaluator)
         coded += texts
     _code(scheme, list(questionnaires.values()), coded, evaluator)
+    _seed_cohort(scheme, coordinator, evaluator, today)
     _invite_demo_people(scheme, questionnaires)

@@ -44,10 +44,12 @@ def this_month(day: date | None = None) -> date:
 
 @transaction.atomic
 def install_template(scheme, template_code: str, *, actor) -> Questionnaire:
-    """Copy a shipped template into the scheme as its editable questionnaire (version 1)."""
+    """Copy a shipped template into the scheme as its editable questionnaire (version 1), with
+    the identity-mirroring items of the identity questions the scheme asks."""
     template = definitions.shipped().get(template_code)
     if template is None:
         raise EvaluationError("No such template.")
+    template = definitions.for_dimensions(template, scheme.identity_dimensions)
     if Questionnaire.objects.filter(scheme=scheme, code=template["code"]).exists():
         raise EvaluationError("This scheme already has that questionnaire.")
     q = Questionnaire.objects.create(
@@ -77,7 +79,7 @@ def install_shipped(scheme, *, actor) -> list[Questionnaire]:
 @transaction.atomic
 def save_definition(scheme, definition: dict, *, actor, is_active: bool = True) -> Questionnaire:
     """Save ``definition`` as the next version of its questionnaire (or a new questionnaire)."""
-    definitions.validate(definition)
+    definition = definitions.validate(definition)
     latest = (
         Questionnaire.objects.select_for_update()
         .filter(scheme=scheme, code=definition["code"])

@@ -24,6 +24,7 @@ from equimentor.reports import exports
 from equimentor.reports.access import get_report_scope
 from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
+from equimentor.reports.outcomes import questionnaire_outcomes
 
 
 def _build(request, slug, *, committee):
@@ -32,6 +33,27 @@ def _build(request, slug, *, committee):
     rules = rules_for(scheme)
     reports = full_report(Scope(scheme, institution), by, rules)
     return scheme, institution, by, rules, reports
+
+
+def _outcomes(request, scheme, rules, institution):
+    """Questionnaire outcomes by group (``oq``: questionnaire code, ``og1``/``og2``: items)."""
+    return questionnaire_outcomes(
+        scheme,
+        rules,
+        request.GET.get("oq", ""),
+        [request.GET.get(f"og{i}", "") for i in (1, 2)],
+        institution=institution,
+    )
+
+
+def _outcome_context(outcomes, by) -> dict:
+    return {
+        "outcomes": outcomes,
+        "outcome_slots": [(i, outcomes.by[i - 1] if len(outcomes.by) >= i else "") for i in (1, 2)],
+        "by_hidden": [(f"by{i}", code) for i, code in enumerate(by, start=1)],
+        "outcome_hidden": [("oq", outcomes.code)]
+        + [(f"og{i}", code) for i, code in enumerate(outcomes.by, start=1)],
+    }
 
 
 def _charts(reports):
@@ -55,6 +77,7 @@ def _charts(reports):
 def dashboard(request, slug):
     """The coordinator's reports with charts (each with its data table)."""
     scheme, institution, by, rules, reports = _build(request, slug, committee=False)
+    outcomes = _outcomes(request, scheme, rules, institution)
     return render(
         request,
         "reports/dashboard.html",
@@ -67,6 +90,7 @@ def dashboard(request, slug):
             "rules": rules,
             "committee": False,
             "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
+            **_outcome_context(outcomes, by),
         },
     )
 
@@ -75,6 +99,7 @@ def dashboard(request, slug):
 def committee(request, slug):
     """Aggregates only, limited to the reader's institution where set."""
     scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+    outcomes = _outcomes(request, scheme, rules, institution)
     return render(
         request,
         "reports/committee.html",
@@ -88,14 +113,17 @@ def committee(request, slug):
             "committee": True,
             "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
             "query": request.GET.urlencode(),
+            **_outcome_context(outcomes, by),
         },
     )
 
 
 @scheme_staff("coordinator", "committee")
 def export(request, slug, fmt):
-    """The committee tables as PDF (meeting pack), CSV or XLSX."""
+    """The committee tables as PDF (meeting pack), CSV or XLSX, with the questionnaire
+    outcomes."""
     scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+    reports = reports + _outcomes(request, scheme, rules, institution).reports
     name = f"{scheme.slug}-report"
     if fmt == "csv":
         resp = HttpResponse(exports.to_csv(reports), content_type="text/csv; charset=utf-8")
@@ -195,11 +223,19 @@ class ReportAPI(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("by", str, many=True, description="Up to three dimensions.")],
+        parameters=[
+            OpenApiParameter("by", str, many=True, description="Up to three dimensions."),
+            OpenApiParameter(
+                "oq", str, description="Questionnaire code for the outcomes table (a default)."
+            ),
+            OpenApiParameter("og1", str, description="Group outcomes by this questionnaire item."),
+            OpenApiParameter("og2", str, description="… and by this one too."),
+        ],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, slug):
         scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+        reports = reports + _outcomes(request, scheme, rules, institution).reports
         return Response(
             {
                 "scheme": scheme.slug,

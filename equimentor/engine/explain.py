@@ -184,7 +184,9 @@ def pair_reasons(
             wanted = want_cache.get(ws)
             if wanted is None:
                 wanted = want_cache[ws] = [(key, kp[key]) for key in dict.fromkeys(ws)]
-            keys = [key for key, c in wanted if eq[c]]
+            # (a pathway or specialty in common is said below, in its own words)
+            said = path_eq[k] if c.get("pathway", 0) > 0 else (False,) * len(PATHWAY_KEYS)
+            keys = [key for key, col in wanted if eq[col] and not _said(key, said)]
             if keys:
                 reasons.append("shared: " + ", ".join(keys))
         if c.get("pathway", 0) > 0:
@@ -198,6 +200,10 @@ def pair_reasons(
                         reasons.append(f"same {key}: {value}")
         out.append(reasons)
     return out
+
+
+def _said(key: str, said) -> bool:
+    return key in PATHWAY_KEYS and said[PATHWAY_KEYS.index(key)]
 
 
 def dropped_notes(prep: Prepared, i: int) -> list[str]:

@@ -69,6 +69,15 @@ def test_second_choice_and_component_reasons():
     assert check_stability(inst, result) == []
 
 
+def test_a_shared_pathway_is_said_once():
+    inst = _two_choice_instance()
+    inst.mentees[1].wants_shared = ["ethnicity", "pathway"]
+    m2 = {a.mentee: a for a in match(inst).assignments}["m2"]
+    assert "shared: ethnicity" in m2.reasons
+    assert "both on the clinical academic pathway" in m2.reasons
+    assert not [r for r in m2.reasons if r.startswith("shared:") and "pathway" in r]
+
+
 def test_fallback_and_unmatched_reasons():
     inst = Instance(
         mentors=[

@@ -2,15 +2,18 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reports \
         .venv/bin/python benchmarks/bench_reports.py                 # PostgreSQL (recreated)
-    .venv/bin/python benchmarks/bench_reports.py --participants 10000  # SQLite under var/bench/
+    .venv/bin/python benchmarks/bench_reports.py --sqlite --participants 10000  # var/bench/
+    ... benchmarks/bench_reports.py --reuse [--pages-only]   # time again, no regeneration
 
 Generates participants across 40 institutions and 6 career stages (about 80% consenting to
 identity reports, with answers in 2–3 dimensions), expressions of interest, accepted and declined
 proposals, relationships in every state with close reasons, memberships, sponsorship acts and
-milestones, all with ``bulk_create``. Then times, for the funnel overall, by institution, by one
-identity dimension, by two (intersectional) and the equity indicators: the computation alone
-(``reports.compute``) and the coordinator's dashboard page (Django test client). Prints the median
-of several runs and the number of SQL queries.
+milestones, all with ``bulk_create``. Then times the computation alone (``reports.compute``, a
+fresh scope each run) for the funnel overall, by institution, by one identity dimension, by two
+(intersectional) and the equity indicators; and the whole coordinator's dashboard page and the
+committee page (Django test client; each request computes everything afresh) overall, by
+institution, by ethnicity, by ethnicity × gender and by ethnicity × gender × disability. Prints
+the median and the slowest of several runs, the number of SQL queries and the load average.
 """
 
 from __future__ import annotations
@@ -261,6 +264,9 @@ def main() -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="time the data a previous run left (no regeneration)"
     )
+    parser.add_argument(
+        "--pages-only", action="store_true", help="time the pages, not the computations alone"
+    )
     args = parser.parse_args()
 
     if args.reuse:
@@ -316,17 +322,24 @@ def main() -> int:
             scope(), ["ethnicity", "gender"], rules
         ),
     }
-    base = "/manage/bench/reports/"
-    pages = {
-        "dashboard, overall": base,
-        "dashboard, by institution": base + "?by1=institution",
-        "dashboard, by ethnicity": base + "?by1=ethnicity",
-        "dashboard, ethnicity x gender": base + "?by1=ethnicity&by2=gender",
-        "committee, ethnicity x gender": "/schemes/bench/reports/?by1=ethnicity&by2=gender",
+    breakdowns = {
+        "overall": "",
+        "by institution": "?by1=institution",
+        "by ethnicity": "?by1=ethnicity",
+        "ethnicity x gender": "?by1=ethnicity&by2=gender",
+        "eth x gender x disability": "?by1=ethnicity&by2=gender&by3=disability",
     }
+    pages = {}
+    for page, base in (
+        ("dashboard", "/manage/bench/reports/"),
+        ("committee", "/schemes/bench/reports/"),
+    ):
+        for name, query in breakdowns.items():
+            pages[f"{page}, {name}"] = base + query
     client = Client()
     client.force_login(coordinator)
-    print(f"{'what':<32} {'median ms':>10} {'max ms':>8} {'queries':>8}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"{'what':<36} {'median ms':>10} {'max ms':>8} {'queries':>8}")
     worst = 0.0
 
     def timed(label, fn):
@@ -338,9 +351,9 @@ def main() -> int:
                 fn()
                 times.append((time.perf_counter() - start) * 1000)
         worst = max(worst, statistics.median(times))
-        print(f"{label:<32} {statistics.median(times):>10.1f} {max(times):>8.1f} {len(queries):>8}")
+        print(f"{label:<36} {statistics.median(times):>10.1f} {max(times):>8.1f} {len(queries):>8}")
 
-    for label, fn in computations.items():
+    for label, fn in computations.items() if not args.pages_only else ():
         timed(label, fn)
 
     def get(url):
@@ -350,6 +363,7 @@ def main() -> int:
     for label, url in pages.items():
         timed(label, lambda url=url: get(url))
     print(f"slowest median: {worst:.0f} ms (target ≤ 2000 ms)")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
 

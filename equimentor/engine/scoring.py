@@ -215,26 +215,6 @@ class Scorer:
             cache[type(value), value] = code
             return code
 
-        # People usually share a few thousand combinations of attributes: code each
-        # distinct combination once (when all values are texts, see below).
-        try:
-            rows = list(map(tuple, map(dict.items, attrs)))
-            combos = dict.fromkeys(rows)
-        except TypeError:  # an unhashable value
-            combos = None
-        if (
-            combos is not None
-            and len(combos) <= max(len(rows) // 4, 1000)
-            and {type(v) for combo in combos for _, v in combo} <= {str, type(None)}
-        ):
-            table = np.full((len(combos) + 1, len(keys)), -1, dtype=np.int64)
-            for r, combo in enumerate(combos):
-                combos[combo] = r
-                d = dict(combo)
-                table[r] = [code_of(d.get(k)) for k in keys]
-            idx = np.fromiter(map(combos.__getitem__, rows), dtype=np.int64, count=len(rows))
-            codes[:] = table[idx]
-            return codes
         for c, k in enumerate(keys):
             vals = list(map(dict.get, attrs, repeat(k, len(attrs))))
             try:

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from equimentor.core.audit import label as audit_action_label
@@ -41,3 +42,21 @@ def scheme_roles(context, scheme) -> set[str]:
             StaffRole.objects.filter(user=user, scheme=scheme).values_list("role", flat=True)
         )
     return cache[scheme.pk]
+
+
+@register.filter
+def table_body(rows) -> str:
+    """The ``<tr>`` rows of a report table: the first cell of each row is its heading, the
+    others figures. Rendered here rather than cell by cell in the template: a breakdown by
+    three dimensions has thousands of cells, which took the template a third of a second."""
+    out = []
+    for row in rows:
+        if not row:
+            continue
+        head, *figures = row
+        out.append(
+            f'<tr><th scope="row">{conditional_escape(head)}</th>'
+            + "".join(f'<td class="num">{conditional_escape(c)}</td>' for c in figures)
+            + "</tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped above

@@ -1,5 +1,6 @@
-"""The funnel and the equity audit, computed with aggregate queries and passed, table by table,
-through ``lib.disclosure.protect`` (the one disclosure-control function).
+"""The funnel and the equity audit, computed with aggregate queries and passed through
+``lib.disclosure.protect`` (the one disclosure-control function). The tables of a page that count
+its mentees are protected once, together (``page_tables``), so that they agree.
 
 Identity groups use answers only of people with a current ``identity_reports`` consent; everyone
 else counts as "Not stated". Breakdowns are by one to three dimensions at once (intersectional
@@ -41,7 +42,7 @@ from django.utils import timezone
 from equimentor.enrolment.models import Consent, ExpressionOfInterest, Participant
 from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
-from equimentor.lib.disclosure import Rules, protect
+from equimentor.lib.disclosure import HIDDEN, Protected, Rules, protect
 from equimentor.matching.models import Proposal, Via
 from equimentor.relationships.models import Membership, Milestone, Relationship, SponsorshipAct
 
@@ -572,25 +573,154 @@ def _rows_of(counts: dict) -> list:
     keys = set()
     for step in counts.values():
         keys |= set(step)
-    return sorted(keys, key=lambda k: tuple("" if v is None else str(v) for v in k))
+    return _sorted_keys(keys)
 
 
 def _row_label(scheme, by, key) -> str:
     return " · ".join(label(scheme, code, v) for code, v in zip(by, key, strict=False)) or "All"
 
 
-def funnel_report(scope: Scope, by: list[str], rules: Rules, *, quarter=False) -> Report:
+# --- One protection of the mentee population per page --------------------------------------
+#
+# The funnel by group and the equity counts count the same people (a group's "Matched" is one
+# cell in both), the overall funnel and the conversions are the funnel's column totals, and the
+# funnel by quarter is another partition of the same people with the same totals. Protected one
+# table at a time, one table could show what another hides. So a page protects its mentee
+# population ONCE: one ``protect()`` over the page's groups (or the one row ``()``) and the union
+# of the funnel steps and the equity columns, and every one of those tables is read from it.
+# The quarter table is protected on its own, then its totals are made to agree with the page's
+# (a total hidden in either is hidden in both, with the column that would give it away).
+# This costs one ``protect()`` instead of four; the LP auditor (``disclosure.Linked``) is too
+# slow for page rendering and is used in tests/test_reports_page_disclosure.py instead.
+
+
+@dataclass
+class PageTables:
+    """The mentee tables of one page, protected together (see ``page_tables``)."""
+
+    by: list
+    main: Protected  # rows: the page's groups (or ``()``); columns: steps + equity-only columns
+    steps: list  # the funnel steps in ``main`` (eoi/eligible only when no identity breakdown)
+    funnel_rows: list  # the rows the funnel by group shows
+    equity_rows: list  # the rows the equity counts show
+    overall_steps: list  # the steps of the overall funnel
+    rest: Protected | None  # overall steps not in ``main`` (eoi/eligible by identity): one row
+    quarter: Protected  # the funnel by quarter (with column totals)
+    quarter_by: list
+
+    def total(self, step) -> tuple[Protected, tuple]:
+        """(table, key) of the page's one published figure for everyone in ``step``."""
+        if step in self.main.cols:
+            return self.main, (("col", step) if self.by else ("cell", (), step))
+        return self.rest, ("cell", (), step)
+
+
+def page_tables(scope: Scope, by: list[str], rules: Rules, quarter_by=()) -> PageTables:
+    """The mentee tables of a page broken down by ``by`` (with its funnel by quarter broken down
+    by ``quarter_by``), protected once and cached in ``scope.cache``."""
+    return scope.cached(
+        ("protected", tuple(by), tuple(quarter_by), rules),
+        lambda: _page_tables(scope, list(by), rules, list(quarter_by)),
+    )
+
+
+def _page_tables(scope: Scope, by: list[str], rules: Rules, quarter_by: list[str]) -> PageTables:
+    funnel = funnel_counts(scope, by)
+    equity = equity_counts(scope, by)
+    steps = [s for s, _ in FUNNEL if s in funnel]
+    cols = steps + [c for c, _ in EQUITY_COLS if c not in funnel]
+    counts = {**funnel, **equity}
+    funnel_rows = _rows_of(funnel) or [()]
+    equity_rows = _rows_of(equity) or [()]
+    rows = _sorted_keys(set(funnel_rows) | set(equity_rows))
+    cells = {(k, c): counts[c].get(k, 0) for k in rows for c in cols}
+    main = protect(rows, cols, cells, rules, row_totals=False, col_totals=bool(by))
+    overall = funnel_counts(scope, []) if by else funnel
+    overall_steps = [s for s, _ in FUNNEL if s in overall]
+    rest_steps = [s for s in overall_steps if s not in steps]
+    rest = None
+    if rest_steps:  # expressions of interest carry no identity answers: counted overall only
+        rest = protect(
+            [()],
+            rest_steps,
+            {((), s): overall[s].get((), 0) for s in rest_steps},
+            rules,
+            row_totals=False,
+            col_totals=False,
+        )
+    qcounts = funnel_counts(scope, quarter_by, quarter=True)
+    qsteps = [s for s, _ in FUNNEL if s in qcounts]
+    qkeys = _rows_of(qcounts) or [()]
+    quarter = protect(
+        qkeys,
+        qsteps,
+        {(k, s): qcounts[s].get(k, 0) for k in qkeys for s in qsteps},
+        rules,
+        row_totals=False,
+        col_totals=True,
+    )
+    tables = PageTables(
+        by, main, steps, funnel_rows, equity_rows, overall_steps, rest, quarter, quarter_by
+    )
+    for s in qsteps:
+        if s in overall_steps:
+            _agree(tables.total(s), (quarter, ("col", s)))
+    return tables
+
+
+def _agree(*figures) -> None:
+    """One figure (everyone in a step) published by several tables as ``(table, key)``: if any
+    table hides it, every table does, and a table that showed it hides the rest of its column too
+    (its shown cells would add up to it). Hiding more never reveals more."""
+    if not any(key in p.hidden for p, key in figures):
+        return
+    for p, key in figures:
+        if key in p.hidden:
+            continue
+        keys = [key]
+        if key[0] == "col":
+            keys += [("cell", r, key[1]) for r in p.rows]
+        for k in keys:
+            if k not in p.hidden and p.values[k] > 0:
+                p.hidden.add(k)
+                p.display[k] = HIDDEN
+
+
+def _sorted_keys(keys) -> list:
+    return sorted(keys, key=lambda k: tuple("" if v is None else str(v) for v in k))
+
+
+def funnel_report(
+    scope: Scope, by: list[str], rules: Rules, *, quarter=False, page: list[str] | None = None
+) -> Report:
+    """The funnel (overall, by ``by``, or by quarter of registration), read from the mentee
+    tables of the page broken down by ``page`` (default: ``by``; the overall funnel and the
+    funnel by quarter may be on a page with a breakdown)."""
     scheme = scope.scheme
-    counts = funnel_counts(scope, by, quarter=quarter)
-    steps = [(s, lbl) for s, lbl in FUNNEL if s in counts]
-    keys = _rows_of(counts) or [()]
-    cells = {(k, s): counts[s].get(k, 0) for k in keys for s, _ in steps}
+    page = list(by if page is None else page)
+    if quarter:
+        p = page_tables(scope, page, rules, quarter_by=by).quarter
+        keys, steps = p.rows, [(s, lbl) for s, lbl in FUNNEL if s in p.cols]
+    elif by:
+        if list(by) != page:
+            raise ValueError("a funnel by group is read from the page with that breakdown")
+        tables = page_tables(scope, page, rules)
+        p = tables.main
+        keys, steps = tables.funnel_rows, [(s, lbl) for s, lbl in FUNNEL if s in tables.steps]
+    else:
+        tables = page_tables(scope, page, rules)
+        keys, steps = [()], [(s, lbl) for s, lbl in FUNNEL if s in tables.overall_steps]
     grouped = bool(by) or quarter
-    p = protect(keys, [s for s, _ in steps], cells, rules, row_totals=False, col_totals=grouped)
+    # each figure as (table, key): the overall funnel reads the page's totals
+    figure = {
+        (k, s): tables.total(s) if not grouped else (p, ("cell", k, s))
+        for k in keys
+        for s, _ in steps
+    }
     names = [*by, "quarter"] if quarter else by
     rows = []
     for k in keys:
-        rows.append([_row_label(scheme, names, k)] + [p.cell(k, s) for s, _ in steps])
+        rows.append([_row_label(scheme, names, k)] + [_text(figure[(k, s)]) for s, _ in steps])
     if grouped:
         rows.append(["All"] + [p.col_total(s) for s, _ in steps])
     title = "Funnel" + (" by " + ", ".join(dimensions(scheme).get(b, b) for b in by) if by else "")
@@ -603,33 +733,34 @@ def funnel_report(scope: Scope, by: list[str], rules: Rules, *, quarter=False) -
     rep = Report(title, ["Group"] + [lbl for _, lbl in steps], rows, notes)
     if not grouped:
         rep.chart = [
-            (lbl, p.values[("cell", (), s)])
+            (lbl, t.values[key])
             for s, lbl in steps
-            if p.cell((), s) not in (rules.small, "x")
+            for t, key in [figure[((), s)]]
+            if _text((t, key)) not in (rules.small, HIDDEN)
         ]
     return rep
 
 
-def conversions(scope: Scope, rules: Rules) -> Report:
-    counts = funnel_counts(scope, [])
-    steps = [s for s, _ in FUNNEL if s in counts]
-    p = protect(
-        [()],
-        steps,
-        {((), s): counts[s].get((), 0) for s in steps},
-        rules,
-        row_totals=False,
-        col_totals=False,
-    )
+def _text(figure: tuple[Protected, tuple]) -> str:
+    table, key = figure
+    return table.display[key]
+
+
+def conversions(scope: Scope, rules: Rules, *, page: list[str] | None = None) -> Report:
+    """Shares between steps of the overall funnel, from the page's protected figures (hidden
+    there, withheld here)."""
+    tables = page_tables(scope, list(page or []), rules)
     names = dict(FUNNEL)
     rows = []
     for to, frm in CONVERSIONS:
-        if to in counts and frm in counts:
-            a, b = ("cell", (), to), ("cell", (), frm)
+        if to in tables.overall_steps and frm in tables.overall_steps:
+            (pa, a), (pb, b) = tables.total(to), tables.total(frm)
             rows.append(
                 [
                     f"{names[frm]} → {names[to]}",
-                    rules.share(p.values[a], p.values[b], hidden=a in p.hidden or b in p.hidden),
+                    rules.share(
+                        pa.values[a], pb.values[b], hidden=a in pa.hidden or b in pb.hidden
+                    ),
                 ]
             )
     days = match_days(scope, [])
@@ -710,11 +841,11 @@ def equity_counts(scope: Scope, by: list[str]) -> dict:
 def equity_report(scope: Scope, by: list[str], rules: Rules) -> tuple[Report, Report]:
     """(counts by group, indicators by group)."""
     scheme = scope.scheme
-    counts = equity_counts(scope, by)
+    tables = page_tables(scope, by, rules)  # the same cells as the funnel by group
+    p = tables.main
     cols = [c for c, _ in EQUITY_COLS]
-    keys = _rows_of(counts) or [()]
-    cells = {(k, c): counts[c].get(k, 0) for k in keys for c in cols}
-    p = protect(keys, cols, cells, rules, row_totals=False, col_totals=bool(by))
+    keys = tables.equity_rows
+    cells = {(k, c): p.values[("cell", k, c)] for k in keys for c in cols}
     days = match_days(scope, by)
 
     def v(k, c):
@@ -926,11 +1057,12 @@ def full_report(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
     by = clean_by(scope.scheme, by)
     prepare(scope, by)
     counts_rep, ind = equity_report(scope, by, rules)
+    # Every mentee table below reads the page's one protection (``page_tables``).
     reports = [
-        funnel_report(scope, [], rules),
-        conversions(scope, rules),
+        funnel_report(scope, [], rules, page=by),
+        conversions(scope, rules, page=by),
         funnel_report(scope, by, rules) if by else None,
-        funnel_report(scope, [], rules, quarter=True),
+        funnel_report(scope, [], rules, quarter=True, page=by),
         counts_rep,
         ind,
         mentor_load(scope, by, rules),

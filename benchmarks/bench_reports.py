@@ -29,45 +29,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchdb import fresh_database, use_database  # noqa: E402  (beside this script)
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_reports"
 BATCH = 5000
 
 
 def setup_database(sqlite: bool) -> None:
-    if sqlite:
-        bench_dir = ROOT / "var" / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        db = bench_dir / "reports.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    else:
+    if not sqlite:
         os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "equimentor.test_settings"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    if connection.vendor == "postgresql":
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        admin = connections["default"].settings_dict.copy()
-        import psycopg
-
-        with psycopg.connect(
-            host=admin["HOST"] or None,
-            port=admin["PORT"] or None,
-            user=admin["USER"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    call_command("migrate", verbosity=0)
+    fresh_database("reports.sqlite3" if sqlite else None)
 
 
 def generate(n_people: int, n_rels: int, seed: int = 7):
@@ -271,11 +242,7 @@ def main() -> int:
 
     if args.reuse:
         os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "equimentor.test_settings"
-        os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-        import django
-
-        django.setup()
+        use_database()
     else:
         setup_database(args.sqlite)
     from django.db import connection

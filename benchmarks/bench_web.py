@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchdb import fresh_database  # noqa: E402  (beside this script)
 
 
 def main() -> int:
@@ -30,40 +31,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        bench_dir = ROOT / "var" / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        db = bench_dir / "web.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "equimentor.test_settings"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
+    fresh_database(None if os.environ.get("DATABASE_URL") else "web.sqlite3")
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    if connection.vendor == "postgresql":
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        admin = connections["default"].settings_dict.copy()
-        import psycopg
-
-        with psycopg.connect(
-            host=admin["HOST"] or None,
-            port=admin["PORT"] or None,
-            user=admin["USER"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    call_command("migrate", verbosity=0)
 
     from equimentor.accounts.models import User
     from equimentor.directory.models import MentorListing

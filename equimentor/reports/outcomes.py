@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from equimentor.evaluation.analysis import ROLE_LABELS
 from equimentor.evaluation.definitions import ROLES, applies_to, option_labels
 from equimentor.evaluation.models import Answer, EvaluationSettings, Questionnaire, Response, Wave
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.lib.disclosure import HIDDEN, WITHHELD, Rules, protect
 from equimentor.reports.compute import Report
 
-ROLE_LABELS = {"mentee": "Mentees", "mentor": "Mentors"}
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "n/a"
 AGREE = (4, 5)

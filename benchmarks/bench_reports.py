@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import fresh_database, use_database  # noqa: E402  (beside this script)
+from benchmarks.benchdb import fresh_database, use_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_reports"
 BATCH = 5000

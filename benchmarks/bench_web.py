@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchdb import fresh_database  # noqa: E402  (beside this script)
+from benchmarks.benchdb import fresh_database  # noqa: E402
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .codes import Numbering, TextCodes, number
 from .model import COMPONENTS, DEFAULT_WEIGHTS
 from .validate import Prepared, _norm
 
@@ -74,9 +75,7 @@ def tfidf(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
     with numpy: each distinct text is tokenised once, and n-grams are counted
     on integer arrays.
     """
-    distinct = list(dict.fromkeys(texts))
-    text_id = dict(zip(distinct, range(len(distinct)), strict=True))
-    inv = np.fromiter(map(text_id.__getitem__, texts), dtype=np.int64, count=len(texts))
+    inv, distinct = number(texts)
     n_docs = len(distinct)
     lowered = list(map(str.lower, distinct))
     joined = " ".join(lowered)
@@ -87,9 +86,9 @@ def tfidf(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
         doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
     else:  # one pass over all texts, separated by a sentinel word
         flat = _words(f" {_SENTINEL} ".join(lowered))
-    raw_words = list(dict.fromkeys(flat))
-    word_id = dict(zip(raw_words, range(len(raw_words)), strict=True))
+    word_id = Numbering()  # (few distinct words: one Python call each)
     ids = np.fromiter(map(word_id.__getitem__, flat), dtype=np.int64, count=len(flat))
+    raw_words = list(word_id)
     as_bytes = bool(flat) and type(flat[0]) is bytes
     words = [w.decode("ascii") for w in raw_words] if as_bytes else raw_words
     if _SENTINEL not in joined:
@@ -143,6 +142,55 @@ def tfidf(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
     return x.tocsr(), np.array([names[k] for k in order], dtype=object)
 
 
+def _code_column(attrs: list[dict], key: str, texts: dict[str, int]) -> np.ndarray:
+    """Codes of ``attrs[k].get(key)`` for every k (-1 = unknown)."""
+    n = len(attrs)
+    coder = TextCodes(_norm, texts)
+    try:
+        col = np.fromiter(
+            map(coder.__getitem__, map(dict.get, attrs, repeat(key, n))), dtype=np.int64, count=n
+        )
+    except TypeError:  # an unhashable value
+        col = None
+    # texts (the usual case) map to one code each; other values (1, 1.0 and True are
+    # equal keys but different texts) are coded one by one
+    if col is not None and set(map(type, coder)) <= {str, type(None)}:
+        return col
+    cache: dict = {}
+
+    def code_of(value) -> int:
+        try:
+            return cache[type(value), value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not cached
+            text = _norm(value)
+            return texts.setdefault(text, len(texts)) if text else -1
+        text = _norm(value)
+        code = texts.setdefault(text, len(texts)) if text else -1
+        cache[type(value), value] = code
+        return code
+
+    return np.array([code_of(a.get(key)) for a in attrs], dtype=np.int64)
+
+
+def _codes(attrs: list, keys: list[str], texts: dict[str, int]) -> np.ndarray:
+    """Codes of each person's attribute values, one column per key (-1 = unknown)."""
+    codes = np.full((len(attrs), len(keys)), -1, dtype=np.int64, order="F")  # by column
+    if not set(map(type, attrs)) <= {dict}:
+        attrs = [a or {} for a in attrs]
+    for c, k in enumerate(keys):
+        codes[:, c] = _code_column(attrs, k, texts)
+    return codes
+
+
+def _column(people: list, columns: dict[str, list] | None, name: str) -> list:
+    """Field ``name`` of every person, from ``columns`` if ``prepare`` read it already."""
+    if columns is not None and name in columns:
+        return columns[name]
+    return list(map(attrgetter(name), people))
+
+
 class Scorer:
     """Scores pairs of (mentee index, mentor index) of a prepared instance."""
 
@@ -155,15 +203,19 @@ class Scorer:
         )
         self.ideal = float(s.ideal_seniority_gap)
         mentees, mentors = inst.mentees, inst.mentors
+        cols_e, cols_r = prep.columns_e, prep.columns_r
+        n = len(mentees)
         # (None becomes nan)
-        stage = attrgetter("career_stage")
-        self.stage_e = np.array(list(map(stage, mentees)), dtype=float)
-        self.stage_r = np.array(list(map(stage, mentors)), dtype=float)
+        self.stage_e = np.array(_column(mentees, cols_e, "career_stage"), dtype=float)
+        self.stage_r = np.array(_column(mentors, cols_r, "career_stage"), dtype=float)
 
         # Research interests: one TF-IDF model over everyone's text.
-        interests = attrgetter("interests")
-        texts = [t or "" for t in chain(map(interests, mentees), map(interests, mentors))]
-        n = len(mentees)
+        texts = [
+            t or ""
+            for t in chain(
+                _column(mentees, cols_e, "interests"), _column(mentors, cols_r, "interests")
+            )
+        ]
         model = tfidf(texts)
         self.has_model = model is not None
         self._features = model[1] if model is not None else np.array([], dtype=object)
@@ -177,16 +229,16 @@ class Scorer:
         self.has_text_r = np.diff(self.x_r.indptr) > 0
 
         # Attributes as integer codes per key (-1 = unknown).
-        wants = list(map(attrgetter("wants_shared"), mentees))
+        wants = _column(mentees, cols_e, "wants_shared")
         flat_wants = list(chain.from_iterable(wants))
         keys = sorted(set(flat_wants) | set(PATHWAY_KEYS))
         self.keys = keys
         self.key_pos = {k: c for c, k in enumerate(keys)}
         values: dict[str, int] = {}
-        self.code_e = self._codes(mentees, keys, values)
-        self.code_r = self._codes(mentors, keys, values)
+        self.code_e = _codes(_column(mentees, cols_e, "attributes"), keys, values)
+        self.code_r = _codes(_column(mentors, cols_r, "attributes"), keys, values)
         want = np.zeros((n, len(keys)), dtype=bool)
-        w_rows = np.repeat(np.arange(n, dtype=np.int64), [len(w) for w in wants])
+        w_rows = np.repeat(np.arange(n, dtype=np.int64), list(map(len, wants)))
         w_cols = np.fromiter(
             map(self.key_pos.__getitem__, flat_wants), dtype=np.int64, count=len(flat_wants)
         )
@@ -195,43 +247,6 @@ class Scorer:
         self.want = want
         self.want_count = want.sum(axis=1)
         self.path_cols = [self.key_pos[k] for k in PATHWAY_KEYS]
-
-    @staticmethod
-    def _codes(people, keys, values) -> np.ndarray:
-        codes = np.full((len(people), len(keys)), -1, dtype=np.int64, order="F")  # by column
-        attrs = [a or {} for a in map(attrgetter("attributes"), people)]
-        cache: dict = {}
-
-        def code_of(value) -> int:
-            try:
-                return cache[type(value), value]
-            except KeyError:
-                pass
-            except TypeError:  # unhashable: not cached
-                text = _norm(value)
-                return values.setdefault(text, len(values)) if text else -1
-            text = _norm(value)
-            code = values.setdefault(text, len(values)) if text else -1
-            cache[type(value), value] = code
-            return code
-
-        for c, k in enumerate(keys):
-            vals = list(map(dict.get, attrs, repeat(k, len(attrs))))
-            try:
-                distinct = dict.fromkeys(vals)
-            except TypeError:  # an unhashable value
-                distinct = None
-            # texts (the usual case) map to one code each; other values (1, 1.0 and
-            # True are equal keys but different texts) are coded one by one
-            if distinct is None or not set(map(type, distinct)) <= {str, type(None)}:
-                codes[:, c] = [code_of(v) for v in vals]
-                continue
-            for v in distinct:  # usually a handful of distinct values
-                distinct[v] = code_of(v)
-            codes[:, c] = np.fromiter(
-                map(distinct.__getitem__, vals), dtype=np.int64, count=len(vals)
-            )
-        return codes
 
     @property
     def features(self) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .codes import TextCodes
 from .model import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -393,6 +394,9 @@ class Prepared:
     ranking_pos: dict[int, dict[int, int]]  # mentor -> {mentee: position}
     rank_code: np.ndarray = None  # sorted j * n + i of explicit rankings
     rank_value: np.ndarray = None  # position in the ranking, aligned with rank_code
+    # fields already read into lists by the checks (by name), for the scorer
+    columns_e: dict[str, list] | None = None
+    columns_r: dict[str, list] | None = None
 
     def n_choices(self, i: int) -> int:
         """Number of choices mentee i made (acceptable or not)."""
@@ -764,19 +768,18 @@ _COMMON_TYPES = (
 )
 
 
-def _fast_common(people: list) -> None:
+def _fast_common(people: list) -> dict[str, list]:
+    """The common fields of ``people`` as lists (checked), by field name."""
+    columns = {}
     for name, allowed in _COMMON_TYPES:
-        if not _types(map(attrgetter(name), people)) <= allowed:
+        columns[name] = values = list(map(attrgetter(name), people))
+        if not _types(values) <= allowed:
             raise _Unusual
+    return columns
 
 
 def _inst_codes(mentor_vals: list, mentee_vals: list) -> tuple[np.ndarray, np.ndarray]:
-    inst_codes: dict[str, int] = {}
-    raw = dict.fromkeys(chain(mentor_vals, mentee_vals))  # first-seen order, as the reference
-    for value in raw:
-        text = _norm(value)
-        raw[value] = inst_codes.setdefault(text, len(inst_codes)) if text else -1
-    get = raw.__getitem__
+    get = TextCodes(_norm).__getitem__  # (str or None: validated) coded as first seen
     return (
         np.fromiter(map(get, mentor_vals), dtype=np.int64, count=len(mentor_vals)),
         np.fromiter(map(get, mentee_vals), dtype=np.int64, count=len(mentee_vals)),
@@ -803,19 +806,17 @@ def _prepare_fast(instance: Instance) -> Prepared:
     capacity = [p.capacity for p in mentors]
     if not _types(capacity) <= {int} or (m and min(capacity) < 0):
         raise _Unusual
-    _fast_common(mentors)
+    cols_r = _fast_common(mentors)
 
     # mentees
     e_keys = _fast_keys([p.id for p in mentees])
     mentee_index = dict(zip(e_keys, range(n), strict=True))
     if len(mentee_index) != n:
         raise _Unusual
-    _fast_common(mentees)
+    cols_e = _fast_common(mentees)
     mentor_get = mentor_index.get
     same_person = np.fromiter(map(mentor_get, e_keys, repeat(-1, n)), dtype=np.int64, count=n)
-    mentor_inst, mentee_inst = _inst_codes(
-        [p.institution for p in mentors], [p.institution for p in mentees]
-    )
+    mentor_inst, mentee_inst = _inst_codes(cols_r["institution"], cols_e["institution"])
 
     # choices, flattened
     chs = [p.choices for p in mentees]
@@ -845,7 +846,7 @@ def _prepare_fast(instance: Instance) -> Prepared:
             raise _Unusual  # a choice listed twice
 
     # wants_shared
-    ws = [p.wants_shared for p in mentees]
+    cols_e["wants_shared"] = ws = [p.wants_shared for p in mentees]
     if not _types(ws) <= {list, tuple} or not _types(chain.from_iterable(ws)) <= {str}:
         raise _Unusual
 
@@ -919,6 +920,8 @@ def _prepare_fast(instance: Instance) -> Prepared:
         mentee_inst=mentee_inst,
         mentor_inst=mentor_inst,
         ranking_pos=ranking_pos,
+        columns_e=cols_e,
+        columns_r=cols_r,
     )
 
     # pinned pairs

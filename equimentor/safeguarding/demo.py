@@ -1,7 +1,8 @@
 """Demo safeguarding: the scheme's formal routes and two cases for the lead to work on.
 
-Neither case is about the demo mentor or mentee, so signing in as them shows no trace of a case,
-as it must be for the subject of a concern.
+The named case is about a mentor (its subject), so the lead can try every action on it, suspending
+and lifting included. Neither case is about the demo mentor or mentee, so signing in as them shows
+no trace of a case, as it must be for the subject of a concern.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def seed_safeguarding(scheme, lead, rng: random.Random) -> None:
     ]
     rel = rng.choice(relationships)
     mentee = next(m for m in rel.memberships.all() if m.side == "mentee").participant
+    mentor = next(m for m in rel.memberships.all() if m.side == "mentor").participant
     named, _ = services.raise_concern(
         mentee.user,
         scheme,
@@ -54,6 +56,7 @@ def seed_safeguarding(scheme, lead, rng: random.Random) -> None:
             "and messages me late in the evening. I would like to keep things professional.",
             wants=Case.Wants.TALK,
             relationship=rel,
+            subject=mentor.user,
         ),
     )
     services.set_status(named, Case.Status.ACKNOWLEDGED, actor=lead)

@@ -146,15 +146,17 @@ def deferred_acceptance_rounds(
     held = np.zeros(0, dtype=np.int64)  # positions held, sorted
     free = np.flatnonzero(nxt < end)
     while len(free):
-        g = np.concatenate([held, mo.gpos[nxt[free]]])
+        new = mo.gpos[nxt[free]]
         nxt[free] += 1
-        g.sort()
+        new.sort()
+        g = np.concatenate([held, new])
+        g.sort(kind="stable")  # two sorted runs: the stable sort merges them
         mj = g_mentor[g]
         starts = np.empty(len(g), dtype=bool)
         starts[0] = True
         np.not_equal(mj[1:], mj[:-1], out=starts[1:])
-        first = np.flatnonzero(starts)
-        rank = np.arange(len(g)) - np.repeat(first, np.diff(np.append(first, len(g))))
+        idx = np.arange(len(g))
+        rank = idx - np.maximum.accumulate(np.where(starts, idx, 0))  # place at its mentor
         keep = rank < cap_a[mj]
         held = g[keep]
         out = g_mentee[g[~keep]]

@@ -61,8 +61,11 @@ class TextCodes(dict):
         self.norm = norm
         self.texts = {} if texts is None else texts
 
-    def __missing__(self, value) -> int:
+    def code(self, value) -> int:
+        """The code of ``value``'s text, without keeping ``value`` (which may be unhashable)."""
         text = self.norm(value)
-        code = self.texts.setdefault(text, len(self.texts)) if text else -1
-        self[value] = code
+        return self.texts.setdefault(text, len(self.texts)) if text else -1
+
+    def __missing__(self, value) -> int:
+        code = self[value] = self.code(value)
         return code

@@ -156,20 +156,13 @@ def _code_column(attrs: list[dict], key: str, texts: dict[str, int]) -> np.ndarr
     # equal keys but different texts) are coded one by one
     if col is not None and set(map(type, coder)) <= {str, type(None)}:
         return col
-    cache: dict = {}
+    typed = TextCodes(lambda type_and_value: _norm(type_and_value[1]), texts)
 
     def code_of(value) -> int:
         try:
-            return cache[type(value), value]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable: not cached
-            text = _norm(value)
-            return texts.setdefault(text, len(texts)) if text else -1
-        text = _norm(value)
-        code = texts.setdefault(text, len(texts)) if text else -1
-        cache[type(value), value] = code
-        return code
+            return typed[type(value), value]
+        except TypeError:  # unhashable: coded without being kept
+            return typed.code((type(value), value))
 
     return np.array([code_of(a.get(key)) for a in attrs], dtype=np.int64)
 

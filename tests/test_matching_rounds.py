@@ -276,3 +276,31 @@ def test_choices_hold_until_the_round_closes(scheme_a, alice, setup):
     services.close_choices(matching_round, actor=alice)
     with pytest.raises(services.MatchingError, match="already closed"):
         services.close_choices(matching_round, actor=alice)
+
+
+def test_a_dropped_choice_is_named_to_the_mentee_and_kept_from_the_mentor(
+    client, scheme_a, alice, setup, django_capture_on_commit_callbacks
+):
+    mentors, mentees = setup
+    choose(mentees[0], mentors[1], mentors[0])
+    Conflict.objects.create(mentee=mentees[0], mentor=mentors[1], reason="supervisor")
+    client.force_login(alice)
+    client.post(reverse("matching:open_round", args=["scheme-a"]))
+    matching_round = MatchingRound.objects.get()
+    client.post(reverse("matching:close_choices", args=["scheme-a", matching_round.pk]))
+    pair = matching_round.latest_run.pairs.get(mentee=mentees[0])
+    assert pair.mentor_id == mentors[0].pk
+    name = mentors[1].user.full_name
+    note = f"your choice {name} was not considered: you asked not to be matched with this mentor"
+    assert note in pair.reasons  # named, not the participant's database id
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("matching:publish", args=["scheme-a", matching_round.pk]))
+    to_mentee = next(m for m in mail.outbox if m.to == [mentees[0].user.email])
+    assert note in to_mentee.body
+    # the mentor never learns of the mentee's conflicts of interest or other choices
+    to_mentor = next(m for m in mail.outbox if m.to == [mentors[0].user.email])
+    assert "not considered" not in to_mentor.body
+    assert "not considered" not in to_mentor.alternatives[0][0]
+    client.force_login(mentors[0].user)
+    page = client.get(reverse("matching:my_proposals", args=["scheme-a"])).content.decode()
+    assert "not considered" not in page

@@ -2,7 +2,10 @@
 
 The engine writes reasons from the mentee's point of view ("your 2nd choice", "shared: ethnicity").
 Identity dimensions are never named outside the coordinator's dry-run view: emails and the
-mentor's page say only that characteristics the mentee asked for are shared.
+mentor's page say only that characteristics the mentee asked for are shared. Notes on the mentee's
+*other* choices that a hard rule left out ("your choice 22 was not considered: ...") name the
+mentor when the run is stored (:func:`name_dropped_choices`) and are never shown to the mentor:
+they tell of the mentee's conflicts of interest and past matches.
 """
 
 from __future__ import annotations
@@ -12,6 +15,26 @@ import re
 from equimentor.identity.dimensions import DIMENSIONS
 
 _CHOICE = re.compile(r"^your (\d+(?:st|nd|rd|th)) choice$")
+_DROPPED = re.compile(r"^your choice (.+?) was not considered: (.+)$")
+
+
+def name_dropped_choices(reasons: list[str], names: dict[str, str]) -> list[str]:
+    """Put the mentor's name for the engine's id into notes on dropped choices.
+
+    ``names`` maps the id as the engine shows it (a participant's pk, as text) to a name.
+    """
+    out = []
+    for reason in reasons:
+        dropped = _DROPPED.match(reason)
+        if dropped and dropped.group(1) in names:
+            reason = f"your choice {names[dropped.group(1)]} was not considered: {dropped.group(2)}"
+        out.append(reason)
+    return out
+
+
+def dropped_choice_ids(reasons: list[str]) -> set[str]:
+    """The engine's ids of the mentors named in notes on dropped choices."""
+    return {m.group(1) for m in map(_DROPPED.match, reasons) if m}
 
 
 def _shared(reason: str, side: str) -> str:
@@ -37,6 +60,8 @@ def reasons_for(reasons: list[str], side: str) -> list[str]:
         if reason.startswith("shared:"):
             out.append(_shared(reason, side))
             continue
+        if side == "mentor" and _DROPPED.match(reason):
+            continue  # about the mentee's other choices: theirs alone
         choice = _CHOICE.match(reason)
         if choice and side == "mentor":
             out.append(f"you were their {choice.group(1)} choice")

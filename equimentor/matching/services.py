@@ -9,7 +9,7 @@ from equimentor import engine
 from equimentor.core import audit
 from equimentor.directory.models import Conflict
 from equimentor.enrolment.models import Participant
-from equimentor.matching import adapter, emails
+from equimentor.matching import adapter, emails, reasons
 from equimentor.matching.capacity import load_of, places_of, with_load
 from equimentor.matching.models import (
     Adjustment,
@@ -80,6 +80,14 @@ def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) 
         metrics=result.metrics,
         unmatched=[{"mentee": u.mentee, "reason": u.reason} for u in result.unmatched],
     )
+    assignments = list(result.assignments)
+    named = set().union(*(reasons.dropped_choice_ids(a.reasons) for a in assignments))
+    names = {
+        str(pk): name
+        for pk, name in Participant.objects.filter(
+            pk__in=[int(x) for x in named if x.isdigit()]
+        ).values_list("pk", "user__full_name")
+    }
     ProposedPair.objects.bulk_create(
         [
             ProposedPair(
@@ -89,10 +97,10 @@ def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) 
                 via=a.via,
                 choice_rank=a.choice_rank,
                 score=a.score,
-                reasons=a.reasons,
+                reasons=reasons.name_dropped_choices(a.reasons, names),
                 components=a.components,
             )
-            for a in result.assignments
+            for a in assignments
         ]
     )
     audit.record(

@@ -239,3 +239,133 @@ def test_trends_suppress_small_numbers(client, world):
     # the 2 must not be derivable as total − other: one of them is hidden as well
     assert not ("<td>6</td>" in body and "<td>8</td>" in body)
     assert "<td>x</td>" in body
+
+
+# -- the "Move to" select on a case's page ---------------------------------------------------------
+
+
+def status_select(page: str) -> tuple[list[str], list[str]]:
+    """The values the case page's "Move to" select offers, and those selected."""
+    found = re.search(r'<select name="status"[^>]*>(.*?)</select>', page, re.S)
+    if found is None:
+        return [], []
+    options = re.findall(r'<option value="([^"]*)"([^>]*)>', found.group(1))
+    return [v for v, _ in options], [v for v, attrs in options if "selected" in attrs]
+
+
+def lead_case(client, world, status=Case.Status.RECEIVED) -> Case:
+    """A case raised through the services (no email), at ``status``, with the lead signed in."""
+    case, _ = services.raise_concern(
+        world["mentee"].user,
+        world["scheme"],
+        services.Concern("boundaries", "x", "talk", relationship=world["rel"]),
+    )
+    Case.objects.filter(pk=case.pk).update(status=status)
+    client.force_login(world["lead"])
+    return case
+
+
+def case_page(client, world, case) -> str:
+    response = client.get(reverse("safeguarding:case", args=[world["scheme"].slug, case.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "offered", "selected"),
+    [
+        ("received", ["acknowledged", "assessing", "action_taken", "closed"], ["acknowledged"]),
+        ("acknowledged", ["assessing", "action_taken", "closed"], ["assessing"]),
+        ("assessing", ["action_taken", "closed"], ["action_taken"]),
+        ("action_taken", ["closed"], ["closed"]),
+    ],
+)
+def test_status_select_offers_later_statuses_and_opens_on_the_next(
+    client, world, status, offered, selected
+):
+    case = lead_case(client, world, status)
+    page = case_page(client, world, case)
+    assert status_select(page) == (offered, selected)
+    assert "There is no later status to move this case to." not in page
+
+
+def test_closed_case_offers_no_status_change(client, world):
+    case = lead_case(client, world, Case.Status.CLOSED)
+    page = case_page(client, world, case)
+    assert status_select(page) == ([], [])
+    assert 'name="status-submit"' not in page
+    assert "There is no later status to move this case to." in page
+
+
+def test_posting_the_preselected_status_moves_the_case_on(client, world):
+    case = lead_case(client, world)
+    act = reverse("safeguarding:case_act", args=[world["scheme"].slug, case.pk])
+    for expected in ("acknowledged", "assessing", "action_taken", "closed"):
+        _, [preselected] = status_select(case_page(client, world, case))
+        assert preselected == expected
+        response = client.post(act, {"status": preselected}, follow=True)
+        assert "Status changed." in response.content.decode()
+        case.refresh_from_db()
+        assert case.status == expected
+        event = AuditEvent.objects.filter(action="safeguarding.case.status").latest("pk")
+        assert event.object_id == str(case.pk) and event.data["status"] == expected
+    assert case.acknowledged_at and case.feedback_at and case.closed_at
+    assert case.entries.filter(kind="status").count() == 4
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        ("assessing", "A case moves forward only: choose a later status."),  # where it is now
+        ("acknowledged", "A case moves forward only: choose a later status."),  # backwards
+        ("reopened", "Please complete the form."),  # not a status at all
+    ],
+)
+def test_invalid_status_change_is_refused_clearly_and_changes_nothing(
+    client, world, posted, message
+):
+    case = lead_case(client, world, Case.Status.ASSESSING)
+    before = Case.objects.values().get(pk=case.pk)
+    entries = case.entries.count()
+    events = AuditEvent.objects.count()
+    act = reverse("safeguarding:case_act", args=[world["scheme"].slug, case.pk])
+    response = client.post(act, {"status": posted}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page and "Status changed." not in page
+    assert Case.objects.values().get(pk=case.pk) == before
+    assert case.entries.count() == entries
+    assert AuditEvent.objects.count() == events
+    # The page still opens on the next status.
+    assert status_select(page)[1] == ["action_taken"]
+
+
+def test_stale_page_move_is_refused_by_the_service(client, world):
+    """A second lead moved the case on after the first opened the page."""
+    case = lead_case(client, world)
+    _, [preselected] = status_select(case_page(client, world, case))
+    services.set_status(case, Case.Status.ASSESSING, actor=world["lead"])
+    act = reverse("safeguarding:case_act", args=[world["scheme"].slug, case.pk])
+    response = client.post(act, {"status": preselected}, follow=True)
+    assert "A case moves forward only: choose a later status." in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Case.Status.ASSESSING
+    assert case.entries.filter(kind="status").count() == 1
+
+
+def test_allowed_statuses_is_what_set_status_accepts(world):
+    for current in Case.ORDER:
+        for target in Case.ORDER:
+            case = Case.objects.create(
+                scheme=world["scheme"], category="other", what_happened="x", wants="record"
+            )
+            Case.objects.filter(pk=case.pk).update(status=current)
+            try:
+                services.set_status(case, target, actor=None)
+            except services.SafeguardingError:
+                accepted = False
+            else:
+                accepted = True
+            assert accepted == (target in services.allowed_statuses(current)), (current, target)
+    assert services.allowed_statuses("closed") == []
+    assert services.allowed_statuses("received")[0] == "acknowledged"

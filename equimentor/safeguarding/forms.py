@@ -5,7 +5,7 @@ from django import forms
 from equimentor.enrolment.models import Participant
 from equimentor.relationships.models import Membership
 from equimentor.safeguarding.models import Case, ContactRoute
-from equimentor.safeguarding.services import ACTIONS, MIN_PASSPHRASE
+from equimentor.safeguarding.services import ACTIONS, MIN_PASSPHRASE, allowed_statuses
 from equimentor.schemes.models import StaffRole
 
 
@@ -110,7 +110,24 @@ class NoteForm(forms.Form):
 
 
 class StatusForm(forms.Form):
+    """Where a lead moves a case next.
+
+    Shown, it offers only the moves ``services.set_status`` accepts and opens on the next status in
+    the progression; ``can_move`` is false once there is none (a closed case). Posted, it checks only
+    that the status is one: the service judges the move on the locked case, which may have moved on
+    since the page was shown, and says why it refuses one.
+    """
+
     status = forms.ChoiceField(label="Move to", choices=Case.Status.choices)
+
+    def __init__(self, case: Case, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = allowed_statuses(case.status)
+        self.can_move = bool(allowed)
+        if not self.is_bound:
+            field = self.fields["status"]
+            field.choices = [(value, label) for value, label in field.choices if value in allowed]
+            field.initial = allowed[0] if allowed else None
 
 
 class ActionForm(forms.Form):

@@ -125,11 +125,22 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def allowed_statuses(current: str) -> list[str]:
+    """The statuses ``set_status`` accepts for a case in ``current``, in order of progression.
+
+    A case moves forward only, and may skip steps, so this is every later status: the first is the
+    next step, and a closed case has none.
+    """
+    if current not in Case.ORDER:
+        return []
+    return Case.ORDER[Case.ORDER.index(current) + 1 :]
+
+
 @transaction.atomic
 def set_status(case: Case, status: str, *, actor) -> Case:
     """Move a case forward: received → acknowledged → assessing → action taken → closed."""
     case = _lock(case)
-    if status not in Case.ORDER or Case.ORDER.index(status) <= Case.ORDER.index(case.status):
+    if status not in allowed_statuses(case.status):
         raise SafeguardingError("A case moves forward only: choose a later status.")
     now = timezone.now()
     fields = ["status"]

@@ -238,7 +238,7 @@ def case(request, slug: str, pk: int):
             "scheme": scheme,
             "case": item,
             "entries": item.entries.select_related("author"),
-            "status_form": forms.StatusForm(),
+            "status_form": forms.StatusForm(item),
             "note_form": forms.NoteForm(),
             "message_form": forms.MessageForm(),
             "action_form": forms.ActionForm(scheme),
@@ -254,7 +254,7 @@ def case_act(request, slug: str, pk: int):
     scheme, item = access.get_case_for_lead(request.user, slug, pk)
     try:
         if "status" in request.POST:
-            form = forms.StatusForm(request.POST)
+            form = forms.StatusForm(item, request.POST)
             if form.is_valid():
                 services.set_status(item, form.cleaned_data["status"], actor=request.user)
                 messages.success(request, "Status changed.")

@@ -40,7 +40,7 @@ from .model import COMPONENTS, DEFAULT_WEIGHTS
 from .validate import Prepared, _norm
 
 PATHWAY_KEYS = ("pathway", "specialty")
-_PAIR_CHUNK = 200_000
+_PAIR_CHUNK = 65_536  # pairs at a time: the temporaries stay in the cache
 # scikit-learn's default token pattern r"(?u)\b\w\w+\b" finds the same tokens as this
 # (a greedy run of word characters always starts and ends at a word boundary)
 _TOKEN = re.compile(r"\w\w+")
@@ -167,13 +167,23 @@ def _code_column(attrs: list[dict], key: str, texts: dict[str, int]) -> np.ndarr
     return np.array([code_of(a.get(key)) for a in attrs], dtype=np.int64)
 
 
-def _codes(attrs: list, keys: list[str], texts: dict[str, int]) -> np.ndarray:
-    """Codes of each person's attribute values, one column per key (-1 = unknown)."""
+def _codes(
+    attrs: list, keys: list[str], texts: dict[str, int], only: dict[int, np.ndarray] | None = None
+) -> np.ndarray:
+    """Codes of each person's attribute values, one column per key (-1 = unknown).
+
+    ``only[c]``, where given, lists the rows whose value in column ``c`` is
+    wanted; the other rows of that column stay -1.
+    """
     codes = np.full((len(attrs), len(keys)), -1, dtype=np.int64, order="F")  # by column
     if not set(map(type, attrs)) <= {dict}:
         attrs = [a or {} for a in attrs]
     for c, k in enumerate(keys):
-        codes[:, c] = _code_column(attrs, k, texts)
+        rows = None if only is None else only.get(c)
+        if rows is None:
+            codes[:, c] = _code_column(attrs, k, texts)
+        elif len(rows):
+            codes[rows, c] = _code_column([attrs[i] for i in rows.tolist()], k, texts)
     return codes
 
 
@@ -227,19 +237,24 @@ class Scorer:
         keys = sorted(set(flat_wants) | set(PATHWAY_KEYS))
         self.keys = keys
         self.key_pos = {k: c for c, k in enumerate(keys)}
-        values: dict[str, int] = {}
-        self.code_e = _codes(_column(mentees, cols_e, "attributes"), keys, values)
-        self.code_r = _codes(_column(mentors, cols_r, "attributes"), keys, values)
+        self.path_cols = [self.key_pos[k] for k in PATHWAY_KEYS]
         want = np.zeros((n, len(keys)), dtype=bool)
         w_rows = np.repeat(np.arange(n, dtype=np.int64), list(map(len, wants)))
         w_cols = np.fromiter(
             map(self.key_pos.__getitem__, flat_wants), dtype=np.int64, count=len(flat_wants)
         )
         want[w_rows, w_cols] = True
+        # A mentee's value of a key other than pathway and specialty is only ever
+        # compared where she asked to share it: elsewhere it is left unknown (-1).
+        asked = {c: np.flatnonzero(want[:, c]) for c in range(len(keys))}
+        for c in self.path_cols:
+            del asked[c]
+        values: dict[str, int] = {}
+        self.code_e = _codes(_column(mentees, cols_e, "attributes"), keys, values, asked)
+        self.code_r = _codes(_column(mentors, cols_r, "attributes"), keys, values)
         want &= self.code_e >= 0
         self.want = want
         self.want_count = want.sum(axis=1)
-        self.path_cols = [self.key_pos[k] for k in PATHWAY_KEYS]
 
     @property
     def features(self) -> np.ndarray:

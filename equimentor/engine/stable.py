@@ -47,17 +47,45 @@ def explicit_positions(prep: Prepared, mi: np.ndarray, mj: np.ndarray) -> np.nda
     return out
 
 
+_MIN_SCORE_BITS = 16
+
+
 def _sort_by_key_then_score(key: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Indices sorted by ``key`` (ascending), then ``score`` (descending), then index.
 
-    The same as ``np.lexsort((-score, key))``, in about a third of the time:
-    the position of each entry in the stable order by score becomes the low
-    bits of one integer key, so a single sort of unique keys does it.
+    The same as ``np.lexsort((-score, key))``, in about a third of the time.
+    Usually (keys and indices leave at least 16 bits free, scores in [0, 1]) one
+    integer holds the key, the score rounded down to the bits left, and the
+    index; these are unique, so one unstable sort orders them. Scores that
+    round to the same value but differ (closer than 2**-16 apart) are then
+    put right by an exact sort of just those runs. Otherwise the position of
+    each entry in the stable order by score becomes the low bits of the key.
     """
     k = len(key)
+    if k == 0 or key.min() < 0:
+        return np.lexsort((-score, key))
+    idx_bits = max(k - 1, 1).bit_length()
+    key_bits = max(int(key.max()), 1).bit_length()
+    q_bits = min(63 - key_bits - idx_bits, 52)  # (2**52 - 1 is exact as a float)
+    if q_bits >= _MIN_SCORE_BITS and score.min() >= 0.0 and score.max() <= 1.0:
+        top = (1 << q_bits) - 1
+        q = (score * top).astype(np.int64)  # rounded down, monotone in score
+        packed = (key << q_bits | (top - q)) << idx_bits | np.arange(k, dtype=np.int64)
+        order = np.argsort(packed)
+        run = packed[order] >> idx_bits  # (key, rounded score)
+        s = score[order]
+        bad = (run[1:] == run[:-1]) & (s[1:] > s[:-1])
+        if bad.any():  # the exact order inside the runs that rounding merged
+            starts = np.concatenate(([True], run[1:] != run[:-1]))
+            run_id = np.cumsum(starts) - 1
+            fix = np.isin(run_id, run_id[1:][bad])
+            at = np.flatnonzero(fix)
+            sub = order[at]
+            order[at] = sub[np.lexsort((sub, -score[sub], run_id[at]))]
+        return order
     by_score = np.argsort(-score, kind="stable")
-    bits = max(k - 1, 1).bit_length()
-    if k == 0 or int(key.max()) >= (1 << (62 - bits)) or key.min() < 0:
+    bits = idx_bits
+    if int(key.max()) >= (1 << (62 - bits)):
         return np.lexsort((-score, key))
     pos = np.empty(k, dtype=np.int64)
     pos[by_score] = np.arange(k, dtype=np.int64)
@@ -70,10 +98,12 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     mi = np.repeat(np.arange(prep.n, dtype=np.int64), counts)
     mj = prep.acc_mentor
     score = scorer.pairs(mi, mj)
-    explicit = np.minimum(explicit_positions(prep, mi, mj), prep.n)
+    rv = prep.rank_value
+    unranked = int(rv.max()) + 1 if rv is not None and len(rv) else 0  # after every position
+    explicit = np.minimum(explicit_positions(prep, mi, mj), unranked)
     # by mentor, then explicit position, then score (higher first); the pairs
     # are listed by mentee, so ties go to the earlier mentee
-    order = _sort_by_key_then_score(mj * (prep.n + 1) + explicit, score)
+    order = _sort_by_key_then_score(mj * (unranked + 1) + explicit, score)
     gpos = np.empty_like(order)
     gpos[order] = np.arange(len(order), dtype=np.int64)
     return MentorOrder(pair_mentee=mi, score=score, order=order, gpos=gpos)

@@ -14,7 +14,7 @@ import json
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
 
@@ -815,7 +815,10 @@ def _prepare_fast(instance: Instance) -> Prepared:
         raise _Unusual
     cols_e = _fast_common(mentees)
     mentor_get = mentor_index.get
-    same_person = np.fromiter(map(mentor_get, e_keys, repeat(-1, n)), dtype=np.int64, count=n)
+    same_person = np.full(n, -1, dtype=np.int64)  # the mentor with the mentee's id, if any
+    both = list(mentor_index.keys() & mentee_index.keys())  # (looks up the fewer ids)
+    if both:
+        same_person[[mentee_index[k] for k in both]] = [mentor_index[k] for k in both]
     mentor_inst, mentee_inst = _inst_codes(cols_r["institution"], cols_e["institution"])
 
     # choices, flattened
@@ -825,10 +828,13 @@ def _prepare_fast(instance: Instance) -> Prepared:
     lens = np.fromiter(map(len, chs), dtype=np.int64, count=n)
     if settings.max_choices is not None and n and lens.max() > settings.max_choices:
         raise _Unusual
-    flat = list(chain.from_iterable(chs))
+    total = int(lens.sum())
     try:  # mentor keys are str: anything else misses (None, which fromiter refuses)
-        choice_mentor = np.fromiter(map(mentor_get, flat), dtype=np.int64, count=len(flat))
+        choice_mentor = np.fromiter(
+            map(mentor_get, chain.from_iterable(chs)), dtype=np.int64, count=total
+        )
     except TypeError:  # integer ids (as text in the index), or something invalid
+        flat = list(chain.from_iterable(chs))
         ftypes = _types(flat)
         if not ftypes <= _ID_TYPES or bool in ftypes:
             raise _Unusual from None

@@ -206,6 +206,48 @@ def test_sort_by_key_then_score_equals_lexsort(keys, scores):
     # keys too large for the packed integer fall back to lexsort itself
     big = key + (1 << 60)
     assert np.array_equal(_sort_by_key_then_score(big, score), np.lexsort((-score, big)))
+    # keys leaving fewer than 16 bits for the score use the stable order by score
+    wide = key + (1 << 40)
+    assert np.array_equal(_sort_by_key_then_score(wide, score), np.lexsort((-score, wide)))
+
+
+_HALF_UP = float(np.nextafter(0.5, 1.0))
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 3), min_size=0, max_size=80),
+    st.lists(
+        st.sampled_from([0.0, 0.5, 0.5 + 1e-12, _HALF_UP, 0.5 - 1e-9, 0.7, 1.0, 1.0 - 1e-15]),
+        min_size=80,
+        max_size=80,
+    ),
+)
+def test_sort_by_key_then_score_exact_for_scores_closer_than_rounding(keys, scores):
+    """Scores that round to the same packed value are still ordered exactly."""
+    score = np.array(scores[: len(keys)], dtype=np.float64)
+    # small keys leave 52 bits for the score; keys near 2**38 leave 17 or 18
+    for offset in (0, 1 << 38):
+        key = np.array(keys, dtype=np.int64) + offset
+        assert np.array_equal(_sort_by_key_then_score(key, score), np.lexsort((-score, key)))
+
+
+def test_sort_by_key_then_score_puts_right_a_rounded_tie():
+    key = np.full(4, 1 << 38, dtype=np.int64)
+    score = np.array([0.5, 0.5 + 1e-9, 0.5, 0.25])
+    assert _sort_by_key_then_score(key, score).tolist() == [1, 0, 2, 3]
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 1000), min_size=1, max_size=50),
+    st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=50, max_size=50),
+)
+def test_sort_by_key_then_score_any_scores(keys, scores):
+    """Scores outside [0, 1] take the stable path; the order is the same."""
+    key = np.array(keys, dtype=np.int64)
+    score = np.array(scores[: len(keys)], dtype=np.float64)
+    assert np.array_equal(_sort_by_key_then_score(key, score), np.lexsort((-score, key)))
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:

@@ -255,6 +255,9 @@ class Scorer:
         want &= self.code_e >= 0
         self.want = want
         self.want_count = want.sum(axis=1)
+        # The lists prepare handed on are used up: let them go now, so that the
+        # garbage collector, once back on, does not walk 100,000s of references.
+        prep.columns_e = prep.columns_r = None
 
     @property
     def features(self) -> np.ndarray:

@@ -394,7 +394,8 @@ class Prepared:
     ranking_pos: dict[int, dict[int, int]]  # mentor -> {mentee: position}
     rank_code: np.ndarray = None  # sorted j * n + i of explicit rankings
     rank_value: np.ndarray = None  # position in the ranking, aligned with rank_code
-    # fields already read into lists by the checks (by name), for the scorer
+    # fields already read into lists by the checks (by name), for the scorer (which
+    # releases them)
     columns_e: dict[str, list] | None = None
     columns_r: dict[str, list] | None = None
 

@@ -50,46 +50,47 @@ def explicit_positions(prep: Prepared, mi: np.ndarray, mj: np.ndarray) -> np.nda
 _MIN_SCORE_BITS = 16
 
 
-def _sort_by_key_then_score(key: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Indices sorted by ``key`` (ascending), then ``score`` (descending), then index.
+def _sort_for_mentors(mentor: np.ndarray, explicit: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Indices sorted by ``mentor``, then ``explicit`` (both ascending), then ``score``
+    (descending), then index: the same as ``np.lexsort((-score, explicit, mentor))``.
 
-    The same as ``np.lexsort((-score, key))``, in about a third of the time.
-    Usually (keys and indices leave at least 16 bits free, scores in [0, 1]) one
-    integer holds the key, the score rounded down to the bits left, and the
-    index; these are unique, so one unstable sort orders them. Scores that
-    round to the same value but differ (closer than 2**-16 apart) are then
-    put right by an exact sort of just those runs. Otherwise the position of
-    each entry in the stable order by score becomes the low bits of the key.
+    ``explicit`` is a position in the mentor's own ranking, its largest value
+    ``U`` standing for "not ranked". Usually (no value negative or NaN, and at
+    least 16 bits to spare) one integer holds the mentor; then the position if
+    below ``U``, else ``U`` plus the score (clipped to [0, 1]) rounded down to
+    the bits left, reversed; then the index. These are unique, so one unstable
+    sort orders them. Where equal rounded values hide different scores
+    (closer than 2**-16 apart, or outside [0, 1]) an exact sort of just those
+    runs puts them right. Otherwise: the stable order by score, then a stable
+    sort by mentor and position.
     """
-    k = len(key)
-    if k == 0 or key.min() < 0:
-        return np.lexsort((-score, key))
+    k = len(mentor)
+    if k == 0 or mentor.min() < 0 or explicit.min() < 0 or np.isnan(score.min()):
+        return np.lexsort((-score, explicit, mentor))
+    u = int(explicit.max())
     idx_bits = max(k - 1, 1).bit_length()
-    key_bits = max(int(key.max()), 1).bit_length()
-    q_bits = min(63 - key_bits - idx_bits, 52)  # (2**52 - 1 is exact as a float)
-    if q_bits >= _MIN_SCORE_BITS and score.min() >= 0.0 and score.max() <= 1.0:
-        top = (1 << q_bits) - 1
-        q = (score * top).astype(np.int64)  # rounded down, monotone in score
-        packed = (key << q_bits | (top - q)) << idx_bits | np.arange(k, dtype=np.int64)
-        order = np.argsort(packed)
-        run = packed[order] >> idx_bits  # (key, rounded score)
-        s = score[order]
-        bad = (run[1:] == run[:-1]) & (s[1:] > s[:-1])
-        if bad.any():  # the exact order inside the runs that rounding merged
-            starts = np.concatenate(([True], run[1:] != run[:-1]))
-            run_id = np.cumsum(starts) - 1
-            fix = np.isin(run_id, run_id[1:][bad])
-            at = np.flatnonzero(fix)
-            sub = order[at]
-            order[at] = sub[np.lexsort((sub, -score[sub], run_id[at]))]
-        return order
-    by_score = np.argsort(-score, kind="stable")
-    bits = idx_bits
-    if int(key.max()) >= (1 << (62 - bits)):
-        return np.lexsort((-score, key))
-    pos = np.empty(k, dtype=np.int64)
-    pos[by_score] = np.arange(k, dtype=np.int64)
-    return np.argsort((key << bits) | pos)
+    second_bits = 63 - max(int(mentor.max()), 1).bit_length() - idx_bits
+    top = min((1 << second_bits) - 1 - u, (1 << 52) - 1) if second_bits > 0 else 0
+    if top < (1 << _MIN_SCORE_BITS) - 1:
+        by_score = np.argsort(-score, kind="stable")
+        return by_score[np.lexsort((explicit[by_score], mentor[by_score]))]
+    # (top is exact as a float; the rounding is monotone in the score)
+    q = (np.clip(score, 0.0, 1.0) * top).astype(np.int64)
+    second = np.where(explicit < u, explicit, u + (top - q))
+    packed = (mentor << second_bits | second) << idx_bits | np.arange(k, dtype=np.int64)
+    order = np.argsort(packed)
+    run = packed[order] >> idx_bits  # (mentor, position or rounded score)
+    s = score[order]
+    bad = (run[1:] == run[:-1]) & (s[1:] > s[:-1])
+    if bad.any():  # the exact order inside the runs that rounding merged
+        runs = np.unique(run[1:][bad])  # (run is sorted: each run is one slice)
+        inside = np.zeros(k + 1, dtype=np.int64)
+        np.add.at(inside, np.searchsorted(run, runs, "left"), 1)
+        np.add.at(inside, np.searchsorted(run, runs, "right"), -1)
+        at = np.flatnonzero(np.cumsum(inside[:k]))
+        sub = order[at]
+        order[at] = sub[np.lexsort((sub, -score[sub], run[at]))]
+    return order
 
 
 def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
@@ -103,7 +104,7 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     explicit = np.minimum(explicit_positions(prep, mi, mj), unranked)
     # by mentor, then explicit position, then score (higher first); the pairs
     # are listed by mentee, so ties go to the earlier mentee
-    order = _sort_by_key_then_score(mj * (unranked + 1) + explicit, score)
+    order = _sort_for_mentors(mj, explicit, score)
     gpos = np.empty_like(order)
     gpos[order] = np.arange(len(order), dtype=np.int64)
     return MentorOrder(pair_mentee=mi, score=score, order=order, gpos=gpos)

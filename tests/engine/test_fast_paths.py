@@ -21,7 +21,7 @@ from equimentor.engine import (
 from equimentor.engine import fallback as fallback_mod
 from equimentor.engine.generate import generate_instance
 from equimentor.engine.scoring import Scorer, tfidf
-from equimentor.engine.stable import _sort_by_key_then_score
+from equimentor.engine.stable import _sort_for_mentors
 from equimentor.engine.validate import (
     _prepare_fast,
     _prepare_reference,
@@ -193,22 +193,25 @@ def test_rounds_equal_one_at_a_time_deferred_acceptance(inst):
     assert np.array_equal(one[0], rounds[0]) and np.array_equal(one[1], rounds[1])
 
 
+def _lex(mentor, explicit, score):
+    return np.lexsort((-score, explicit, mentor))
+
+
 @FAST
 @given(
-    st.lists(st.integers(0, 5), min_size=0, max_size=60),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), min_size=0, max_size=60),
     st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.5, 1.0]), min_size=60, max_size=60),
 )
-def test_sort_by_key_then_score_equals_lexsort(keys, scores):
-    key = np.array(keys, dtype=np.int64)
-    score = np.array(scores[: len(keys)], dtype=np.float64)
-    expected = np.lexsort((-score, key))
-    assert np.array_equal(_sort_by_key_then_score(key, score), expected)
-    # keys too large for the packed integer fall back to lexsort itself
-    big = key + (1 << 60)
-    assert np.array_equal(_sort_by_key_then_score(big, score), np.lexsort((-score, big)))
-    # keys leaving fewer than 16 bits for the score use the stable order by score
-    wide = key + (1 << 40)
-    assert np.array_equal(_sort_by_key_then_score(wide, score), np.lexsort((-score, wide)))
+def test_sort_for_mentors_equals_lexsort(pairs, scores):
+    mentor = np.array([p[0] for p in pairs], dtype=np.int64)
+    explicit = np.array([p[1] for p in pairs], dtype=np.int64)
+    score = np.array(scores[: len(pairs)], dtype=np.float64)
+    assert np.array_equal(_sort_for_mentors(mentor, explicit, score), _lex(mentor, explicit, score))
+    # too few bits left for the score: the stable sorts
+    for big in (mentor + (1 << 60), mentor + (1 << 40)):
+        assert np.array_equal(_sort_for_mentors(big, explicit, score), _lex(big, explicit, score))
+    wide = explicit + (1 << 40)
+    assert np.array_equal(_sort_for_mentors(mentor, wide, score), _lex(mentor, wide, score))
 
 
 _HALF_UP = float(np.nextafter(0.5, 1.0))
@@ -216,38 +219,48 @@ _HALF_UP = float(np.nextafter(0.5, 1.0))
 
 @FAST
 @given(
-    st.lists(st.integers(0, 3), min_size=0, max_size=80),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=0, max_size=80),
     st.lists(
         st.sampled_from([0.0, 0.5, 0.5 + 1e-12, _HALF_UP, 0.5 - 1e-9, 0.7, 1.0, 1.0 - 1e-15]),
         min_size=80,
         max_size=80,
     ),
 )
-def test_sort_by_key_then_score_exact_for_scores_closer_than_rounding(keys, scores):
+def test_sort_for_mentors_exact_for_scores_closer_than_rounding(pairs, scores):
     """Scores that round to the same packed value are still ordered exactly."""
-    score = np.array(scores[: len(keys)], dtype=np.float64)
-    # small keys leave 52 bits for the score; keys near 2**38 leave 17 or 18
+    explicit = np.array([p[1] for p in pairs], dtype=np.int64)
+    score = np.array(scores[: len(pairs)], dtype=np.float64)
+    # small mentor numbers leave 52 bits for the score; numbers near 2**38 leave 17 or 18
     for offset in (0, 1 << 38):
-        key = np.array(keys, dtype=np.int64) + offset
-        assert np.array_equal(_sort_by_key_then_score(key, score), np.lexsort((-score, key)))
+        mentor = np.array([p[0] for p in pairs], dtype=np.int64) + offset
+        got = _sort_for_mentors(mentor, explicit, score)
+        assert np.array_equal(got, _lex(mentor, explicit, score))
 
 
-def test_sort_by_key_then_score_puts_right_a_rounded_tie():
-    key = np.full(4, 1 << 38, dtype=np.int64)
+def test_sort_for_mentors_puts_right_a_rounded_tie():
+    mentor = np.full(4, 1 << 38, dtype=np.int64)
+    explicit = np.zeros(4, dtype=np.int64)
     score = np.array([0.5, 0.5 + 1e-9, 0.5, 0.25])
-    assert _sort_by_key_then_score(key, score).tolist() == [1, 0, 2, 3]
+    assert _sort_for_mentors(mentor, explicit, score).tolist() == [1, 0, 2, 3]
 
 
 @FAST
 @given(
-    st.lists(st.integers(0, 1000), min_size=1, max_size=50),
-    st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=50, max_size=50),
+    st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 50)), min_size=1, max_size=50),
+    st.lists(
+        st.one_of(st.floats(-2.0, 2.0, allow_nan=False), st.sampled_from([1.0, 1.0 + 2**-52])),
+        min_size=50,
+        max_size=50,
+    ),
 )
-def test_sort_by_key_then_score_any_scores(keys, scores):
-    """Scores outside [0, 1] take the stable path; the order is the same."""
-    key = np.array(keys, dtype=np.int64)
-    score = np.array(scores[: len(keys)], dtype=np.float64)
-    assert np.array_equal(_sort_by_key_then_score(key, score), np.lexsort((-score, key)))
+def test_sort_for_mentors_any_scores(pairs, scores):
+    """Scores outside [0, 1] (as a sum's rounding can give), and NaN, are ordered exactly too."""
+    mentor = np.array([p[0] for p in pairs], dtype=np.int64)
+    explicit = np.array([p[1] for p in pairs], dtype=np.int64)
+    score = np.array(scores[: len(pairs)], dtype=np.float64)
+    assert np.array_equal(_sort_for_mentors(mentor, explicit, score), _lex(mentor, explicit, score))
+    nan = np.where(np.arange(len(pairs)) % 7 == 3, np.nan, score)
+    assert np.array_equal(_sort_for_mentors(mentor, explicit, nan), _lex(mentor, explicit, nan))
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:

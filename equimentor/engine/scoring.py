@@ -64,8 +64,10 @@ def _words(text: str) -> list:
     return _TOKEN.findall(text)
 
 
-def tfidf(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
+def tfidf(texts: list[str | None]) -> tuple[sp.csr_matrix, np.ndarray] | None:
     """TF-IDF rows of ``texts`` and the sorted feature names, or None if no term.
+
+    A text may be None, which counts as an empty text.
 
     The same model as scikit-learn's ``TfidfVectorizer(stop_words="english",
     ngram_range=(1, 2), sublinear_tf=True)`` (lower-cased words of two or more
@@ -77,7 +79,7 @@ def tfidf(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray] | None:
     """
     inv, distinct = number(texts)
     n_docs = len(distinct)
-    lowered = list(map(str.lower, distinct))
+    lowered = [t.lower() if t else "" for t in distinct]
     joined = " ".join(lowered)
     if _SENTINEL in joined:  # (cannot happen with ordinary text) tokenise one by one
         toks = [_TOKEN.findall(t) for t in lowered]
@@ -213,13 +215,8 @@ class Scorer:
         self.stage_r = np.array(_column(mentors, cols_r, "career_stage"), dtype=float)
 
         # Research interests: one TF-IDF model over everyone's text.
-        texts = [
-            t or ""
-            for t in chain(
-                _column(mentees, cols_e, "interests"), _column(mentors, cols_r, "interests")
-            )
-        ]
-        model = tfidf(texts)
+        texts = _column(mentees, cols_e, "interests") + _column(mentors, cols_r, "interests")
+        model = tfidf(texts)  # (a text may be None)
         self.has_model = model is not None
         self._features = model[1] if model is not None else np.array([], dtype=object)
         if model is not None:

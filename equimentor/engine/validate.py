@@ -740,6 +740,7 @@ def prepare(instance: Instance) -> Prepared:
 
 
 _ID_TYPES = {str, int}
+_ID = attrgetter("id")
 
 
 def _types(values) -> set:
@@ -800,17 +801,17 @@ def _prepare_fast(instance: Instance) -> Prepared:
         raise _Unusual
 
     # mentors
-    r_keys = _fast_keys([p.id for p in mentors])
+    r_keys = _fast_keys(list(map(_ID, mentors)))
     mentor_index = dict(zip(r_keys, range(m), strict=True))
     if len(mentor_index) != m:
         raise _Unusual
-    capacity = [p.capacity for p in mentors]
+    capacity = list(map(attrgetter("capacity"), mentors))
     if not _types(capacity) <= {int} or (m and min(capacity) < 0):
         raise _Unusual
     cols_r = _fast_common(mentors)
 
     # mentees
-    e_keys = _fast_keys([p.id for p in mentees])
+    e_keys = _fast_keys(list(map(_ID, mentees)))
     mentee_index = dict(zip(e_keys, range(n), strict=True))
     if len(mentee_index) != n:
         raise _Unusual
@@ -823,7 +824,7 @@ def _prepare_fast(instance: Instance) -> Prepared:
     mentor_inst, mentee_inst = _inst_codes(cols_r["institution"], cols_e["institution"])
 
     # choices, flattened
-    chs = [p.choices for p in mentees]
+    chs = list(map(attrgetter("choices"), mentees))
     if not _types(chs) <= {list, tuple}:
         raise _Unusual
     lens = np.fromiter(map(len, chs), dtype=np.int64, count=n)
@@ -853,7 +854,7 @@ def _prepare_fast(instance: Instance) -> Prepared:
             raise _Unusual  # a choice listed twice
 
     # wants_shared
-    cols_e["wants_shared"] = ws = [p.wants_shared for p in mentees]
+    cols_e["wants_shared"] = ws = list(map(attrgetter("wants_shared"), mentees))
     if not _types(ws) <= {list, tuple} or not _types(chain.from_iterable(ws)) <= {str}:
         raise _Unusual
 
@@ -883,6 +884,7 @@ def _prepare_fast(instance: Instance) -> Prepared:
 
     # explicit rankings
     ranking_pos: dict[int, dict[int, int]] = {}
+    rank_code = rank_value = np.zeros(0, dtype=np.int64)
     mentee_get = mentee_index.get
     ranked = [(j, p.ranking) for j, p in enumerate(mentors) if p.ranking is not None]
     if ranked:
@@ -905,6 +907,14 @@ def _prepare_fast(instance: Instance) -> Prepared:
             if len(pos_map) != len(rows):
                 raise _Unusual  # a mentee ranked twice
             ranking_pos[j] = pos_map
+        # as _ranking_arrays makes them: codes j * n + i, sorted, with the positions
+        lens_r = np.fromiter((len(r) for _, r in ranked), dtype=np.int64, count=len(ranked))
+        starts = np.cumsum(lens_r) - lens_r
+        code = np.repeat(np.array([j for j, _ in ranked], dtype=np.int64), lens_r) * n
+        code += np.array(rows_r, dtype=np.int64)
+        order = np.argsort(code, kind="stable")
+        rank_code = code[order]
+        rank_value = (np.arange(len(code), dtype=np.int64) - np.repeat(starts, lens_r))[order]
 
     codes_b = [i * m + j for i, row in blocked.items() for j in row]
     prep = Prepared(
@@ -967,5 +977,5 @@ def _prepare_fast(instance: Instance) -> Prepared:
     np.cumsum(np.bincount(mi, minlength=n), out=prep.acc_ptr[1:])
     prep.acc_mentor = mj
     prep.acc_rank = rank
-    _ranking_arrays(prep)
+    prep.rank_code, prep.rank_value = rank_code, rank_value
     return prep

@@ -111,6 +111,9 @@ def test_tfidf_equals_scikit_learn(texts):
     x, features = model
     assert list(features) == list(vec.get_feature_names_out())
     assert abs(x - expected).max() < 1e-12 if x.nnz or expected.nnz else True
+    # a missing text (None) counts as an empty one
+    with_none = tfidf([None if t == "" else t for t in texts])
+    assert list(with_none[1]) == list(features) and abs(with_none[0] - x).max() == 0
 
 
 @given(

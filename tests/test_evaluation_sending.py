@@ -61,6 +61,30 @@ def test_the_shipped_templates_cover_the_aimms_questions():
     assert types == definitions.TYPES
 
 
+def test_shipped_option_labels_are_text_and_unquoted_yes_no_is_refused():
+    """YAML read ``label: Yes, as a mentee`` as true: the page showed "True / True / False"."""
+    for code, definition in definitions.shipped().items():
+        for item in definition["items"]:
+            for option in item.get("options", []):
+                assert isinstance(option["label"], str), (code, item["code"], option)
+    prior = next(
+        i
+        for i in definitions.shipped()["aimms-baseline"]["items"]
+        if i["code"] == "prior_mentoring"
+    )
+    assert [o["label"] for o in prior["options"]] == ["Yes, as a mentee", "Yes, as a mentor", "No"]
+    try:
+        definitions.parse(
+            "code: own\ntitle: Own\nwave: month_6\nitems:\n"
+            "- code: x\n  type: single\n  text: X?\n  options:\n"
+            "  - {code: y, label: Yes, as a mentee}\n  - {code: n, label: No}\n"
+        )
+    except definitions.DefinitionError as exc:
+        assert any("label in quotes" in e for e in exc.errors), exc.errors
+    else:
+        raise AssertionError("an unquoted Yes/No label was accepted")
+
+
 def test_baseline_on_acceptance_followup_at_six_months_reminders_and_consent(
     scheme_a, alice, django_capture_on_commit_callbacks
 ):
@@ -117,6 +141,14 @@ def test_participants_see_and_answer_only_their_own(
     form = client.get(f"/me/schemes/{scheme_a.slug}/questionnaires/{mine.pk}/")
     assert "To receive practical advice" in form.content.decode()
     assert "To increase my understanding" not in form.content.decode()  # mentors only
+    assert "Yes, as a mentee" in form.content.decode()
+    both = client.post(
+        f"/me/schemes/{scheme_a.slug}/questionnaires/{mine.pk}/",
+        {"prior_mentoring": ["as_mentee", "none"], "want.other": "Keep this text"},
+    )
+    assert both.status_code == 200
+    assert "“No” cannot be combined with other answers" in both.content.decode()
+    assert "Keep this text" in both.content.decode()
     done = client.post(
         f"/me/schemes/{scheme_a.slug}/questionnaires/{mine.pk}/",
         {

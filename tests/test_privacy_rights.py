@@ -19,7 +19,7 @@ from equimentor.relationships import services as rel_services
 from equimentor.relationships.models import Membership, PrivateNote, Relationship
 from equimentor.safeguarding import services as sg
 from equimentor.safeguarding.models import Case
-from tests.test_relationships_setup import accepted, pair
+from tests.test_relationships_setup import accepted, pair, plan
 
 
 def _setup(scheme, coordinator, capture):
@@ -60,6 +60,27 @@ def test_subject_access_export(client, scheme_a, alice, django_capture_on_commit
     assert "MENTOR PRIVATE NOTE" not in text
     assert "REPORT ABOUT MENTEE" not in text
     assert "hash" not in text and "password" not in text
+
+
+def test_export_and_erasure_work_for_someone_with_a_meeting(
+    client, scheme_a, alice, django_capture_on_commit_callbacks
+):
+    """A meeting's calendar uid (a UUID) must not break the JSON download (it gave a 500)."""
+    rel, mentee, mentor = _setup(scheme_a, alice, django_capture_on_commit_callbacks)
+    m_mentee = Membership.objects.get(relationship=rel, participant=mentee)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = rel_services.schedule_meeting(
+            rel, m_mentee, plan("2031-01-15T09:00"), actor=mentee.user
+        )
+    client.force_login(mentee.user)
+    response = client.get(reverse("privacy:export"))
+    assert response.status_code == 200
+    meetings = json.loads(response.content)["relationships"]["meetings"]
+    assert [m["uid"] for m in meetings] == [str(meeting.uid)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("privacy:erase"), {"confirm": "erase my data"})
+    assert response.status_code == 200
+    assert str(meeting.uid) in response.content.decode()  # they still get their copy
 
 
 def test_erasure_leaves_no_personal_data_and_keeps_totals(

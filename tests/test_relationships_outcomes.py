@@ -129,3 +129,32 @@ def test_sponsorship_is_recorded_by_the_mentor(rel_world):
             actor=mentee.participant.user,
         )
     assert SponsorshipAct.objects.count() == 1
+
+
+def test_a_refused_sponsorship_keeps_what_the_mentor_typed(client, rel_world):
+    rel, mentor, mentee = rel_world
+    url = reverse("relationships:sponsorship", args=[rel.scheme.slug, rel.pk])
+    client.force_login(mentor.participant.user)
+    response = client.post(
+        url,
+        {
+            "mentee": mentee.participant.pk,
+            "kind": "introduction",
+            "description": "Introduced to the MRC panel chair",
+            "on_date": (date.today() + timedelta(days=30)).isoformat(),
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Give the date it happened (today or earlier)." in page
+    assert 'value="Introduced to the MRC panel chair"' in page
+    assert SponsorshipAct.objects.count() == 0
+    # the mentee, who is shown no form, still gets a message rather than a silent page
+    client.force_login(mentee.participant.user)
+    response = client.post(
+        url,
+        {"mentee": mentee.participant.pk, "kind": "nomination", "on_date": date.today()},
+        follow=True,
+    )
+    assert "Choose the mentee, what you did and when." in response.content.decode()
+    assert SponsorshipAct.objects.count() == 0

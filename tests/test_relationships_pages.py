@@ -15,7 +15,7 @@ from django.urls import reverse
 from equimentor.relationships import services
 from equimentor.relationships.models import Flag, Relationship
 from tests import factories
-from tests.test_relationships_setup import accepted, hold_first_meeting, member, pair
+from tests.test_relationships_setup import accepted, hold_first_meeting, member, pair, plan
 
 SECRET = "Private: worried about my head of department"
 
@@ -80,10 +80,11 @@ def test_private_notes_are_seen_by_their_author_only(client, world, alice):
     rel, mentor, mentee, _ = world
     client.force_login(mentee.participant.user)
     client.post(reverse("relationships:notes", args=["scheme-a", rel.pk]), {"body": SECRET})
-    assert (
-        SECRET
-        in client.get(reverse("relationships:notes", args=["scheme-a", rel.pk])).content.decode()
-    )
+    page = client.get(reverse("relationships:notes", args=["scheme-a", rel.pk])).content.decode()
+    assert SECRET in page
+    # The page tells the truth: the author's own data download does include the note.
+    assert "never exported" not in page and reverse("privacy:my_data") in page
+    assert SECRET in client.get(reverse("privacy:export")).content.decode()
     note = rel.private_notes.get()
     # the other party
     client.force_login(mentor.participant.user)
@@ -222,3 +223,22 @@ def test_check_in_flags_without_telling_the_other_person(client, world, alice):
         lead.email
         in client.get(reverse("relationships:concern", args=["scheme-a"])).content.decode()
     )
+
+
+def test_a_meeting_length_out_of_range_gets_one_clear_message(client, world):
+    rel, mentor, mentee, _ = world
+    meeting = services.schedule_meeting(
+        rel, mentor, plan("2020-01-06T10:00"), actor=mentor.participant.user
+    )
+    client.force_login(mentee.participant.user)
+    url = reverse("relationships:meeting", args=[rel.scheme.slug, rel.pk, meeting.pk])
+    response = client.post(
+        url, {"happened": "yes", "actual_minutes": "100000", "agenda": "Fellowship plans"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to 600." in page
+    assert "Say how long the meeting lasted." not in page  # they did say: it is just too long
+    assert "Fellowship plans" in page  # nothing typed is lost
+    response = client.post(url, {"happened": "yes", "actual_minutes": ""})
+    assert "Say how long the meeting lasted." in response.content.decode()

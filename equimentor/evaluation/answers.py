@@ -69,7 +69,8 @@ def clean_item(item: dict, raw: dict) -> dict[str, tuple]:
             raise AnswerError("choose only one option")
         exclusive = {o["code"] for o in item.get("options", []) if o.get("exclusive")}
         if len(picked) > 1 and exclusive & set(picked):
-            raise AnswerError("that option cannot be combined with others")
+            alone = allowed[next(c for c in picked if c in exclusive)]
+            raise AnswerError(f"“{alone}” cannot be combined with other answers")
         if picked:
             value = picked[0] if kind == "single" else picked
             out[code] = (value, other_text if OTHER in picked else "")

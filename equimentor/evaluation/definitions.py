@@ -235,8 +235,16 @@ def validate(definition: Any) -> dict:
             codes = set()
             for opt in options:
                 ocode = opt.get("code", "") if isinstance(opt, dict) else ""
-                if not CODE.match(str(ocode)) or not str(opt.get("label", "")).strip():
+                label = opt.get("label") if isinstance(opt, dict) else None
+                if not CODE.match(str(ocode)) or label is None or not str(label).strip():
                     errors.append(f"{where}: each option has a code and a label.")
+                    continue
+                if not isinstance(label, str):
+                    # YAML reads an unquoted Yes/No as true/false, and cuts a label at a comma.
+                    errors.append(
+                        f"{where}: option '{ocode}' needs its label in quotes, "
+                        'for example label: "Yes, as a mentee".'
+                    )
                     continue
                 if ocode in codes or (ocode == OTHER and item.get("other")):
                     errors.append(f"{where}: option code '{ocode}' is used twice.")

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import models
 from django.utils import timezone
@@ -32,7 +33,7 @@ def erased_email(user) -> str:
 def _value(v):
     if isinstance(v, datetime | date):
         return v.isoformat()
-    if isinstance(v, Decimal):
+    if isinstance(v, Decimal | UUID):
         return str(v)
     if isinstance(v, models.Model):
         return v.pk

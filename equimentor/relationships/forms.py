@@ -108,7 +108,12 @@ class LogForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("happened") and not data.get("actual_minutes"):
+        # Only when no length was given: a length out of range already has its own message.
+        if (
+            data.get("happened")
+            and not data.get("actual_minutes")
+            and "actual_minutes" not in self.errors
+        ):
             self.add_error("actual_minutes", "Say how long the meeting lasted.")
         return data
 

@@ -69,6 +69,10 @@ def home(request, slug: str):
 @signed_in
 def detail(request, slug: str, pk: int):
     rel, member = access.get_relationship_for_member(request.user, slug, pk)
+    return _render_detail(request, rel, member)
+
+
+def _render_detail(request, rel, member, *, sponsorship_form=None, status=200):
     scheduled = list(rel.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("starts_at"))
     rel.scheduled_meetings = scheduled
     latest = services.latest_agreement(rel)
@@ -87,13 +91,13 @@ def detail(request, slug: str, pk: int):
         "close_form": forms.CloseForm(),
         "pause_form": forms.PauseForm(),
         "can_act": member.left_at is None and rel.is_open,
-        "sponsorship_form": forms.SponsorshipForm(rel, member)
+        "sponsorship_form": (sponsorship_form or forms.SponsorshipForm(rel, member))
         if member.side in (Membership.Side.MENTOR, Membership.Side.PEER) and rel.is_open
         else None,
         "sponsorship": rel.sponsorship_acts.select_related("mentor__user", "mentee__user"),
         "agreement": latest,
     }
-    return render(request, "relationships/detail.html", context)
+    return render(request, "relationships/detail.html", context, status=status)
 
 
 @signed_in
@@ -229,9 +233,14 @@ def sponsorship(request, slug: str, pk: int):
             actor=request.user,
         )
     except services.RelationshipError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, "Sponsorship recorded.")
+        if not rel.is_open or member.side not in (Membership.Side.MENTOR, Membership.Side.PEER):
+            _fail(request, exc)  # no form is shown to put the message on
+            return redirect("relationships:detail", slug, pk)
+        # Show the form again as it was typed, with what is wrong.
+        if not form.errors:
+            form.add_error(None, str(exc))
+        return _render_detail(request, rel, member, sponsorship_form=form, status=400)
+    messages.success(request, "Sponsorship recorded.")
     return redirect("relationships:detail", slug, pk)
 
 

@@ -105,6 +105,13 @@ def test_anonymous_concern_keeps_no_identity_and_follow_up_works(
         client.post(reverse("safeguarding:follow_up"), {"token": token, "body": "More detail"})
     assert case.entries.filter(kind="from_reporter", body="More detail").exists()
     assert case.entries.get(kind="from_reporter").author is None
+    # The key works however it was written down: spaces, no separators, lower case.
+    for written in (key.replace("-", " "), key.replace("-", ""), f" {key.lower()} "):
+        again = client.post(
+            reverse("safeguarding:follow_up"),
+            {"key": written, "passphrase": "correct horse battery"},
+        )
+        assert again.status_code == 200 and "Thank you for telling us." in again.content.decode()
 
 
 def test_wrong_passphrases_are_throttled(client, world):

@@ -17,6 +17,7 @@ from django.http import Http404
 
 from equimentor.lib.tokens import digest
 from equimentor.safeguarding.models import Case, CaseAccess
+from equimentor.safeguarding.services import canonical_case_key
 from equimentor.schemes.access import get_scheme_for_staff, staff_schemes
 from equimentor.schemes.models import Scheme
 
@@ -71,7 +72,7 @@ def get_case_by_key(key: str, passphrase: str) -> Case | None:
     Counted per case key (never per address: nothing about an anonymous reporter's connection is
     used or kept), so a key is locked for 15 minutes after five wrong passphrases.
     """
-    key_hash = digest(key.strip().upper())
+    key_hash = digest(canonical_case_key(key))
     tries = cache.get(_tries_key(key_hash), 0)
     if tries >= PASSPHRASE_TRIES:
         raise Throttled()

@@ -38,7 +38,21 @@ class SafeguardingError(Exception):
 
 def new_case_key() -> str:
     raw = "".join(secrets.choice(KEY_ALPHABET) for _ in range(20))
-    return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
+    return _grouped(raw)
+
+
+def _grouped(raw: str) -> str:
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def canonical_case_key(typed: str) -> str:
+    """A case key as it was issued, however the reporter wrote it down.
+
+    Spaces, dashes and other separators are ignored and letters may be lower case
+    ("3ca5 733l ..." is "3CA5-733L-..."); the key has no 0/O or 1/I to confuse.
+    """
+    raw = "".join(ch for ch in typed.upper() if ch.isalnum())
+    return _grouped(raw)
 
 
 @dataclass

@@ -214,3 +214,24 @@ def test_transition_table_refuses_what_is_not_listed():
                 continue
             with pytest.raises(RelationshipError, match="cannot become"):
                 services._move(rel, target)
+
+
+def test_email_subjects_read_well_when_the_scheme_name_ends_in_mentoring():
+    """'Your Horizons Mentoring mentoring is paused' was how five subjects read."""
+    from datetime import date
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from django.template.loader import render_to_string
+
+    scheme = SimpleNamespace(name="Horizons Mentoring")
+    rel = SimpleNamespace(end_date=date(2027, 3, 1), get_kind_display="One-to-one")
+    folder = Path(settings.BASE_DIR) / "templates" / "emails"
+    subjects = sorted(folder.glob("*.subject.txt"))
+    assert len(subjects) > 10
+    for path in subjects:
+        text = render_to_string(f"emails/{path.name}", {"scheme": scheme, "rel": rel}).lower()
+        assert "mentoring mentoring" not in text, path.name
+    paused = render_to_string("emails/rel_paused.subject.txt", {"scheme": scheme, "rel": rel})
+    assert paused.strip() == "Your mentoring in Horizons Mentoring is paused"

@@ -376,3 +376,12 @@ def test_allowed_statuses_is_what_set_status_accepts(world):
             assert accepted == (target in services.allowed_statuses(current)), (current, target)
     assert services.allowed_statuses("closed") == []
     assert services.allowed_statuses("received")[0] == "acknowledged"
+
+
+def test_the_relationship_choice_names_the_people_in_it(client, world):
+    client.force_login(world["mentee"].user)
+    page = client.get(reverse("safeguarding:raise")).content.decode()
+    rel, mentor = world["rel"], world["mentor"].user
+    label = f"{rel.title} with {mentor.full_name} ({world['scheme'].name})"
+    assert f'<option value="{rel.pk}">{label}</option>' in page.replace("&#x27;", "'")
+    assert f"{rel.title} {rel.pk}" not in page

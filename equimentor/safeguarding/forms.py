@@ -18,21 +18,20 @@ def about_choices(user):
     memberships = Membership.objects.filter(participant__in=mine).select_related(
         "relationship__scheme"
     )
-    rels = []
-    rel_ids = []
-    for m in memberships:
-        rel = m.relationship
-        rels.append((str(rel.pk), f"{rel.title} {rel.pk} ({rel.scheme.name})"))
-        rel_ids.append(rel.pk)
+    rel_list = [m.relationship for m in memberships]
+    others: dict[int, list[str]] = {rel.pk: [] for rel in rel_list}
     people = {}
     for m in (
-        Membership.objects.filter(relationship_id__in=rel_ids)
+        Membership.objects.filter(relationship_id__in=list(others))
         .exclude(participant__user=user)
         .select_related("participant__user", "relationship__scheme")
+        .order_by("participant__user__full_name")
     ):
+        others[m.relationship_id].append(m.participant.user.full_name)
         people[f"{m.relationship.scheme.slug}:{m.participant.user_id}"] = (
             f"{m.participant.user.full_name} ({m.relationship.scheme.name})"
         )
+    rels = [(str(rel.pk), _relationship_label(rel, others[rel.pk])) for rel in rel_list]
     for role in (
         StaffRole.objects.filter(scheme__in=[p.scheme for p in mine])
         .exclude(user=user)
@@ -43,6 +42,15 @@ def about_choices(user):
             f"{role.user.full_name}, {role.get_role_display().lower()} ({role.scheme.name})",
         )
     return schemes, rels, sorted(people.items(), key=lambda kv: kv[1])
+
+
+def _relationship_label(rel, names: list[str]) -> str:
+    """'One-to-one with Dr A (Scheme)': the people in it, not a database number."""
+    if not names:
+        return f"{rel.title} ({rel.scheme.name})"
+    shown = names if len(names) <= 3 else [*names[:2], f"{len(names) - 2} others"]
+    people = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return f"{rel.title} with {people} ({rel.scheme.name})"
 
 
 class ConcernForm(forms.Form):

@@ -165,6 +165,29 @@ def test_demo_command_without_serving(capsys):
     assert "equimentor-demo" in out
 
 
+@pytest.mark.django_db
+def test_demo_emails_link_to_where_the_demo_is_served(monkeypatch, capsys):
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from equimentor.demo.management.commands import demo
+
+    served = []
+
+    def fake_call_command(name, *args, **kwargs):
+        if name == "runserver":
+            served.append((args[0], settings.SITE_URL))
+        else:
+            call_command(name, *args, **kwargs)
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.setattr(demo, "call_command", fake_call_command)
+    call_command("demo", addrport="8011")
+    assert served == [("127.0.0.1:8011", "http://127.0.0.1:8011")]
+    assert "http://127.0.0.1:8011/" in capsys.readouterr().out
+    assert settings.SITE_URL != "http://127.0.0.1:8011"  # only while serving
+
+
 def test_the_console_script_runs_the_engine_without_django(tmp_path):
     import json
 

@@ -1,5 +1,7 @@
 """``equimentor demo``: migrate, load demo data, print how to sign in, and serve."""
 
+import os
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -28,6 +30,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_serve=False, addrport="127.0.0.1:8000", **options):
+        if ":" not in addrport:  # a port alone
+            addrport = f"127.0.0.1:{addrport}"
         call_command("migrate", interactive=False, verbosity=0)
         # The demo's history is made through the real services; its emails are not printed.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
@@ -63,4 +67,7 @@ class Command(BaseCommand):
         ]
         self.stdout.write("\n".join(lines))
         if not no_serve:
-            call_command("runserver", addrport, use_reloader=False)
+            # links in the emails point where the demo is served, unless SITE_URL is set
+            site_url = os.environ.get("SITE_URL", base)
+            with override_settings(SITE_URL=site_url.rstrip("/")):
+                call_command("runserver", addrport, use_reloader=False)

@@ -253,3 +253,30 @@ def test_settings_validate_and_refuse_opening_without_documents(client, db):
 def test_a_coordinator_cannot_create_schemes(client, alice):
     client.force_login(alice)
     assert client.get(reverse("backoffice:new_scheme")).status_code == 403
+
+
+def test_a_new_schemes_short_name_is_explained_and_a_taken_one_refused(client, scheme_a):
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    url = reverse("backoffice:new_scheme")
+    assert "Short name for web addresses" in client.get(url).content.decode()
+    data = {
+        "name": "Another",
+        "slug": "scheme-a",
+        "summary": "kept summary",
+        "eligibility_statements": "Works here",
+        "offers_mentee": "on",
+        "max_choices": "3",
+        "relationship_months": "6",
+        "max_mentor_capacity": "3",
+        "career_stages": "Junior\nSenior",
+        "ideal_seniority_gap": "2",
+        **WEIGHTS,
+    }
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert "Another scheme already uses this short name: choose a different one." in html
+    assert "Slug" not in html
+    assert 'value="kept summary"' in html
+    response = client.post(url, {**data, "slug": "my scheme"})
+    assert "Use only letters, numbers, hyphens and underscores" in response.content.decode()

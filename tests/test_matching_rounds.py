@@ -304,3 +304,144 @@ def test_a_dropped_choice_is_named_to_the_mentee_and_kept_from_the_mentor(
     client.force_login(mentors[0].user)
     page = client.get(reverse("matching:my_proposals", args=["scheme-a"])).content.decode()
     assert "not considered" not in page
+
+
+def test_a_removed_pair_leaves_its_mentee_in_the_numbers_as_unmatched(
+    client, scheme_a, alice, setup
+):
+    mentors, mentees = setup
+    matching_round = services.open_round(scheme_a, actor=alice)
+    run = services.close_choices(matching_round, actor=alice)
+    pair = run.pairs.first()
+    client.force_login(alice)
+    url = reverse("matching:adjust", args=["scheme-a", matching_round.pk])
+    client.post(url, {"mentee": pair.mentee_id, "mentor": pair.mentor_id, "kind": "remove"})
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    # 3 pairs and 1 unmatched before; the removed pair's mentee is still counted, as unmatched
+    assert len(page.context["pairs"]) == 2
+    assert pair.mentee_id in {person.pk for person, _ in page.context["unmatched"]}
+    assert "Not matched (2)" in page.content.decode()
+    assert "removed the proposed pair" in page.content.decode()
+    # adding a pair for that mentee takes them off "Not matched" again
+    free = factories.register_participant(
+        scheme_a,
+        "free-mentor@example.org",
+        role="mentor",
+        institution=factories.InstitutionFactory(name="Free U"),
+        approve_by=alice,
+    )
+    free.mentor_capacity = 1
+    free.save(update_fields=["mentor_capacity"])
+    client.post(url, {"mentee": pair.mentee_id, "mentor": free.pk, "kind": "pin"})
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    assert pair.mentee_id not in {person.pk for person, _ in page.context["unmatched"]}
+    assert "Not matched (1)" in page.content.decode()
+
+
+def test_the_dry_run_uses_the_schemes_disclosure_threshold(client, scheme_a, alice, setup):
+    from equimentor.reports.models import ReportSettings
+
+    ReportSettings.objects.create(scheme=scheme_a, threshold=10)
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    overall = dict(zip(page.context["columns"], page.context["overall"].cells, strict=True))
+    assert overall["Mentees"] == "<10"  # 4 mentees: "<5" would ignore the scheme's setting
+    assert "counts from 1 to 9 shown as “&lt;10”" in page.content.decode()
+
+
+def test_the_coordinator_reads_reasons_about_the_mentee_not_to_them(client, scheme_a, alice, setup):
+    mentors, mentees = setup
+    choose(mentees[0], mentors[1], mentors[0])
+    Conflict.objects.create(mentee=mentees[0], mentor=mentors[1], reason="supervisor")
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    html = page.content.decode()
+    name = mentors[1].user.full_name
+    assert "the mentee&#x27;s 2nd choice" in html
+    assert (
+        f"the mentee&#x27;s choice {name} was not considered: "
+        "the mentee asked not to be matched with this mentor"
+    ) in html
+    assert "your choice" not in html and "your 2nd choice" not in html
+    assert "you made no choices" not in html
+
+
+def test_a_refused_added_pair_keeps_the_people_chosen(client, scheme_a, alice, setup):
+    mentors, mentees = setup
+    scheme_a.different_institutions = True
+    scheme_a.save()
+    mentors[0].mentor_capacity = 2
+    mentors[0].institution = mentees[0].institution
+    mentors[0].save(update_fields=["institution", "mentor_capacity"])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    run = services.close_choices(matching_round, actor=alice)
+    pair = run.pairs.exclude(mentor=mentors[0]).first()
+    client.force_login(alice)
+    url = reverse("matching:adjust", args=["scheme-a", matching_round.pk])
+    client.post(url, {"mentee": pair.mentee_id, "mentor": pair.mentor_id, "kind": "remove"})
+    response = client.post(
+        url,
+        {"mentee": pair.mentee_id, "mentor": mentors[0].pk, "kind": "pin", "add": "1"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "different institutions only" in html
+    form = response.context["pair_form"]
+    assert str(form["mentee"].value()) == str(pair.mentee_id)
+    assert str(form["mentor"].value()) == str(mentors[0].pk)
+    assert f'<option value="{mentors[0].pk}" selected>' in html
+    # an empty choice is refused with a message, and the page still works
+    response = client.post(url, {"mentee": "", "mentor": "", "add": "1"}, follow=True)
+    assert "Choose a mentee and a mentor of this scheme." in response.content.decode()
+    assert response.status_code == 200
+
+
+def test_a_round_with_nobody_waiting_says_so_and_closes_without_emails(
+    client, scheme_b, charlie, django_capture_on_commit_callbacks
+):
+    client.force_login(charlie)
+    client.post(reverse("matching:open_round", args=["scheme-b"]))
+    matching_round = MatchingRound.objects.get(scheme=scheme_b)
+    client.post(reverse("matching:close_choices", args=["scheme-b", matching_round.pk]))
+    html = client.get(reverse("matching:round", args=["scheme-b", matching_round.pk])).content
+    html = html.decode()
+    assert "No mentees were waiting for a mentor when this run was made." in html
+    assert "Numbers by group withheld" not in html
+    assert "Everyone is matched" not in html
+    assert "Close the round without proposals" in html
+    assert "Publish 0 proposals" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("matching:publish", args=["scheme-b", matching_round.pk]), follow=True
+        )
+    assert "closed with no proposals: nobody has been emailed" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_round_name_that_is_too_long_is_refused_with_a_message(client, scheme_a, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("matching:open_round", args=["scheme-a"]), {"name": "x" * 121}, follow=True
+    )
+    assert "A round&#x27;s name can be at most 120 characters." in response.content.decode()
+    assert not MatchingRound.objects.exists()
+    client.post(reverse("matching:open_round", args=["scheme-a"]), {"name": "Spring 2027"})
+    assert MatchingRound.objects.get().name == "Spring 2027"
+
+
+def test_a_small_run_over_several_groups_shows_its_page(client, scheme_a, alice, setup):
+    mentors, mentees = setup
+    mentees[0].institution = factories.InstitutionFactory(name="Away University")
+    mentees[0].save(update_fields=["institution"])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    assert page.status_code == 200
+    # three scores in all: no group's mean, nor the overall one, may be shown
+    assert page.context["overall"].cells[-1] == "–"
+    assert all(row.cells[-1] == "–" for row in page.context["rows"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 
 from tests import factories
 
@@ -47,3 +48,16 @@ def test_evaluation_pages_show_only_tabs_the_reader_may_open(client, scheme_a, r
     )
     for href in re.findall(r'href="([^"]+)"', "".join(tabs)):
         assert client.get(href).status_code == 200, href
+
+
+def test_a_committee_member_is_led_from_home_to_the_reports(client, scheme_a):
+    user = factories.make_staff(scheme_a, "committee")
+    user.full_name = ""
+    user.save(update_fields=["full_name"])
+    client.force_login(user)
+    home = client.get("/").content.decode()
+    url = reverse("reports:committee", args=[scheme_a.slug])
+    assert f'<a href="{url}">aggregate reports</a>' in home
+    assert client.get(url).status_code == 200
+    # no name on record: a plain welcome, not "Welcome, there"
+    assert "<h1>Welcome</h1>" in home

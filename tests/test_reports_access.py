@@ -115,3 +115,61 @@ def test_settings_stay_within_safe_bounds(client, alice, scheme_a):
     assert resp.status_code == 302
     data = client.get(reverse("reports:api", args=["scheme-a"])).json()
     assert data["rules"] == {"threshold": 10, "min_values": 10, "round_to": 5}
+
+
+def test_a_benchmark_with_an_unknown_answer_is_refused_and_the_form_kept(client, alice, scheme_a):
+    from equimentor.reports.models import Benchmark
+
+    client.force_login(alice)
+    url = reverse("reports:settings", args=["scheme-a"])
+    form = {
+        "add_benchmark": "1",
+        "label": "Women in the region",
+        "dimension1": "gender",
+        "value1": "Women",
+        "dimension2": "",
+        "value2": "",
+        "expected_percent": "48",
+        "source": "Census 2021",
+    }
+    resp = client.post(url, form)
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert "There is a problem" in html
+    assert "is not an answer to Gender. Use one of: woman, man, non_binary" in html
+    assert 'value="Women in the region"' in html and 'value="Census 2021"' in html
+    assert not Benchmark.objects.exists()
+    resp = client.post(url, {**form, "dimension2": "ethnicity"})
+    assert "Give the answer for the second dimension." in resp.content.decode()
+    resp = client.post(url, {**form, "dimension2": "gender", "value2": "woman"})
+    assert "Choose a different dimension from the first." in resp.content.decode()
+    assert client.post(url, {**form, "value1": " woman "}).status_code == 302
+    assert Benchmark.objects.get().groups == {"gender": "woman"}
+
+
+def test_every_export_says_what_its_suppressed_cells_mean(client, alice, scheme_a):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from equimentor.reports.models import ReportSettings
+
+    ReportSettings.objects.create(scheme=scheme_a, threshold=6, min_values=9, round_to_five=True)
+    factories.register_participant(scheme_a, "q0@example.org")
+    client.force_login(alice)
+
+    def export(fmt):
+        return client.get(reverse("reports:export", args=["scheme-a", fmt])).content
+
+    legend = "Counts from 1 to 5 are shown as “<6”; “x” hides a cell to protect another"
+    withheld = "“–” marks a rate or median withheld (based on too few people: medians need 9)."
+    rounded = "Counts are rounded to the nearest 5."
+    csv = export("csv").decode()
+    assert csv.splitlines()[0].startswith(legend)
+    assert withheld in csv and rounded in csv
+    book = load_workbook(io.BytesIO(export("xlsx")))
+    for sheet in book.worksheets:
+        last = [row[0] for row in sheet.iter_rows(values_only=True)][-1]
+        assert last.startswith(legend) and withheld in last and rounded in last
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(export("pdf"))).pages)
+    text = " ".join(text.split())
+    assert legend in text and "medians need 9" in text and rounded in text

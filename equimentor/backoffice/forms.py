@@ -98,6 +98,17 @@ class NewSchemeForm(SchemeForm):
             "slug",
             *[f for f in SchemeForm.Meta.fields if f not in {"name", "is_open"}],
         ]
+        labels = {"slug": "Short name for web addresses"}
+        help_texts = {
+            "slug": "Lower-case letters, numbers and hyphens, for example horizons: the "
+            "scheme's page is then /schemes/horizons/. It cannot be changed later."
+        }
+        error_messages = {
+            "slug": {
+                "unique": "Another scheme already uses this short name: choose a different one.",
+                "invalid": "Use only letters, numbers, hyphens and underscores, with no spaces.",
+            }
+        }
 
 
 class DocumentForm(forms.ModelForm):

@@ -144,8 +144,10 @@ def group_table(people: dict, scores: dict, threshold: int) -> tuple[Row, list[R
         return overall, []
     n = {g: len(scores.get(g, [])) for g in groups}
     withheld = {g for g in groups if n[g] < rules.min_values or p.is_hidden(("cell", g, "matched"))}
-    while 0 < sum(n[g] for g in withheld) < rules.min_values:
+    while 0 < sum(n[g] for g in withheld) < rules.min_values and len(withheld) < len(groups):
         withheld.add(min((n[g], g) for g in groups if g not in withheld)[1])
+    # Every group withheld: fewer than ``min_values`` scores in all, so the overall mean is
+    # withheld too and gives nothing away.
     rows = [
         Row(
             g,

@@ -53,8 +53,31 @@ def _shared(reason: str, side: str) -> str:
     return "; ".join(parts)
 
 
+# The engine's words for the mentee ("your", "you"), as the coordinator reads them.
+_FOR_COORDINATOR = [
+    (re.compile(r"\byour (\d+(?:st|nd|rd|th)) choice\b"), r"the mentee's \1 choice"),
+    (re.compile(r"\byour choice "), "the mentee's choice "),
+    (re.compile(r"\bnone of your choices\b"), "none of the mentee's choices"),
+    (re.compile(r"\ball your choices\b"), "all the mentee's choices"),
+    (re.compile(r"\bbetween you\b"), "between them"),
+    (re.compile(r": this is you\b"), ": this is the mentee"),
+    (re.compile(r": you asked "), ": the mentee asked "),
+    (re.compile(r": you are at the same institution"), ": they are at the same institution"),
+    (re.compile(r"^you made no choices\b"), "the mentee made no choices"),
+]
+
+
+def for_coordinator(reason: str) -> str:
+    """A reason (or an unmatched mentee's reason) in the third person, for the coordinator."""
+    for pattern, replacement in _FOR_COORDINATOR:
+        reason = pattern.sub(replacement, reason)
+    return reason
+
+
 def reasons_for(reasons: list[str], side: str) -> list[str]:
-    """``side`` is "mentee" or "mentor"."""
+    """``side`` is "mentee", "mentor" or "coordinator" (the dry run: nothing left out)."""
+    if side == "coordinator":
+        return [for_coordinator(r) for r in reasons]
     out = []
     for reason in reasons:
         if reason.startswith("shared:"):

@@ -151,6 +151,22 @@ def _locked_for_adjustment(matching_round: MatchingRound) -> MatchingRound:
     return matching_round
 
 
+REMOVED_REASON = "the coordinator removed the proposed pair: run matching again"
+
+
+def _set_unmatched(run: MatchingRun, mentee: Participant, reason: str | None) -> None:
+    """List ``mentee`` among the run's unmatched with ``reason``, or take them off (``None``).
+
+    Keeps the round page's numbers and "Not matched" in step with the pairs after an adjustment.
+    """
+    unmatched = [u for u in run.unmatched if u["mentee"] != mentee.pk]
+    if reason is not None:
+        unmatched.append({"mentee": mentee.pk, "reason": reason})
+    if unmatched != run.unmatched:
+        run.unmatched = unmatched
+        run.save(update_fields=["unmatched"])
+
+
 def _latest_pairs(matching_round):
     run = matching_round.latest_run
     return run, (list(run.pairs.all()) if run else [])
@@ -175,6 +191,7 @@ def pin_pair(
     ).exclude(mentor=mentor).delete()
     if run is not None and not in_run:
         run.pairs.filter(mentee=mentee).delete()
+        _set_unmatched(run, mentee, None)
         ProposedPair.objects.create(
             run=run,
             mentee=mentee,
@@ -207,8 +224,8 @@ def remove_pair(
         defaults={"kind": Adjustment.Kind.EXCLUDE},
     )
     run = matching_round.latest_run
-    if run is not None:
-        run.pairs.filter(mentee=mentee, mentor=mentor).delete()
+    if run is not None and run.pairs.filter(mentee=mentee, mentor=mentor).delete()[0]:
+        _set_unmatched(run, mentee, REMOVED_REASON)
     audit.record(
         "matching.pair.removed",
         adjustment,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import statistics
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
@@ -17,11 +19,13 @@ from equimentor.matching.access import get_own_proposal, get_round_for_coordinat
 from equimentor.matching.adapter import available_mentors, eligible_mentees
 from equimentor.matching.forms import PairForm, ReplyForm
 from equimentor.matching.models import MatchingRound, Proposal
-from equimentor.matching.reasons import reasons_for
+from equimentor.matching.reasons import for_coordinator, reasons_for
 from equimentor.reports.compute import Scope, match_days
+from equimentor.reports.models import rules_for
 from equimentor.schemes.access import get_scheme_for_staff
 
 COORDINATOR = "coordinator"
+NAME_MAX = MatchingRound._meta.get_field("name").max_length
 
 
 @scheme_staff(COORDINATOR)
@@ -52,10 +56,12 @@ def rounds(request, slug: str):
 @require_POST
 def open_round(request, slug: str):
     scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    name = request.POST.get("name", "")
+    if len(name.strip()) > NAME_MAX:
+        messages.error(request, f"A round's name can be at most {NAME_MAX} characters.")
+        return redirect("matching:rounds", slug)
     try:
-        matching_round = services.open_round(
-            scheme, actor=request.user, name=request.POST.get("name", "")
-        )
+        matching_round = services.open_round(scheme, actor=request.user, name=name)
     except services.MatchingError as exc:
         messages.error(request, str(exc))
         return redirect("matching:rounds", slug)
@@ -71,14 +77,16 @@ def round_detail(request, slug: str, pk: int):
     matching_round = get_round_for_coordinator(request.user, slug, pk)
     scheme = matching_round.scheme
     run = matching_round.latest_run
+    threshold = rules_for(scheme).threshold
     context = {
         "scheme": scheme,
         "round": matching_round,
         "run": run,
         "groupings": metrics.groupings(scheme),
+        "threshold": threshold,
     }
     if run is not None:
-        overall, rows, by = metrics.run_tables(run, request.GET.get("by", "institution"))
+        overall, rows, by = metrics.run_tables(run, request.GET.get("by", "institution"), threshold)
         pairs = list(
             run.pairs.select_related(
                 "mentee__user", "mentee__institution", "mentor__user", "mentor__institution"
@@ -96,7 +104,9 @@ def round_detail(request, slug: str, pk: int):
                 "by": by,
                 "columns": metrics.COLUMNS,
                 "pairs": [(p, (p.mentee_id, p.mentor_id) in pinned) for p in pairs],
-                "unmatched": [(people.get(u["mentee"]), u["reason"]) for u in run.unmatched],
+                "unmatched": [
+                    (people.get(u["mentee"]), for_coordinator(u["reason"])) for u in run.unmatched
+                ],
                 "seconds": run.metrics.get("seconds"),
             }
         )
@@ -104,6 +114,7 @@ def round_detail(request, slug: str, pk: int):
             matched = {p.mentee_id for p in pairs}
             context["pair_form"] = PairForm(
                 scheme,
+                initial={k: request.GET[k] for k in ("mentee", "mentor") if k in request.GET},
                 mentees=eligible_mentees(scheme)
                 .exclude(pk__in=matched)
                 .select_related("user", "institution"),
@@ -114,12 +125,14 @@ def round_detail(request, slug: str, pk: int):
     return render(request, "matching/round.html", context)
 
 
-def _act(request, slug, pk, action):
+def _act(request, slug, pk, action, on_error=None):
     matching_round = get_round_for_coordinator(request.user, slug, pk)
     try:
         message = action(matching_round)
     except services.MatchingError as exc:
         messages.error(request, str(exc))
+        if on_error:
+            return redirect(on_error)
     else:
         messages.success(request, message)
     return redirect("matching:round", slug, pk)
@@ -153,9 +166,16 @@ def adjust(request, slug: str, pk: int):
     """Pin a pair, remove a pair, or add a pair the coordinator chooses."""
     matching_round = get_round_for_coordinator(request.user, slug, pk)
     form = PairForm(matching_round.scheme, request.POST)
+    # A refused "Add a pair" comes back with the people chosen still selected.
+    chosen = {k: request.POST[k] for k in ("mentee", "mentor") if request.POST.get(k, "").isdigit()}
+    again = (
+        f"{reverse('matching:round', args=[slug, pk])}?{urlencode(chosen)}"
+        if request.POST.get("add") and chosen
+        else reverse("matching:round", args=[slug, pk])
+    )
     if not form.is_valid():
         messages.error(request, "Choose a mentee and a mentor of this scheme.")
-        return redirect("matching:round", slug, pk)
+        return redirect(again)
     mentee, mentor = form.cleaned_data["mentee"], form.cleaned_data["mentor"]
     kind = request.POST.get("kind")
 
@@ -166,7 +186,7 @@ def adjust(request, slug: str, pk: int):
         services.pin_pair(r, mentee, mentor, actor=request.user)
         return "Pair pinned: it stays in every later dry run."
 
-    return _act(request, slug, pk, action)
+    return _act(request, slug, pk, action, on_error=again)
 
 
 @scheme_staff(COORDINATOR)
@@ -174,6 +194,8 @@ def adjust(request, slug: str, pk: int):
 def publish(request, slug: str, pk: int):
     def action(r):
         proposals = services.publish(r, actor=request.user)
+        if not proposals:
+            return "The round is closed with no proposals: nobody has been emailed."
         return f"Published {len(proposals)} proposals. Each person has been emailed."
 
     return _act(request, slug, pk, action)

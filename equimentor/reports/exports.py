@@ -8,9 +8,12 @@ import io
 from equimentor.reports.compute import Report
 
 
-def to_csv(reports: list[Report]) -> str:
+def to_csv(reports: list[Report], legend: str = "") -> str:
+    """``legend`` (what "<5", "x" and "–" mean) comes first, so the file explains itself."""
     buf = io.StringIO()
     w = csv.writer(buf)
+    if legend:
+        w.writerows([[legend], []])
     for rep in reports:
         w.writerow([rep.title])
         w.writerow(rep.columns)
@@ -21,7 +24,9 @@ def to_csv(reports: list[Report]) -> str:
     return buf.getvalue()
 
 
-def to_xlsx(reports: list[Report]) -> bytes:
+def to_xlsx(reports: list[Report], legend: str = "") -> bytes:
+    """One sheet per table, each ending with ``legend`` so that a sheet read alone explains its
+    "<5", "x" and "–"."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -34,6 +39,8 @@ def to_xlsx(reports: list[Report]) -> bytes:
             ws.append(row)
         for note in rep.notes:
             ws.append([note])
+        if legend:
+            ws.append([legend])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

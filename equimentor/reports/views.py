@@ -118,6 +118,18 @@ def committee(request, slug):
     )
 
 
+def _legend(rules) -> str:
+    """What the suppressed cells mean, as the pages say it (``reports/_tables.html``)."""
+    text = (
+        f"Counts from 1 to {rules.threshold - 1} are shown as “{rules.small}”; “x” hides a "
+        "cell to protect another; “–” marks a rate or median withheld (based on too few "
+        f"people: medians need {rules.min_values})."
+    )
+    if rules.round_to > 1:
+        text += f" Counts are rounded to the nearest {rules.round_to}."
+    return text
+
+
 @scheme_staff("coordinator", "committee")
 def export(request, slug, fmt):
     """The committee tables as PDF (meeting pack), CSV or XLSX, with the questionnaire
@@ -125,11 +137,12 @@ def export(request, slug, fmt):
     scheme, institution, by, rules, reports = _build(request, slug, committee=True)
     reports = reports + _outcomes(request, scheme, rules, institution).reports
     name = f"{scheme.slug}-report"
+    legend = _legend(rules)
     if fmt == "csv":
-        resp = HttpResponse(exports.to_csv(reports), content_type="text/csv; charset=utf-8")
+        resp = HttpResponse(exports.to_csv(reports, legend), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         resp = HttpResponse(
-            exports.to_xlsx(reports),
+            exports.to_xlsx(reports, legend),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     elif fmt == "pdf":
@@ -137,8 +150,7 @@ def export(request, slug, fmt):
         resp = HttpResponse(
             exports.to_pdf(
                 f"{scheme.name}: committee report{where}",
-                f"Counts from 1 to {rules.threshold - 1} are shown as "
-                f"“{rules.small}”; “x” hides a cell to protect another.",
+                legend,
                 reports,
             ),
             content_type="application/pdf",
@@ -156,15 +168,50 @@ class SettingsForm(forms.ModelForm):
 
 
 class BenchmarkForm(forms.Form):
-    label = forms.CharField(max_length=200)
-    dimension1 = forms.ChoiceField(choices=[(c, d.label) for c, d in DIMENSIONS.items()])
-    value1 = forms.CharField(max_length=40, help_text="The answer code, e.g. woman")
-    dimension2 = forms.ChoiceField(
-        required=False, choices=[("", "—")] + [(c, d.label) for c, d in DIMENSIONS.items()]
+    label = forms.CharField(max_length=200, label="Label")
+    dimension1 = forms.ChoiceField(
+        label="Dimension", choices=[(c, d.label) for c, d in DIMENSIONS.items()]
     )
-    value2 = forms.CharField(max_length=40, required=False)
-    expected_percent = forms.DecimalField(min_value=0, max_value=100, decimal_places=2)
-    source = forms.CharField(max_length=300, required=False)
+    value1 = forms.CharField(
+        max_length=40,
+        label="Answer",
+        help_text="The answer's code, for example woman (gender) or asian (ethnicity).",
+    )
+    dimension2 = forms.ChoiceField(
+        label="Second dimension (optional)",
+        required=False,
+        choices=[("", "—")] + [(c, d.label) for c, d in DIMENSIONS.items()],
+    )
+    value2 = forms.CharField(max_length=40, required=False, label="Second answer")
+    expected_percent = forms.DecimalField(
+        label="Expected share (%)", min_value=0, max_value=100, decimal_places=2
+    )
+    source = forms.CharField(max_length=300, required=False, label="Source (optional)")
+
+    def clean(self):
+        """Each answer must be one of its dimension's codes, or the benchmark matches nobody."""
+        data = super().clean()
+        dim1, dim2 = data.get("dimension1"), data.get("dimension2")
+        if dim2 and dim2 == dim1:
+            self.add_error("dimension2", "Choose a different dimension from the first.")
+        if dim2 and not data.get("value2"):
+            self.add_error("value2", "Give the answer for the second dimension.")
+        if data.get("value2") and not dim2:
+            self.add_error("dimension2", "Choose the dimension this answer belongs to.")
+        for dim, field in ((dim1, "value1"), (dim2, "value2")):
+            value = (data.get(field) or "").strip()
+            if not (dim and value and field not in self.errors):
+                continue
+            codes = [code for code, _ in DIMENSIONS[dim].options]
+            if value not in codes:
+                self.add_error(
+                    field,
+                    f"“{value}” is not an answer to {DIMENSIONS[dim].label}. "
+                    f"Use one of: {', '.join(codes)}.",
+                )
+            else:
+                data[field] = value
+        return data
 
 
 @scheme_staff("coordinator")

@@ -88,7 +88,7 @@ def test_choose_match_accept(site, scheme, coordinator, make_registration):
     site.submit(site.page.get_by_role("button", name="Close choices and make a dry run"), "dry run")
     pairs = site.page.get_by_role("region", name=re.compile("Proposed pairs"))
     expect(pairs).to_contain_text("Noor Haddad")
-    expect(pairs).to_contain_text("your 1st choice")
+    expect(pairs).to_contain_text("the mentee's 1st choice")
     site.phone_screenshot("dry run")
     mail.outbox.clear()
     site.submit(site.page.get_by_role("button", name=re.compile("Publish")), "published")

@@ -7,7 +7,7 @@ register = template.Library()
 
 @register.filter
 def reasons_for(reasons, side: str):
-    """Reasons as ``side`` ("mentee" or "mentor") may read them."""
+    """Reasons as ``side`` ("mentee", "mentor" or "coordinator") may read them."""
     return _reasons_for(reasons or [], side)
 
 

@@ -445,3 +445,26 @@ def test_a_small_run_over_several_groups_shows_its_page(client, scheme_a, alice,
     # three scores in all: no group's mean, nor the overall one, may be shown
     assert page.context["overall"].cells[-1] == "–"
     assert all(row.cells[-1] == "–" for row in page.context["rows"])
+
+
+def test_a_reply_with_an_overlong_note_keeps_the_note_and_says_why(
+    client, scheme_a, alice, setup, django_capture_on_commit_callbacks
+):
+    mentors, mentees = setup
+    proposal = _published(scheme_a, alice, mentors, mentees, django_capture_on_commit_callbacks)
+    client.force_login(mentors[0].user)
+    note = "We have history. " * 150  # over 2,000 characters
+    response = client.post(
+        reverse("matching:reply", args=["scheme-a", proposal.pk]),
+        {"answer": "decline", "note": note},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at most 2000 characters" in page and "Your note is kept below." in page
+    assert note.strip() in page  # nothing typed is lost
+    proposal.refresh_from_db()
+    assert proposal.status == "proposed" and proposal.mentor_reply == ""
+    # A reply that goes through reads naturally on the page.
+    client.post(reverse("matching:reply", args=["scheme-a", proposal.pk]), {"answer": "decline"})
+    page = client.get(reverse("matching:my_proposals", args=["scheme-a"])).content.decode()
+    assert "you declined" in page and "declineed" not in page

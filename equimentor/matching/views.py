@@ -233,6 +233,11 @@ def proposals(request, slug: str):
 def my_proposals(request, slug: str):
     """A participant's proposals, as mentee and as mentor, with accept / decline."""
     participant = get_own_participation(request.user, slug)
+    return _render_proposals(request, participant)
+
+
+def _render_proposals(request, participant, *, failed: tuple[int, ReplyForm] | None = None):
+    """The proposals page; ``failed`` = (proposal id, its refused form), shown as typed."""
     mine = (
         Proposal.objects.filter(Q(mentee=participant) | Q(mentor=participant))
         .select_related(
@@ -250,7 +255,10 @@ def my_proposals(request, slug: str):
                 "side": side,
                 "other": other,
                 "reasons": reasons_for(p.reasons, side),
-                "my_reply": getattr(p, f"{side}_reply"),
+                "my_reply": Proposal.Reply(getattr(p, f"{side}_reply")).label.lower()
+                if getattr(p, f"{side}_reply")
+                else "",
+                "form": failed[1] if failed and failed[0] == p.pk else None,
             }
         )
     return render(
@@ -262,6 +270,7 @@ def my_proposals(request, slug: str):
             "items": items,
             "form": ReplyForm(),
         },
+        status=400 if failed else 200,
     )
 
 
@@ -271,9 +280,11 @@ def reply(request, slug: str, pk: int):
     proposal, participant = get_own_proposal(request.user, slug, pk)
     form = ReplyForm(request.POST)
     accept = request.POST.get("answer") == "accept"
-    if request.POST.get("answer") not in {"accept", "decline"} or not form.is_valid():
+    if request.POST.get("answer") not in {"accept", "decline"}:
         messages.error(request, "Please choose accept or decline.")
         return redirect("matching:my_proposals", slug)
+    if not form.is_valid():  # (a note too long): the page again, with the note as typed
+        return _render_proposals(request, participant, failed=(proposal.pk, form))
     try:
         services.reply(
             proposal, participant, accept=accept, note=form.cleaned_data["note"], actor=request.user

@@ -58,6 +58,7 @@ def test_a_committee_member_is_led_from_home_to_the_reports(client, scheme_a):
     home = client.get("/").content.decode()
     url = reverse("reports:committee", args=[scheme_a.slug])
     assert f'<a href="{url}">aggregate reports</a>' in home
+    assert f'<li><a href="{url}">Reports</a></li>' in home  # and from the menu, on every page
     assert client.get(url).status_code == 200
     # no name on record: a plain welcome, not "Welcome, there"
     assert "<h1>Welcome</h1>" in home

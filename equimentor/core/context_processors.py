@@ -29,4 +29,9 @@ def _staff_links(request) -> list[tuple[str, str]]:
         links.append(("Safeguarding", reverse("core:home") + "#roles-h"))
     if "evaluator" in kinds:
         links.append(("Evaluation", reverse("evaluation:index")))
+    committee_schemes = [slug for role, slug in roles if role == "committee"]
+    if len(committee_schemes) == 1:
+        links.append(("Reports", reverse("reports:committee", args=committee_schemes)))
+    elif committee_schemes:
+        links.append(("Reports", reverse("core:home") + "#roles-h"))
     return links

@@ -385,3 +385,23 @@ def test_the_relationship_choice_names_the_people_in_it(client, world):
     label = f"{rel.title} with {mentor.full_name} ({world['scheme'].name})"
     assert f'<option value="{rel.pk}">{label}</option>' in page.replace("&#x27;", "'")
     assert f"{rel.title} {rel.pk}" not in page
+
+
+@pytest.mark.parametrize(("hidden", "prefix"), [("note", "note"), ("message", "message")])
+def test_an_empty_note_or_message_says_which_and_a_refused_one_keeps_its_text(
+    client, world, hidden, prefix
+):
+    case = lead_case(client, world)
+    act = reverse("safeguarding:case_act", args=[world["scheme"].slug, case.pk])
+    entries = case.entries.count()
+    empty = client.post(act, {hidden: "1", "body": "   "})
+    assert empty.status_code == 400
+    page = empty.content.decode()
+    assert "There is a problem" in page and f'href="#{prefix}_body"' in page
+    assert page.count('id="note_body"') == 1 and page.count('id="message_body"') == 1
+    assert case.entries.count() == entries
+    # a long text refused by the form comes back as written
+    too_long = "x" * 20001
+    again = client.post(act, {hidden: "1", "body": too_long})
+    assert again.status_code == 400 and too_long in again.content.decode()
+    assert case.entries.count() == entries

@@ -231,20 +231,27 @@ def cases(request, slug: str):
 @scheme_staff(LEAD)
 def case(request, slug: str, pk: int):
     scheme, item = access.get_case_for_lead(request.user, slug, pk)
-    return render(
-        request,
-        "safeguarding/case.html",
-        {
-            "scheme": scheme,
-            "case": item,
-            "entries": item.entries.select_related("author"),
-            "status_form": forms.StatusForm(item),
-            "note_form": forms.NoteForm(),
-            "message_form": forms.MessageForm(),
-            "action_form": forms.ActionForm(scheme),
-            "suspension": services.active_suspension(item),
-        },
-    )
+    return _case_page(request, scheme, item)
+
+
+def _case_page(request, scheme, item, *, refused: tuple[str, object] | None = None):
+    """The case page; ``refused`` = (its context name, the bound form), shown as typed with
+    what is wrong (status 400)."""
+    context = {
+        "scheme": scheme,
+        "case": item,
+        "entries": item.entries.select_related("author"),
+        "status_form": forms.StatusForm(item),
+        "note_form": forms.NoteForm(auto_id="note_%s"),
+        "message_form": forms.MessageForm(auto_id="message_%s"),
+        "action_form": forms.ActionForm(scheme),
+        "suspension": services.active_suspension(item),
+        "refused_form": None,
+    }
+    if refused is not None:
+        name, form = refused
+        context[name] = context["refused_form"] = form
+    return render(request, "safeguarding/case.html", context, status=400 if refused else 200)
 
 
 @scheme_staff(LEAD)
@@ -252,38 +259,45 @@ def case(request, slug: str, pk: int):
 def case_act(request, slug: str, pk: int):
     """Status, note, message or action on a case (the submit button says which)."""
     scheme, item = access.get_case_for_lead(request.user, slug, pk)
+    if "status" in request.POST:
+        name, form = "status_form", forms.StatusForm(item, request.POST)
+    elif "note" in request.POST:
+        name, form = "note_form", forms.NoteForm(request.POST, auto_id="note_%s")
+    elif "message" in request.POST:
+        name, form = "message_form", forms.MessageForm(request.POST, auto_id="message_%s")
+    elif "action" in request.POST:
+        name, form = "action_form", forms.ActionForm(scheme, request.POST)
+    else:
+        messages.error(request, "Please complete the form.")
+        return redirect("safeguarding:case", slug, pk)
+    if not form.is_valid():
+        if name in ("note_form", "message_form"):  # the page again, as written, with what is wrong
+            return _case_page(request, scheme, item, refused=(name, form))
+        messages.error(request, "Please complete the form.")  # (choices only: nothing typed)
+        return redirect("safeguarding:case", slug, pk)
+    data = form.cleaned_data
     try:
-        if "status" in request.POST:
-            form = forms.StatusForm(item, request.POST)
-            if form.is_valid():
-                services.set_status(item, form.cleaned_data["status"], actor=request.user)
-                messages.success(request, "Status changed.")
-        elif "note" in request.POST:
-            form = forms.NoteForm(request.POST)
-            if form.is_valid():
-                services.add_note(item, form.cleaned_data["body"], actor=request.user)
-                messages.success(request, "Note added.")
-        elif "message" in request.POST:
-            form = forms.MessageForm(request.POST)
-            if form.is_valid():
-                services.message_reporter(item, form.cleaned_data["body"], actor=request.user)
-                messages.success(request, "Message sent to the reporter.")
-        elif "action" in request.POST:
-            form = forms.ActionForm(scheme, request.POST)
-            if form.is_valid():
-                done = services.take_action(
-                    item,
-                    form.cleaned_data["action"],
-                    actor=request.user,
-                    route=form.cleaned_data["route"],
-                )
-                messages.success(request, f"{done}.")
+        if name == "status_form":
+            services.set_status(item, data["status"], actor=request.user)
+            done = "Status changed."
+        elif name == "note_form":
+            services.add_note(item, data["body"], actor=request.user)
+            done = "Note added."
+        elif name == "message_form":
+            services.message_reporter(item, data["body"], actor=request.user)
+            done = "Message sent to the reporter."
         else:
-            form = None
-        if form is None or form.errors:
-            messages.error(request, "Please complete the form.")
+            taken = services.take_action(
+                item, data["action"], actor=request.user, route=data["route"]
+            )
+            done = f"{taken}."
     except services.SafeguardingError as exc:
+        if name in ("note_form", "message_form"):  # keep what was written
+            form.add_error(None, str(exc))
+            return _case_page(request, scheme, item, refused=(name, form))
         messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
     return redirect("safeguarding:case", slug, pk)
 
 

@@ -96,3 +96,20 @@ def test_the_demo_people_see_their_pages(client):
         for name in names:
             response = client.get(reverse(name, args=["horizons"]))
             assert response.status_code == 200, (who, name)
+
+
+@pytest.mark.django_db
+def test_demo_interest_is_dated_before_registration():
+    """Expressions of interest date from their links, so the funnel by quarter is not empty."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from equimentor.demo.seed import seed
+    from equimentor.enrolment.models import ExpressionOfInterest
+
+    seed()
+    registered = Participant.objects.filter(expression__isnull=False).select_related("expression")
+    assert registered and all(p.expression.created_at <= p.registered_at for p in registered)
+    old = timezone.now() - timedelta(days=120)
+    assert ExpressionOfInterest.objects.filter(created_at__lt=old).count() > 50

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from equimentor.accounts.models import User
@@ -492,6 +493,11 @@ def seed(rng_seed: int = 2020) -> bool:
         )
     )
     ExpressionOfInterest.objects.bulk_create(extra)
+    # Each expression of interest dates from when its link was sent (not from today), so the
+    # funnel by quarter shows interest before registration.
+    ExpressionOfInterest.objects.filter(scheme=scheme, last_sent_at__isnull=False).update(
+        created_at=F("last_sent_at")
+    )
     seed_directory(scheme, rng)
     seed_matching(scheme, staff["coordinator"], rng)
     seed_relationships(scheme, rng)

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
 from equimentor.core.models import AuditEvent
+from equimentor.directory.models import MentorListing
+from equimentor.enrolment import services as enrolment
+from equimentor.enrolment.forms import ProfileForm
 from equimentor.enrolment.models import Participant
 from equimentor.identity.models import IdentityAnswer
+from equimentor.matching import services as matching
+from equimentor.relationships import services as relationships
+from equimentor.relationships.models import Relationship
+from tests.matching_setup import choose
+from tests.test_relationships_setup import pair
 
 
 def _profile(participant, **overrides):
@@ -96,3 +105,135 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, bob):
     response = client.get(reverse("enrolment:participation", args=["scheme-a"]))
     assert response.status_code == 302
     assert reverse("accounts:login") in response.url
+
+
+# -- a mentor with mentees ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_mentor(scheme_a, alice, django_capture_on_commit_callbacks):
+    """A mentor (capacity 3) in two open one-to-one relationships."""
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice, capacity=3, mentees=2)
+        for mentee in mentees:
+            choose(mentee, mentors[0])
+        matching_round = matching.open_round(scheme_a, actor=alice)
+        matching.close_choices(matching_round, actor=alice)
+        rels = []
+        for proposal in matching.publish(matching_round, actor=alice):
+            matching.reply(proposal, proposal.mentor, accept=True, actor=proposal.mentor.user)
+            matching.reply(proposal, proposal.mentee, accept=True, actor=proposal.mentee.user)
+            rels.append(Relationship.objects.get(proposal=proposal))
+    assert len(rels) == 2
+    mentor = Participant.objects.get(pk=mentors[0].pk)
+    return mentor, rels
+
+
+def _mentor_profile(participant, **overrides):
+    return _profile(
+        participant,
+        **{
+            "role": "mentor",
+            "offers": "Grant writing",
+            "seeks": "",
+            "mentor_capacity": str(participant.mentor_capacity),
+            **overrides,
+        },
+    )
+
+
+def _as_saved(participant, **overrides):
+    """The profile as the service takes it: the participant's own values, with changes."""
+    return {name: getattr(participant, name) for name in ProfileForm.PROFILE_FIELDS} | overrides
+
+
+def test_a_mentor_with_open_relationships_cannot_become_only_a_mentee(client, busy_mentor):
+    mentor, rels = busy_mentor
+    client.force_login(mentor.user)
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _mentor_profile(
+            mentor, role="mentee", seeks="Typed: leadership advice", mentor_capacity=""
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "You are the mentor in 2 open mentoring relationships" in page
+    assert "Close them or hand them over to another mentor first" in page
+    assert "a@example.org" in page  # the coordinator to ask
+    assert "Typed: leadership advice" in page  # nothing typed is lost
+    mentor.refresh_from_db()
+    assert mentor.is_mentor and not mentor.is_mentee and mentor.mentor_capacity == 3
+    assert MentorListing.objects.get(participant=mentor).is_published
+    assert not AuditEvent.objects.filter(action="enrolment.roles.changed").exists()
+
+
+def test_the_mentor_role_can_go_once_the_relationships_have_closed(client, alice, busy_mentor):
+    mentor, rels = busy_mentor
+    relationships.close(rels[0], reason="goals_met", actor=alice)
+    with pytest.raises(enrolment.EnrolmentError, match="mentor in 1 open mentoring relationship,"):
+        enrolment.update_profile(
+            mentor,
+            role="mentee",
+            profile=_as_saved(mentor, seeks="Fellowship advice"),
+            actor=mentor.user,
+        )
+    relationships.close(rels[1], reason="goals_met", actor=alice)
+    client.force_login(mentor.user)
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _mentor_profile(mentor, role="mentee", seeks="Fellowship advice", mentor_capacity=""),
+    )
+    assert response.status_code == 302
+    mentor.refresh_from_db()
+    assert mentor.is_mentee and not mentor.is_mentor
+
+
+def test_adding_the_mentee_role_keeps_a_busy_mentor_mentoring(client, busy_mentor):
+    mentor, _ = busy_mentor
+    client.force_login(mentor.user)
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _mentor_profile(mentor, role="both", seeks="Fellowship advice"),
+    )
+    assert response.status_code == 302
+    mentor.refresh_from_db()
+    assert mentor.is_mentor and mentor.is_mentee
+
+
+def test_lowering_capacity_below_current_mentees_is_saved_and_explained(client, busy_mentor):
+    mentor, _ = busy_mentor
+    client.force_login(mentor.user)
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _mentor_profile(mentor, mentor_capacity="1"),
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your profile is saved. You keep your current 2 mentees." in page
+    assert (
+        "You now offer 1 place, so you will not be proposed new mentees until you have a free place"
+        in page
+    )
+    mentor.refresh_from_db()
+    assert mentor.mentor_capacity == 1
+    # raising it again, or saving without lowering it, says nothing more
+    response = client.post(
+        reverse("enrolment:edit_profile", args=["scheme-a"]),
+        _mentor_profile(mentor, mentor_capacity="2"),
+        follow=True,
+    )
+    assert "Your profile is saved." in response.content.decode()
+    assert "You keep your current" not in response.content.decode()
+
+
+def test_lowering_capacity_with_room_to_spare_says_nothing_more(busy_mentor):
+    mentor, _ = busy_mentor
+    saved = enrolment.update_profile(
+        mentor,
+        role="mentor",
+        profile=_as_saved(mentor, mentor_capacity=2),
+        actor=mentor.user,
+    )
+    assert saved.current_mentees == 2 and not saved.over_capacity and saved.notice == ""

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zoneinfo
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from equimentor.relationships import services
 from equimentor.relationships.models import Flag, Relationship
@@ -242,3 +246,69 @@ def test_a_meeting_length_out_of_range_gets_one_clear_message(client, world):
     assert "Fellowship plans" in page  # nothing typed is lost
     response = client.post(url, {"happened": "yes", "actual_minutes": ""})
     assert "Say how long the meeting lasted." in response.content.decode()
+
+
+def _london(delta: timedelta) -> str:
+    """A local start time in Europe/London, ``delta`` from now (stored in UTC by the service)."""
+    when = (timezone.now() + delta).astimezone(zoneinfo.ZoneInfo("Europe/London"))
+    return when.replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def _happened_checked(page: str) -> set[str]:
+    return set(re.findall(r'<input type="radio" name="happened" value="(\w+)"[^>]*checked', page))
+
+
+def test_a_meeting_that_has_not_started_cannot_be_logged_and_nothing_typed_is_lost(client, world):
+    rel, mentor, mentee, _ = world
+    meeting = services.schedule_meeting(
+        rel, mentor, plan(_london(timedelta(days=2))), actor=mentor.participant.user
+    )
+    client.force_login(mentee.participant.user)
+    url = reverse("relationships:meeting", args=[rel.scheme.slug, rel.pk, meeting.pk])
+    assert "Save the log" not in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {"happened": "yes", "actual_minutes": "60", "agenda": "Typed: fellowship plans"},
+        follow=True,
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This meeting has not started yet: it is arranged for" in page
+    assert "Europe/London" in page and "once it has started" in page
+    assert "Typed: fellowship plans" in page  # nothing typed is lost
+    meeting.refresh_from_db()
+    rel.refresh_from_db()
+    assert meeting.status == "scheduled" and meeting.logged_at is None
+    assert rel.state == Relationship.State.ACCEPTED and rel.last_met_at is None
+    # the service refuses it whoever asks, held or not
+    for happened in (True, False):
+        with pytest.raises(services.RelationshipError, match="has not started yet"):
+            services.log_meeting(
+                meeting, mentor, happened=happened, actual_minutes=60, actor=mentor.participant.user
+            )
+
+
+def test_the_log_form_does_not_say_a_meeting_took_place_before_it_has(client, world):
+    rel, mentor, mentee, _ = world
+    client.force_login(mentee.participant.user)
+
+    def log_page(meeting):
+        url = reverse("relationships:meeting", args=[rel.scheme.slug, rel.pk, meeting.pk])
+        return client.get(url).content.decode()
+
+    # under way: no answer chosen and no length filled in for them
+    under_way = services.schedule_meeting(
+        rel, mentor, plan(_london(-timedelta(minutes=15))), actor=mentor.participant.user
+    )
+    page = log_page(under_way)
+    assert "Save the log" in page and _happened_checked(page) == set()
+    assert 'name="actual_minutes" value="60"' not in page
+    # over: "it took place, for the planned length" is offered as before
+    over = services.schedule_meeting(
+        rel, mentor, plan(_london(-timedelta(hours=3))), actor=mentor.participant.user
+    )
+    page = log_page(over)
+    assert _happened_checked(page) == {"yes"} and 'value="60"' in page
+    # logged as missed: the log says so
+    services.log_meeting(over, mentor, happened=False, actor=mentor.participant.user)
+    assert _happened_checked(log_page(over)) == {"no"}

@@ -6,7 +6,11 @@ from django import forms
 
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.dimensions import DIMENSIONS
-from equimentor.identity.services import Answer
+from equimentor.identity.services import (
+    PREFER_NOT_OR_DESCRIBE,
+    Answer,
+    prefers_not_but_describes,
+)
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 
 
@@ -191,7 +195,7 @@ class IdentityForm(forms.Form):
             )
             if dim.free_text:
                 self.fields[f"id_{code}_text"] = forms.CharField(
-                    label=dim.free_text, max_length=200, required=False
+                    label=dim.free_text_label, max_length=200, required=False
                 )
             if show_profile_option:
                 self.fields[f"id_{code}_show"] = forms.BooleanField(
@@ -222,6 +226,10 @@ class IdentityForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for code in self.codes:
+            text = f"id_{code}_text"
+            if prefers_not_but_describes(data.get(f"id_{code}", ""), data.get(text, "")):
+                self.add_error(text, PREFER_NOT_OR_DESCRIBE)
         if self.has_answers(data) and not (data.get("use_matching") or data.get("use_reports")):
             raise forms.ValidationError(
                 "You answered some identity questions. To save them, tick at least one way we may "

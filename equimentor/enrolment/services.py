@@ -22,6 +22,7 @@ from equimentor.enrolment.models import (
     RegistrationInvite,
 )
 from equimentor.identity import services as identity
+from equimentor.relationships.queries import current_mentees_of, open_relationships_as_mentor
 from equimentor.schemes.models import Institution, Scheme
 
 
@@ -177,6 +178,10 @@ def register(raw_token: str, data: Registration) -> Participant:
         raise EnrolmentError("Please give every consent marked as required.")
     if data.role not in dict(scheme.role_choices):
         raise EnrolmentError("Please choose one of the roles this scheme offers.")
+    try:
+        identity.check_answers(data.identity_answers)
+    except identity.IdentityError as exc:
+        raise EnrolmentError(str(exc)) from exc
 
     user = User.objects.filter(email__iexact=expression.email).first()
     if user is None:
@@ -210,14 +215,74 @@ def register(raw_token: str, data: Registration) -> Participant:
 # -- changes by the participant ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProfileSaved:
+    """What :func:`update_profile` did that the person should be told about."""
+
+    capacity: int | None = None
+    current_mentees: int = 0
+    capacity_lowered: bool = False
+
+    @property
+    def over_capacity(self) -> bool:
+        """She lowered her capacity below the mentees she has now (allowed: she keeps them)."""
+        return (
+            self.capacity_lowered
+            and self.capacity is not None
+            and self.current_mentees > self.capacity
+        )
+
+    @property
+    def notice(self) -> str:
+        """A sentence to add to the confirmation, or ""."""
+        if not self.over_capacity:
+            return ""
+        n, c = self.current_mentees, self.capacity
+        until = "you no longer mentor anyone" if c == 1 else f"you mentor fewer than {c}"
+        return (
+            f"You keep your current {n} mentee{'' if n == 1 else 's'}. You now offer "
+            f"{c} place{'' if c == 1 else 's'}, so you will not be proposed new mentees "
+            f"until you have a free place (when {until})."
+        )
+
+
+def _refuse_dropping_mentor_role(participant: Participant) -> None:
+    """A mentor still mentoring in open relationships cannot stop being a mentor."""
+    count = open_relationships_as_mentor(participant)
+    if not count:
+        return
+    scheme = participant.scheme
+    coordinator = (
+        f"the scheme coordinator ({scheme.contact_email})"
+        if scheme.contact_email
+        else "the scheme coordinator"
+    )
+    them = "it" if count == 1 else "them"
+    raise EnrolmentError(
+        f"You are the mentor in {count} open mentoring "
+        f"relationship{'' if count == 1 else 's'}, so you cannot stop being a mentor yet. "
+        f"Close {them} or hand {them} over to another mentor first; {coordinator} can help "
+        f"with a handover. Nothing has been changed."
+    )
+
+
 @transaction.atomic
-def update_profile(participant: Participant, *, role: str, profile: dict, actor) -> None:
-    """Save profile changes; a change of role is recorded as its own event."""
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+def update_profile(participant: Participant, *, role: str, profile: dict, actor) -> ProfileSaved:
+    """Save profile changes; a change of role is recorded as its own event.
+
+    Someone who mentors in open relationships cannot drop the mentor role. Lowering capacity
+    below the mentees she has now is allowed (she keeps them); the result says so.
+    """
+    participant = (
+        Participant.objects.select_for_update().select_related("scheme").get(pk=participant.pk)
+    )
     if role not in dict(participant.scheme.role_choices):
         raise EnrolmentError("Please choose one of the roles this scheme offers.")
     is_mentor, is_mentee = _roles(role)
+    if participant.is_mentor and not is_mentor:
+        _refuse_dropping_mentor_role(participant)
     old_role = participant.role_code
+    old_capacity = participant.mentor_capacity
     fields = []
     for name, value in profile.items():
         if name == "mentor_capacity":
@@ -252,6 +317,15 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
         )
     if not is_mentor:
         participant.identity_answers.filter(show_on_profile=True).update(show_on_profile=False)
+        return ProfileSaved()
+    capacity = participant.mentor_capacity
+    return ProfileSaved(
+        capacity=capacity,
+        current_mentees=current_mentees_of(participant),
+        capacity_lowered=(
+            capacity is not None and (old_capacity is None or capacity < old_capacity)
+        ),
+    )
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from equimentor.enrolment.forms import (
     ProfileForm,
     WithdrawForm,
 )
-from equimentor.identity.services import identity_uses, save_identity
+from equimentor.identity.services import IdentityError, identity_uses, save_identity
 from equimentor.matching.queries import awaiting_reply
 
 
@@ -125,7 +125,7 @@ def edit_profile(request, slug: str):
         form = ProfileForm(participant.scheme, request.POST)
         if form.is_valid():
             try:
-                services.update_profile(
+                saved = services.update_profile(
                     participant,
                     role=form.cleaned_data["role"],
                     profile=form.profile,
@@ -134,7 +134,9 @@ def edit_profile(request, slug: str):
             except services.EnrolmentError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Your profile is saved.")
+                messages.success(
+                    request, " ".join(filter(None, ["Your profile is saved.", saved.notice]))
+                )
                 return redirect("enrolment:participation", slug)
     return render(
         request,
@@ -168,15 +170,20 @@ def edit_identity(request, slug: str):
             participant.scheme, request.POST, show_profile_option=participant.is_mentor
         )
         if form.is_valid():
-            save_identity(participant, form.answers, form.uses, actor=request.user)
-            kept = any(form.uses.values())
-            messages.success(
-                request,
-                "Your identity answers are saved."
-                if kept
-                else "Nothing is kept: without a use you consented to, identity answers are erased.",
-            )
-            return redirect("enrolment:participation", slug)
+            try:
+                save_identity(participant, form.answers, form.uses, actor=request.user)
+            except IdentityError as exc:
+                form.add_error(None, str(exc))
+            else:
+                kept = any(form.uses.values())
+                messages.success(
+                    request,
+                    "Your identity answers are saved."
+                    if kept
+                    else "Nothing is kept: without a use you consented to, identity answers are "
+                    "erased.",
+                )
+                return redirect("enrolment:participation", slug)
     return render(
         request,
         "enrolment/identity_form.html",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PREFER_NOT = "prefer_not_to_say"
+OPTIONAL = "(optional)"
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,13 @@ class Dimension:
     question: str
     options: list[tuple[str, str]] = field(default_factory=list)
     free_text: str = ""  # label of a free-text field, if any
+
+    @property
+    def free_text_label(self) -> str:
+        """The free-text field's label, always saying that it is optional."""
+        if not self.free_text or self.free_text.endswith(OPTIONAL):
+            return self.free_text
+        return f"{self.free_text} {OPTIONAL}"
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -43,7 +51,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 ("white", "White"),
                 ("other", "Another ethnic group"),
             ],
-            free_text="How do you describe your ethnicity, in your own words?",
+            free_text="How do you describe your ethnicity, in your own words? (optional)",
         ),
         Dimension(
             "gender",

@@ -9,6 +9,7 @@ from django.db import transaction
 from equimentor.core import audit
 from equimentor.enrolment.consents import give_consent, has_consent, withdraw_consent
 from equimentor.enrolment.models import Consent, Participant
+from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 
 USES = (Consent.Purpose.IDENTITY_MATCHING, Consent.Purpose.IDENTITY_REPORTS)
@@ -25,6 +26,27 @@ class Answer:
         return not self.value and not self.self_description
 
 
+PREFER_NOT_OR_DESCRIBE = (
+    "Choose “Prefer not to say” or describe yourself in your own words, not both."
+)
+
+
+class IdentityError(ValueError):
+    """Answers that cannot be saved as given, with a message fit to show the person."""
+
+
+def prefers_not_but_describes(value: str, self_description: str) -> bool:
+    return value == PREFER_NOT and bool((self_description or "").strip())
+
+
+def check_answers(answers: dict[str, Answer]) -> None:
+    """Refuse an answer that both prefers not to say and describes (names questions only)."""
+    for code, answer in answers.items():
+        if prefers_not_but_describes(answer.value, answer.self_description):
+            label = DIMENSIONS[code].label if code in DIMENSIONS else code
+            raise IdentityError(f"{label}: {PREFER_NOT_OR_DESCRIBE}")
+
+
 def identity_uses(participant: Participant) -> dict[str, bool]:
     return {purpose: has_consent(participant, purpose) for purpose in USES}
 
@@ -35,8 +57,10 @@ def save_identity(
 ) -> None:
     """Store ``answers`` and the consents for their uses.
 
-    With no use consented, nothing is stored and any earlier answers are erased.
+    With no use consented, nothing is stored and any earlier answers are erased. An answer that
+    is both "prefer not to say" and a self-description raises :class:`IdentityError`.
     """
+    check_answers(answers)
     privacy = participant.scheme.current_documents().get("privacy_notice")
     for purpose in USES:
         wanted, held = uses.get(purpose, False), has_consent(participant, purpose)

@@ -144,6 +144,20 @@ def cancel_meeting(meeting: Meeting, member: Membership, *, actor) -> Meeting:
     return meeting
 
 
+def not_started_message(meeting: Meeting) -> str:
+    """Why a meeting cannot be logged yet, with its start in the zone it was arranged in."""
+    zone = meeting.time_zone or "UTC"
+    try:
+        local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone, local = "UTC", meeting.starts_at.astimezone(zoneinfo.ZoneInfo("UTC"))
+    when = f"{local.day} {local:%B %Y, %H:%M} {zone}"
+    return (
+        f"This meeting has not started yet: it is arranged for {when}. "
+        "You can log whether it took place once it has started."
+    )
+
+
 @transaction.atomic
 def log_meeting(
     meeting: Meeting,
@@ -170,7 +184,7 @@ def log_meeting(
         raise RelationshipError("This meeting was cancelled.")
     now = timezone.now()
     if meeting.starts_at > now:
-        raise RelationshipError("You can log a meeting once it has started.")
+        raise RelationshipError(not_started_message(meeting))
     if happened and not actual_minutes:
         raise RelationshipError("Say how long the meeting lasted.")
     if agenda_by and agenda_by not in Meeting.AgendaBy.values:

@@ -58,14 +58,26 @@ def meetings(request, slug: str, pk: int):
     )
 
 
+def _log_guess(meeting: Meeting, now) -> dict:
+    """The log form's first answer: what was logged, or for a meeting not logged yet "it took
+    place, for the planned length" only once its planned end has passed — never before."""
+    if meeting.status == Meeting.Status.HELD:
+        return {"happened": "yes", "actual_minutes": meeting.actual_minutes}
+    if meeting.status == Meeting.Status.MISSED:
+        return {"happened": "no"}
+    if meeting.ends_at <= now:
+        return {"happened": "yes", "actual_minutes": meeting.duration_minutes}
+    return {}
+
+
 @signed_in
 @require_http_methods(["GET", "POST"])
 def meeting(request, slug: str, pk: int, mid: int):
     meeting, rel, member = access.get_meeting_for_member(request.user, slug, pk, mid)
     goals = list(rel.goals.all())
+    now = timezone.now()
     initial = {
-        "happened": "yes" if meeting.status != Meeting.Status.MISSED else "no",
-        "actual_minutes": meeting.actual_minutes or meeting.duration_minutes,
+        **_log_guess(meeting, now),
         "agenda": meeting.agenda,
         "agenda_by": meeting.agenda_by,
         "shared_notes": meeting.shared_notes,
@@ -138,7 +150,7 @@ def meeting(request, slug: str, pk: int, mid: int):
             "goal_statuses": Goal.Status.choices,
             "note_form": forms.NoteForm(),
             "my_notes": access.private_notes_of(request.user, rel).filter(meeting=meeting),
-            "started": meeting.starts_at <= timezone.now(),
+            "started": meeting.starts_at <= now,
             "can_act": member.left_at is None and rel.is_open,
         },
         status=400 if request.method == "POST" else 200,

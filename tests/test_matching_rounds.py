@@ -336,6 +336,11 @@ def test_a_removed_pair_leaves_its_mentee_in_the_numbers_as_unmatched(
     page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
     assert pair.mentee_id not in {person.pk for person, _ in page.context["unmatched"]}
     assert "Not matched (1)" in page.content.decode()
+    # the stored figures (the API's summary) follow the adjustments
+    run.refresh_from_db()
+    assert run.metrics["mentees"] == 4 and run.metrics["matched"] == 3
+    assert run.metrics["unmatched"] == 1 and run.metrics["pinned"] == 1
+    assert run.metrics["adjusted"] is True and run.metrics["blocking_pairs"] is None
 
 
 def test_the_dry_run_uses_the_schemes_disclosure_threshold(client, scheme_a, alice, setup):

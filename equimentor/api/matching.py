@@ -134,7 +134,13 @@ class RoundSerializer(serializers.ModelSerializer):
             "unmatched",
             "blocking_pairs",
         )
-        return {"id": run.pk, "created_at": run.created_at, **{k: run.metrics.get(k) for k in keys}}
+        return {
+            "id": run.pk,
+            "created_at": run.created_at,
+            **{k: run.metrics.get(k) for k in keys},
+            # changed by the coordinator since it ran (then blocking_pairs is not known: None)
+            "adjusted": bool(run.metrics.get("adjusted")),
+        }
 
 
 class SchemeRounds(generics.ListAPIView):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from equimentor import engine
 from equimentor.core import audit
 from equimentor.directory.models import Conflict
+from equimentor.engine.core import TOP_CHOICES
 from equimentor.enrolment.models import Participant
 from equimentor.matching import adapter, emails, reasons
 from equimentor.matching.capacity import load_of, places_of, with_load
@@ -167,6 +168,30 @@ def _set_unmatched(run: MatchingRun, mentee: Participant, reason: str | None) ->
         run.save(update_fields=["unmatched"])
 
 
+def _refresh_metrics(run: MatchingRun) -> None:
+    """Recount the run's stored figures (the API's summary) from its pairs after an adjustment.
+
+    The stability check is not re-run: ``blocking_pairs`` becomes None and ``adjusted`` True.
+    """
+    pairs = list(run.pairs.only("via", "choice_rank", "score"))
+    by_choice = [p.choice_rank for p in pairs if p.via == Via.CHOICE and p.choice_rank]
+    scores = [p.score for p in pairs if p.score is not None]
+    run.metrics = {
+        **run.metrics,
+        "mentees": len(pairs) + len(run.unmatched),
+        "matched": len(pairs),
+        "first_choice": sum(1 for r in by_choice if r == 1),
+        "top_choices": sum(1 for r in by_choice if r <= TOP_CHOICES),
+        "fallback": sum(1 for p in pairs if p.via == Via.FALLBACK),
+        "pinned": sum(1 for p in pairs if p.via == Via.PINNED),
+        "unmatched": len(run.unmatched),
+        "mean_score": round(sum(scores) / len(scores), 4) if scores else None,
+        "blocking_pairs": None,
+        "adjusted": True,
+    }
+    run.save(update_fields=["metrics"])
+
+
 def _latest_pairs(matching_round):
     run = matching_round.latest_run
     return run, (list(run.pairs.all()) if run else [])
@@ -199,6 +224,7 @@ def pin_pair(
             via=Via.PINNED,
             reasons=["added by the scheme coordinator"],
         )
+        _refresh_metrics(run)
     audit.record(
         "matching.pair.pinned",
         adjustment,
@@ -226,6 +252,7 @@ def remove_pair(
     run = matching_round.latest_run
     if run is not None and run.pairs.filter(mentee=mentee, mentor=mentor).delete()[0]:
         _set_unmatched(run, mentee, REMOVED_REASON)
+        _refresh_metrics(run)
     audit.record(
         "matching.pair.removed",
         adjustment,

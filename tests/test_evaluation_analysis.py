@@ -172,3 +172,55 @@ def test_baseline_versus_followup(client, scheme_a, alice, followup):
         "What is your age?"
         in client.get(f"/manage/{scheme_a.slug}/evaluation/compare/").content.decode()
     )
+
+
+def _counts_and_quotes(page: str) -> str:
+    """The part of the coding page that is computed from the tags: counts and quotes."""
+    return page[page.index("Theme counts by role") : page.index("<h2>Codebook")]
+
+
+def test_coding_ignores_tags_on_answers_not_on_the_page(client, scheme_a, alice, followup):
+    """A theme is the scheme's, for an item: a second questionnaire asking the same item (the
+    demo's ``horizons-cohort-2``, a copy of the follow-up) shares it. Tags on the follow-up's
+    answers made the copy's coding page fail with a KeyError (an answer id)."""
+    cohort = services.save_definition(
+        scheme_a, {**followup.definition, "code": "cohort-2", "title": "Cohort 2"}, actor=alice
+    )
+    es.add(followup, [("mentee", {"improve": (None, f"Follow-up idea {i}")}) for i in range(8)])
+    es.add(cohort, [("mentee", {"improve": (None, f"Cohort idea {i}")}) for i in range(9)])
+    evaluator = es.staff(scheme_a, "evaluator", "eve@example.org")
+    client.force_login(evaluator)
+    url = f"/manage/{scheme_a.slug}/evaluation/coding/cohort-2/improve/"
+    themes = [
+        services.add_theme(scheme_a, "improve", label, actor=evaluator)
+        for label in ("Training", "Timing")
+    ]
+    cohort_answers = list(
+        Answer.objects.filter(item="improve", response__questionnaire=cohort).order_by("text")
+    )
+    services.tag_answer(cohort_answers[0], themes[:1], actor=evaluator, scheme=scheme_a)
+    before = client.get(url)
+    assert before.status_code == 200
+    for a in Answer.objects.filter(item="improve", response__questionnaire=followup):
+        services.tag_answer(a, themes, actor=evaluator, scheme=scheme_a)
+    after = client.get(url)
+    assert after.status_code == 200  # was a KeyError
+    page = after.content.decode()
+    assert "Follow-up idea" not in page and page.count("Cohort idea") >= 9
+    # the other questionnaire's tags change nothing on this page: not a count, not a quote
+    assert _counts_and_quotes(page) == _counts_and_quotes(before.content.decode())
+    resps = analysis.load(scheme_a, "cohort-2")
+    answers_by_id = {
+        aid: (role, text) for role, text, aid in analysis.text_answers(resps, "improve")
+    }
+    all_tags = {t.pk: list(t.tags.values_list("answer_id", flat=True)) for t in themes}
+    assert sum(len(ids) for ids in all_tags.values()) == 1 + 8 + 8
+    table, roles_n = analysis.theme_table(themes, all_tags, answers_by_id, 5, 8)
+    assert roles_n == {"mentee": 9, "mentor": 0}
+    assert [[c["count"] for c in row["cells"]] for row in table] == [[1, 0], [0, 0]]
+    assert [q["text"] for row in table for q in row["quotes"]] == ["Cohort idea 0"]
+    # and the follow-up's page counts its own tags only
+    page = client.get(
+        f"/manage/{scheme_a.slug}/evaluation/coding/aimms-month-6/improve/"
+    ).content.decode()
+    assert "Cohort idea" not in page and page.count("Follow-up idea") >= 8

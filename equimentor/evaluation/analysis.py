@@ -120,7 +120,7 @@ def summarise_item(item: dict, grouped, k: int) -> dict:
     if kind in CHOICE_TYPES or kind in ("agree5", "stars", "scale10"):
         if kind in CHOICE_TYPES:
             labels = option_labels(item)
-            options = [(o["code"], o["label"], o) for o in item["options"]]
+            options = [(o["code"], labels[o["code"]], o) for o in item["options"]]
             if item.get("other"):
                 options.append((OTHER, labels[OTHER], {}))
         else:
@@ -197,7 +197,13 @@ def text_answers(resps: list[Resp], item_code: str) -> list[tuple[str, str, obje
 
 def theme_table(themes, tags: dict, answers_by_id: dict, k: int, k_text: int) -> list[dict]:
     """Counts of each theme by role (shown only for roles with ``k``+ answers to the item) and
-    the quotes under each theme (roles named only for roles with ``k_text``+ answers)."""
+    the quotes under each theme (roles named only for roles with ``k_text``+ answers).
+
+    Only the answers in ``answers_by_id`` (this page's) count. A theme belongs to the scheme's
+    item, not to one questionnaire, so its tags can be on answers that are not here: another
+    questionnaire asking the same item (a later cohort's copy of a template), or, for an item
+    with an "other" option, a choice answer with no text. Those tags are left out of counts and
+    quotes alike, so the page says nothing about answers it does not show."""
     roles_n = {role: 0 for role in ROLES}
     for role, _text in answers_by_id.values():
         roles_n[role] += 1
@@ -205,7 +211,7 @@ def theme_table(themes, tags: dict, answers_by_id: dict, k: int, k_text: int) ->
     named = {role: n >= k_text for role, n in roles_n.items()}
     out = []
     for theme in themes:
-        ids = tags.get(theme.pk, [])
+        ids = [aid for aid in tags.get(theme.pk, []) if aid in answers_by_id]
         counts = {role: 0 for role in ROLES}
         quotes = []
         for aid in ids:

@@ -313,8 +313,32 @@ def shipped() -> dict[str, dict]:
     return out
 
 
+def words(code) -> str:
+    """An option code as words, for a label that is missing: ``as_mentee`` -> "As mentee"."""
+    text = " ".join(str(code).replace("_", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def label_text(option: dict) -> str:
+    """An option's label, always as text.
+
+    :func:`validate` refuses a label that is not text, but definitions stored before it did may
+    hold one YAML read as true/false (an unquoted ``Yes, as a mentee`` or ``No``) or as a
+    number; the ``repair_option_labels`` migration mends them. Until then a true/false (or
+    missing) label reads as the option's code in words, and a number or date as written.
+    """
+    label = option.get("label")
+    if isinstance(label, str):
+        return label
+    if label is None or isinstance(label, bool):
+        return words(option.get("code", ""))
+    return str(label)
+
+
 def option_labels(item: dict) -> dict[str, str]:
-    labels = {o["code"]: o["label"] for o in item.get("options", [])}
+    """Option code -> label (as text), with "other" last if the item offers it."""
+    labels = {o["code"]: label_text(o) for o in item.get("options", [])}
     if item.get("other"):
-        labels[OTHER] = item.get("other_label", "Other")
+        other = item.get("other_label", "Other")
+        labels[OTHER] = other if isinstance(other, str) and other.strip() else "Other"
     return labels

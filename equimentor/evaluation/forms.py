@@ -27,7 +27,7 @@ class QuestionnaireForm(forms.Form):
             common = {"required": False, "help_text": item.get("help", "")}
             names = []
             if kind in CHOICE_TYPES:
-                choices = [(o["code"], o["label"]) for o in item["options"]]
+                choices = [(o["code"], definitions.label_text(o)) for o in item["options"]]
                 if kind == "single":
                     self.fields[code] = forms.ChoiceField(
                         label=_label(item), choices=choices, widget=forms.RadioSelect, **common

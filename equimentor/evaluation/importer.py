@@ -92,10 +92,10 @@ def _translate(item: dict, raw: str, out: dict) -> None:
         lookup = {}
         for o in item["options"]:
             lookup[o["code"].lower()] = o["code"]
-            lookup[o["label"].lower()] = o["code"]
+            lookup[definitions.label_text(o).lower()] = o["code"]
         if item.get("other"):
             lookup[OTHER] = OTHER
-            lookup[item.get("other_label", "Other").lower()] = OTHER
+            lookup[definitions.option_labels(item)[OTHER].lower()] = OTHER
         pieces = [p.strip() for p in raw.split(";")] if kind == "multiple" else [raw.strip()]
         picked = []
         for p in pieces:

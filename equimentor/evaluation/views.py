@@ -187,7 +187,12 @@ def edit(request, slug, code=None):
 
 
 def _filters(definition):
-    return [i for i in definition["items"] if i.get("filter")]
+    """The filter items, their option labels as text (see ``definitions.label_text``)."""
+    return [
+        {**i, "options": [{**o, "label": definitions.label_text(o)} for o in i.get("options", [])]}
+        for i in definition["items"]
+        if i.get("filter")
+    ]
 
 
 @scheme_staff(*access.READERS)
@@ -302,7 +307,14 @@ def coding(request, slug, code, item):
     themes = list(Theme.objects.filter(scheme=scheme, item=item))
     tags: dict = {}
     tagged_by_answer: dict = {}
-    for t in ThemeTag.objects.filter(theme__in=themes).values_list("theme_id", "answer_id"):
+    # a theme is the scheme's, shared by every questionnaire asking this item: only the tags on
+    # this questionnaire's answers count here (``theme_table`` also ignores any other)
+    tag_rows = ThemeTag.objects.filter(
+        theme__in=themes,
+        answer__response__questionnaire__scheme=scheme,
+        answer__response__questionnaire__code=code,
+    ).values_list("theme_id", "answer_id")
+    for t in tag_rows:
         tags.setdefault(t[0], []).append(t[1])
         tagged_by_answer.setdefault(t[1], set()).add(t[0])
     answers_by_id = {aid: (role, text) for role, text, aid in texts}

@@ -405,3 +405,12 @@ def test_an_empty_note_or_message_says_which_and_a_refused_one_keeps_its_text(
     again = client.post(act, {hidden: "1", "body": too_long})
     assert again.status_code == 400 and too_long in again.content.decode()
     assert case.entries.count() == entries
+
+
+def test_the_case_page_names_the_relationship_by_its_people(client, world):
+    case = lead_case(client, world)
+    page = case_page(client, world, case)
+    rel = world["rel"]
+    names = sorted([world["mentor"].user.full_name, world["mentee"].user.full_name])
+    assert f"{rel.title} with {names[0]} and {names[1]} ({rel.get_state_display()})" in page
+    assert f"relationship {rel.pk}" not in page

@@ -31,7 +31,7 @@ def about_choices(user):
         people[f"{m.relationship.scheme.slug}:{m.participant.user_id}"] = (
             f"{m.participant.user.full_name} ({m.relationship.scheme.name})"
         )
-    rels = [(str(rel.pk), _relationship_label(rel, others[rel.pk])) for rel in rel_list]
+    rels = [(str(rel.pk), relationship_label(rel, others[rel.pk])) for rel in rel_list]
     for role in (
         StaffRole.objects.filter(scheme__in=[p.scheme for p in mine])
         .exclude(user=user)
@@ -44,13 +44,17 @@ def about_choices(user):
     return schemes, rels, sorted(people.items(), key=lambda kv: kv[1])
 
 
-def _relationship_label(rel, names: list[str]) -> str:
+def people_phrase(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B and 3 others'."""
+    shown = names if len(names) <= 3 else [*names[:2], f"{len(names) - 2} others"]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def relationship_label(rel, names: list[str]) -> str:
     """'One-to-one with Dr A (Scheme)': the people in it, not a database number."""
     if not names:
         return f"{rel.title} ({rel.scheme.name})"
-    shown = names if len(names) <= 3 else [*names[:2], f"{len(names) - 2} others"]
-    people = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    return f"{rel.title} with {people} ({rel.scheme.name})"
+    return f"{rel.title} with {people_phrase(names)} ({rel.scheme.name})"
 
 
 class ConcernForm(forms.Form):

@@ -234,6 +234,18 @@ def case(request, slug: str, pk: int):
     return _case_page(request, scheme, item)
 
 
+def _relationship_label(rel) -> str:
+    """'One-to-one with A and B (Active)': the relationship a case is about, for the lead."""
+    if rel is None:
+        return ""
+    members = rel.memberships.select_related("participant__user").order_by(
+        "participant__user__full_name"
+    )
+    names = [m.participant.user.full_name for m in members]
+    who = f" with {forms.people_phrase(names)}" if names else ""
+    return f"{rel.title}{who} ({rel.get_state_display()})"
+
+
 def _case_page(request, scheme, item, *, refused: tuple[str, object] | None = None):
     """The case page; ``refused`` = (its context name, the bound form), shown as typed with
     what is wrong (status 400)."""
@@ -247,6 +259,7 @@ def _case_page(request, scheme, item, *, refused: tuple[str, object] | None = No
         "action_form": forms.ActionForm(scheme),
         "suspension": services.active_suspension(item),
         "refused_form": None,
+        "relationship_label": _relationship_label(item.relationship),
     }
     if refused is not None:
         name, form = refused

@@ -473,3 +473,22 @@ def test_a_reply_with_an_overlong_note_keeps_the_note_and_says_why(
     client.post(reverse("matching:reply", args=["scheme-a", proposal.pk]), {"answer": "decline"})
     page = client.get(reverse("matching:my_proposals", args=["scheme-a"])).content.decode()
     assert "you declined" in page and "declineed" not in page
+
+
+def test_add_a_pair_offers_only_mentors_with_a_place_left_in_the_dry_run(
+    client, scheme_a, alice, setup
+):
+    from collections import Counter
+
+    from equimentor.enrolment.models import Participant
+
+    matching_round = services.open_round(scheme_a, actor=alice)
+    run = services.close_choices(matching_round, actor=alice)
+    in_run = Counter(p.mentor_id for p in run.pairs.all())
+    client.force_login(alice)
+    page = client.get(reverse("matching:round", args=["scheme-a", matching_round.pk]))
+    offered = set(page.context["pair_form"].fields["mentor"].queryset.values_list("pk", flat=True))
+    capacity = dict(Participant.objects.filter(pk__in=in_run).values_list("pk", "mentor_capacity"))
+    full = {pk for pk, n in in_run.items() if n >= capacity[pk]}
+    assert full and not (full & offered)
+    assert all(in_run[pk] < (capacity.get(pk) or 0) or pk not in in_run for pk in offered)

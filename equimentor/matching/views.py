@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -112,6 +113,13 @@ def round_detail(request, slug: str, pk: int):
         )
         if matching_round.status == MatchingRound.Status.CLOSED:
             matched = {p.mentee_id for p in pairs}
+            # mentors whose free places this dry run already fills are not offered
+            in_run = Counter(p.mentor_id for p in pairs)
+            full = [
+                pk
+                for pk, free in available_mentors(scheme).values_list("pk", "free")
+                if free <= in_run[pk]
+            ]
             context["pair_form"] = PairForm(
                 scheme,
                 initial={k: request.GET[k] for k in ("mentee", "mentor") if k in request.GET},
@@ -120,6 +128,7 @@ def round_detail(request, slug: str, pk: int):
                 .select_related("user", "institution"),
                 mentors=available_mentors(scheme)
                 .filter(free__gt=0)
+                .exclude(pk__in=full)
                 .select_related("user", "institution"),
             )
     return render(request, "matching/round.html", context)

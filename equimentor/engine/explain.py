@@ -82,12 +82,48 @@ def merge_phrases(terms: list[str], limit: int = 3, ok=None) -> list[str]:
     return [" ".join(p) for p in out]
 
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# words of two or more characters (as the TF-IDF model reads them), and the punctuation that
+# ends a phrase ("cardiovascular epidemiology; stroke rehabilitation" holds no phrase across ";")
+_WORD_OR_BREAK = re.compile(r"(?u)\b\w\w+\b|[;,.:!?()\[\]{}|/\\\n]")
 
 
-def _tokens(text: str | None) -> str:
-    """Lower-case words of a text, space separated and padded (for phrase lookup)."""
-    return " " + " ".join(_TOKEN.findall((text or "").lower())) + " "
+class _Text:
+    """A research-interest text's words (lower case), broken at punctuation, with each word's
+    place in the original, so that a shared phrase is one the text says word for word (within
+    one stretch between punctuation) and can be quoted as written."""
+
+    __slots__ = ("lower", "words", "spans", "joined")
+
+    def __init__(self, text: str | None) -> None:
+        self.lower = (text or "").lower()
+        self.words: list[str] = []
+        self.spans: list[tuple[int, int]] = []
+        parts = [" "]
+        for m in _WORD_OR_BREAK.finditer(self.lower):
+            word = m.group()
+            if len(word) == 1 and not word.isalnum() and word != "_":
+                parts.append("| ")  # a phrase never crosses punctuation
+                continue
+            self.words.append(word)
+            self.spans.append(m.span())
+            parts.append(word + " ")
+        self.joined = "".join(parts)
+
+    def has(self, words: list[str]) -> bool:
+        return " " + " ".join(words) + " " in self.joined
+
+    def quote(self, words: list[str]) -> str:
+        """The phrase as the text writes it ("women's health", "health-services research"),
+        or its words if it is not found within one stretch of the text."""
+        k = len(words)
+        joined = " ".join(words)
+        for start in range(len(self.words) - k + 1):
+            if self.words[start : start + k] == words:
+                begin, end = self.spans[start][0], self.spans[start + k - 1][1]
+                span = self.lower[begin:end]
+                if not any(ch in span for ch in ";,.:!?()[]{}|/\\\n"):
+                    return " ".join(span.split())
+        return joined
 
 
 def interest_phrases(
@@ -106,8 +142,8 @@ def interest_phrases(
         return out
     feats = scorer.features
     mentees, mentors = scorer.prep.instance.mentees, scorer.prep.instance.mentors
-    tok_e: dict[int, str] = {}
-    tok_r: dict[int, str] = {}
+    tok_e: dict[int, _Text] = {}
+    tok_r: dict[int, _Text] = {}
     for start in range(0, len(sel), 200_000):
         part = sel[start : start + 200_000]
         c = scorer.x_e[mi[part]].multiply(scorer.x_r[mj[part]]).tocsr()
@@ -130,16 +166,15 @@ def interest_phrases(
             i, j = ii[r], jj[r]
             te = tok_e.get(i)
             if te is None:
-                te = tok_e[i] = _tokens(mentees[i].interests)
+                te = tok_e[i] = _Text(mentees[i].interests)
             tr = tok_r.get(j)
             if tr is None:
-                tr = tok_r[j] = _tokens(mentors[j].interests)
+                tr = tok_r[j] = _Text(mentors[j].interests)
 
             def ok(words: list[str], te=te, tr=tr) -> bool:
-                phrase = " " + " ".join(words) + " "
-                return phrase in te and phrase in tr
+                return te.has(words) and tr.has(words)
 
-            out[k] = merge_phrases(terms[lo:hi], ok=ok)
+            out[k] = [te.quote(p.split()) for p in merge_phrases(terms[lo:hi], ok=ok)]
     return out
 
 

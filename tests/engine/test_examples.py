@@ -277,3 +277,26 @@ def test_engine_imports_no_django_and_nothing_else_from_equimentor():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_shared_interests_are_quoted_as_written_and_never_across_punctuation():
+    inst = Instance(
+        mentors=[
+            Mentor(
+                id="a",
+                capacity=1,
+                interests="Cardiovascular epidemiology; stroke rehabilitation. Women's health",
+            )
+        ],
+        mentees=[
+            Mentee(
+                id="m",
+                choices=["a"],
+                interests="women's health, cardiovascular epidemiology; stroke rehabilitation",
+            )
+        ],
+    )
+    [reason] = [r for r in match(inst).assignments[0].reasons if r.startswith("shared interest")]
+    assert "women's health" in reason and "women health" not in reason
+    assert "cardiovascular epidemiology" in reason and "stroke rehabilitation" in reason
+    assert "epidemiology stroke" not in reason  # ";" ends a phrase

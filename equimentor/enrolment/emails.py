@@ -38,6 +38,36 @@ def already_registered(expression) -> None:
     )
 
 
+def rejoin_link(expression, participant, raw_token: str, expires_at) -> None:
+    """To someone who withdrew and asked about the scheme again: when, and a link to rejoin."""
+    scheme = expression.scheme
+    send_email(
+        "rejoin_link",
+        expression.email,
+        {
+            "name": expression.name,
+            "scheme": scheme,
+            "withdrawn_at": participant.withdrawn_at,
+            "rejoin_url": _url("enrolment:rejoin", raw_token),
+            "expires_at": expires_at,
+            "scheme_url": _url("schemes:detail", scheme.slug),
+        },
+    )
+
+
+def rejoined(participant) -> None:
+    send_email(
+        "rejoined",
+        participant.user.email,
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "home_url": _url("enrolment:participation", participant.scheme.slug),
+            "identity_url": _url("enrolment:edit_identity", participant.scheme.slug),
+        },
+    )
+
+
 def registration_received(participant) -> None:
     send_email(
         "registration_received",

@@ -37,24 +37,54 @@ class ExpressionOfInterest(models.Model):
 
 
 class RegistrationInvite(models.Model):
-    """The single-use, expiring link in the welcome email."""
+    """The single-use, expiring link in the welcome email (to register), or in the email to
+    someone who withdrew and asked about the scheme again (to rejoin their participation)."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", "Register"
+        REJOIN = "rejoin", "Rejoin after withdrawing"
 
     expression = models.ForeignKey(
         ExpressionOfInterest, on_delete=models.CASCADE, related_name="invites"
+    )
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.REGISTER)
+    participant = models.ForeignKey(
+        "Participant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rejoin_invites",
+        help_text="For a link to rejoin: the withdrawn participation it reopens.",
     )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(purpose="register", participant__isnull=True)
+                    | models.Q(purpose="rejoin", participant__isnull=False)
+                ),
+                name="rejoin_invite_names_its_participant",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Registration link {self.pk}"
 
     @classmethod
-    def issue(cls, expression: ExpressionOfInterest) -> tuple[RegistrationInvite, str]:
+    def issue(
+        cls, expression: ExpressionOfInterest, *, participant: Participant | None = None
+    ) -> tuple[RegistrationInvite, str]:
+        """A new link; with ``participant`` (a withdrawn participation), a link to rejoin it."""
         raw, hashed = new_token()
         invite = cls.objects.create(
             expression=expression,
+            purpose=cls.Purpose.REJOIN if participant is not None else cls.Purpose.REGISTER,
+            participant=participant,
             token_hash=hashed,
             expires_at=timezone.now() + timedelta(days=settings.REGISTRATION_LINK_DAYS),
         )
@@ -63,7 +93,9 @@ class RegistrationInvite(models.Model):
     @classmethod
     def find(cls, raw: str) -> RegistrationInvite | None:
         return (
-            cls.objects.select_related("expression__scheme").filter(token_hash=digest(raw)).first()
+            cls.objects.select_related("expression__scheme", "participant__user")
+            .filter(token_hash=digest(raw))
+            .first()
         )
 
     @property

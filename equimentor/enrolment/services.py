@@ -1,4 +1,5 @@
-"""Every state change of enrolment: expressions of interest, registration, review, withdrawal."""
+"""Every state change of enrolment: expressions of interest, registration, review, withdrawal,
+rejoining after a withdrawal."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from equimentor.accounts.models import User
 from equimentor.core import audit
 from equimentor.directory import services as directory
 from equimentor.enrolment import emails
-from equimentor.enrolment.consents import give_consent
+from equimentor.enrolment.consents import give_consent, withdraw_consent
 from equimentor.enrolment.models import (
     Consent,
     ExpressionOfInterest,
@@ -30,9 +31,31 @@ class EnrolmentError(Exception):
     """A request that cannot be carried out, with a message fit to show the person."""
 
 
+class LinkProblem(EnrolmentError):
+    """A registration or rejoin link that cannot be used; ``scheme`` is its scheme when known,
+    so the page can say where to ask for a new one."""
+
+    def __init__(self, message: str, scheme: Scheme | None = None):
+        super().__init__(message)
+        self.scheme = scheme
+
+
+class NotYourLink(EnrolmentError):
+    """A rejoin link opened by someone signed in as another person."""
+
+    MESSAGE = (
+        "This link was sent to someone else. If it was sent to you, sign out, then sign in with "
+        "the email address it was sent to."
+    )
+
+
 class Sent(Enum):
+    """Which email :func:`express_interest` sent. Pages must not tell these apart (only
+    RECENTLY_SENT, which says nothing about who the address belongs to, may be shown)."""
+
     WELCOME = "welcome"
     ALREADY_REGISTERED = "already_registered"
+    REJOIN_LINK = "rejoin_link"
     RECENTLY_SENT = "recently_sent"
 
 
@@ -52,7 +75,9 @@ def express_interest(
     """Record interest (once per address) and send the welcome pack with a registration link.
 
     Repeating it updates the same row; the welcome is sent again at most once
-    every ``WELCOME_RESEND_MINUTES``.
+    every ``WELCOME_RESEND_MINUTES``. Someone already registered is told so instead, and someone
+    who withdrew from the scheme gets a link to rejoin it. What the caller shows must not depend
+    on which (the form would tell anyone whether an address belongs to a participant).
     """
     if not scheme.is_open:
         raise EnrolmentError("This scheme is not taking registrations at the moment.")
@@ -91,14 +116,29 @@ def express_interest(
         )
     audit.record("enrolment.interest.expressed", expression, scheme=scheme, repeat=not created)
 
-    registered = Participant.objects.filter(scheme=scheme, user__email__iexact=email).exists()
+    participant = (
+        Participant.objects.filter(scheme=scheme, user__email__iexact=email)
+        .select_related("user")
+        .first()
+    )
     now = timezone.now()
     window = timedelta(minutes=settings.WELCOME_RESEND_MINUTES)
     if expression.last_sent_at and now - expression.last_sent_at < window:
         return expression, Sent.RECENTLY_SENT
     expression.last_sent_at = now
     expression.save(update_fields=["last_sent_at"])
-    if registered:
+    if participant is not None and participant.status == Participant.Status.WITHDRAWN:
+        invite, raw = RegistrationInvite.issue(expression, participant=participant)
+        audit.record(
+            "enrolment.rejoin_link_sent",
+            invite,
+            scheme=scheme,
+            expression_id=expression.pk,
+            participant_id=participant.pk,
+        )
+        emails.rejoin_link(expression, participant, raw, invite.expires_at)
+        return expression, Sent.REJOIN_LINK
+    if participant is not None:
         emails.already_registered(expression)
         return expression, Sent.ALREADY_REGISTERED
     invite, raw = RegistrationInvite.issue(expression)
@@ -108,22 +148,50 @@ def express_interest(
 
 
 def check_invite(raw: str) -> RegistrationInvite:
-    """The usable invite for ``raw``, or :class:`EnrolmentError` saying why not."""
+    """The usable registration invite for ``raw``, or :class:`LinkProblem` saying why not."""
     invite = RegistrationInvite.find(raw)
-    if invite is None:
-        raise EnrolmentError(
+    if invite is None or invite.purpose != RegistrationInvite.Purpose.REGISTER:
+        raise LinkProblem(
             "This registration link is not valid. Ask for a new one from the scheme page."
         )
+    scheme = invite.expression.scheme
     if invite.used_at is not None:
-        raise EnrolmentError(
-            "This registration link has already been used. Sign in to see your registration."
+        raise LinkProblem(
+            "This registration link has already been used. Sign in to see your registration.",
+            scheme,
         )
     if invite.is_expired:
-        raise EnrolmentError(
-            "This registration link has expired. Ask for a new one from the scheme page."
+        raise LinkProblem(
+            "This registration link has expired. Ask for a new one from the scheme page.", scheme
         )
-    if not invite.expression.scheme.is_open:
-        raise EnrolmentError("This scheme is not taking registrations at the moment.")
+    if not scheme.is_open:
+        raise LinkProblem("This scheme is not taking registrations at the moment.", scheme)
+    return invite
+
+
+def check_rejoin_invite(raw: str) -> RegistrationInvite:
+    """The usable link to rejoin for ``raw``, or :class:`LinkProblem` saying why not."""
+    invite = RegistrationInvite.find(raw)
+    if invite is None or invite.purpose != RegistrationInvite.Purpose.REJOIN:
+        raise LinkProblem(
+            "This link to rejoin is not valid. Ask for a new one from the scheme page: "
+            "express your interest again and we will email you a new link."
+        )
+    scheme = invite.expression.scheme
+    if invite.used_at is not None:
+        raise LinkProblem(
+            "This link to rejoin has already been used. Sign in to see your participation, "
+            "or ask for a new link from the scheme page.",
+            scheme,
+        )
+    if invite.is_expired:
+        raise LinkProblem(
+            "This link to rejoin has expired. Ask for a new one from the scheme page: "
+            "express your interest again and we will email you a new link.",
+            scheme,
+        )
+    if not scheme.is_open:
+        raise LinkProblem("This scheme is not taking registrations at the moment.", scheme)
     return invite
 
 
@@ -147,6 +215,27 @@ def _roles(role: str) -> tuple[bool, bool]:
     return role in {"mentor", "both"}, role in {"mentee", "both"}
 
 
+def _documents_consented(
+    scheme: Scheme, consents: dict[str, bool], documents_shown: dict[str, int]
+) -> dict:
+    """The scheme's current documents, once the form's consents are known to be to them."""
+    documents = scheme.current_documents()
+    shown_stale = [
+        kind
+        for kind, doc in documents.items()
+        if kind in documents_shown and documents_shown[kind] != doc.pk
+    ]
+    if shown_stale:
+        raise EnrolmentError(
+            "A scheme document was updated while you were filling in the form. "
+            "Please read the updated version and confirm again."
+        )
+    missing = [p for p in Consent.REQUIRED if not consents.get(p)]
+    if missing:
+        raise EnrolmentError("Please give every consent marked as required.")
+    return documents
+
+
 @transaction.atomic
 def register(raw_token: str, data: Registration) -> Participant:
     """Turn a registration link into a participation, with consent per document version."""
@@ -162,20 +251,7 @@ def register(raw_token: str, data: Registration) -> Participant:
         )
     expression = invite.expression
     scheme = expression.scheme
-    documents = scheme.current_documents()
-    shown_stale = [
-        kind
-        for kind, doc in documents.items()
-        if kind in data.documents_shown and data.documents_shown[kind] != doc.pk
-    ]
-    if shown_stale:
-        raise EnrolmentError(
-            "A scheme document was updated while you were filling in the form. "
-            "Please read the updated version and confirm again."
-        )
-    missing = [p for p in Consent.REQUIRED if not data.consents.get(p)]
-    if missing:
-        raise EnrolmentError("Please give every consent marked as required.")
+    documents = _documents_consented(scheme, data.consents, data.documents_shown)
     if data.role not in dict(scheme.role_choices):
         raise EnrolmentError("Please choose one of the roles this scheme offers.")
     try:
@@ -209,6 +285,85 @@ def register(raw_token: str, data: Registration) -> Participant:
             give_consent(participant, purpose, documents[kind], actor=user)
     identity.save_identity(participant, data.identity_answers, data.identity_uses, actor=user)
     emails.registration_received(participant)
+    return participant
+
+
+# -- rejoining after a withdrawal ----------------------------------------------------------------
+
+
+@dataclass
+class Rejoining:
+    """What the rejoin form collected, already validated."""
+
+    role: str  # "mentor" | "mentee" | "both"
+    profile: dict
+    consents: dict[str, bool]
+    documents_shown: dict[str, int]  # kind -> document id the person was shown
+
+
+@transaction.atomic
+def rejoin(raw_token: str, data: Rejoining, *, actor) -> Participant:
+    """Reopen a withdrawn participation from its rejoin link, for the person it belongs to.
+
+    The participation goes back to the status a new registration gets (the coordinator reviews
+    it again), with the profile as confirmed now and every consent given again against the
+    current documents: the optional evaluation consent only if ticked again. Identity answers
+    and their consents are left as the withdrawal left them (erased answers stay erased).
+    """
+    checked = check_rejoin_invite(raw_token)
+    invite = RegistrationInvite.objects.select_for_update().get(pk=checked.pk)
+    if invite.used_at is not None:  # used by a request that committed while this one waited
+        raise LinkProblem(
+            "This link to rejoin has already been used. Sign in to see your participation, "
+            "or ask for a new link from the scheme page.",
+            checked.expression.scheme,
+        )
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("scheme", "user")
+        .get(pk=invite.participant_id)
+    )
+    if participant.user_id != getattr(actor, "pk", None):
+        raise NotYourLink(NotYourLink.MESSAGE)
+    if participant.status != Participant.Status.WITHDRAWN:
+        raise EnrolmentError(
+            "You are taking part in this scheme already. Sign in to see your registration."
+        )
+    scheme = participant.scheme
+    documents = _documents_consented(scheme, data.consents, data.documents_shown)
+    # Validates the role and refuses dropping the mentor role while mentoring (nothing is kept).
+    update_profile(participant, role=data.role, profile=data.profile, actor=actor)
+    participant.refresh_from_db()
+    now = timezone.now()
+    participant.status = Participant.Status.REGISTERED
+    participant.status_message = ""
+    participant.registered_at = now
+    participant.approved_at = None
+    participant.withdrawn_at = None
+    participant.save(
+        update_fields=["status", "status_message", "registered_at", "approved_at", "withdrawn_at"]
+    )
+    audit.record(
+        "enrolment.rejoined",
+        participant,
+        actor=actor,
+        scheme=scheme,
+        old=Participant.Status.WITHDRAWN,
+        new=Participant.Status.REGISTERED,
+        role=data.role,
+        invite_id=invite.pk,
+    )
+    for purpose in (*Consent.REQUIRED, Consent.Purpose.EVALUATION):
+        if data.consents.get(purpose):
+            kind = Consent.DOCUMENT_FOR_PURPOSE[purpose]
+            give_consent(participant, purpose, documents[kind], actor=actor)
+        else:  # only the optional evaluation consent can be unticked: one in force ends now
+            withdraw_consent(participant, purpose, actor=actor)
+    # This link and any other outstanding link to rejoin this participation are spent.
+    RegistrationInvite.objects.filter(participant=participant, used_at__isnull=True).update(
+        used_at=now
+    )
+    emails.rejoined(participant)
     return participant
 
 

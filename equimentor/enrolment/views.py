@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -28,8 +29,8 @@ def register(request, token: str):
     """Registration from the welcome email's single-use link."""
     try:
         invite = services.check_invite(token)
-    except services.EnrolmentError as exc:
-        return render(request, "enrolment/link_problem.html", {"problem": str(exc)}, status=400)
+    except services.LinkProblem as exc:
+        return _link_problem(request, exc)
     expression = invite.expression
     scheme = expression.scheme
     data = request.POST if request.method == "POST" else None
@@ -88,6 +89,91 @@ def register(request, token: str):
             "documents": scheme.current_documents(),
         },
         status=400 if has_errors else 200,
+    )
+
+
+def _link_problem(request, exc: services.LinkProblem, *, rejoin: bool = False, status: int = 400):
+    return render(
+        request,
+        "enrolment/link_problem.html",
+        {"problem": str(exc), "scheme": exc.scheme, "rejoin": rejoin},
+        status=status,
+    )
+
+
+@public  # the link is checked first; then only its participant, signed in, may go further
+@require_http_methods(["GET", "POST"])
+def rejoin(request, token: str):
+    """Rejoin a scheme after withdrawing, from the link emailed when they asked about it again."""
+    try:
+        invite = services.check_rejoin_invite(token)
+    except services.LinkProblem as exc:
+        return _link_problem(request, exc, rejoin=True)
+    participant = invite.participant
+    scheme = invite.expression.scheme
+    if not request.user.is_authenticated:
+        messages.info(
+            request,
+            f"Please sign in to rejoin {scheme.name}. If you sign in with an emailed link, "
+            "open the link to rejoin from your email again afterwards.",
+        )
+        return redirect_to_login(request.get_full_path())
+    if participant.user_id != request.user.pk:
+        exc = services.LinkProblem(services.NotYourLink.MESSAGE, scheme)
+        return _link_problem(request, exc, rejoin=True, status=403)
+    if participant.status != participant.Status.WITHDRAWN:
+        messages.info(request, "You are taking part in this scheme already.")
+        return redirect("enrolment:participation", scheme.slug)
+    if scheme.missing_documents():
+        return render(
+            request,
+            "enrolment/link_problem.html",
+            {
+                "problem": "This scheme's documents are not ready yet, so you cannot rejoin at "
+                "the moment. Please try again later.",
+                "rejoin": True,
+            },
+            status=503,
+        )
+    data = request.POST if request.method == "POST" else None
+    profile_form = ProfileForm(scheme, data, initial=ProfileForm.initial_from(participant))
+    consent_form = ConsentForm(scheme, data)  # never ticked in advance: consent is given again
+    if request.method == "POST" and profile_form.is_valid() and consent_form.is_valid():
+        try:
+            services.rejoin(
+                token,
+                services.Rejoining(
+                    role=profile_form.cleaned_data["role"],
+                    profile=profile_form.profile,
+                    consents=consent_form.consents,
+                    documents_shown=consent_form.documents_shown,
+                ),
+                actor=request.user,
+            )
+        except services.LinkProblem as exc:
+            return _link_problem(request, exc, rejoin=True)
+        except services.EnrolmentError as exc:
+            consent_form = ConsentForm(scheme)  # show the current versions, consents unticked
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Welcome back to {scheme.name}. The coordinator will review your registration "
+                "and email you.",
+            )
+            return redirect("enrolment:participation", scheme.slug)
+    return render(
+        request,
+        "enrolment/rejoin.html",
+        {
+            "scheme": scheme,
+            "participant": participant,
+            "profile_form": profile_form,
+            "consent_form": consent_form,
+            "documents": scheme.current_documents(),
+            "has_identity_answers": participant.identity_answers.exists(),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -92,20 +92,22 @@ class _Text:
     place in the original, so that a shared phrase is one the text says word for word (within
     one stretch between punctuation) and can be quoted as written."""
 
-    __slots__ = ("lower", "words", "spans", "joined")
+    __slots__ = ("lower", "words", "spans", "place", "joined")
 
     def __init__(self, text: str | None) -> None:
         self.lower = (text or "").lower()
         self.words: list[str] = []
         self.spans: list[tuple[int, int]] = []
+        self.place: list[int] = []  # each word's place among words and breaks
         parts = [" "]
         for m in _WORD_OR_BREAK.finditer(self.lower):
             word = m.group()
-            if len(word) == 1 and not word.isalnum() and word != "_":
-                parts.append("| ")  # a phrase never crosses punctuation
+            if len(word) == 1:  # punctuation (words have two characters or more)
+                parts.append("| ")
                 continue
             self.words.append(word)
             self.spans.append(m.span())
+            self.place.append(len(parts))
             parts.append(word + " ")
         self.joined = "".join(parts)
 
@@ -116,14 +118,15 @@ class _Text:
         """The phrase as the text writes it ("women's health", "health-services research"),
         or its words if it is not found within one stretch of the text."""
         k = len(words)
-        joined = " ".join(words)
         for start in range(len(self.words) - k + 1):
-            if self.words[start : start + k] == words:
-                begin, end = self.spans[start][0], self.spans[start + k - 1][1]
-                span = self.lower[begin:end]
-                if not any(ch in span for ch in ";,.:!?()[]{}|/\\\n"):
-                    return " ".join(span.split())
-        return joined
+            end = start + k - 1
+            if (
+                self.words[start : start + k] == words
+                and self.place[end] - self.place[start] == k - 1  # no break between
+            ):
+                span = self.lower[self.spans[start][0] : self.spans[end][1]]
+                return " ".join(span.split())
+        return " ".join(words)
 
 
 def interest_phrases(

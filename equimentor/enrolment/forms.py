@@ -195,7 +195,7 @@ class IdentityForm(forms.Form):
             )
             if dim.free_text:
                 self.fields[f"id_{code}_text"] = forms.CharField(
-                    label=dim.free_text_label, max_length=200, required=False
+                    label=dim.free_text, max_length=200, required=False
                 )
             if show_profile_option:
                 self.fields[f"id_{code}_show"] = forms.BooleanField(

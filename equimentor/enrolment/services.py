@@ -23,7 +23,8 @@ from equimentor.enrolment.models import (
     RegistrationInvite,
 )
 from equimentor.identity import services as identity
-from equimentor.relationships.queries import current_mentees_of, open_relationships_as_mentor
+from equimentor.relationships.capacity import mentee_places_of
+from equimentor.relationships.queries import open_relationships_as_mentor
 from equimentor.schemes.models import Institution, Scheme
 
 
@@ -147,52 +148,60 @@ def express_interest(
     return expression, Sent.WELCOME
 
 
-def check_invite(raw: str) -> RegistrationInvite:
-    """The usable registration invite for ``raw``, or :class:`LinkProblem` saying why not."""
+_LINK_TEXT = {
+    RegistrationInvite.Purpose.REGISTER: {
+        "invalid": "This registration link is not valid. Ask for a new one from the scheme page.",
+        "used": "This registration link has already been used. Sign in to see your registration.",
+        "expired": "This registration link has expired. Ask for a new one from the scheme page.",
+    },
+    RegistrationInvite.Purpose.REJOIN: {
+        "invalid": "This link to rejoin is not valid. Ask for a new one from the scheme page: "
+        "express your interest again and we will email you a new link.",
+        "used": "This link to rejoin has already been used. Sign in to see your participation, "
+        "or ask for a new link from the scheme page.",
+        "expired": "This link to rejoin has expired. Ask for a new one from the scheme page: "
+        "express your interest again and we will email you a new link.",
+    },
+}
+
+
+def _usable_link(raw: str, purpose: str) -> RegistrationInvite:
+    """The usable link of ``purpose`` for ``raw``, or :class:`LinkProblem` saying why not."""
+    text = _LINK_TEXT[purpose]
     invite = RegistrationInvite.find(raw)
-    if invite is None or invite.purpose != RegistrationInvite.Purpose.REGISTER:
-        raise LinkProblem(
-            "This registration link is not valid. Ask for a new one from the scheme page."
-        )
+    if invite is None or invite.purpose != purpose:
+        raise LinkProblem(text["invalid"])
     scheme = invite.expression.scheme
     if invite.used_at is not None:
-        raise LinkProblem(
-            "This registration link has already been used. Sign in to see your registration.",
-            scheme,
-        )
+        raise LinkProblem(text["used"], scheme)
     if invite.is_expired:
-        raise LinkProblem(
-            "This registration link has expired. Ask for a new one from the scheme page.", scheme
-        )
+        raise LinkProblem(text["expired"], scheme)
     if not scheme.is_open:
         raise LinkProblem("This scheme is not taking registrations at the moment.", scheme)
     return invite
+
+
+def _locked_unused(invite: RegistrationInvite) -> RegistrationInvite:
+    """``invite`` locked for this transaction; refused if a request that committed while this
+    one waited has used it."""
+    locked = (
+        RegistrationInvite.objects.select_for_update()
+        .select_related("expression__scheme")
+        .get(pk=invite.pk)
+    )
+    if locked.used_at is not None:
+        raise LinkProblem(_LINK_TEXT[locked.purpose]["used"], locked.expression.scheme)
+    return locked
+
+
+def check_invite(raw: str) -> RegistrationInvite:
+    """The usable registration invite for ``raw``, or :class:`LinkProblem` saying why not."""
+    return _usable_link(raw, RegistrationInvite.Purpose.REGISTER)
 
 
 def check_rejoin_invite(raw: str) -> RegistrationInvite:
     """The usable link to rejoin for ``raw``, or :class:`LinkProblem` saying why not."""
-    invite = RegistrationInvite.find(raw)
-    if invite is None or invite.purpose != RegistrationInvite.Purpose.REJOIN:
-        raise LinkProblem(
-            "This link to rejoin is not valid. Ask for a new one from the scheme page: "
-            "express your interest again and we will email you a new link."
-        )
-    scheme = invite.expression.scheme
-    if invite.used_at is not None:
-        raise LinkProblem(
-            "This link to rejoin has already been used. Sign in to see your participation, "
-            "or ask for a new link from the scheme page.",
-            scheme,
-        )
-    if invite.is_expired:
-        raise LinkProblem(
-            "This link to rejoin has expired. Ask for a new one from the scheme page: "
-            "express your interest again and we will email you a new link.",
-            scheme,
-        )
-    if not scheme.is_open:
-        raise LinkProblem("This scheme is not taking registrations at the moment.", scheme)
-    return invite
+    return _usable_link(raw, RegistrationInvite.Purpose.REJOIN)
 
 
 # -- registration --------------------------------------------------------------------------------
@@ -239,16 +248,7 @@ def _documents_consented(
 @transaction.atomic
 def register(raw_token: str, data: Registration) -> Participant:
     """Turn a registration link into a participation, with consent per document version."""
-    invite = check_invite(raw_token)
-    invite = (
-        RegistrationInvite.objects.select_for_update()
-        .select_related("expression__scheme")
-        .get(pk=invite.pk)
-    )
-    if invite.used_at is not None:
-        raise EnrolmentError(
-            "This registration link has already been used. Sign in to see your registration."
-        )
+    invite = _locked_unused(check_invite(raw_token))
     expression = invite.expression
     scheme = expression.scheme
     documents = _documents_consented(scheme, data.consents, data.documents_shown)
@@ -310,14 +310,7 @@ def rejoin(raw_token: str, data: Rejoining, *, actor) -> Participant:
     current documents: the optional evaluation consent only if ticked again. Identity answers
     and their consents are left as the withdrawal left them (erased answers stay erased).
     """
-    checked = check_rejoin_invite(raw_token)
-    invite = RegistrationInvite.objects.select_for_update().get(pk=checked.pk)
-    if invite.used_at is not None:  # used by a request that committed while this one waited
-        raise LinkProblem(
-            "This link to rejoin has already been used. Sign in to see your participation, "
-            "or ask for a new link from the scheme page.",
-            checked.expression.scheme,
-        )
+    invite = _locked_unused(check_rejoin_invite(raw_token))
     participant = (
         Participant.objects.select_for_update()
         .select_related("scheme", "user")
@@ -476,7 +469,7 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
     capacity = participant.mentor_capacity
     return ProfileSaved(
         capacity=capacity,
-        current_mentees=current_mentees_of(participant),
+        current_mentees=mentee_places_of(participant.pk),
         capacity_lowered=(
             capacity is not None and (old_capacity is None or capacity < old_capacity)
         ),

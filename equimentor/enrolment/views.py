@@ -125,16 +125,11 @@ def rejoin(request, token: str):
         messages.info(request, "You are taking part in this scheme already.")
         return redirect("enrolment:participation", scheme.slug)
     if scheme.missing_documents():
-        return render(
-            request,
-            "enrolment/link_problem.html",
-            {
-                "problem": "This scheme's documents are not ready yet, so you cannot rejoin at "
-                "the moment. Please try again later.",
-                "rejoin": True,
-            },
-            status=503,
+        not_ready = services.LinkProblem(
+            "This scheme's documents are not ready yet, so you cannot rejoin at the moment. "
+            "Please try again later."
         )
+        return _link_problem(request, not_ready, rejoin=True, status=503)
     data = request.POST if request.method == "POST" else None
     profile_form = ProfileForm(scheme, data, initial=ProfileForm.initial_from(participant))
     consent_form = ConsentForm(scheme, data)  # never ticked in advance: consent is given again

@@ -105,11 +105,11 @@ def _tick(f, ocode):
 
 def _multi_label(f, labels):
     # labels are text (``option_labels``); a code an older version offered is written as it is
-    return lambda v: "" if f not in v else "; ".join(str(labels.get(c, c)) for c in v[f][0])
+    return lambda v: "" if f not in v else "; ".join(labels.get(c, c) for c in v[f][0])
 
 
 def _single_label(f, labels):
-    return lambda v: "" if f not in v else str(labels.get(v[f][0], ""))
+    return lambda v: "" if f not in v else labels.get(v[f][0], "")
 
 
 def table(items: list[dict], resps: list[Resp]) -> tuple[list[str], list[list]]:

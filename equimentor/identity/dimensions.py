@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PREFER_NOT = "prefer_not_to_say"
-OPTIONAL = "(optional)"
 
 
 @dataclass(frozen=True)
@@ -18,14 +17,7 @@ class Dimension:
     label: str
     question: str
     options: list[tuple[str, str]] = field(default_factory=list)
-    free_text: str = ""  # label of a free-text field, if any
-
-    @property
-    def free_text_label(self) -> str:
-        """The free-text field's label, always saying that it is optional."""
-        if not self.free_text or self.free_text.endswith(OPTIONAL):
-            return self.free_text
-        return f"{self.free_text} {OPTIONAL}"
+    free_text: str = ""  # label of a free-text field, if any (it says "(optional)")
 
     @property
     def choices(self) -> list[tuple[str, str]]:

@@ -93,6 +93,18 @@ class Rules:
     def small(self) -> str:
         return f"<{self.threshold}"
 
+    @property
+    def legend(self) -> str:
+        """What the hidden cells of a report mean (its pages and exports say it this way)."""
+        text = (
+            f"Counts from 1 to {self.threshold - 1} are shown as “{self.small}”; “x” hides a "
+            "cell to protect another; “–” marks a rate or median withheld (based on too few "
+            f"people: medians need {self.min_values})."
+        )
+        if self.round_to > 1:
+            text += f" Counts are rounded to the nearest {self.round_to}."
+        return text
+
     def is_small(self, n: int) -> bool:
         return 0 < n < self.threshold
 

@@ -36,6 +36,9 @@ def current_round(scheme) -> MatchingRound | None:
 
 @transaction.atomic
 def open_round(scheme, *, actor, name: str = "") -> MatchingRound:
+    name_max = MatchingRound._meta.get_field("name").max_length
+    if len(name.strip()) > name_max:
+        raise MatchingError(f"A round's name can be at most {name_max} characters.")
     if current_round(scheme) is not None:
         raise MatchingError(
             "A matching round is already in progress; publish it before opening another."

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -21,12 +20,12 @@ from equimentor.matching.adapter import available_mentors, eligible_mentees
 from equimentor.matching.forms import PairForm, ReplyForm
 from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.reasons import for_coordinator, reasons_for
+from equimentor.relationships.capacity import count_of
 from equimentor.reports.compute import Scope, match_days
 from equimentor.reports.models import rules_for
 from equimentor.schemes.access import get_scheme_for_staff
 
 COORDINATOR = "coordinator"
-NAME_MAX = MatchingRound._meta.get_field("name").max_length
 
 
 @scheme_staff(COORDINATOR)
@@ -57,12 +56,10 @@ def rounds(request, slug: str):
 @require_POST
 def open_round(request, slug: str):
     scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
-    name = request.POST.get("name", "")
-    if len(name.strip()) > NAME_MAX:
-        messages.error(request, f"A round's name can be at most {NAME_MAX} characters.")
-        return redirect("matching:rounds", slug)
     try:
-        matching_round = services.open_round(scheme, actor=request.user, name=name)
+        matching_round = services.open_round(
+            scheme, actor=request.user, name=request.POST.get("name", "")
+        )
     except services.MatchingError as exc:
         messages.error(request, str(exc))
         return redirect("matching:rounds", slug)
@@ -113,22 +110,16 @@ def round_detail(request, slug: str, pk: int):
         )
         if matching_round.status == MatchingRound.Status.CLOSED:
             matched = {p.mentee_id for p in pairs}
-            # mentors whose free places this dry run already fills are not offered
-            in_run = Counter(p.mentor_id for p in pairs)
-            full = [
-                pk
-                for pk, free in available_mentors(scheme).values_list("pk", "free")
-                if free <= in_run[pk]
-            ]
             context["pair_form"] = PairForm(
                 scheme,
                 initial={k: request.GET[k] for k in ("mentee", "mentor") if k in request.GET},
                 mentees=eligible_mentees(scheme)
                 .exclude(pk__in=matched)
                 .select_related("user", "institution"),
+                # mentors with a place left once this dry run's pairs are counted
                 mentors=available_mentors(scheme)
-                .filter(free__gt=0)
-                .exclude(pk__in=full)
+                .annotate(in_run=count_of(run.pairs.filter(mentor=OuterRef("pk"))))
+                .filter(free__gt=F("in_run"))
                 .select_related("user", "institution"),
             )
     return render(request, "matching/round.html", context)

@@ -47,5 +47,11 @@ def open_places(outer: str = "pk"):
     )
 
 
+def mentee_places_of(participant_id: int) -> int:
+    """How many mentees the participant mentors now (one per mentee still in an open
+    relationship they are a mentor of: a group of four counts four)."""
+    return _mentee_places(participant_id).count()
+
+
 def open_places_of(participant_id: int) -> int:
-    return _mentee_places(participant_id).count() + _peer_places(participant_id).count()
+    return mentee_places_of(participant_id) + _peer_places(participant_id).count()

@@ -81,23 +81,6 @@ def open_relationships_as_mentor(participant) -> int:
     )
 
 
-def current_mentees_of(participant) -> int:
-    """How many mentees this participant mentors now: one per mentee still in an open
-    relationship she is a mentor of (a group of four counts four)."""
-    return (
-        Membership.objects.filter(
-            side=Membership.Side.MENTEE,
-            left_at__isnull=True,
-            relationship__state__in=Relationship.OPEN_STATES,
-            relationship__memberships__participant=participant,
-            relationship__memberships__side=Membership.Side.MENTOR,
-            relationship__memberships__left_at__isnull=True,
-        )
-        .distinct()
-        .count()
-    )
-
-
 def relationships_of(participant) -> QuerySet[Relationship]:
     """Every relationship this participant is or was a member of, with members and goals."""
     return (

@@ -118,18 +118,6 @@ def committee(request, slug):
     )
 
 
-def _legend(rules) -> str:
-    """What the suppressed cells mean, as the pages say it (``reports/_tables.html``)."""
-    text = (
-        f"Counts from 1 to {rules.threshold - 1} are shown as “{rules.small}”; “x” hides a "
-        "cell to protect another; “–” marks a rate or median withheld (based on too few "
-        f"people: medians need {rules.min_values})."
-    )
-    if rules.round_to > 1:
-        text += f" Counts are rounded to the nearest {rules.round_to}."
-    return text
-
-
 @scheme_staff("coordinator", "committee")
 def export(request, slug, fmt):
     """The committee tables as PDF (meeting pack), CSV or XLSX, with the questionnaire
@@ -137,7 +125,7 @@ def export(request, slug, fmt):
     scheme, institution, by, rules, reports = _build(request, slug, committee=True)
     reports = reports + _outcomes(request, scheme, rules, institution).reports
     name = f"{scheme.slug}-report"
-    legend = _legend(rules)
+    legend = rules.legend
     if fmt == "csv":
         resp = HttpResponse(exports.to_csv(reports, legend), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":

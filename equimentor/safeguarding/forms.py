@@ -31,7 +31,9 @@ def about_choices(user):
         people[f"{m.relationship.scheme.slug}:{m.participant.user_id}"] = (
             f"{m.participant.user.full_name} ({m.relationship.scheme.name})"
         )
-    rels = [(str(rel.pk), relationship_label(rel, others[rel.pk])) for rel in rel_list]
+    rels = [
+        (str(rel.pk), relationship_label(rel, others[rel.pk], rel.scheme.name)) for rel in rel_list
+    ]
     for role in (
         StaffRole.objects.filter(scheme__in=[p.scheme for p in mine])
         .exclude(user=user)
@@ -50,11 +52,10 @@ def people_phrase(names: list[str]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def relationship_label(rel, names: list[str]) -> str:
-    """'One-to-one with Dr A (Scheme)': the people in it, not a database number."""
-    if not names:
-        return f"{rel.title} ({rel.scheme.name})"
-    return f"{rel.title} with {people_phrase(names)} ({rel.scheme.name})"
+def relationship_label(rel, names: list[str], note: str) -> str:
+    """'One-to-one with Dr A (note)': the people in it, not a database number."""
+    who = f" with {people_phrase(names)}" if names else ""
+    return f"{rel.title}{who} ({note})"
 
 
 class ConcernForm(forms.Form):

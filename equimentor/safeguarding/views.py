@@ -242,8 +242,7 @@ def _relationship_label(rel) -> str:
         "participant__user__full_name"
     )
     names = [m.participant.user.full_name for m in members]
-    who = f" with {forms.people_phrase(names)}" if names else ""
-    return f"{rel.title}{who} ({rel.get_state_display()})"
+    return forms.relationship_label(rel, names, rel.get_state_display())
 
 
 def _case_page(request, scheme, item, *, refused: tuple[str, object] | None = None):

@@ -72,6 +72,11 @@ def detail(request, slug: str, pk: int):
     return _render_detail(request, rel, member)
 
 
+def _records_sponsorship(rel, member) -> bool:
+    """Whether the page offers ``member`` the form to record sponsorship."""
+    return member.side in (Membership.Side.MENTOR, Membership.Side.PEER) and rel.is_open
+
+
 def _render_detail(request, rel, member, *, sponsorship_form=None, status=200):
     scheduled = list(rel.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("starts_at"))
     rel.scheduled_meetings = scheduled
@@ -92,7 +97,7 @@ def _render_detail(request, rel, member, *, sponsorship_form=None, status=200):
         "pause_form": forms.PauseForm(),
         "can_act": member.left_at is None and rel.is_open,
         "sponsorship_form": (sponsorship_form or forms.SponsorshipForm(rel, member))
-        if member.side in (Membership.Side.MENTOR, Membership.Side.PEER) and rel.is_open
+        if _records_sponsorship(rel, member)
         else None,
         "sponsorship": rel.sponsorship_acts.select_related("mentor__user", "mentee__user"),
         "agreement": latest,
@@ -233,7 +238,7 @@ def sponsorship(request, slug: str, pk: int):
             actor=request.user,
         )
     except services.RelationshipError as exc:
-        if not rel.is_open or member.side not in (Membership.Side.MENTOR, Membership.Side.PEER):
+        if not _records_sponsorship(rel, member):
             _fail(request, exc)  # no form is shown to put the message on
             return redirect("relationships:detail", slug, pk)
         # Show the form again as it was typed, with what is wrong.

@@ -60,3 +60,15 @@ def test_rounds_for_the_coordinator_only(client, published, alice, charlie, bob)
         "results"
     ]
     assert len(pairs) == item["latest_run"]["matched"]
+
+
+def test_the_round_pairs_speak_of_the_mentee_as_the_round_page_does(client, scheme_a, alice):
+    mentors, mentees = people(scheme_a, alice)
+    choose(mentees[0], mentors[0])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    client.force_login(alice)
+    url = reverse("api:round_pairs", args=["scheme-a", matching_round.pk])
+    reasons = [r for pair in client.get(url).json()["results"] for r in pair["reasons"]]
+    assert "the mentee's 1st choice" in reasons
+    assert not [r for r in reasons if r.startswith("your ") or " you " in f" {r} "]

@@ -492,3 +492,25 @@ def test_add_a_pair_offers_only_mentors_with_a_place_left_in_the_dry_run(
     full = {pk for pk, n in in_run.items() if n >= capacity[pk]}
     assert full and not (full & offered)
     assert all(in_run[pk] < (capacity.get(pk) or 0) or pk not in in_run for pk in offered)
+
+
+def test_an_unknown_adjustment_is_refused_and_an_adjusted_run_says_it_is_unchecked(
+    client, scheme_a, alice, setup
+):
+    from equimentor.matching.models import Adjustment
+
+    matching_round = services.open_round(scheme_a, actor=alice)
+    run = services.close_choices(matching_round, actor=alice)
+    pair = run.pairs.first()
+    client.force_login(alice)
+    url = reverse("matching:adjust", args=["scheme-a", matching_round.pk])
+    page_url = reverse("matching:round", args=["scheme-a", matching_round.pk])
+    forged = client.post(
+        url, {"mentee": pair.mentee_id, "mentor": pair.mentor_id, "kind": "explode"}, follow=True
+    )
+    assert "Choose whether to pin or to remove the pair." in forged.content.decode()
+    assert not Adjustment.objects.exists()
+    assert "Blocking pairs: 0." in client.get(page_url).content.decode()
+    client.post(url, {"mentee": pair.mentee_id, "mentor": pair.mentor_id, "kind": "remove"})
+    page = client.get(page_url).content.decode()
+    assert "Blocking pairs: None" not in page and "run matching again to check stability" in page

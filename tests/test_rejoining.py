@@ -420,3 +420,11 @@ def test_the_participation_page_shows_the_way_back(client, withdrawn_bob):
     page = client.get(reverse("enrolment:participation", args=["scheme-a"])).content.decode()
     assert "You withdrew from Scheme A on" in page
     assert "express your interest on the scheme page" in page
+
+
+def test_the_rejoin_email_greets_the_account_not_the_name_typed_in_the_form(
+    client, scheme_a, institution, withdrawn_bob, django_capture_on_commit_callbacks
+):
+    _, message = _ask_again(client, scheme_a, institution, django_capture_on_commit_callbacks)
+    assert message.body.startswith(f"Dear {withdrawn_bob.user.full_name},")
+    assert "Bob Again" not in message.body

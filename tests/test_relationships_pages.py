@@ -312,3 +312,16 @@ def test_the_log_form_does_not_say_a_meeting_took_place_before_it_has(client, wo
     # logged as missed: the log says so
     services.log_meeting(over, mentor, happened=False, actor=mentor.participant.user)
     assert _happened_checked(log_page(over)) == {"no"}
+
+
+def test_the_move_form_shows_the_meetings_date_in_the_date_picker(client, world):
+    """A date input only holds ISO dates: the en-GB "30/11/2026" left it empty."""
+    rel, mentor, mentee, _ = world
+    meeting = services.schedule_meeting(
+        rel, mentor, plan(_london(timedelta(days=7))), actor=mentor.participant.user
+    )
+    client.force_login(mentee.participant.user)
+    url = reverse("relationships:meeting", args=[rel.scheme.slug, rel.pk, meeting.pk])
+    page = client.get(url).content.decode()
+    local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.time_zone))
+    assert re.search(rf'type="date"[^>]*value="{local:%Y-%m-%d}"', page)

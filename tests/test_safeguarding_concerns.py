@@ -414,3 +414,21 @@ def test_the_case_page_names_the_relationship_by_its_people(client, world):
     names = sorted([world["mentor"].user.full_name, world["mentee"].user.full_name])
     assert f"{rel.title} with {names[0]} and {names[1]} ({rel.get_state_display()})" in page
     assert f"relationship {rel.pk}" not in page
+
+
+def test_an_anonymous_reporters_refused_message_comes_back_as_written(client, world):
+    raised = raise_(client, world, anonymous="on", passphrase="correct horse battery", person="")
+    key = re.search(r"<code>([A-Z0-9-]+)</code>", raised.content.decode()).group(1)
+    client.logout()
+    page = client.post(
+        reverse("safeguarding:follow_up"), {"key": key, "passphrase": "correct horse battery"}
+    ).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    case = Case.objects.get()
+    url = reverse("safeguarding:follow_up")
+    empty = client.post(url, {"token": token, "body": "   "})
+    assert empty.status_code == 400 and "There is a problem" in empty.content.decode()
+    too_long = "y" * 10001
+    again = client.post(url, {"token": token, "body": too_long})
+    assert again.status_code == 400 and too_long in again.content.decode()
+    assert not case.entries.filter(kind="from_reporter").exists()

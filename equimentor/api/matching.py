@@ -160,7 +160,11 @@ class RoundPairsSerializer(serializers.Serializer):
     via = serializers.CharField()
     choice_rank = serializers.IntegerField(allow_null=True)
     score = serializers.FloatField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.SerializerMethodField()
+
+    def get_reasons(self, p) -> list[str]:
+        """As the coordinator's round page words them (about the mentee, in the third person)."""
+        return reasons_for(p.reasons, "coordinator")
 
 
 class RoundPairs(generics.ListAPIView):

@@ -45,7 +45,8 @@ def rejoin_link(expression, participant, raw_token: str, expires_at) -> None:
         "rejoin_link",
         expression.email,
         {
-            "name": expression.name,
+            # the name on their account, not whatever the interest form was given
+            "name": participant.user.full_name or expression.name,
             "scheme": scheme,
             "withdrawn_at": participant.withdrawn_at,
             "rejoin_url": _url("enrolment:rejoin", raw_token),

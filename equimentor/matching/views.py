@@ -178,6 +178,9 @@ def adjust(request, slug: str, pk: int):
         return redirect(again)
     mentee, mentor = form.cleaned_data["mentee"], form.cleaned_data["mentor"]
     kind = request.POST.get("kind")
+    if kind not in ("pin", "remove"):
+        messages.error(request, "Choose whether to pin or to remove the pair.")
+        return redirect(again)
 
     def action(r):
         if kind == "remove":

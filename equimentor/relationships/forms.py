@@ -29,7 +29,12 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (2026-11-30), whatever the site's locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):

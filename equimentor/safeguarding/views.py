@@ -124,6 +124,7 @@ def follow_up(request):
     the thread page carries a short-lived signed token instead."""
     form = forms.FollowUpForm(request.POST if "key" in request.POST else None)
     case = None
+    reply = forms.MessageForm()
     token = request.POST.get("token", "")
     if token:
         try:
@@ -137,9 +138,10 @@ def follow_up(request):
             try:
                 services.reporter_message(case, reply.cleaned_data["body"])
             except services.SafeguardingError as exc:
-                messages.error(request, str(exc))
+                reply.add_error(None, str(exc))  # shown with the message as written
             else:
                 messages.success(request, "Your message has been sent to the safeguarding leads.")
+                reply = forms.MessageForm()
     elif form.is_bound and form.is_valid():
         try:
             case = access.get_case_by_key(form.cleaned_data["key"], form.cleaned_data["passphrase"])
@@ -165,9 +167,10 @@ def follow_up(request):
         {
             "case": case,
             "thread": _reporter_thread(case),
-            "form": forms.MessageForm(),
+            "form": reply,
             "token": signing.dumps({"c": case.pk}, salt=TOKEN_SALT),
         },
+        status=400 if reply.errors else 200,
     )
 
 

@@ -7,6 +7,7 @@ set ``DATABASE_URL=postgres://...`` for PostgreSQL in production.
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -64,7 +65,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks_db",
 ]
+# Django 6 has the task API built in (django.tasks); before it, the django_tasks backport is an app.
+_TASKS_API = "django.tasks" if find_spec("django.tasks") else "django_tasks"
+if _TASKS_API == "django_tasks":
+    INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -228,6 +234,42 @@ AXES_USERNAME_CALLABLE = "equimentor.privacy.twofactor.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["pw-email", "pw-password", "link-email"]
 AXES_VERBOSE = False
 
+# Background work (docs/deployment.md, "Tasks"): Django's task API (the django_tasks backport until
+# Django 6). TASKS_BACKEND=immediate runs tasks in the process that enqueues them (the demo, the
+# tests, and DEBUG); database (the production default) keeps them in PostgreSQL for
+# `equimentor worker`; rq keeps them in Redis (TASKS_REDIS_URL) for larger sites.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if (DEBUG or TESTING) else "database")
+_TASK_BACKENDS = {
+    "immediate": f"{_TASKS_API}.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("TASKS_REDIS_URL", "redis://127.0.0.1:6379/2"),
+            "DEFAULT_TIMEOUT": 3600,
+        }
+    }
+# Every email is kept in the outbox (core.OutgoingEmail) and sent by a task; a failed send is
+# retried with growing delays (1, 4, 16, 64 ... minutes) up to EMAIL_MAX_ATTEMPTS times.
+EMAIL_MAX_ATTEMPTS = envint("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_RETRY_SECONDS = envint("EMAIL_RETRY_SECONDS", 60)
+EMAIL_LEASE_SECONDS = envint("EMAIL_LEASE_SECONDS", 300)  # a send stuck longer is tried again
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+EMAIL_RECORD_DAYS = envint("EMAIL_RECORD_DAYS", 180)  # then the record of a sent email goes
+TASK_RESULT_DAYS = envint("TASK_RESULT_DAYS", 7)  # finished tasks kept this long (database backend)
+# Workers and schedulers beat every HEARTBEAT_SECONDS; one silent for WORKER_DEAD_AFTER_SECONDS is
+# dead (its running task goes back in the queue; /readyz needs a live worker). The scheduler turns
+# every SCHEDULER_INTERVAL_SECONDS.
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 10)
+WORKER_DEAD_AFTER_SECONDS = envint("WORKER_DEAD_AFTER_SECONDS", 60)
+SCHEDULER_INTERVAL_SECONDS = envint("SCHEDULER_INTERVAL_SECONDS", 10)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -255,5 +297,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # its INFO lines name the account
+        "django_tasks": {
+            "level": "WARNING"
+        },  # a line per task; `equimentor worker -v 2` shows them
     },
 }

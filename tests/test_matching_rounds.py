@@ -52,7 +52,7 @@ def test_a_round_from_choices_to_proposals(
         response = client.post(
             reverse("matching:publish", args=["scheme-a", matching_round.pk]), follow=True
         )
-    assert "Each person has been emailed" in response.content.decode()
+    assert "Each person is being emailed" in response.content.decode()
     proposals = Proposal.objects.all()
     assert proposals.count() == run.pairs.count()
     assert len(mail.outbox) == 2 * proposals.count()

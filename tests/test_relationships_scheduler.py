@@ -1,4 +1,5 @@
-"""``equimentor tick``: due sends happen once, overlapping runs never both work."""
+"""``equimentor tick`` runs the relationships job: due sends happen once, overlapping runs never
+both work."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from equimentor.core import jobs
+from equimentor.core.models import SentNotice
 from equimentor.matching.models import Proposal
-from equimentor.relationships import scheduler, services
-from equimentor.relationships.models import CheckIn, Flag, Relationship, SentNotice
+from equimentor.relationships import services
+from equimentor.relationships.models import CheckIn, Flag, Relationship
 from tests.test_relationships_setup import accepted, agree, hold_first_meeting, member, pair
 
 
@@ -90,22 +93,22 @@ def test_a_mentor_who_lets_a_proposal_lapse_is_flagged(
 
 
 def test_the_lock_is_claimed_by_one_run_only(db):
-    token = scheduler.claim_lock()
+    token = jobs.claim_lock("job:relationships.reminders")
     assert token is not None
-    assert scheduler.claim_lock() is None
+    assert jobs.claim_lock("job:relationships.reminders") is None
     out = StringIO()
     call_command("tick", stdout=out)
-    assert "Another tick is running" in out.getvalue()
-    scheduler.release_lock(token)
-    again = scheduler.claim_lock()
+    assert "relationships.reminders is already running; skipped." in out.getvalue()
+    jobs.release_lock("job:relationships.reminders", token)
+    again = jobs.claim_lock("job:relationships.reminders")
     assert again is not None
-    scheduler.release_lock(again)
+    jobs.release_lock("job:relationships.reminders", again)
     # a lock left by a crashed run expires
-    stale = scheduler.claim_lock(ttl=timedelta(seconds=-1))
-    assert stale is not None and scheduler.claim_lock() is not None
+    stale = jobs.claim_lock("job:relationships.reminders", ttl=timedelta(seconds=-1))
+    assert stale is not None and jobs.claim_lock("job:relationships.reminders") is not None
 
 
 def test_sent_notice_keys_are_unique(db):
-    assert scheduler._once("k") is True
-    assert scheduler._once("k") is False
+    assert jobs.once("k") is True
+    assert jobs.once("k") is False
     assert SentNotice.objects.count() == 1

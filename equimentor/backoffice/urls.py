@@ -9,6 +9,7 @@ urlpatterns = [
     path("<slug:slug>/", views.dashboard, name="dashboard"),
     path("<slug:slug>/registrations/", views.registrations, name="registrations"),
     path("<slug:slug>/registrations/<int:pk>/", views.registration, name="registration"),
+    path("<slug:slug>/emails/", views.emails, name="emails"),
     path("<slug:slug>/settings/", views.scheme_settings, name="settings"),
     path("<slug:slug>/documents/", views.documents, name="documents"),
     path("<slug:slug>/documents/<str:kind>/edit/", views.edit_document, name="edit_document"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.backoffice.forms import DocumentForm, MessageForm, NewSchemeForm, SchemeForm
 from equimentor.core.access import scheme_staff, signed_in
-from equimentor.core.models import AuditEvent
+from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.enrolment import services as enrolment
 from equimentor.enrolment import stats
 from equimentor.enrolment.access import get_participant_for_coordinator
@@ -117,6 +117,55 @@ def registrations(request, slug: str):
     return render(
         request,
         "backoffice/registrations.html",
+        {
+            "scheme": scheme,
+            "page": page,
+            "status": status,
+            "tabs": tabs,
+            "total": sum(by_status.values()),
+        },
+    )
+
+
+@scheme_staff(COORDINATOR)
+def emails(request, slug: str):
+    """The scheme's emails, newest first, 50 a page: sent, waiting, retrying, or failed and why.
+
+    Only emails filed under the scheme are listed; sign-in links, safeguarding and evaluation
+    emails are not (an evaluation reminder would show who has not answered).
+    """
+    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    status = request.GET.get("status", "all")
+    rows = OutgoingEmail.objects.filter(scheme=scheme).order_by("-created_at", "-id")
+    if status in OutgoingEmail.Status.values:
+        rows = rows.filter(status=status)
+    else:
+        status = "all"
+    by_status = dict(
+        OutgoingEmail.objects.filter(scheme=scheme)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    tabs = [
+        (value, label, by_status.get(value, 0)) for value, label in OutgoingEmail.Status.choices
+    ]
+    page = Paginator(
+        rows.only(
+            "subject",
+            "to",
+            "status",
+            "attempts",
+            "reason",
+            "created_at",
+            "sent_at",
+            "next_attempt_at",
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/emails.html",
         {
             "scheme": scheme,
             "page": page,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -40,6 +41,36 @@ def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: A
         scheme=scheme,
         data=data,
     )
+
+
+def record_many(
+    action: str,
+    objs: list[models.Model],
+    *,
+    actor=None,
+    scheme=None,
+    data: Callable[[models.Model], dict[str, Any]] = lambda obj: {},
+) -> list[AuditEvent]:
+    """Append one audit event for each of ``objs`` in a single query (a round's proposals)."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    events = []
+    for obj in objs:
+        facts = data(obj)
+        leaked = _FORBIDDEN_KEYS & set(facts)
+        if leaked:
+            raise ValueError(f"audit data must not contain personal fields: {sorted(leaked)}")
+        events.append(
+            AuditEvent(
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                actor=actor,
+                scheme=scheme,
+                data=facts,
+            )
+        )
+    return AuditEvent.objects.bulk_create(events, batch_size=1000)
 
 
 # How each action reads in a history list, for people who run schemes.

@@ -17,9 +17,13 @@ def _context(inv) -> dict:
     }
 
 
+# scheme=None keeps these off the coordinator's email list: a reminder there would show who has
+# not answered an anonymous questionnaire.
+
+
 def invitation(inv) -> None:
-    send_email("eval_invitation", inv.participant.user.email, _context(inv))
+    send_email("eval_invitation", inv.participant.user.email, _context(inv), scheme=None)
 
 
 def reminder(inv) -> None:
-    send_email("eval_reminder", inv.participant.user.email, _context(inv))
+    send_email("eval_reminder", inv.participant.user.email, _context(inv), scheme=None)

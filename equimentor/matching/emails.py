@@ -9,6 +9,11 @@ def _proposals_url(proposal) -> str:
     return absolute_url("matching:my_proposals", proposal.scheme.slug)
 
 
+def proposal_key(proposal, side: str) -> str:
+    """Each side hears of a proposal once, however often the round's emails are sent."""
+    return f"proposal:{proposal.pk}:{side}"
+
+
 def proposal_to_mentee(proposal) -> None:
     send_email(
         "proposal_to_mentee",
@@ -20,6 +25,7 @@ def proposal_to_mentee(proposal) -> None:
             "other": proposal.mentor,
             "url": _proposals_url(proposal),
         },
+        key=proposal_key(proposal, "mentee"),
     )
 
 
@@ -34,6 +40,7 @@ def proposal_to_mentor(proposal) -> None:
             "other": proposal.mentee,
             "url": _proposals_url(proposal),
         },
+        key=proposal_key(proposal, "mentor"),
     )
 
 

@@ -10,7 +10,7 @@ from equimentor.core import audit
 from equimentor.directory.models import Conflict
 from equimentor.engine.core import TOP_CHOICES
 from equimentor.enrolment.models import Participant
-from equimentor.matching import adapter, emails, reasons
+from equimentor.matching import adapter, emails, reasons, tasks
 from equimentor.matching.capacity import load_of, places_of, with_load
 from equimentor.matching.models import (
     Adjustment,
@@ -272,7 +272,8 @@ def remove_pair(
 
 @transaction.atomic
 def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
-    """Turn the latest run into proposals and email each side its proposal with the reason."""
+    """Turn the latest run into proposals; each side is emailed its proposal and the reason by a
+    task once this commits (:func:`matching.tasks.email_proposals`)."""
     matching_round = MatchingRound.objects.select_for_update().get(pk=matching_round.pk)
     if matching_round.status != MatchingRound.Status.CLOSED:
         raise MatchingError("Only a round with closed choices and a dry run can be published.")
@@ -306,7 +307,7 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
                 "A mentor's capacity changed since the run; run matching again before publishing."
             )
         proposals.append(
-            Proposal.objects.create(
+            Proposal(
                 scheme=matching_round.scheme,
                 round=matching_round,
                 mentee=pair.mentee,
@@ -318,6 +319,7 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
                 proposed_at=now,
             )
         )
+    proposals = Proposal.objects.bulk_create(proposals, batch_size=1000)
     matching_round.status = MatchingRound.Status.PUBLISHED
     matching_round.published_at = now
     matching_round.save(update_fields=["status", "published_at"])
@@ -329,17 +331,17 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
         run_id=run.pk,
         proposals=len(proposals),
     )
-    for proposal in proposals:
-        audit.record(
-            "matching.proposal.made",
-            proposal,
-            actor=actor,
-            scheme=matching_round.scheme,
-            via=proposal.via,
-            choice_rank=proposal.choice_rank,
-        )
-        emails.proposal_to_mentee(proposal)
-        emails.proposal_to_mentor(proposal)
+    audit.record_many(
+        "matching.proposal.made",
+        proposals,
+        actor=actor,
+        scheme=matching_round.scheme,
+        data=lambda proposal: {"via": proposal.via, "choice_rank": proposal.choice_rank},
+    )
+    # Thousands of emails are rendered and sent by a task, not in this request.
+    if proposals:
+        round_id = matching_round.pk
+        transaction.on_commit(lambda: tasks.email_proposals.enqueue(round_id), robust=True)
     return proposals
 
 

@@ -199,7 +199,10 @@ def publish(request, slug: str, pk: int):
         proposals = services.publish(r, actor=request.user)
         if not proposals:
             return "The round is closed with no proposals: nobody has been emailed."
-        return f"Published {len(proposals)} proposals. Each person has been emailed."
+        return (
+            f"Published {len(proposals)} proposals. Each person is being emailed: the Emails "
+            "page shows when each email has gone."
+        )
 
     return _act(request, slug, pk, action)
 

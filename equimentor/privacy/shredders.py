@@ -318,6 +318,25 @@ def _audit_erase(user, personal: tuple[str, ...] = ()):
     return n
 
 
+# -- emails --------------------------------------------------------------------------------------
+
+
+def _emails_export(user):
+    from equimentor.core.models import OutgoingEmail
+
+    return [
+        {"at": e.created_at.isoformat(), "subject": e.subject, "status": e.status}
+        for e in OutgoingEmail.objects.filter(to__iexact=user.email).order_by("created_at")
+    ]
+
+
+def _emails_erase(user):
+    """The outbox's record of emails to the person goes (it holds their address)."""
+    from equimentor.core.models import OutgoingEmail
+
+    return OutgoingEmail.objects.filter(to__iexact=user.email).delete()[0]
+
+
 SHREDDERS = [
     Shredder("identity", _identity_export, _identity_erase),
     Shredder("enrolment", _enrolment_export, _enrolment_erase),
@@ -326,5 +345,6 @@ SHREDDERS = [
     Shredder("relationships", _relationships_export, _relationships_erase),
     Shredder("safeguarding", _safeguarding_export, _safeguarding_erase),
     Shredder("audit", _audit_export, _audit_erase),
+    Shredder("emails", _emails_export, _emails_erase),
     Shredder("account", _accounts_export, _accounts_erase),  # last: others match on the address
 ]

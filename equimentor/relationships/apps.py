@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,9 @@ class RelationshipsConfig(AppConfig):
     name = "equimentor.relationships"
     label = "relationships"
     verbose_name = "Mentoring relationships"
+
+    def ready(self):
+        from equimentor.core import jobs
+        from equimentor.relationships import scheduler
+
+        jobs.register("relationships.reminders", scheduler.run, every=timedelta(minutes=10))

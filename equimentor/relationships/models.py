@@ -544,24 +544,3 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"Flag {self.pk}"
-
-
-class SentNotice(models.Model):
-    """One row per scheduled send: the unique key makes every send happen at most once."""
-
-    key = models.CharField(max_length=160, unique=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.key
-
-
-class TickLock(models.Model):
-    """The scheduler's lock, claimed with a conditional UPDATE so two runs never overlap."""
-
-    name = models.CharField(max_length=40, unique=True)
-    holder = models.CharField(max_length=64, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return self.name

@@ -1,22 +1,21 @@
-"""The scheduled work behind ``equimentor tick``: due check-ins, reminders, end-date prompts and
-flags for the coordinator.
+"""The periodic job ``relationships.reminders``: due check-ins, reminders, end-date prompts and
+flags for the coordinator (registered in ``RelationshipsConfig.ready``, run by core's scheduler).
 
-Idempotent: every send first claims a unique key in ``SentNotice`` inside the transaction that
-sends it, so running twice sends nothing twice. Locked: a ``TickLock`` row is claimed with one
-conditional UPDATE (works on SQLite and PostgreSQL), so two overlapping runs never both work.
+Idempotent: every send first claims a unique key (``core.jobs.once``) inside the transaction that
+sends it, so running twice sends nothing twice; core's job lock keeps two runs apart.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections import Counter
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from equimentor.core.jobs import once
 from equimentor.matching.models import Proposal
 from equimentor.relationships import emails, services
 from equimentor.relationships.models import (
@@ -26,45 +25,10 @@ from equimentor.relationships.models import (
     Membership,
     Relationship,
     RelationshipSettings,
-    SentNotice,
-    TickLock,
 )
 
 log = logging.getLogger(__name__)
 State = Relationship.State
-LOCK_NAME = "tick"
-LOCK_TTL = timedelta(minutes=30)
-
-
-def claim_lock(name: str = LOCK_NAME, ttl: timedelta = LOCK_TTL) -> str | None:
-    """Claim the lock row with a conditional UPDATE; return a holder token, or None if taken."""
-    try:
-        with transaction.atomic():
-            TickLock.objects.get_or_create(name=name)
-    except IntegrityError:
-        pass  # another run created it at the same moment
-    now = timezone.now()
-    token = secrets.token_hex(16)
-    claimed = (
-        TickLock.objects.filter(name=name)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
-        .update(holder=token, locked_until=now + ttl)
-    )
-    return token if claimed == 1 else None
-
-
-def release_lock(token: str, name: str = LOCK_NAME) -> None:
-    TickLock.objects.filter(name=name, holder=token).update(holder="", locked_until=None)
-
-
-def _once(key: str) -> bool:
-    """Claim ``key`` inside the current transaction; False if it was sent before."""
-    try:
-        with transaction.atomic():
-            SentNotice.objects.create(key=key)
-    except IntegrityError:
-        return False
-    return True
 
 
 def _settings(cache: dict, scheme) -> RelationshipSettings:
@@ -124,7 +88,7 @@ def _end_dates(rel, conf, today, done) -> None:
             if member.end_choice:
                 continue
             with transaction.atomic():
-                if _once(f"end-prompt:{rel.pk}:{rel.end_date.isoformat()}:{member.pk}"):
+                if once(f"end-prompt:{rel.pk}:{rel.end_date.isoformat()}:{member.pk}"):
                     emails.end_prompt(rel, member)
                     done["end_prompts"] += 1
 
@@ -138,7 +102,7 @@ def _check_ins(rel, conf, today, now, done) -> None:
     due_on = first + timedelta(days=(number - 1) * conf.checkin_every_days)
     for member in rel.active_members():
         with transaction.atomic():
-            if not _once(f"check-in:{rel.pk}:{member.pk}:{number}"):
+            if not once(f"check-in:{rel.pk}:{member.pk}:{number}"):
                 continue
             item, created = CheckIn.objects.get_or_create(
                 relationship=rel,
@@ -164,7 +128,7 @@ def _meetings_lapsing(rel, conf, now, done) -> None:
         period = days // nudge_days
         for member in rel.active_members():
             with transaction.atomic():
-                if _once(f"nudge:{rel.pk}:{last.date().isoformat()}:{period}:{member.pk}"):
+                if once(f"nudge:{rel.pk}:{last.date().isoformat()}:{period}:{member.pk}"):
                     emails.no_meeting_nudge(rel, member, conf.no_meeting_weeks)
                     done["nudges"] += 1
     if days >= conf.lapse_flag_weeks * 7:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
@@ -67,6 +69,12 @@ def test_coordinator_reviews_and_approves(site, scheme, coordinator, make_regist
     site.follow(page.get_by_role("link", name="All registrations"), "registrations after approval")
     expect(page.get_by_role("link", name="Registered, awaiting review (1)")).to_be_visible()
     expect(page.get_by_role("link", name="Approved (1)")).to_be_visible()
+
+    site.follow(subnav.get_by_role("link", name="Emails"), "emails")
+    emails = page.get_by_role("table", name="Emails")
+    expect(emails.get_by_role("row").filter(has_text="amara@example.ac.uk")).to_have_count(2)
+    expect(emails.get_by_role("row", name=re.compile("Welcome aboard"))).to_contain_text("Sent")
+    expect(page.get_by_role("link", name="Sent (", exact=False)).to_be_visible()
 
     site.follow(subnav.get_by_role("link", name="Documents"), "documents")
     expect(page.get_by_role("heading", level=1)).to_have_text("Scheme documents")

@@ -92,7 +92,7 @@ def test_choose_match_accept(site, scheme, coordinator, make_registration):
     site.phone_screenshot("dry run")
     mail.outbox.clear()
     site.submit(site.page.get_by_role("button", name=re.compile("Publish")), "published")
-    expect(site.page.get_by_text("Each person has been emailed")).to_be_visible()
+    expect(site.page.get_by_text("Each person is being emailed")).to_be_visible()
     assert {m.to[0] for m in mail.outbox} == {"noor@example.org", "efua@example.org"}
     _sign_out(site)
 

@@ -1,0 +1,82 @@
+"""Start the project's real commands (scheduler, worker, web server) against the test database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIMENTOR = [sys.executable, "-m", "equimentor"]
+
+
+def database_url() -> str:
+    """The URL of the database this test runs on (the test database, not the developer's)."""
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+def env(**extra: str) -> dict[str, str]:
+    """An environment for a child process on the test database, with test settings."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    base.update(
+        DJANGO_SETTINGS_MODULE="equimentor.test_settings",
+        DATABASE_URL=database_url(),
+        PYTHONUNBUFFERED="1",
+    )
+    base.update(extra)
+    return base
+
+
+class Process:
+    """A child process whose output goes to a file, killed (its group) when the test ends."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path):
+        self.log = log
+        self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=ROOT,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"exited {self.proc.returncode} before {text!r}:\n{self.output}"
+                )
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} after {timeout}s:\n{self.output}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL, as a machine that dies would."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._out.close()

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "equimentor.safeguarding",
     "equimentor.privacy",
     "equimentor.reports",
+    "equimentor.sso",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -300,5 +301,9 @@ LOGGING = {
         "django_tasks": {
             "level": "WARNING"
         },  # a line per task; `equimentor worker -v 2` shows them
+        # the SAML library logs names, addresses and whole assertions; equimentor.sso logs
+        # every refusal itself (provider id and reason only)
+        "saml2": {"level": "CRITICAL"},
+        "authlib": {"level": "WARNING"},
     },
 }

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("equimentor.core.urls")),
     path("accounts/", include("equimentor.accounts.urls")),
+    path("sso/", include("equimentor.sso.urls")),
     path("schemes/", include("equimentor.schemes.urls")),
     path("me/", include("equimentor.enrolment.urls")),
     path("", include("equimentor.directory.urls")),

@@ -271,6 +271,11 @@ HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 10)
 WORKER_DEAD_AFTER_SECONDS = envint("WORKER_DEAD_AFTER_SECONDS", 60)
 SCHEDULER_INTERVAL_SECONDS = envint("SCHEDULER_INTERVAL_SECONDS", 10)
 
+# Institutional single sign-on (equimentor/sso): the SAML service provider's key pair, which signs
+# logout requests and decrypts encrypted assertions; made once under VAR_DIR/saml/ if not given.
+SSO_SAML_KEY_FILE = os.environ.get("SSO_SAML_KEY_FILE", "")
+SSO_SAML_CERT_FILE = os.environ.get("SSO_SAML_CERT_FILE", "")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.sso_setup import oidc_provider  # noqa: F401  (a provider process, session-wide)
+from tests.sso_setup import oidc_provider, saml_idp  # noqa: F401  (identity providers)
 
 
 @pytest.fixture

@@ -113,3 +113,156 @@ def make_oidc_institution(
     callback = site + reverse("sso:oidc_callback", args=[provider.pk])
     oidc_provider.add_client(client_id, secret, [callback])
     return provider
+
+
+# -- SAML --------------------------------------------------------------------------------------
+
+
+def _key_and_cert(folder: Path, name: str) -> tuple[str, str]:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = folder / f"{name}.key", folder / f"{name}.crt"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(key_path), str(cert_path)
+
+
+class SamlIdP:
+    """A SAML 2.0 identity provider built with pysaml2's ``Server``, in the test process: it reads
+    the site's real AuthnRequests and signs real responses (RSA-SHA256, via xmlsec1)."""
+
+    MFA = "https://refeds.org/profile/mfa"
+    OTHER_SP = "https://elsewhere.example.org/sp"
+    PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+    def __init__(
+        self, folder: Path, sp_metadata: str, *, base="http://127.0.0.1:8171/idp", entity_id=""
+    ):
+        import shutil
+
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.config import IdPConfig
+        from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT
+        from saml2.server import Server
+
+        from equimentor.sso import saml
+
+        self.SP = saml.entity_id()
+        folder.mkdir(parents=True, exist_ok=True)
+        key, cert = _key_and_cert(folder, "idp")
+        self.entity_id = entity_id or base + "/metadata"
+        self.base = base
+        config = IdPConfig()
+        config.load(
+            {
+                "entityid": self.entity_id,
+                "xmlsec_binary": shutil.which("xmlsec1"),
+                "key_file": key,
+                "cert_file": cert,
+                # the site, and another service it could be tricked into answering for
+                "metadata": {"inline": [sp_metadata, sp_metadata.replace(self.SP, self.OTHER_SP)]},
+                "service": {
+                    "idp": {
+                        "endpoints": {
+                            "single_sign_on_service": [(base + "/sso", BINDING_HTTP_REDIRECT)],
+                            "single_logout_service": [(base + "/slo", BINDING_HTTP_REDIRECT)],
+                        },
+                        "policy": {
+                            "default": {
+                                "lifetime": {"minutes": 5},
+                                "attribute_restrictions": None,
+                                "name_form": NAME_FORMAT_URI,
+                            }
+                        },
+                        "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                    }
+                },
+            }
+        )
+        self.server = Server(config=config)
+
+    def metadata(self) -> str:
+        from saml2.metadata import create_metadata_string
+
+        return create_metadata_string(None, config=self.server.config, valid=24).decode()
+
+    def respond(
+        self,
+        location: str,
+        *,
+        email="ada@uni.example.ac.uk",
+        name="Ada Lovelace",
+        subject="ada-persistent-id",
+        authn_class=PASSWORD,
+        audience: str | None = None,
+    ) -> str:
+        """Read the AuthnRequest in the redirect ``location``; return a signed, base64 response."""
+        import base64
+
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+
+        request = self.server.parse_authn_request(
+            query(location)["SAMLRequest"], BINDING_HTTP_REDIRECT
+        )
+        message = request.message
+        response = self.server.create_authn_response(
+            identity={"mail": [email], "displayName": [name]},
+            in_response_to=message.id,
+            destination=message.assertion_consumer_service_url,
+            sp_entity_id=audience or message.issuer.text,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=subject),
+            authn={"class_ref": authn_class, "authn_auth": self.entity_id},
+            sign_response=True,
+            sign_assertion=True,
+        )
+        return base64.b64encode(str(response).encode()).decode()
+
+
+def make_saml_institution(
+    idp: SamlIdP, *, name="University of Samlton", domains=("uni.example.ac.uk",)
+):
+    from equimentor.sso import saml
+
+    xml, url, entity_id = saml.read_metadata(idp.metadata())
+    institution = Institution.objects.create(name=name)
+    return services.save_provider(
+        institution,
+        protocol="saml",
+        domains=list(domains),
+        metadata_xml=xml,
+        metadata_url=url,
+        entity_id=entity_id,
+    )
+
+
+@pytest.fixture
+def saml_idp(tmp_path, settings):
+    from equimentor.sso import saml
+
+    settings.VAR_DIR = tmp_path / "var"
+    return SamlIdP(tmp_path / "idp", saml.sp_metadata())

@@ -12,6 +12,7 @@ from django_ratelimit.decorators import ratelimit
 from equimentor.accounts import services
 from equimentor.accounts.forms import AccountForm, EmailForm, PasswordSignInForm, SetPasswordForm
 from equimentor.core.access import public, signed_in
+from equimentor.sso import logout as sso_logout
 
 
 def _next_url(request) -> str:
@@ -90,8 +91,12 @@ def use_link(request, token: str):
 @public
 @require_POST
 def logout_view(request):
+    offer = sso_logout.offer(request)  # a session from an institution's provider
     logout(request)
     messages.info(request, "You have signed out.")
+    if offer:
+        sso_logout.remember(request, offer)
+        return redirect("sso:signed_out")
     return redirect("core:home")
 
 

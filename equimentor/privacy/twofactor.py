@@ -3,7 +3,9 @@ page shown when failed password sign-ins are throttled (django-axes).
 
 Who must use it: superusers and anyone holding a coordinator, safeguarding-lead or evaluator role.
 After signing in (by link or password) they are sent to set up an authenticator app once, then to
-enter a code in every new session (``StaffTwoFactorMiddleware``). ``settings.REQUIRE_STAFF_2FA``
+enter a code in every new session (``StaffTwoFactorMiddleware``). A session begun at an
+institution's identity provider that asserted multi-factor sign-in (OIDC ``amr``/``acr``, SAML
+AuthnContext; see ``sso.services.sign_in``) satisfies the rule without a code. ``settings.REQUIRE_STAFF_2FA``
 turns the requirement on; it is on by default and off by default only in the test suite
 (``EQUIMENTOR_TESTING``), whose tests turn it on with ``settings.REQUIRE_STAFF_2FA = True`` or
 satisfy it with the ``verified_staff`` helper in ``tests/test_privacy_two_factor.py``.
@@ -34,6 +36,13 @@ def needs_two_factor(user) -> bool:
     return StaffRole.objects.filter(user=user, role__in=SENSITIVE_ROLES).exists()
 
 
+def provider_asserted_mfa(request) -> bool:
+    """Did this session begin with a multi-factor sign-in at the person's institution?"""
+    from equimentor.sso.services import SESSION_KEY
+
+    return bool((request.session.get(SESSION_KEY) or {}).get("mfa"))
+
+
 def has_device(user) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -55,6 +64,7 @@ class StaffTwoFactorMiddleware:
             and user is not None
             and user.is_authenticated
             and not user.is_verified()
+            and not provider_asserted_mfa(request)
             and not request.path.startswith(settings.STATIC_URL)
             and request.path not in {reverse(n) for n in self.ALLOWED_NAMES}
             and needs_two_factor(user)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from equimentor.core.access import public, signed_in
-from equimentor.sso import oidc, services
+from equimentor.sso import logout as sso_logout
+from equimentor.sso import oidc, saml, services
 from equimentor.sso.failures import SignInRefused, refuse
 from equimentor.sso.forms import ChooseForm
 from equimentor.sso.models import IdentityProvider
@@ -34,9 +37,7 @@ def _start(request, provider: IdentityProvider):
                 provider,
                 request.build_absolute_uri(reverse("sso:oidc_callback", args=[provider.pk])),
             )
-        from equimentor.sso import saml
-
-        return saml.start(request, provider)
+        return saml.start(request, provider, request.session.get(NEXT_KEY, ""))
     except SignInRefused as exc:
         return refuse(request, exc.reason, provider=provider)
 
@@ -82,9 +83,11 @@ def start(request, pk: int):
     return _start(request, provider)
 
 
-def complete(request, provider: IdentityProvider, asserted: services.Asserted):
+def complete(request, provider: IdentityProvider, asserted: services.Asserted, next_url=None):
     """Sign in from a verified assertion and send the person on (shared by OIDC and SAML)."""
-    next_url = request.session.pop(NEXT_KEY, "")
+    if next_url is None:
+        next_url = request.session.pop(NEXT_KEY, "")
+    next_url = _safe_next(request, next_url)
     try:
         _, created = services.sign_in(request, provider, asserted)
     except SignInRefused as exc:
@@ -116,3 +119,84 @@ def oidc_callback(request, pk: int):
 def welcome(request):
     """After an account was created by a first institutional sign-in: what happens next."""
     return render(request, "sso/welcome.html")
+
+
+@public  # the identity provider's cross-site POST: no CSRF token, the signed response is the check
+@csrf_exempt
+@require_POST
+def saml_acs(request):
+    """Where a SAML identity provider posts its response (assertion consumer service)."""
+    try:
+        provider, asserted, next_url = saml.finish(request)
+    except SignInRefused as exc:
+        response = refuse(
+            request, exc.reason, provider=getattr(exc, "provider", None), protocol="saml"
+        )
+    else:
+        response = complete(request, provider, asserted, next_url)
+    saml.forget_pending(response)
+    return response
+
+
+@public
+@require_GET
+def saml_metadata(request):
+    """This site's SAML service-provider metadata, for identity providers and federations."""
+    return HttpResponse(saml.sp_metadata(), content_type="application/samlmetadata+xml")
+
+
+@public
+@require_GET
+def saml_sls(request):
+    """Where a SAML identity provider answers our single logout request."""
+    provider = saml.finish_logout(request)
+    return render(request, "sso/signed_out_everywhere.html", {"provider": provider})
+
+
+@public
+@require_GET
+def signed_out(request):
+    """After signing out of a session from an institution: offer that provider's own sign-out."""
+    offer = request.session.get(sso_logout.OFFER_KEY) or {}
+    provider = (
+        IdentityProvider.objects.select_related("institution").filter(pk=offer["provider"]).first()
+        if offer
+        else None
+    )
+    return render(
+        request,
+        "sso/signed_out.html",
+        {"provider": provider, "single_logout": bool(provider and offer.get("logout"))},
+    )
+
+
+@public
+@require_POST
+def single_logout(request):
+    """Send the person to their institution's sign-out (OIDC end session, or a SAML LogoutRequest)."""
+    offer = request.session.pop(sso_logout.OFFER_KEY, None) or {}
+    provider = (
+        IdentityProvider.objects.select_related("institution")
+        .filter(pk=offer.get("provider"))
+        .first()
+    )
+    url = ""
+    if provider is not None and offer.get("logout"):
+        if provider.protocol == IdentityProvider.Protocol.OIDC:
+            url = oidc.logout_url(
+                provider,
+                offer["logout"],
+                request.build_absolute_uri(reverse("sso:oidc_signed_out")),
+            )
+        else:
+            url = saml.logout_url(provider, offer["logout"])
+    if not url:
+        return render(request, "sso/signed_out_everywhere.html", {"provider": None})
+    return redirect(url)
+
+
+@public
+@require_GET
+def oidc_signed_out(request):
+    """Where an OpenID Connect provider sends the person after its own sign-out."""
+    return render(request, "sso/signed_out_everywhere.html", {"provider": None, "oidc": True})

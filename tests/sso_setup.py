@@ -101,7 +101,7 @@ def make_oidc_institution(
     """An institution whose staff sign in through the test provider, with a fresh client whose
     redirect URI is registered for ``site`` (the test client's, or a live server's)."""
     client_id, secret = f"equimentor-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    institution = Institution.objects.create(name=name)
+    institution, _ = Institution.objects.get_or_create(name=name)
     provider = services.save_provider(
         institution,
         protocol="oidc",

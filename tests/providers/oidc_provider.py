@@ -262,7 +262,7 @@ def create_app() -> Flask:
             return (
                 "<!doctype html><html lang='en'><head><title>Test provider sign-in</title></head>"
                 "<body><main><h1>Test provider sign-in</h1>"
-                f"<form method='post'>{hidden}<label for='sub'>Account</label>"
+                f"<form method='post' action='/authorize'>{hidden}<label for='sub'>Account</label>"
                 f"<select id='sub' name='sub'>{options}</select>"
                 "<button type='submit' name='go' value='yes'>Sign in</button>"
                 "<button type='submit' name='go' value='no'>Cancel</button>"

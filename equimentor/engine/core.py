@@ -6,7 +6,8 @@ import time
 
 import numpy as np
 
-from .explain import dropped_notes, ordinal, pair_reasons, unmatched_reason
+from .codes import number
+from .explain import dropped_notes, ordinal, pair_reasons, unmatched_cause, unmatched_reason
 from .fallback import run_phase2
 from .model import (
     COMPONENTS,
@@ -61,26 +62,92 @@ def _match(instance: Instance, stable_only: bool, started: float) -> Result:
     residual = np.array(prep.capacity, dtype=np.int64)
     np.subtract.at(residual, mentor[mentor >= 0], 1)
     via_choice = mentor >= 0
+    cells = _cells(prep)
     phase2 = None
     if not stable_only:
-        phase2 = run_phase2(prep, scorer, mentor, residual)
+        phase2 = run_phase2(prep, scorer, mentor, residual, cells)
     for i, j in prep.pinned.items():
         mentor[i] = j
     ai = np.flatnonzero(mentor >= 0)
     aj = mentor[ai]
-    # scores: pairs matched through a choice were scored for the mentors' orders
-    scores = np.empty(len(ai), dtype=np.float64)
+    # the mentors' view of the assigned pairs: those matched through a choice were
+    # scored for the mentors' orders
+    view = np.empty(len(ai), dtype=np.float64)
     chosen = via_choice[ai]
-    scores[chosen] = mo.score[proposal[ai[chosen]]]
+    view[chosen] = mo.score[proposal[ai[chosen]]]
     if not chosen.all():
-        scores[~chosen] = scorer.pairs(ai[~chosen], aj[~chosen])
-    a_score = np.zeros(prep.n)
-    a_score[ai] = scores
-    blocking = _blocking(prep, scorer, mentor, acc_score=mo.score, assigned_score=a_score)
+        view[~chosen] = scorer.mentor_view(ai[~chosen], aj[~chosen])
+    a_view = np.zeros(prep.n)
+    a_view[ai] = view
+    blocking = _blocking(prep, scorer, mentor, acc_score=mo.score, assigned_score=a_view)
+    # the scores reported: the compatibility score (the same as the mentors' view
+    # under the "score" policy)
+    scores = view if prep.instance.settings.policy == "score" else scorer.pairs(ai, aj)
     result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2, scores)
+    rank_rows, rank = result.metrics.pop("_rank_rows"), result.metrics.pop("_rank")
+    result.metrics["groups"] = _group_metrics(prep, scorer, mentor, rank_rows, rank, phase2)
     result.metrics["blocking_pairs"] = len(blocking)
     result.metrics["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _cells(prep: Prepared) -> tuple[np.ndarray, int]:
+    """(cell of each mentee, number of cells): mentees with the same set of ``groups``
+    labels share a cell, numbered in order of first appearance."""
+    groups = [tuple(sorted(set(m.groups))) for m in prep.instance.mentees]
+    codes, distinct = number(groups)
+    return codes, max(len(distinct), 1)
+
+
+def _group_metrics(
+    prep: Prepared,
+    scorer: Scorer,
+    mentor: np.ndarray,
+    rank_rows: np.ndarray,
+    rank_values: np.ndarray,
+    phase2: dict | None,
+) -> dict[str, dict[str, int]]:
+    """Per group label: its mentees, how many were matched (by choice: first, within
+    the top choices; by the fallback), how many asked to share characteristics and had
+    them all shared by their mentor, and how many were left with no possible place."""
+    mentees = prep.instance.mentees
+    labels = [sorted(set(m.groups)) for m in mentees]
+    if not any(labels):
+        return {}
+    n = prep.n
+    matched = mentor >= 0
+    rank = np.zeros(n, dtype=np.int64)
+    rank[rank_rows] = rank_values
+    pinned = np.zeros(n, dtype=bool)
+    if prep.pinned:
+        pinned[list(prep.pinned)] = True
+    asked = scorer.want_count > 0
+    honoured = np.zeros(n, dtype=bool)
+    ai = np.flatnonzero(matched & asked)
+    if len(ai):
+        shared = scorer.components_pairs(ai, mentor[ai])["shared"][0]
+        honoured[ai] = shared >= 1.0
+    no_place = np.zeros(n, dtype=bool)
+    if phase2 is not None and phase2.get("leftover"):
+        no_place = ~matched & ~pinned & ~phase2["has_candidate"]
+    columns = {
+        "mentees": np.ones(n, dtype=bool),
+        "matched": matched,
+        "first_choice": rank == 1,
+        "top_choices": (rank >= 1) & (rank <= TOP_CHOICES),
+        "fallback": matched & (rank == 0) & ~pinned,
+        "asked_shared": asked,
+        "shared_honoured": honoured,
+        "no_place": no_place,
+    }
+    flat = np.fromiter((len(g) for g in labels), dtype=np.int64, count=n)
+    who = np.repeat(np.arange(n, dtype=np.int64), flat)
+    codes, names = number([x for g in labels for x in g])
+    out: dict[str, dict[str, int]] = {}
+    sums = {k: np.bincount(codes, weights=v[who], minlength=len(names)) for k, v in columns.items()}
+    for pos in np.argsort(np.array(names, dtype=object), kind="stable").tolist():
+        out[names[pos]] = {k: int(sums[k][pos]) for k in columns}
+    return out
 
 
 def _build_result(
@@ -119,6 +186,8 @@ def _build_result(
         "mean_score": round(float(scores.mean()), 4) if len(scores) else None,
         "blocking_pairs": 0,
         "seconds": 0.0,
+        "_rank_rows": ai[is_choice],
+        "_rank": rank[is_choice],
     }
 
     def assignments() -> list[Assignment]:
@@ -129,7 +198,11 @@ def _build_result(
         mentees = prep.instance.mentees
         with gc_paused():
             return [
-                Unmatched(mentee=mentees[i].id, reason=unmatched_reason(prep, i, phase2))
+                Unmatched(
+                    mentee=mentees[i].id,
+                    reason=unmatched_reason(prep, i, phase2),
+                    cause=unmatched_cause(prep, i, phase2),
+                )
                 for i in unmatched_rows.tolist()
             ]
 
@@ -199,8 +272,8 @@ def _blocking(
     ``mentor[i]`` is mentee i's mentor index or -1. Only acceptable pairs count
     (the mentor is among the mentee's choices and the pair keeps the hard
     rules). Pinned mentees and the places they use are left out. Scores
-    already computed may be passed: ``acc_score`` per acceptable choice,
-    ``assigned_score[i]`` for the pair (i, mentor[i]).
+    already computed may be passed (as ``Scorer.mentor_view``): ``acc_score`` per
+    acceptable choice, ``assigned_score[i]`` for the pair (i, mentor[i]).
     """
     n = prep.n
     pinned = np.zeros(n, dtype=bool)
@@ -225,7 +298,7 @@ def _blocking(
     held = np.bincount(aj, minlength=prep.m)
     blocking = held[cj] < cap[cj]
     # worst held mentee per mentor, in the mentor's order
-    a_score = scorer.pairs(ai, aj) if assigned_score is None else assigned_score[ai]
+    a_score = scorer.mentor_view(ai, aj) if assigned_score is None else assigned_score[ai]
     a_expl = explicit_positions(prep, ai, aj)
     order = np.lexsort((ai, -a_score, a_expl, aj))
     last = np.ones(len(order), dtype=bool)
@@ -237,7 +310,7 @@ def _blocking(
     w_expl[aj[worst]] = a_expl[worst]
     w_neg[aj[worst]] = -a_score[worst]
     w_i[aj[worst]] = ai[worst]
-    c_score = scorer.pairs(ci, cj) if acc_score is None else acc_score[c_idx]
+    c_score = scorer.mentor_view(ci, cj) if acc_score is None else acc_score[c_idx]
     c_expl = explicit_positions(prep, ci, cj)
     we, wn, wi = w_expl[cj], w_neg[cj], w_i[cj]
     better = (c_expl < we) | ((c_expl == we) & ((-c_score < wn) | ((-c_score == wn) & (ci < wi))))

@@ -253,6 +253,23 @@ def dropped_notes(prep: Prepared, i: int) -> list[str]:
     return notes
 
 
+CAUSES = ("not_run", "no_free_place", "rules", "not_found", "places_short")
+"""Why the fallback did not place a mentee (``Unmatched.cause``): it was not run; no mentor
+had a free place; no mentor with a free place meets the scheme's rules; none was found among
+the pruned candidates; the free places went to other mentees."""
+
+
+def unmatched_cause(prep: Prepared, i: int, phase2: dict | None) -> str:
+    """One of :data:`CAUSES` for mentee ``i``, left unmatched."""
+    if phase2 is None:
+        return "not_run"
+    if phase2["free_places"] == 0:
+        return "no_free_place"
+    if not phase2["has_candidate"][i]:
+        return "rules" if phase2["full"] else "not_found"
+    return "places_short"
+
+
 def unmatched_reason(prep: Prepared, i: int, phase2: dict | None) -> str:
     """Why mentee ``i`` has no mentor, in plain words."""
     n_choices = prep.n_choices(i)
@@ -263,15 +280,15 @@ def unmatched_reason(prep: Prepared, i: int, phase2: dict | None) -> str:
         first = "none of your choices could be used"
     else:
         first = "all your choices were full"
-    if phase2 is None:
+    cause = unmatched_cause(prep, i, phase2)
+    if cause == "not_run":
         second = "the fallback to free places was not run"
-    elif phase2["free_places"] == 0:
+    elif cause == "no_free_place":
         second = "no mentor had free capacity"
-    elif not phase2["has_candidate"][i]:
-        if phase2["full"]:
-            second = "no mentor with free capacity meets the scheme's rules"
-        else:
-            second = "no suitable mentor with free capacity was found"
+    elif cause == "rules":
+        second = "no mentor with free capacity meets the scheme's rules"
+    elif cause == "not_found":
+        second = "no suitable mentor with free capacity was found"
     else:
         places = phase2["free_places"]
         second = (

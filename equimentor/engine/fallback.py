@@ -1,8 +1,44 @@
 """Phase 2: optimal assignment of the mentees left over to the free places.
 
-Objective (lexicographic): first the largest number of mentees matched, then
-the largest total compatibility score, over a *candidate set* of pairs that all
-keep the hard rules:
+Two policies (``settings.policy``), both over the same kind of *candidate set*
+(pairs that keep every hard rule; see below and ``docs/matching.md``):
+
+``"score"``
+    first the largest number of mentees matched, then the largest total
+    compatibility score.
+``"fair"`` (the default)
+    1. the largest number of mentees matched;
+    2. among those, the match rates of the mentees' *cells* (mentees with the
+       same ``groups`` labels) as equal as possible: the lexicographic max-min
+       (leximin) of the cells' rates over the whole round, phase 1 included;
+    3. among those, the largest total *base* score (the score without the
+       ``shared`` component), which decides who is matched;
+    4. with the matched mentees fixed, the largest total score (with
+       ``shared``), which decides who is matched with whom.
+
+    Steps 1-3 never look at what a mentee asked to share, so asking may steer
+    *which* mentor she gets, never *whether* she (or her group) is matched.
+
+Step 2 is exact. The numbers of mentees of each cell that can be matched
+together form an integral polymatroid (the image of the transversal matroid of
+the candidate graph), and a leximin-optimal vector of rates maximises
+``sum_c U((a_c + z_c) / N_c)`` for a concave ``U`` that is steep enough
+(``a_c`` mentees of cell ``c`` matched before phase 2, ``N_c`` in all). Over a
+polymatroid such a separable concave objective is maximised by the greedy that
+gives one more place at a time to the cell with the largest gain, dropping a
+cell for good once it cannot take one more (Federgruen and Groenevelt 1986):
+here, the cell with the lowest current rate, ties to the cell with fewer
+mentees (a larger step), then the cell's number. That greedy is computed with a
+few maximum flows (``scipy.sparse.csgraph.maximum_flow``): the accepted units
+of a prefix of the greedy's order are feasible exactly when a flow saturates
+them, so the first unit refused is found by a search over prefixes (usually the
+first guess, the most that can be matched at all, is right), and the cells that
+cannot take another unit are those that cannot reach the sink in the residual
+graph. Step 3 is a minimum-cost flow with the cells' counts as supplies
+(OR-Tools, imported only when step 2 changes the counts of the plain
+score-optimal assignment); step 4 an assignment.
+
+The candidate set:
 
 * up to ``settings.fallback_full_limit`` leftover mentees (default 2000): the
   full feasible set (every leftover mentee x every mentor with a free place,
@@ -11,24 +47,26 @@ keep the hard rules:
   ``T = min(#leftover mentees, #free places)``; this is lossless (a mentee
   matched outside its trimmed list could move to a free place inside it at a
   score at least as high, as the other mentees use at most ``T - 1`` places),
-  so the result is optimal over the full feasible set.
+  so the result is optimal over the full feasible set. (Under ``"fair"``, lists
+  trimmed by base score serve steps 1-3, lists trimmed by score step 4.)
 * above that: a pruned candidate set. The mentors with free places are
   grouped by interest (spherical k-means on their TF-IDF vectors, about
   ``CLUSTER_SIZE`` = 128 mentors a group). Each leftover mentee is scored
   exactly (all four components) against the mentors of the ``PROBES`` = 8
   groups whose centres are nearest to their interest text (mentees without
   interest text: the 8 largest groups); each group is also scored against the
-  K mentees nearest to its centre, and mentors without interest text against
-  every leftover mentee. The candidates are each mentee's
+  K mentees of each cell nearest to its centre, and mentors without interest
+  text against every leftover mentee. The candidates are each mentee's
   ``fallback_candidates`` (K, default 30) best-scoring mentors among those
-  compared, plus each mentor's K best-scoring mentees among those compared.
-  With at most ``PROBES * CLUSTER_SIZE`` = 1024 mentors with free places (or
-  no interest text at all) every mentee is compared with every such mentor.
-  The assignment is optimal over this candidate set, not over all pairs. The
-  work grows with ``#leftover x (PROBES x CLUSTER_SIZE + #mentors without
-  text)`` instead of ``#leftover x #mentors with free places``.
+  compared, plus each mentor's K best-scoring mentees *of each cell* among
+  those compared. With at most ``PROBES * CLUSTER_SIZE`` = 1024 mentors with
+  free places (or no interest text at all) every mentee is compared with every
+  such mentor. The assignment is optimal over this candidate set, not over all
+  pairs. (Under ``"fair"`` the lists of steps 1-3 are ranked by base score;
+  step 4 adds, for each matched mentee who asked to share characteristics, her
+  K best mentors by score among those she was compared with.)
 
-The assignment is solved exactly with scipy's LAPJVsp
+The assignments are solved exactly with scipy's LAPJVsp
 (``min_weight_full_bipartite_matching``) on a sparse graph: one row per
 leftover mentee; one column per free place (a mentor with r free places gives
 r identical columns) plus one private "unmatched" column per mentee. A real
@@ -40,9 +78,15 @@ score`` for ``k`` matched mentees, and as the total score is at most ``k``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    maximum_flow,
+    min_weight_full_bipartite_matching,
+)
 
 from .scoring import Scorer
 from .validate import Prepared
@@ -52,6 +96,8 @@ CLUSTER_SIZE = 128
 """Mentors with free places per interest group (pruned candidate set)."""
 PROBES = 8
 """Interest groups each leftover mentee is compared with (pruned candidate set)."""
+SCORE_SCALE = 1 << 30
+"""Base scores are whole multiples of 1 / SCORE_SCALE in the minimum-cost flow of step 3."""
 
 
 def _mask_rules(prep: Prepared, rows: np.ndarray, cols: np.ndarray, col_pos: dict) -> np.ndarray:
@@ -105,65 +151,150 @@ def _top_k(key: np.ndarray, other: np.ndarray, score: np.ndarray, k: int) -> np.
     return order[rank < k]
 
 
-def _pruned_candidates(
-    prep: Prepared, scorer: Scorer, rows: np.ndarray, cols: np.ndarray
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Candidate pairs above ``fallback_full_limit`` (see the module docstring).
+def _sorted_unique(code: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integers, by one sort (faster here than numpy's hashing)."""
+    code = np.sort(code)
+    if len(code) > 1:
+        code = code[np.concatenate([[True], code[1:] != code[:-1]])]
+    return code
 
-    Mentors with free places are grouped by interest (spherical k-means on
-    their TF-IDF vectors, about ``CLUSTER_SIZE`` mentors a group); each leftover
-    mentee is compared exactly with the mentors of its ``PROBES`` nearest
-    groups, every group with at least the K mentees nearest to it, and every
-    mentor without interest text with every mentee. Each mentee keeps its K
-    best compared mentors, each mentor its K best compared mentees.
+
+def _unique_pairs(out_r: list, out_c: list, nf: int) -> tuple[np.ndarray, np.ndarray]:
+    if not out_r:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    code = _sorted_unique(np.concatenate(out_r).astype(np.int64) * nf + np.concatenate(out_c))
+    return code // nf, code % nf
+
+
+@dataclass
+class Candidates:
+    """Who is compared with whom in phase 2, and the candidate pairs it gives.
+
+    ``rows`` are the leftover mentees, ``cols`` the mentors with free places
+    (``free`` each), ``cell`` each row's cell (0 for all under ``"score"``).
     """
-    k_cand = prep.instance.settings.fallback_candidates
-    nu, nf = len(rows), len(cols)
-    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (row positions, column positions)
-    # few mentors (or no interest texts): every mentee is compared with every mentor
-    if nf <= PROBES * CLUSTER_SIZE or not scorer.has_model:
-        everyone_c = np.arange(nf)
-    else:
-        text_r = scorer.has_text_r[cols]
-        everyone_c = np.flatnonzero(~text_r)
-        with_text = np.flatnonzero(text_r)
-        if len(with_text):
-            n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
-            label, cent = _spherical_kmeans(scorer.x_r[cols[with_text]], n_groups)
-            sim = np.asarray(scorer.x_e[rows] @ cent.T)  # mentees x groups
-            probes = min(PROBES, n_groups)
-            sizes = np.bincount(label, minlength=n_groups)
-            # mentees without text (all-zero similarity) try the largest groups
-            sim[~scorer.has_text_e[rows]] = (sizes / sizes.max())[None, :]
-            pr = np.argsort(-sim, axis=1, kind="stable")[:, :probes]
-            p_row = np.repeat(np.arange(nu), probes)
-            p_grp = pr.ravel()
-            kk = min(k_cand, nu)
-            near = np.argsort(-sim, axis=0, kind="stable")[:kk]  # K nearest mentees per group
-            p_row = np.concatenate([p_row, near.ravel()])
-            p_grp = np.concatenate([p_grp, np.tile(np.arange(n_groups), kk)])
-            code = np.unique(p_grp * nu + p_row)
-            g_of, r_of = code // nu, code % nu
-            g_start = np.searchsorted(g_of, np.arange(n_groups + 1))
-            c_order = np.argsort(label, kind="stable")
-            c_start = np.searchsorted(label[c_order], np.arange(n_groups + 1))
-            for g in range(n_groups):
-                members = with_text[c_order[c_start[g] : c_start[g + 1]]]
-                if len(members):
-                    groups.append((r_of[g_start[g] : g_start[g + 1]], members))
-    if len(everyone_c):
-        groups.append((np.arange(nu), everyone_c))
-    best_val = np.full((nu, k_cand), -1.0)  # each mentee's K best so far
-    best_col = np.zeros((nu, k_cand), dtype=np.int64)
-    m_r, m_c, m_s = [], [], []  # mentor-side bests
-    for g_rows, g_cols in groups:
-        g_pos = {j: c for c, j in enumerate(cols[g_cols].tolist())}
-        chunk = max(1, _BLOCK_CELLS // max(len(g_cols), 1))
-        for start in range(0, len(g_rows), chunk):
-            rr = g_rows[start : start + chunk]
-            score = scorer.block(rows[rr], cols[g_cols])
-            ok = _mask_rules(prep, rows[rr], cols[g_cols], g_pos)
-            score = np.where(ok, score, -1.0)
+
+    prep: Prepared
+    scorer: Scorer
+    rows: np.ndarray
+    cols: np.ndarray
+    free: np.ndarray
+    cell: np.ndarray
+    blocks: list = field(default_factory=list)  # (row positions, column positions) compared
+    full: bool = True
+
+    def __post_init__(self) -> None:
+        self.full = len(self.rows) <= self.prep.instance.settings.fallback_full_limit
+        self.col_pos = {j: c for c, j in enumerate(self.cols.tolist())}
+        if not self.full:
+            self.blocks = self._comparisons()
+
+    def pairs(self, shared: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate (row position, column position) pairs ranked by the score
+        (``shared=False``: the base score)."""
+        return self.lists(shared=shared, askers=False)[0]
+
+    def lists(self, shared: bool = False, askers: bool = True):
+        """(candidates ranked by the base score — or the score if ``shared`` —, and, if
+        ``askers``, the lists of the mentees who asked to share characteristics ranked by
+        the score), from one scoring of the pairs compared."""
+        ask = self.scorer.want_count[self.rows] > 0 if askers else None
+        if ask is not None and not ask.any():
+            ask = None
+        if self.full:
+            return self._full_lists(shared, ask)
+        return self._pruned_lists(shared, ask)
+
+    def _full_lists(self, shared: bool, ask: np.ndarray | None):
+        rows, cols, free = self.rows, self.cols, self.free
+        nu, nf = len(rows), len(cols)
+        target = min(nu, int(free.sum()))
+        chunk = max(1, _BLOCK_CELLS // max(nf, 1))
+        out: list[tuple[list, list]] = [([], []), ([], [])]
+
+        def trim(score, part, k):
+            order = np.argsort(-score, axis=1, kind="stable")
+            srt = np.take_along_axis(score, order, axis=1)
+            caps = np.where(srt >= 0, free[order], 0)
+            before = np.cumsum(caps, axis=1) - caps  # free places strictly before
+            keep = (srt >= 0) & (before < target)
+            rr, kk = np.nonzero(keep)
+            out[k][0].append(part[rr])
+            out[k][1].append(order[rr, kk])
+
+        for start in range(0, nu, chunk):
+            part = np.arange(start, min(nu, start + chunk))
+            r = rows[part]
+            ok = _mask_rules(self.prep, r, cols, self.col_pos)
+            if ask is None:
+                trim(np.where(ok, self.scorer.block(r, cols, shared=shared), -1.0), part, 0)
+                continue
+            base, score = self.scorer.block(r, cols, both=True)
+            trim(np.where(ok, base, -1.0), part, 0)
+            a = ask[part]
+            if a.any():
+                trim(np.where(ok[a], score[a], -1.0), part[a], 1)
+        return [_unique_pairs(*out[0], nf)] + (
+            [_unique_pairs(*out[1], nf)] if ask is not None else []
+        )
+
+    def _comparisons(self) -> list:
+        """The blocks of (rows, columns) scored in the pruned candidate set."""
+        prep, scorer, rows, cols = self.prep, self.scorer, self.rows, self.cols
+        k_cand = prep.instance.settings.fallback_candidates
+        nu, nf = len(rows), len(cols)
+        blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        # few mentors (or no interest texts): every mentee is compared with every mentor
+        if nf <= PROBES * CLUSTER_SIZE or not scorer.has_model:
+            everyone_c = np.arange(nf)
+        else:
+            text_r = scorer.has_text_r[cols]
+            everyone_c = np.flatnonzero(~text_r)
+            with_text = np.flatnonzero(text_r)
+            if len(with_text):
+                n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
+                label, cent = _spherical_kmeans(scorer.x_r[cols[with_text]], n_groups)
+                sim = np.asarray(scorer.x_e[rows] @ cent.T)  # mentees x groups
+                probes = min(PROBES, n_groups)
+                sizes = np.bincount(label, minlength=n_groups)
+                # mentees without text (all-zero similarity) try the largest groups
+                sim[~scorer.has_text_e[rows]] = (sizes / sizes.max())[None, :]
+                pr = np.argsort(-sim, axis=1, kind="stable")[:, :probes]
+                p_row = [np.repeat(np.arange(nu), probes)]
+                p_grp = [pr.ravel()]
+                # the K mentees of each cell nearest to each group
+                for c in np.unique(self.cell).tolist():
+                    in_c = np.flatnonzero(self.cell == c)
+                    kk = min(k_cand, len(in_c))
+                    near = np.argsort(-sim[in_c], axis=0, kind="stable")[:kk]
+                    p_row.append(in_c[near].ravel())
+                    p_grp.append(np.tile(np.arange(n_groups), kk))
+                code = _sorted_unique(np.concatenate(p_grp) * nu + np.concatenate(p_row))
+                g_of, r_of = code // nu, code % nu
+                g_start = np.searchsorted(g_of, np.arange(n_groups + 1))
+                c_order = np.argsort(label, kind="stable")
+                c_start = np.searchsorted(label[c_order], np.arange(n_groups + 1))
+                for g in range(n_groups):
+                    members = with_text[c_order[c_start[g] : c_start[g + 1]]]
+                    if len(members):
+                        blocks.append((r_of[g_start[g] : g_start[g + 1]], members))
+        if len(everyone_c):
+            blocks.append((np.arange(nu), everyone_c))
+        return blocks
+
+    def _pruned_lists(self, shared: bool, ask: np.ndarray | None):
+        prep, scorer, rows, cols = self.prep, self.scorer, self.rows, self.cols
+        k_cand = prep.instance.settings.fallback_candidates
+        nu, nf = len(rows), len(cols)
+        n_cells = int(self.cell.max()) + 1 if nu else 1
+        # each mentee's K best so far: by the ranking score, and (askers) by the score
+        best = [(np.full((nu, k_cand), -1.0), np.zeros((nu, k_cand), dtype=np.int64))]
+        if ask is not None:
+            best.append((np.full((nu, k_cand), -1.0), np.zeros((nu, k_cand), dtype=np.int64)))
+        m_r, m_c, m_s = [], [], []  # mentor-side bests
+
+        def keep_best(k, rr, score, g_cols):
+            best_val, best_col = best[k]
             k1 = min(k_cand, len(g_cols))
             top = (
                 np.argpartition(-score, k1 - 1, axis=1)[:, :k1]
@@ -175,65 +306,62 @@ def _pruned_candidates(
             sel = np.argpartition(-val, k_cand - 1, axis=1)[:, :k_cand]
             best_val[rr] = np.take_along_axis(val, sel, axis=1)
             best_col[rr] = np.take_along_axis(col, sel, axis=1)
-            k2 = min(k_cand, len(rr))
-            top = (
-                np.argpartition(-score, k2 - 1, axis=0)[:k2]
-                if k2 < len(rr)
-                else (np.broadcast_to(np.arange(len(rr))[:, None], score.shape))
-            )
-            val = np.take_along_axis(score, top, axis=0)
-            a, b = np.nonzero(val >= 0)
-            m_r.append(rr[top[a, b]])
-            m_c.append(g_cols[b])
-            m_s.append(val[a, b])
-    out_r: list[np.ndarray] = []
-    out_c: list[np.ndarray] = []
-    a, b = np.nonzero(best_val >= 0)
-    out_r.append(a)
-    out_c.append(best_col[a, b])
-    if m_r:
-        r, c, v = np.concatenate(m_r), np.concatenate(m_c), np.concatenate(m_s)
-        keep = _top_k(c, r, v, k_cand)
-        out_r.append(r[keep])
-        out_c.append(c[keep])
-    return out_r, out_c
+
+        for g_rows, g_cols in self.blocks:
+            g_pos = {j: c for c, j in enumerate(cols[g_cols].tolist())}
+            chunk = max(1, _BLOCK_CELLS // max(len(g_cols), 1))
+            for start in range(0, len(g_rows), chunk):
+                rr = g_rows[start : start + chunk]
+                ok = _mask_rules(prep, rows[rr], cols[g_cols], g_pos)
+                if ask is None:
+                    score = np.where(ok, scorer.block(rows[rr], cols[g_cols], shared=shared), -1.0)
+                else:
+                    score, full = scorer.block(rows[rr], cols[g_cols], both=True)
+                    score = np.where(ok, score, -1.0)
+                    a = ask[rr]
+                    if a.any():
+                        keep_best(1, rr[a], np.where(ok[a], full[a], -1.0), g_cols)
+                keep_best(0, rr, score, g_cols)
+                # each mentor's K best of each cell among these rows
+                cells = self.cell[rr]
+                for c in np.unique(cells).tolist():
+                    in_c = np.flatnonzero(cells == c)
+                    sc = score[in_c]
+                    k2 = min(k_cand, len(in_c))
+                    top = (
+                        np.argpartition(-sc, k2 - 1, axis=0)[:k2]
+                        if k2 < len(in_c)
+                        else (np.broadcast_to(np.arange(len(in_c))[:, None], sc.shape))
+                    )
+                    val = np.take_along_axis(sc, top, axis=0)
+                    a, b = np.nonzero(val >= 0)
+                    m_r.append(rr[in_c[top[a, b]]])
+                    m_c.append(g_cols[b])
+                    m_s.append(val[a, b])
+        out_r: list[np.ndarray] = []
+        out_c: list[np.ndarray] = []
+        a, b = np.nonzero(best[0][0] >= 0)
+        out_r.append(a)
+        out_c.append(best[0][1][a, b])
+        if m_r:
+            r, c, v = np.concatenate(m_r), np.concatenate(m_c), np.concatenate(m_s)
+            keep = _top_k(c * n_cells + self.cell[r], r, v, k_cand)
+            out_r.append(r[keep])
+            out_c.append(c[keep])
+        lists = [_unique_pairs(out_r, out_c, nf)]
+        if ask is not None:
+            a, b = np.nonzero(best[1][0] >= 0)
+            lists.append(_unique_pairs([a], [best[1][1][a, b]], nf))
+        return lists
 
 
 def candidate_pairs(
     prep: Prepared, scorer: Scorer, rows: np.ndarray, cols: np.ndarray, free: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate (row position, column position) pairs; see the module docstring."""
-    s = prep.instance.settings
-    nu, nf = len(rows), len(cols)
-    col_pos = {j: c for c, j in enumerate(cols.tolist())}
-    chunk = max(1, _BLOCK_CELLS // max(nf, 1))
-    out_r: list[np.ndarray] = []
-    out_c: list[np.ndarray] = []
-    if nu <= s.fallback_full_limit:
-        target = min(nu, int(free.sum()))
-        for start in range(0, nu, chunk):
-            r = rows[start : start + chunk]
-            score = scorer.block(r, cols)
-            ok = _mask_rules(prep, r, cols, col_pos)
-            score = np.where(ok, score, -1.0)
-            order = np.argsort(-score, axis=1, kind="stable")
-            srt = np.take_along_axis(score, order, axis=1)
-            caps = np.where(srt >= 0, free[order], 0)
-            before = np.cumsum(caps, axis=1) - caps  # free places strictly before
-            keep = (srt >= 0) & (before < target)
-            rr, kk = np.nonzero(keep)
-            out_r.append(rr + start)
-            out_c.append(order[rr, kk])
-    else:
-        out_r, out_c = _pruned_candidates(prep, scorer, rows, cols)
-    if not out_r:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    r_all = np.concatenate(out_r).astype(np.int64)
-    c_all = np.concatenate(out_c).astype(np.int64)
-    code = np.sort(r_all * nf + c_all)
-    if len(code):
-        code = code[np.concatenate([[True], code[1:] != code[:-1]])]
-    return code // nf, code % nf
+    """Candidate (row position, column position) pairs ranked by score, with every
+    mentee in one cell (the ``"score"`` policy); see the module docstring."""
+    cand = Candidates(prep, scorer, rows, cols, free, np.zeros(len(rows), dtype=np.int64))
+    return cand.pairs(shared=True)
 
 
 def solve_assignment(
@@ -283,12 +411,168 @@ def solve_assignment(
     return mentee[order].astype(np.int64), slot_owner[slot[order]].astype(np.int64)
 
 
+# --------------------------------------------------------------------------- the fair steps
+
+
+class _Network:
+    """source -> cell -> leftover mentee -> mentor with free places -> sink, for
+    maximum flows in which only the source arcs' capacities (the cells' counts) change."""
+
+    def __init__(self, cell: np.ndarray, n_cells: int, free: np.ndarray, cr, cc) -> None:
+        nu, nf = len(cell), len(free)
+        self.n_cells = n_cells
+        self.source, self.sink = 0, 1 + n_cells + nu + nf
+        r0, m0 = 1 + n_cells, 1 + n_cells + nu
+        tails = np.concatenate(
+            [np.zeros(n_cells, dtype=np.int64), 1 + cell, r0 + cr, m0 + np.arange(nf)]
+        )
+        heads = np.concatenate(
+            [1 + np.arange(n_cells), r0 + np.arange(nu), m0 + cc, np.full(nf, self.sink)]
+        )
+        caps = np.concatenate(
+            [np.ones(n_cells), np.ones(nu), np.ones(len(cr)), free.astype(np.float64)]
+        )
+        n = self.sink + 1
+        self.graph = sp.csr_matrix((caps.astype(np.int32), (tails, heads)), shape=(n, n))
+        # the source's row holds the cells' arcs, in cell order
+        lo, hi = self.graph.indptr[0], self.graph.indptr[1]
+        assert np.array_equal(self.graph.indices[lo:hi], 1 + np.arange(n_cells))
+        self._source_arcs = slice(lo, hi)
+
+    def flow(self, counts: np.ndarray):
+        """A maximum flow with ``counts[c]`` on the arc source -> cell c."""
+        self.graph.data[self._source_arcs] = counts.astype(np.int32)
+        return maximum_flow(self.graph, self.source, self.sink)
+
+    def stuck(self, result) -> np.ndarray:
+        """Cells that cannot take one more mentee on top of a saturating flow ``result``:
+        those from which the sink cannot be reached in the residual graph."""
+        residual = (self.graph - result.flow).tocsr()
+        residual.data = (residual.data > 0).astype(np.int8)
+        residual.eliminate_zeros()
+        reach = breadth_first_order(
+            residual.T.tocsr(), self.sink, directed=True, return_predecessors=False
+        )
+        can = np.zeros(self.graph.shape[0], dtype=bool)
+        can[reach] = True
+        return ~can[1 : 1 + self.n_cells]
+
+
+def fair_counts(
+    cell: np.ndarray, before: np.ndarray, size: np.ndarray, free: np.ndarray, cr, cc
+) -> np.ndarray:
+    """How many leftover mentees of each cell the fair fallback matches (step 2).
+
+    ``cell[r]`` is leftover row r's cell; ``before[c]`` the mentees of cell c
+    matched before phase 2 and ``size[c]`` all its mentees; ``(cr, cc)`` the
+    candidate pairs. Returns the counts of the greedy described in the module
+    docstring: units in order of (rate before the unit, cell size, cell), each
+    taken while the taken units can all be matched together, a cell dropped at
+    its first refusal. These counts are leximin-optimal among the largest
+    matchings.
+    """
+    n_cells = len(size)
+    left = np.bincount(cell, minlength=n_cells)
+    units_max = min(int(free.sum()), len(cell))
+    # the units: the k-th leftover mentee of cell c (k = 0, 1, ...) raises its rate from
+    # (before + k) / size; only the first min(left, places) of a cell can ever be taken
+    n_units = np.minimum(left, units_max)
+    u_cell = np.repeat(np.arange(n_cells), n_units)
+    u_k = np.arange(len(u_cell)) - np.repeat(np.cumsum(n_units) - n_units, n_units)
+    rate = (before[u_cell] + u_k) / size[u_cell]  # (exact: equal fractions, equal floats)
+    pending = u_cell[np.lexsort((u_cell, size[u_cell], rate))]
+    net = _Network(cell, n_cells, free, cr, cc)
+    z = np.zeros(n_cells, dtype=np.int64)
+    frozen = np.zeros(n_cells, dtype=bool)
+    while True:
+        pending = pending[~frozen[pending]]
+        if len(pending) == 0:
+            break
+        everyone = net.flow(z + np.bincount(pending, minlength=n_cells))
+        if everyone.flow_value == z.sum() + len(pending):
+            z += np.bincount(pending, minlength=n_cells)
+            break
+        # no more than everyone.flow_value can be matched: try that many units first
+        q = min(everyone.flow_value - int(z.sum()), len(pending) - 1)
+        ok = net.flow(z + np.bincount(pending[:q], minlength=n_cells))
+        if ok.flow_value != z.sum() + q:  # refused earlier: the largest prefix that fits
+            lo, hi = 0, q - 1
+            ok = None
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                res = net.flow(z + np.bincount(pending[:mid], minlength=n_cells))
+                if res.flow_value == z.sum() + mid:
+                    lo, ok = mid, res
+                else:
+                    hi = mid - 1
+            q = lo
+            if ok is None:
+                ok = net.flow(z + np.bincount(pending[:q], minlength=n_cells))
+        z += np.bincount(pending[:q], minlength=n_cells)
+        stuck = net.stuck(ok)
+        stuck[pending[q]] = True  # (the unit refused: its cell is among them)
+        frozen |= stuck
+        pending = pending[q + 1 :]
+    return z
+
+
+def _with_counts(
+    cell: np.ndarray, z: np.ndarray, free: np.ndarray, cr, cc, base: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 3: the largest total base score over matchings that match exactly ``z[c]``
+    leftover mentees of each cell (a minimum-cost flow with the counts as supplies).
+
+    Each mentor keeps only its ``z[c]`` best candidates of each cell: lossless, since
+    a mentee matched to a mentor outside that list could be replaced there by one of
+    the list left unmatched (the other matched mentees of the cell are ``z[c] - 1``).
+    """
+    from ortools.graph.python import min_cost_flow
+
+    n_cells, nu, nf = len(z), len(cell), len(free)
+    key = cc * n_cells + cell[cr]
+    order = np.lexsort((cr, -base, key))  # by (mentor, cell), best first
+    sk = key[order]
+    start = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.append(start, len(order))))
+    keep = np.sort(order[rank < z[cell[cr[order]]]])
+    er, ec = cr[keep], cc[keep]
+    r0, m0, sink = n_cells, n_cells + nu, n_cells + nu + nf
+    flow = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([cell, r0 + er, m0 + np.arange(nf)])
+    heads = np.concatenate([r0 + np.arange(nu), m0 + ec, np.full(nf, sink)])
+    caps = np.concatenate([np.ones(nu + len(er), dtype=np.int64), free.astype(np.int64)])
+    costs = np.concatenate(
+        [
+            np.zeros(nu, dtype=np.int64),
+            -np.round(np.clip(base[keep], 0.0, 1.0) * SCORE_SCALE).astype(np.int64),
+            np.zeros(nf, dtype=np.int64),
+        ]
+    )
+    first_edge = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)[nu]
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:n_cells] = z
+    supplies[sink] = -int(z.sum())
+    flow.set_nodes_supplies(np.arange(sink + 1), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # pragma: no cover - the counts are feasible by construction
+        raise RuntimeError(f"phase 2: the minimum-cost flow failed ({status})")
+    used = flow.flows(first_edge + np.arange(len(er))) > 0
+    r, c = er[used], ec[used]
+    order = np.argsort(r, kind="stable")
+    return r[order], c[order]
+
+
 def run_phase2(
-    prep: Prepared, scorer: Scorer, mentor: np.ndarray, residual: np.ndarray
+    prep: Prepared,
+    scorer: Scorer,
+    mentor: np.ndarray,
+    residual: np.ndarray,
+    cells: tuple[np.ndarray, int] | None = None,
 ) -> dict[str, object]:
     """Assign leftover mentees; updates ``mentor`` in place.
 
-    Returns a small dict of facts used to explain who stays unmatched.
+    ``cells`` is ``(cell of each mentee, number of cells)`` for the ``"fair"``
+    policy. Returns a small dict of facts used to explain who stays unmatched.
     """
     pinned = np.zeros(prep.n, dtype=bool)
     if prep.pinned:
@@ -304,10 +588,60 @@ def run_phase2(
     if len(rows) == 0 or len(cols) == 0:
         return info
     free = residual[cols].astype(np.int64)
-    cr, cc = candidate_pairs(prep, scorer, rows, cols, free)
-    info["has_candidate"][rows[np.unique(cr)]] = True
-    score = scorer.pairs(rows[cr], cols[cc])
-    r, c = solve_assignment(len(rows), free, cr, cc, score)
+    fair = prep.instance.settings.policy == "fair"
+    if not fair or cells is None:
+        cell_of = np.zeros(prep.n, dtype=np.int64)
+        n_cells = 1
+    else:
+        cell_of, n_cells = cells
+    cand = Candidates(prep, scorer, rows, cols, free, cell_of[rows])
+    lists = cand.lists(shared=not fair, askers=fair)
+    cr, cc = lists[0]
+    info["has_candidate"][rows[cr]] = True
+    if not fair:
+        r, c = solve_assignment(len(rows), free, cr, cc, scorer.pairs(rows[cr], cols[cc]))
+    else:
+        base = scorer.pairs(rows[cr], cols[cc], shared=False)
+        r, c = solve_assignment(len(rows), free, cr, cc, base)
+        cell = cell_of[rows]
+        counts = np.bincount(cell[r], minlength=n_cells)
+        matched = mentor >= 0
+        matched[pinned] = True
+        before = np.bincount(cell_of[matched], minlength=n_cells)
+        size = np.bincount(cell_of, minlength=n_cells)
+        if n_cells > 1 and len(r) < len(rows):
+            z = fair_counts(cell, before, size, free, cr, cc)
+            if not np.array_equal(z, counts):
+                r, c = _with_counts(cell, z, free, cr, cc, base)
+        if len(lists) > 1:
+            r, c = _assign_matched(cand, r, c, cr, cc, *lists[1])
     mentor[rows[r]] = cols[c]
     np.subtract.at(residual, cols[c], 1)
     return info
+
+
+def _assign_matched(cand: Candidates, r, c, cr, cc, ask_r, ask_c) -> tuple[np.ndarray, np.ndarray]:
+    """Step 4: the mentees matched in steps 1-3 (rows ``r``) stay matched; who is
+    matched with whom maximises the total score (with ``shared``), over their
+    candidates and, for those who asked to share characteristics, their own lists
+    ranked by score (``ask_r``, ``ask_c``)."""
+    scorer = cand.scorer
+    if not (scorer.want_count[cand.rows[r]] > 0).any():  # the score is the base score
+        return r, c
+    nf = len(cand.cols)
+    in_m = np.zeros(len(cand.rows), dtype=bool)
+    in_m[r] = True
+    keep, keep_ask = in_m[cr], in_m[ask_r]
+    code = _sorted_unique(
+        np.concatenate(
+            [cr[keep] * nf + cc[keep], ask_r[keep_ask] * nf + ask_c[keep_ask], r * nf + c]
+        )
+    )
+    er, ec = code // nf, code % nf
+    local = np.full(len(cand.rows), -1, dtype=np.int64)  # rows renumbered 0..len(r)-1
+    local[r] = np.arange(len(r))
+    score = scorer.pairs(cand.rows[er], cand.cols[ec])
+    lr, lc = solve_assignment(len(r), cand.free, local[er], ec, score)
+    if len(lr) != len(r):  # pragma: no cover - the matching of steps 1-3 is one such
+        raise RuntimeError("phase 2: the matched mentees could not all be assigned")
+    return r[lr], lc

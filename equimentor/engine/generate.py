@@ -293,3 +293,132 @@ def generate_instance(
         "mentees": mentees,
         "forbidden": forbidden,
     }
+
+
+MENTOR_SHAPE = {  # UK professors, roughly (HESA): ethnicity x gender
+    ("white", "man"): 0.64,
+    ("white", "woman"): 0.27,
+    ("minority", "man"): 0.06,
+    ("minority", "woman"): 0.03,
+}
+MINORITY = ["asian", "black", "mixed", "other"]
+MINORITY_P = [0.5, 0.25, 0.15, 0.10]
+
+
+def skewed_cohort(
+    n_mentees: int,
+    places_ratio: float,
+    *,
+    seed: int = 0,
+    minority_share: float = 0.35,
+    choices: int = 5,
+) -> dict[str, Any]:
+    """A cohort shaped like UK academic medicine, in the JSON form of ``instance.schema.json``.
+
+    Mentors are mostly white men (about 64%), then white women (27%), minority-ethnic men (6%)
+    and women (3%); their places add up to ``places_ratio`` times the mentees. A share
+    ``minority_share`` of the mentees is minority-ethnic; they choose minority-ethnic mentors
+    far more often (half of their choices, when such mentors are a tenth of all) and often ask
+    to share ethnicity (60%) or gender (30%); white mentees ask to share gender (20%). Each
+    mentee carries the group labels ``"ethnicity:<value>"`` and ``"gender:<value>"``; each
+    person's ``attributes`` hold ``ethnicity`` (``white`` or a minority group) and ``gender``,
+    and mentors also ``group`` (``white man`` ...), for reports of mentor load.
+
+    Raises
+    ------
+    ValueError
+        On sizes or ratios that make no sense.
+    """
+    if n_mentees < 1 or places_ratio <= 0:
+        raise ValueError("need n_mentees >= 1 and places_ratio > 0")
+    rng = np.random.default_rng(seed)
+    topic_w = 1.0 / np.arange(1, len(TOPICS) + 1) ** 0.5
+    topic_w /= topic_w.sum()
+    n_inst = 60
+    places = round(places_ratio * n_mentees)
+    caps: list[int] = []
+    while sum(caps) < places:
+        caps.append(int(rng.integers(1, 4)))
+    caps[-1] -= sum(caps) - places
+    if caps[-1] == 0:
+        caps.pop()
+    shapes = list(MENTOR_SHAPE)
+    kinds = rng.choice(len(shapes), size=len(caps), p=list(MENTOR_SHAPE.values())).tolist()
+    mentors = []
+    for j, cap in enumerate(caps):
+        eth, gender = shapes[kinds[j]]
+        if eth == "minority":
+            eth = MINORITY[int(rng.choice(len(MINORITY), p=MINORITY_P))]
+        mentors.append(
+            {
+                "id": f"r{j}",
+                "capacity": cap,
+                "institution": f"University {int(rng.integers(n_inst)) + 1}",
+                "career_stage": int(rng.integers(3, 8)),
+                "interests": _text(rng, topic_w),
+                "attributes": {
+                    "ethnicity": eth,
+                    "gender": gender,
+                    "pathway": PATHWAYS[int(rng.integers(len(PATHWAYS)))],
+                    "group": f"{'white' if eth == 'white' else 'minority-ethnic'} {gender}",
+                },
+            }
+        )
+    minority_r = np.array([m["attributes"]["ethnicity"] != "white" for m in mentors])
+    pop = 1.0 / np.arange(1, len(mentors) + 1) ** 0.8
+    rng.shuffle(pop)
+    cdf = {
+        kind: np.cumsum(w / w.sum())
+        for kind, w in (
+            ("all", pop),
+            ("white", np.where(minority_r, 0.0, pop)),
+            ("minority", np.where(minority_r, pop, 0.0)),
+        )
+    }
+    for c in cdf.values():
+        c[-1] = 1.0
+    draws = max(8, 4 * choices)
+    mentees = []
+    for i in range(n_mentees):
+        minority = rng.random() < minority_share
+        eth = MINORITY[int(rng.choice(len(MINORITY), p=MINORITY_P))] if minority else "white"
+        gender = "woman" if rng.random() < 0.6 else "man"
+        want = min(choices, len(mentors))
+        picks: list[int] = []
+        while len(picks) < want:
+            if minority:  # half of her choices among the minority-ethnic mentors
+                side = rng.random(draws) < 0.5
+                raw = np.where(
+                    side,
+                    np.searchsorted(cdf["minority"], rng.random(draws), side="right"),
+                    np.searchsorted(cdf["white"], rng.random(draws), side="right"),
+                )
+            else:
+                raw = np.searchsorted(cdf["all"], rng.random(draws), side="right")
+            picks = list(dict.fromkeys(picks + raw.tolist()))[:want]
+        wants = []
+        if minority and rng.random() < 0.6:
+            wants.append("ethnicity")
+        if rng.random() < (0.3 if minority else 0.2):
+            wants.append("gender")
+        mentees.append(
+            {
+                "id": f"e{i}",
+                "choices": [f"r{j}" for j in picks],
+                "institution": f"University {int(rng.integers(n_inst)) + 1}",
+                "career_stage": int(rng.integers(0, 4)),
+                "interests": _text(rng, topic_w),
+                "attributes": {
+                    "ethnicity": eth,
+                    "gender": gender,
+                    "pathway": PATHWAYS[int(rng.integers(len(PATHWAYS)))],
+                },
+                "wants_shared": wants,
+                "groups": [f"ethnicity:{eth}", f"gender:{gender}"],
+            }
+        )
+    return {
+        "settings": {"different_institutions": True, "max_choices": choices},
+        "mentors": mentors,
+        "mentees": mentees,
+    }

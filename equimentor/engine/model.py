@@ -78,6 +78,11 @@ class Mentee:
         Attribute keys the mentee would like to share with their mentor.
     avoid:
         Mentor ids this mentee must never be matched with.
+    groups:
+        Opaque labels of the groups whose match rates the fair fallback
+        equalises (e.g. ``["e2", "g1"]``; never identity values). Mentees
+        with the same set of labels form one *cell*; an empty list is a cell
+        of its own ("not stated"). See ``docs/matching.md``.
     """
 
     id: Id
@@ -88,6 +93,7 @@ class Mentee:
     attributes: dict[str, Any] = field(default_factory=dict)
     wants_shared: list[str] = field(default_factory=list)
     avoid: list[Id] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -115,6 +121,14 @@ class Settings:
         mentee this many best-scoring mentors and for each mentor with free
         places this many best-scoring mentees, among those they are compared
         with (mentors grouped by interest; see ``docs/matching.md``) (default 30).
+    policy:
+        ``"fair"`` (default): mentors order mentees without the ``shared``
+        component (asking to share characteristics never costs a place), and
+        phase 2 matches as many mentees as possible, then makes the match
+        rates of the mentees' groups as equal as possible (lexicographic
+        max-min), then maximises compatibility. ``"score"``: the earlier
+        behaviour (phase 2 maximises the number matched, then the total
+        score).
     """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -123,6 +137,11 @@ class Settings:
     max_choices: int | None = None
     fallback_full_limit: int = 2000
     fallback_candidates: int = 30
+    policy: str = "fair"
+
+
+POLICIES = ("fair", "score")
+"""Values of :attr:`Settings.policy`."""
 
 
 @dataclass(slots=True)
@@ -169,10 +188,18 @@ class Assignment:
 
 @dataclass(slots=True)
 class Unmatched:
-    """A mentee left without a mentor, with the reason in plain words."""
+    """A mentee left without a mentor, with the reason in plain words.
+
+    ``cause`` says in one word why the fallback did not place her: ``"not_run"``
+    (``stable_only``), ``"no_free_place"`` (no mentor had a free place),
+    ``"rules"`` (no mentor with a free place meets the scheme's rules),
+    ``"not_found"`` (none among the pruned candidates), ``"places_short"`` (the
+    free places went to other mentees).
+    """
 
     mentee: Id
     reason: str
+    cause: str = "places_short"
 
 
 class Deferred(Sequence[T], Generic[T]):

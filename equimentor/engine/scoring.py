@@ -306,12 +306,16 @@ class Scorer:
             out["pathway"] = (same / np.maximum(known, 1), known > 0)
         return out
 
-    def combine(self, comps: dict[str, tuple]) -> np.ndarray:
-        """Weighted, normalised score from component arrays."""
+    def combine(self, comps: dict[str, tuple], *, shared: bool = True) -> np.ndarray:
+        """Weighted, normalised score from component arrays.
+
+        With ``shared=False`` the ``shared`` component is left out (the *base*
+        score: what a pair scores whatever the mentee asked to share).
+        """
         num = 0.0
         den = 0.0
         for c, w in zip(COMPONENTS, self.weights, strict=True):
-            if w == 0 or c not in comps:
+            if w == 0 or c not in comps or (c == "shared" and not shared):
                 continue
             val, app = comps[c]
             num = num + w * np.where(app, val, 0.0)
@@ -322,21 +326,33 @@ class Scorer:
             score = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
         return score
 
-    def pairs(self, mi: np.ndarray, mj: np.ndarray) -> np.ndarray:
-        """Scores of the pairs (mi[k], mj[k])."""
-        return self.combine(self.components_pairs(mi, mj))
+    def pairs(self, mi: np.ndarray, mj: np.ndarray, *, shared: bool = True) -> np.ndarray:
+        """Scores of the pairs (mi[k], mj[k]) (``shared=False``: the base score)."""
+        return self.combine(self.components_pairs(mi, mj), shared=shared)
+
+    def mentor_view(self, mi: np.ndarray, mj: np.ndarray) -> np.ndarray:
+        """The score by which a mentor without a ranking orders mentees: under the
+        ``"fair"`` policy the base score (a mentee's request to share
+        characteristics does not move her in a mentor's order), else the score."""
+        return self.pairs(mi, mj, shared=self.prep.instance.settings.policy != "fair")
 
     def block(
         self,
         rows: np.ndarray,
         cols: np.ndarray,
         interests: np.ndarray | None = None,
-    ) -> np.ndarray:
+        *,
+        shared: bool = True,
+        both: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Dense score matrix for mentees ``rows`` x mentors ``cols``.
 
         ``interests`` may supply the interest cosine block (e.g. an
-        approximation); by default it is computed exactly.
+        approximation); by default it is computed exactly. ``shared=False``
+        gives the base score (without the ``shared`` component); ``both=True``
+        both, as ``(base, score)``, from one computation of the components.
         """
+        shared = shared or both
         comps = {
             "seniority": self._seniority(self.stage_e[rows][:, None], self.stage_r[cols][None, :])
         }
@@ -352,21 +368,24 @@ class Scorer:
         )
         if self.want.shape[1]:
             ce, cr = self.code_e[rows], self.code_r[cols]
-            want = self.want[rows]
-            hits = np.zeros((len(rows), len(cols)), dtype=np.float64)
-            for c in range(want.shape[1]):
-                w = want[:, c]
-                if not w.any():
-                    continue
-                hits += w[:, None] & (ce[:, c][:, None] == cr[:, c][None, :])
-            cnt = self.want_count[rows]
-            comps["shared"] = (hits / np.maximum(cnt, 1)[:, None], (cnt > 0)[:, None])
+            if shared:
+                want = self.want[rows]
+                hits = np.zeros((len(rows), len(cols)), dtype=np.float64)
+                for c in range(want.shape[1]):
+                    w = want[:, c]
+                    if not w.any():
+                        continue
+                    hits += w[:, None] & (ce[:, c][:, None] == cr[:, c][None, :])
+                cnt = self.want_count[rows]
+                comps["shared"] = (hits / np.maximum(cnt, 1)[:, None], (cnt > 0)[:, None])
             known = np.zeros((len(rows), len(cols)), dtype=np.float64)
             same = np.zeros((len(rows), len(cols)), dtype=np.float64)
             for c in self.path_cols:
                 a, b = ce[:, c][:, None], cr[:, c][None, :]
-                both = (a >= 0) & (b >= 0)
-                known += both
-                same += both & (a == b)
+                known_both = (a >= 0) & (b >= 0)
+                known += known_both
+                same += known_both & (a == b)
             comps["pathway"] = (same / np.maximum(known, 1), known > 0)
-        return self.combine(comps)
+        if both:
+            return self.combine(comps, shared=False), self.combine(comps)
+        return self.combine(comps, shared=shared)

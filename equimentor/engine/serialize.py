@@ -40,7 +40,9 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         assignments.append(row)
     return {
         "assignments": assignments,
-        "unmatched": [{"mentee": u.mentee, "reason": u.reason} for u in result.unmatched],
+        "unmatched": [
+            {"mentee": u.mentee, "reason": u.reason, "cause": u.cause} for u in result.unmatched
+        ],
         "metrics": dict(result.metrics),
     }
 
@@ -70,6 +72,7 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
             "max_choices": s.max_choices,
             "fallback_full_limit": s.fallback_full_limit,
             "fallback_candidates": s.fallback_candidates,
+            "policy": s.policy,
         },
         "mentors": [
             person(
@@ -98,6 +101,7 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
                     "attributes",
                     "wants_shared",
                     "avoid",
+                    "groups",
                 ),
             )
             for p in instance.mentees

@@ -26,7 +26,7 @@ class MentorOrder:
     """Acceptable (mentee, mentor) pairs sorted by mentor, best mentee first."""
 
     pair_mentee: np.ndarray  # per acceptable choice p
-    score: np.ndarray  # compatibility of pair p
+    score: np.ndarray  # the mentor's view of pair p (``Scorer.mentor_view``)
     order: np.ndarray  # order[g] = p, grouped by mentor, best first
     gpos: np.ndarray  # gpos[p] = g
 
@@ -98,7 +98,7 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     counts = np.diff(prep.acc_ptr)
     mi = np.repeat(np.arange(prep.n, dtype=np.int64), counts)
     mj = prep.acc_mentor
-    score = scorer.pairs(mi, mj)
+    score = scorer.mentor_view(mi, mj)
     rv = prep.rank_value
     unranked = int(rv.max()) + 1 if rv is not None and len(rv) else 0  # after every position
     explicit = np.minimum(explicit_positions(prep, mi, mj), unranked)

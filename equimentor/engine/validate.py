@@ -24,6 +24,7 @@ from .codes import TextCodes
 from .model import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
+    POLICIES,
     Id,
     Instance,
     InstanceError,
@@ -122,6 +123,7 @@ _MENTEE_KEYS = {
     "attributes",
     "wants_shared",
     "avoid",
+    "groups",
 }
 _SETTINGS_KEYS = {
     "weights",
@@ -130,6 +132,7 @@ _SETTINGS_KEYS = {
     "max_choices",
     "fallback_full_limit",
     "fallback_candidates",
+    "policy",
 }
 _TOP_KEYS = {"mentors", "mentees", "settings", "pinned", "forbidden", "$schema", "name"}
 
@@ -206,9 +209,9 @@ def settings_from_dict(d: Any) -> Settings:
         if not isinstance(d["weights"], dict):
             raise InstanceError(f"settings: weights must be an object, got {show(d['weights'])}")
         s.weights = {**DEFAULT_WEIGHTS, **d["weights"]}
-    for key in ("different_institutions",):
+    for key in ("different_institutions", "policy"):
         if key in d and d[key] is not None:
-            s.different_institutions = d[key]
+            setattr(s, key, d[key])
     for key in ("ideal_seniority_gap", "max_choices", "fallback_full_limit", "fallback_candidates"):
         if key in d and (d[key] is not None or key == "max_choices"):
             setattr(s, key, d[key])
@@ -290,6 +293,7 @@ def _instance_from_dict(d: Any) -> Instance:
                 attributes=_attributes(row, where),
                 wants_shared=_list_of(row, "wants_shared", where),
                 avoid=_list_of(row, "avoid", where),
+                groups=_list_of(row, "groups", where),
             )
         )
     instance = Instance(
@@ -346,6 +350,10 @@ def check_settings(s: Settings) -> None:
         raise InstanceError(
             f"settings: fallback_candidates must be a whole number ≥ 1, "
             f"got {show(s.fallback_candidates)}"
+        )
+    if not isinstance(s.policy, str) or s.policy not in POLICIES:
+        raise InstanceError(
+            f"settings: policy must be one of {', '.join(map(show, POLICIES))}, got {show(s.policy)}"
         )
 
 
@@ -564,6 +572,11 @@ def _prepare_reference(instance: Instance) -> Prepared:
         if not isinstance(ws, list | tuple) or not all(type(k) is str for k in ws):
             raise InstanceError(
                 f"{_label('mentees', i, mid)}: wants_shared must be a list of attribute names"
+            )
+        gs = mentee.groups
+        if not isinstance(gs, list | tuple) or not all(type(g) is str and g for g in gs):
+            raise InstanceError(
+                f"{_label('mentees', i, mid)}: groups must be a list of non-empty group labels"
             )
         av = mentee.avoid
         if av:
@@ -856,6 +869,11 @@ def _prepare_fast(instance: Instance) -> Prepared:
     # wants_shared
     cols_e["wants_shared"] = ws = list(map(attrgetter("wants_shared"), mentees))
     if not _types(ws) <= {list, tuple} or not _types(chain.from_iterable(ws)) <= {str}:
+        raise _Unusual
+    cols_e["groups"] = gs = list(map(attrgetter("groups"), mentees))
+    if not _types(gs) <= {list, tuple} or not _types(chain.from_iterable(gs)) <= {str}:
+        raise _Unusual
+    if "" in chain.from_iterable(gs):
         raise _Unusual
 
     # avoid lists and forbidden pairs

@@ -22,6 +22,8 @@ WORDS = [
     "statistics",
 ]
 
+GROUPS = [[], ["a"], ["a"], ["b"], ["b"], ["a", "x"], ["c"]]
+
 
 @st.composite
 def instances(
@@ -32,8 +34,13 @@ def instances(
     rank_all: bool = False,
     with_pinned: bool = True,
     full_fallback: bool = True,
+    policy: str | None = None,
 ) -> Instance:
-    """Small random instances exercising every hard rule."""
+    """Small random instances exercising every hard rule (``policy``: drawn when None).
+
+    Mentees carry group labels (some none, some two), so several cells compete
+    for places under the ``"fair"`` policy.
+    """
     n_r = draw(st.integers(1, max_mentors))
     n_e = draw(st.integers(0, max_mentees))
     insts = st.sampled_from([None, "A", "B", "C", ""])
@@ -78,6 +85,7 @@ def instances(
                 attributes=draw(attrs),
                 wants_shared=draw(st.lists(st.sampled_from(["gender", "pathway"]), unique=True)),
                 avoid=draw(st.lists(st.sampled_from(mentor_ids), max_size=2, unique=True)),
+                groups=draw(st.sampled_from(GROUPS)),
             )
         )
     forbidden = []
@@ -92,6 +100,7 @@ def instances(
         ideal_seniority_gap=draw(st.integers(0, 3)),
         fallback_full_limit=2000 if full_fallback else draw(st.integers(0, 3)),
         fallback_candidates=draw(st.integers(1, 3)),
+        policy=policy or draw(st.sampled_from(["fair", "score"])),
     )
     inst = Instance(mentors=mentors, mentees=mentees, settings=settings, forbidden=forbidden)
     if rank_all:

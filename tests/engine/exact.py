@@ -1,0 +1,161 @@
+"""An exact reference for the fair fallback on small instances, with scipy's MILP solver.
+
+Phase 2 of ``match(instance)`` under the ``"fair"`` policy must equal, on the mentees left
+unmatched by phase 1 and the places left free, the lexicographic optimum of
+
+1. the number of mentees matched;
+2. the leximin of the cells' match rates over the whole round: the sorted vector of rates
+   as large as possible, written as the lexicographic maximum of theta_1, theta_2, ... where
+   theta_k is the sum of the k smallest rates (Ogryczak and Sliwinski 2006: theta_k(y) is the
+   maximum over t of k t - sum_c max(0, t - y_c), a linear program);
+3. the total base score (the score without the ``shared`` component),
+
+each solved as a mixed-integer program (``scipy.optimize.milp``, HiGHS) over every pair that
+keeps the hard rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import LinearConstraint, milp
+
+from equimentor.engine import Instance, Result, match
+from equimentor.engine.scoring import Scorer
+from equimentor.engine.validate import prepare
+from tests.engine.helpers import allowed
+
+TOL = 1e-7
+
+
+@dataclass
+class Phase2:
+    """The phase-2 problem: leftover mentees, free places, their feasible pairs."""
+
+    rows: list[int]  # mentee positions
+    cap: dict[int, int]  # mentor position -> free places
+    pairs: list[tuple[int, int]]  # (mentee position, mentor position)
+    base: np.ndarray  # base score per pair
+    cell: list[int]  # cell per mentee position
+    before: np.ndarray  # per cell: mentees matched before phase 2 (phase 1 and pinned)
+    size: np.ndarray  # per cell: all mentees
+
+
+def cells_of(inst: Instance) -> list[int]:
+    keys: dict[tuple, int] = {}
+    return [keys.setdefault(tuple(sorted(set(m.groups))), len(keys)) for m in inst.mentees]
+
+
+def phase2_problem(inst: Instance, phase1: Result) -> Phase2:
+    e_pos = {str(m.id): i for i, m in enumerate(inst.mentees)}
+    r_pos = {str(r.id): j for j, r in enumerate(inst.mentors)}
+    cap = {j: r.capacity for j, r in enumerate(inst.mentors)}
+    matched = set()
+    for a in phase1.assignments:
+        cap[r_pos[str(a.mentor)]] -= 1
+        matched.add(e_pos[str(a.mentee)])
+    rows = [i for i in range(len(inst.mentees)) if i not in matched]
+    cap = {j: k for j, k in cap.items() if k > 0}
+    pairs = [(i, j) for i in rows for j in cap if allowed(inst, inst.mentees[i], inst.mentors[j])]
+    prep = prepare(inst)
+    scorer = Scorer(prep)
+    base = (
+        scorer.pairs(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]), shared=False)
+        if pairs
+        else np.zeros(0)
+    )
+    cell = cells_of(inst)
+    n_cells = max(cell) + 1 if cell else 0
+    size = np.bincount(cell, minlength=n_cells).astype(float)
+    before = np.bincount([cell[i] for i in matched], minlength=n_cells).astype(float)
+    return Phase2(rows, cap, pairs, base, cell, before, size)
+
+
+def _solve(c, constraints, integrality, bounds_lo, bounds_hi):
+    res = milp(
+        c,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=(bounds_lo, bounds_hi),
+    )
+    assert res.status == 0, res.message
+    return res
+
+
+def exact_optimum(p: Phase2) -> tuple[int, list[float], float]:
+    """(most matched, theta_1..theta_G of the leximin rates, most total base score)."""
+    n_pairs, n_cells = len(p.pairs), len(p.size)
+    rates0 = p.before / p.size
+    if n_pairs == 0:
+        return 0, list(np.cumsum(np.sort(rates0))), 0.0
+    # variables: x (pairs), then (t_k, d_k1..d_kG) for k = 1..G
+    n_var = n_pairs + n_cells * (1 + n_cells)
+    lo = np.zeros(n_var)
+    hi = np.ones(n_var)
+    integrality = np.zeros(n_var)
+    integrality[:n_pairs] = 1
+    for k in range(n_cells):
+        t = n_pairs + k * (1 + n_cells)
+        lo[t], hi[t] = -1.0, 2.0  # t_k is free in [-1, 2] (rates are in [0, 1])
+        hi[t + 1 : t + 1 + n_cells] = 3.0
+    rows = []
+    lb, ub = [], []
+    for i in p.rows:  # each mentee at most once
+        a = np.zeros(n_var)
+        a[[e for e, (ii, _) in enumerate(p.pairs) if ii == i]] = 1
+        rows.append(a), lb.append(0), ub.append(1)
+    for j, k in p.cap.items():  # each mentor within their free places
+        a = np.zeros(n_var)
+        a[[e for e, (_, jj) in enumerate(p.pairs) if jj == j]] = 1
+        rows.append(a), lb.append(0), ub.append(k)
+    for k in range(n_cells):  # d_kc >= t_k - rate_c
+        t = n_pairs + k * (1 + n_cells)
+        for c in range(n_cells):
+            a = np.zeros(n_var)
+            a[t + 1 + c] = 1
+            a[t] = -1
+            for e, (i, _) in enumerate(p.pairs):
+                if p.cell[i] == c:
+                    a[e] = 1 / p.size[c]
+            rows.append(a), lb.append(-rates0[c]), ub.append(np.inf)
+
+    def theta_row(k):
+        a = np.zeros(n_var)
+        t = n_pairs + k * (1 + n_cells)
+        a[t] = k + 1
+        a[t + 1 : t + 1 + n_cells] = -1
+        return a
+
+    count = np.zeros(n_var)
+    count[:n_pairs] = 1
+    res = _solve(-count, LinearConstraint(np.array(rows), lb, ub), integrality, lo, hi)
+    most = round(-res.fun)
+    rows.append(count), lb.append(most), ub.append(most)
+    thetas = []
+    for k in range(n_cells):
+        res = _solve(-theta_row(k), LinearConstraint(np.array(rows), lb, ub), integrality, lo, hi)
+        thetas.append(-res.fun)
+        rows.append(theta_row(k)), lb.append(-res.fun - TOL), ub.append(np.inf)
+    score = np.zeros(n_var)
+    score[:n_pairs] = p.base
+    res = _solve(-score, LinearConstraint(np.array(rows), lb, ub), integrality, lo, hi)
+    return most, thetas, -res.fun
+
+
+def engine_values(inst: Instance, p: Phase2) -> tuple[int, list[float], float]:
+    """The same three values for the engine's own phase 2."""
+    e_pos = {str(m.id): i for i, m in enumerate(inst.mentees)}
+    r_pos = {str(r.id): j for j, r in enumerate(inst.mentors)}
+    result = match(inst)
+    fb = [
+        (e_pos[str(a.mentee)], r_pos[str(a.mentor)])
+        for a in result.assignments
+        if a.via == "fallback"
+    ]
+    matched = p.before.copy()
+    for i, _ in fb:
+        matched[p.cell[i]] += 1
+    rates = np.sort(matched / p.size)
+    base = dict(zip(p.pairs, p.base.tolist(), strict=True))
+    return len(fb), list(np.cumsum(rates)), sum(base[pair] for pair in fb)

@@ -289,7 +289,7 @@ def test_dry_run_numbers_by_group_disclose_nothing(people):
     """The "All mentees" row and everything else the round page shows are taken as known
     exactly; no group's "<5" or "x" follows from them."""
     scores = {g: [0.5] * sum(n[c] for c in MATCHED) for g, n in people.items()}
-    overall, rows = group_table(people, scores, T)
+    overall, rows, _ = group_table(people, scores, T)
     cols = list(COLUMN_CATEGORIES)
     cells, values, small, hidden = {}, {}, set(), set()
     for c in cols:

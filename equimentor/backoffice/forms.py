@@ -39,6 +39,14 @@ class SchemeForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    fair_groups = forms.MultipleChoiceField(
+        label="Groups whose match rates matching makes as equal as possible",
+        help_text="People are grouped by their answers to all the questions ticked, taken "
+        "together (for example ethnicity × gender). Only questions the scheme asks can be used.",
+        choices=[(code, dim.label) for code, dim in DIMENSIONS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     class Meta:
         model = Scheme
@@ -57,6 +65,8 @@ class SchemeForm(forms.ModelForm):
             "career_stages",
             "identity_dimensions",
             "ideal_seniority_gap",
+            "matching_policy",
+            "fair_groups",
             "contact_email",
             "is_open",
         ]
@@ -66,6 +76,9 @@ class SchemeForm(forms.ModelForm):
         from equimentor.engine import DEFAULT_WEIGHTS
 
         super().__init__(*args, **kwargs)
+        # (a form posted without them keeps the scheme's policy; groups start as those asked)
+        self.fields["matching_policy"].required = False
+        self.initial["fair_groups"] = self.instance.fair_dimensions
         current = {**DEFAULT_WEIGHTS, **(self.instance.matching_weights or {})}
         for key, label in WEIGHT_LABELS.items():
             self.fields[f"weight_{key}"] = forms.FloatField(
@@ -81,6 +94,8 @@ class SchemeForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("matching_policy"):
+            data["matching_policy"] = self.instance.matching_policy or Scheme.MatchingPolicy.FAIR
         weights = {
             key: data.pop(f"weight_{key}") for key in WEIGHT_LABELS if f"weight_{key}" in data
         }

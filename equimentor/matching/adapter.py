@@ -1,7 +1,9 @@
 """Adapt database rows to the engine's plain data, and the engine's result back to rows.
 
-Identity answers reach the engine only for people who consented to their use in matching, and
-only as attribute values (never names or free text).
+Identity answers reach the engine only for people who consented to their use in matching: as
+attribute values for the characteristics a mentee asked to share, and as opaque group labels
+(``group_label``) for the fair fallback (never names or free text). Everyone else is in each
+question's "not stated" group.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.db.models import Q
 from equimentor import engine
 from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorRanking
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import PREFER_NOT
+from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.capacity import with_load
 from equimentor.matching.models import Adjustment, MatchingRound, Proposal
@@ -29,6 +31,28 @@ class Prepared:
     instance: engine.Instance
     mentees: dict[int, Participant] = field(default_factory=dict)
     mentors: dict[int, Participant] = field(default_factory=dict)
+
+    @property
+    def places(self) -> dict[str, int]:
+        """Each mentor's free places in this run, by participant id (as text)."""
+        return {str(m.id): m.capacity for m in self.instance.mentors}
+
+
+NOT_STATED = "-"
+
+
+def group_label(dimension: str, value: str | None) -> str:
+    """The engine's opaque label for an answer: the question's code and the answer's position
+    among its options (``"ethnicity:2"``), or ``"<code>:-"`` for not stated."""
+    codes = [code for code, _ in DIMENSIONS[dimension].options]
+    return f"{dimension}:{codes.index(value) if value in codes else NOT_STATED}"
+
+
+def fair_groups(scheme, answers: dict[int, dict[str, str]], pk: int) -> list[str]:
+    """The fair-matching group labels of participant ``pk``, from answers given with consent
+    to their use in matching (``answers``); without an answer, the question's "not stated"."""
+    own = answers.get(pk, {})
+    return [group_label(dim, own.get(dim)) for dim in scheme.fair_dimensions]
 
 
 def _consented(participant_ids) -> set[int]:
@@ -171,6 +195,7 @@ def build_instance(matching_round: MatchingRound) -> Prepared:
                 attributes=attributes(p),
                 wants_shared=wanted(p),
                 avoid=avoid.get(p.pk, []),
+                groups=fair_groups(scheme, answers, p.pk),
             )
             for p in mentees.values()
         ],
@@ -179,6 +204,7 @@ def build_instance(matching_round: MatchingRound) -> Prepared:
             different_institutions=scheme.different_institutions,
             ideal_seniority_gap=scheme.ideal_seniority_gap,
             max_choices=scheme.max_choices,
+            policy=scheme.matching_policy,
         ),
         pinned=pinned,
         forbidden=forbidden,

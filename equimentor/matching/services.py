@@ -77,12 +77,16 @@ def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) 
         result = engine.match(prepared.instance, stable_only=stable_only)
     except engine.InstanceError as exc:
         raise MatchingError(f"Matching could not run: {exc}") from exc
+    # (the engine's counts by group label are not kept: the pages count groups from the pairs)
+    figures = {k: v for k, v in result.metrics.items() if k != "groups"}
     run = MatchingRun.objects.create(
         round=matching_round,
         created_by=actor,
         stable_only=stable_only,
-        metrics=result.metrics,
-        unmatched=[{"mentee": u.mentee, "reason": u.reason} for u in result.unmatched],
+        metrics={**figures, "policy": prepared.instance.settings.policy, "places": prepared.places},
+        unmatched=[
+            {"mentee": u.mentee, "reason": u.reason, "cause": u.cause} for u in result.unmatched
+        ],
     )
     assignments = list(result.assignments)
     named = set().union(*(reasons.dropped_choice_ids(a.reasons) for a in assignments))

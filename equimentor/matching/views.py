@@ -84,7 +84,7 @@ def round_detail(request, slug: str, pk: int):
         "threshold": threshold,
     }
     if run is not None:
-        overall, rows, by = metrics.run_tables(run, request.GET.get("by", "institution"), threshold)
+        tables = metrics.run_tables(run, request.GET.get("by", "institution"), threshold)
         pairs = list(
             run.pairs.select_related(
                 "mentee__user", "mentee__institution", "mentor__user", "mentor__institution"
@@ -97,10 +97,13 @@ def round_detail(request, slug: str, pk: int):
         )
         context.update(
             {
-                "overall": overall,
-                "rows": rows,
-                "by": by,
+                "tables": tables,
+                "overall": tables.overall,
+                "rows": tables.rows,
+                "by": tables.by,
                 "columns": metrics.COLUMNS,
+                "rate_columns": metrics.RATE_COLUMNS,
+                "mentor_columns": metrics.MENTOR_COLUMNS,
                 "pairs": [(p, (p.mentee_id, p.mentor_id) in pinned) for p in pairs],
                 "unmatched": [
                     (people.get(u["mentee"]), for_coordinator(u["reason"])) for u in run.unmatched

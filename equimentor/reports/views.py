@@ -23,6 +23,7 @@ from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.reports import exports
 from equimentor.reports.access import get_report_scope
 from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
+from equimentor.reports.matching_equity import matching_equity
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
 from equimentor.reports.outcomes import questionnaire_outcomes
 
@@ -31,7 +32,8 @@ def _build(request, slug, *, committee):
     scheme, institution = get_report_scope(request.user, slug, committee=committee)
     by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
     rules = rules_for(scheme)
-    reports = full_report(Scope(scheme, institution), by, rules)
+    scope = Scope(scheme, institution)
+    reports = full_report(scope, by, rules) + matching_equity(scope, by, rules)
     return scheme, institution, by, rules, reports
 
 

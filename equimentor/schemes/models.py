@@ -25,6 +25,10 @@ def default_identity_dimensions() -> list[str]:
     return ["ethnicity", "gender", "disability", "caring", "first_generation"]
 
 
+def default_fair_groups() -> list[str]:
+    return ["ethnicity", "gender"]
+
+
 class Institution(models.Model):
     """A university, medical school, hospital trust or research institute."""
 
@@ -85,6 +89,27 @@ class Scheme(models.Model):
     ideal_seniority_gap = models.PositiveSmallIntegerField(
         "Ideal number of career stages a mentor is ahead", default=2
     )
+
+    class MatchingPolicy(models.TextChoices):
+        FAIR = "fair", "Fairly between groups, then by compatibility"
+        SCORE = "score", "By compatibility only"
+
+    matching_policy = models.CharField(
+        "How places left after choices are shared",
+        max_length=10,
+        choices=MatchingPolicy.choices,
+        default=MatchingPolicy.FAIR,
+        help_text="Fairly: as many mentees as possible are matched, the groups' match rates are "
+        "made as equal as possible, then compatibility decides. Choices are always honoured "
+        "first.",
+    )
+    fair_groups = models.JSONField(
+        default=default_fair_groups,
+        blank=True,
+        help_text="Codes of the identity questions whose answers, taken together, form the groups "
+        "whose match rates are equalised (for example ethnicity × gender). Only answers given "
+        "with consent to their use in matching count; everyone else is “not stated”.",
+    )
     is_open = models.BooleanField("Open for registration", default=True)
     contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +148,13 @@ class Scheme(models.Model):
         unknown = [code for code in self.identity_dimensions or [] if code not in DIMENSIONS]
         if unknown:
             errors["identity_dimensions"] = f"Unknown identity question(s): {', '.join(unknown)}."
+        not_asked = [c for c in self.fair_groups or [] if c not in (self.identity_dimensions or [])]
+        if not_asked:
+            errors["fair_groups"] = (
+                "Matching can only be fair by questions the scheme asks: "
+                f"{', '.join(DIMENSIONS[c].label if c in DIMENSIONS else c for c in not_asked)} "
+                "is not asked."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -136,6 +168,12 @@ class Scheme(models.Model):
         if self.offers_mentor and self.offers_mentee and self.allows_both:
             choices.append(("both", "Both: mentor and mentee (peer support)"))
         return choices
+
+    @property
+    def fair_dimensions(self) -> list[str]:
+        """The identity questions that form the fair-matching groups (asked by the scheme)."""
+        asked = set(self.identity_dimensions or [])
+        return [code for code in self.fair_groups or [] if code in asked]
 
     def career_stage_label(self, index: int | None) -> str:
         if index is None or not 0 <= index < len(self.career_stages):

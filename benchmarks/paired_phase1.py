@@ -21,7 +21,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 # Runs in a fresh interpreter with the checkout's directory first on sys.path.
 _CHILD = """
-import json, sys, time
+import gc, json, sys, time
+gc.disable()  # as equimentor match does (the engine itself no longer does)
 sys.path.insert(0, sys.argv[1])
 from equimentor.engine import instance_from_dict, match
 with open(sys.argv[2], encoding="utf-8") as fh:

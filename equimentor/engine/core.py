@@ -8,7 +8,6 @@ import numpy as np
 
 from .codes import number
 from .explain import dropped_notes, ordinal, pair_reasons, unmatched_cause, unmatched_reason
-from .fallback import run_phase2
 from .model import (
     COMPONENTS,
     Assignment,
@@ -21,7 +20,7 @@ from .model import (
 )
 from .scoring import Scorer
 from .stable import explicit_positions, run_phase1
-from .validate import Prepared, gc_paused, id_key, prepare, show
+from .validate import Prepared, id_key, prepare, show
 
 TOP_CHOICES = 3
 """``metrics.top_choices`` counts mentees matched to one of their first 3 choices."""
@@ -50,9 +49,7 @@ def match(instance: Instance, *, stable_only: bool = False) -> Result:
     """
     if not isinstance(stable_only, bool):
         raise TypeError("stable_only must be True or False")
-    started = time.perf_counter()
-    with gc_paused():
-        return _match(instance, stable_only, started)
+    return _match(instance, stable_only, time.perf_counter())
 
 
 def _match(instance: Instance, stable_only: bool, started: float) -> Result:
@@ -65,6 +62,10 @@ def _match(instance: Instance, stable_only: bool, started: float) -> Result:
     cells = _cells(prep)
     phase2 = None
     if not stable_only:
+        # (imported here: phase 2 needs scipy's graph algorithms, which take a while to import
+        # and which phase 1 alone never uses)
+        from .fallback import run_phase2
+
         phase2 = run_phase2(prep, scorer, mentor, residual, cells)
     for i, j in prep.pinned.items():
         mentor[i] = j
@@ -191,20 +192,18 @@ def _build_result(
     }
 
     def assignments() -> list[Assignment]:
-        with gc_paused():
-            return _assignments(prep, scorer, ai, aj, rank, is_choice, scores)
+        return _assignments(prep, scorer, ai, aj, rank, is_choice, scores)
 
     def unmatched() -> list[Unmatched]:
         mentees = prep.instance.mentees
-        with gc_paused():
-            return [
-                Unmatched(
-                    mentee=mentees[i].id,
-                    reason=unmatched_reason(prep, i, phase2),
-                    cause=unmatched_cause(prep, i, phase2),
-                )
-                for i in unmatched_rows.tolist()
-            ]
+        return [
+            Unmatched(
+                mentee=mentees[i].id,
+                reason=unmatched_reason(prep, i, phase2),
+                cause=unmatched_cause(prep, i, phase2),
+            )
+            for i in unmatched_rows.tolist()
+        ]
 
     return Result(
         assignments=Deferred(assignments, len(ai)),
@@ -347,9 +346,8 @@ def check_stability(instance: Instance, result: Result) -> list[tuple[Id, Id]]:
         If the instance is invalid or the result names unknown people or
         matches a mentee twice.
     """
-    with gc_paused():
-        prep = prepare(instance)
-        scorer = Scorer(prep)
+    prep = prepare(instance)
+    scorer = Scorer(prep)
     mentor = np.full(prep.n, -1, dtype=np.int64)
     for pos, a in enumerate(result.assignments):
         i = prep.mentee_index.get(id_key(a.mentee))

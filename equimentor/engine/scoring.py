@@ -33,10 +33,10 @@ from operator import attrgetter
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .codes import Numbering, TextCodes, number
 from .model import COMPONENTS, DEFAULT_WEIGHTS
+from .stopwords import ENGLISH_STOP_WORDS
 from .validate import Prepared, _norm
 
 PATHWAY_KEYS = ("pathway", "specialty")

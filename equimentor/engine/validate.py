@@ -9,10 +9,8 @@ offending entry.
 
 from __future__ import annotations
 
-import gc
 import json
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import attrgetter
@@ -34,24 +32,6 @@ from .model import (
 )
 
 # --------------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def gc_paused():
-    """Pause Python's cyclic garbage collector, restoring its state afterwards.
-
-    The engine creates hundreds of thousands of small objects (reasons, result
-    rows) and no reference cycles; with a large instance in memory, the
-    collector's repeated scans of it took up to half of the time of building
-    the result. Memory is still freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -238,8 +218,7 @@ def instance_from_dict(d: Any) -> Instance:
     InstanceError
         If anything is malformed or inconsistent; the message names the entry.
     """
-    with gc_paused():
-        return _instance_from_dict(d)
+    return _instance_from_dict(d)
 
 
 def _instance_from_dict(d: Any) -> Instance:

@@ -111,3 +111,42 @@ def test_schema_rejects_what_the_loader_rejects(instance_schema):
     bad = {**BASE, "mentors": [{"id": "a", "capacity": -1}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, instance_schema)
+
+
+def test_only_the_command_pauses_the_garbage_collector(tmp_path, capsys, monkeypatch):
+    """``match`` may run inside a multithreaded web server: it never touches the collector;
+    the command (a process that only matches) pauses it and restores it."""
+    import gc
+
+    from equimentor.engine import instance_from_dict, match
+
+    calls = []
+    real_disable = gc.disable
+
+    def refuse():
+        raise AssertionError("the library paused the garbage collector")
+
+    monkeypatch.setattr(gc, "disable", refuse)
+    result = match(instance_from_dict(generate_instance(60, 20, seed=5)))
+    assert result.metrics["matched"] > 0 and len(result.assignments) == result.metrics["matched"]
+
+    def record():
+        calls.append(gc.isenabled())
+        real_disable()
+
+    monkeypatch.setattr(gc, "disable", record)
+    assert main([_write(tmp_path, BASE)]) == 0
+    assert calls == [True] and gc.isenabled()
+    capsys.readouterr()
+
+
+def test_files_read_as_before_fast_parser_or_not(tmp_path, capsys):
+    """Strict JSON is read by orjson; anything else by the standard library as before: a
+    NaN is still accepted, and bad files get the same messages."""
+    nan = '{"mentors": [{"id": "a", "capacity": 1, "attributes": {"x": NaN}}], "mentees": []}'
+    assert main([_write(tmp_path, nan)]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["mentees"] == 0
+    bad = tmp_path / "latin1.json"
+    bad.write_bytes('{"mentors": [], "mentees": [], "name": "Zoë"}'.encode("latin-1"))
+    assert main([str(bad)]) == 2
+    assert "not UTF-8 text (invalid continuation byte at byte 42)" in capsys.readouterr().err

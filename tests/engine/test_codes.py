@@ -37,3 +37,12 @@ def test_text_codes_share_normalised_texts_and_leave_unknowns_out():
     assert first[None] == first["prefer_not_to_say"] == second["Prefer not to say"] == -1
     assert second["Man"] == 1
     assert texts == {"woman": 0, "man": 1}
+
+
+def test_the_stop_words_are_scikit_learns():
+    """The TF-IDF model's stop words, kept in the engine so that it never imports scikit-learn."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from equimentor.engine.stopwords import ENGLISH_STOP_WORDS as ours
+
+    assert ours == ENGLISH_STOP_WORDS

@@ -37,6 +37,7 @@ class Phase2:
     cap: dict[int, int]  # mentor position -> free places
     pairs: list[tuple[int, int]]  # (mentee position, mentor position)
     base: np.ndarray  # base score per pair
+    score: np.ndarray  # score per pair (with the shared component)
     cell: list[int]  # cell per mentee position
     before: np.ndarray  # per cell: mentees matched before phase 2 (phase 1 and pinned)
     size: np.ndarray  # per cell: all mentees
@@ -60,16 +61,17 @@ def phase2_problem(inst: Instance, phase1: Result) -> Phase2:
     pairs = [(i, j) for i in rows for j in cap if allowed(inst, inst.mentees[i], inst.mentors[j])]
     prep = prepare(inst)
     scorer = Scorer(prep)
-    base = (
-        scorer.pairs(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]), shared=False)
-        if pairs
-        else np.zeros(0)
+    mi, mj = (
+        np.array([p[0] for p in pairs], dtype=np.int64),
+        np.array([p[1] for p in pairs], dtype=np.int64),
     )
+    base = scorer.pairs(mi, mj, shared=False) if pairs else np.zeros(0)
+    score = scorer.pairs(mi, mj) if pairs else np.zeros(0)
     cell = cells_of(inst)
     n_cells = max(cell) + 1 if cell else 0
     size = np.bincount(cell, minlength=n_cells).astype(float)
     before = np.bincount([cell[i] for i in matched], minlength=n_cells).astype(float)
-    return Phase2(rows, cap, pairs, base, cell, before, size)
+    return Phase2(rows, cap, pairs, base, score, cell, before, size)
 
 
 def _solve(c, constraints, integrality, bounds_lo, bounds_hi):
@@ -143,8 +145,32 @@ def exact_optimum(p: Phase2) -> tuple[int, list[float], float]:
     return most, thetas, -res.fun
 
 
-def engine_values(inst: Instance, p: Phase2) -> tuple[int, list[float], float]:
-    """The same three values for the engine's own phase 2."""
+def best_assignment(p: Phase2, rows: set[int], score: np.ndarray) -> float:
+    """The largest total ``score`` (one value per pair) over assignments that match exactly the
+    mentees ``rows``, each within the mentors' free places (a MILP)."""
+    if not rows:
+        return 0.0
+    n = len(p.pairs)
+    cons, lb, ub = [], [], []
+    for i in p.rows:
+        a = np.zeros(n)
+        a[[e for e, (ii, _) in enumerate(p.pairs) if ii == i]] = 1
+        k = 1 if i in rows else 0
+        cons.append(a), lb.append(k), ub.append(k)
+    for j, k in p.cap.items():
+        a = np.zeros(n)
+        a[[e for e, (_, jj) in enumerate(p.pairs) if jj == j]] = 1
+        cons.append(a), lb.append(0), ub.append(k)
+    res = _solve(
+        -score, LinearConstraint(np.array(cons), lb, ub), np.ones(n), np.zeros(n), np.ones(n)
+    )
+    return -res.fun
+
+
+def engine_values(inst: Instance, p: Phase2) -> tuple[int, list[float], float, list]:
+    """The same three values for the engine's own phase 2 (the third: the best total base
+    score of an assignment of the mentees it matched, as step 3 decides who is matched and
+    step 4 who with whom), and the engine's pairs."""
     e_pos = {str(m.id): i for i, m in enumerate(inst.mentees)}
     r_pos = {str(r.id): j for j, r in enumerate(inst.mentors)}
     result = match(inst)
@@ -157,5 +183,4 @@ def engine_values(inst: Instance, p: Phase2) -> tuple[int, list[float], float]:
     for i, _ in fb:
         matched[p.cell[i]] += 1
     rates = np.sort(matched / p.size)
-    base = dict(zip(p.pairs, p.base.tolist(), strict=True))
-    return len(fb), list(np.cumsum(rates)), sum(base[pair] for pair in fb)
+    return len(fb), list(np.cumsum(rates)), best_assignment(p, {i for i, _ in fb}, p.base), fb

@@ -8,7 +8,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from equimentor.engine import Instance, Mentee, Mentor, Settings, check_stability, match
-from tests.engine.exact import TOL, engine_values, exact_optimum, phase2_problem
+from tests.engine.exact import (
+    TOL,
+    best_assignment,
+    engine_values,
+    exact_optimum,
+    phase2_problem,
+)
 from tests.engine.helpers import instances
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -17,13 +23,17 @@ FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 @FAST
 @given(instances(max_mentees=9, max_mentors=5, with_pinned=True, policy="fair"))
 def test_phase2_equals_the_exact_lexicographic_optimum(inst):
-    """Most matched, then the leximin of the cells' rates, then the most base score."""
+    """Most matched, then the leximin of the cells' rates, then the most base score (who is
+    matched); then, among those matched, the most score (who with whom)."""
     p = phase2_problem(inst, match(inst, stable_only=True))
     most, thetas, base = exact_optimum(p)
-    got_most, got_thetas, got_base = engine_values(inst, p)
+    got_most, got_thetas, got_base, pairs = engine_values(inst, p)
     assert got_most == most
     assert np.allclose(got_thetas, thetas, atol=1e-6)  # the same sorted rates
     assert abs(got_base - base) < 1e-6
+    score = dict(zip(p.pairs, p.score.tolist(), strict=True))
+    best = best_assignment(p, {i for i, _ in pairs}, p.score)
+    assert abs(sum(score[pair] for pair in pairs) - best) < 1e-6
 
 
 @FAST

@@ -74,6 +74,7 @@ if _TASKS_API == "django_tasks":
     INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
+    "equimentor.core.net.ProxyHeadersMiddleware",  # first: scheme, host and client address
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,8 +206,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if envbool("BEHIND_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A reverse proxy's X-Forwarded-For/-Proto/-Host are believed only from these addresses or CIDR
+# networks (equimentor/core/net.py); from anyone else they are dropped.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
+if "BEHIND_PROXY" in os.environ:
+    raise ImproperlyConfigured(
+        "BEHIND_PROXY is no longer read: set TRUSTED_PROXIES to the proxy's addresses or networks "
+        "(e.g. TRUSTED_PROXIES=127.0.0.1,::1 for a proxy on the same machine)."
+    )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"

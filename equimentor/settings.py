@@ -75,6 +75,7 @@ if _TASKS_API == "django_tasks":
 
 MIDDLEWARE = [
     "equimentor.core.net.ProxyHeadersMiddleware",  # first: scheme, host and client address
+    "equimentor.core.health.HealthCheckMiddleware",  # before the https redirect and host check
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

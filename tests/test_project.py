@@ -6,27 +6,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
-from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from equimentor.lib.env import envbool, envint, kept_secret
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_healthz(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-def test_healthz_when_the_database_is_down(client, db):
-    with mock.patch.object(connection, "cursor", side_effect=Exception("down")):
-        response = client.get("/healthz")
-    assert response.status_code == 503
 
 
 def _walk(patterns, prefix=""):

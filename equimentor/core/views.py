@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from equimentor.core import health
 from equimentor.core.access import public
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.access import staff_schemes
@@ -35,14 +35,20 @@ def home(request):
 @public
 @never_cache
 def healthz(request):
-    """200 when the database answers, 503 otherwise. Says nothing else."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        return JsonResponse({"status": "unavailable"}, status=503)
+    """Liveness: 200 while this process answers requests. Checks nothing else (see readyz)."""
     return JsonResponse({"status": "ok"})
+
+
+@public
+@never_cache
+def readyz(request):
+    """Readiness: 200 when the database, the cache and (if tasks need one) a worker answer; 503
+    otherwise, naming only which of them is down."""
+    checks = health.readiness()
+    ready = all(state != "down" for state in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )
 
 
 def rate_limited(request, exception=None):

@@ -13,10 +13,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from equimentor.lib.env import envbool, envint, envlist, kept_secret
+from equimentor.lib.env import envbool, envint, envlist, kept_secret, var_dir
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(os.environ.get("EQUIMENTOR_VAR_DIR", BASE_DIR.parent / "var"))
+# Files the site keeps (the SQLite database, collected static files, the SAML key pair, the demo's
+# secret key): EQUIMENTOR_VAR_DIR in production; var/ in a checkout; never inside site-packages.
+VAR_DIR = Path(os.environ.get("EQUIMENTOR_VAR_DIR") or var_dir(BASE_DIR))
 
 DEMO = envbool("EQUIMENTOR_DEMO", False)
 TESTING = envbool("EQUIMENTOR_TESTING", False)
@@ -31,6 +33,9 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment for production, "
             "or run `equimentor demo` for a local demonstration."
         )
+
+# Earlier keys, still accepted for signatures and stored secrets while SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -112,7 +117,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'equimentor.sqlite3'}"),
-        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # Persistent connections (one per web thread, checked before reuse after a request); not
+        # under DEBUG, whose development server starts a thread per request.
+        conn_max_age=envint("DB_CONN_MAX_AGE", 0 if DEBUG else 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -185,13 +193,21 @@ elif EMAIL_URL.startswith("console"):
 else:
     raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtps://, file: or console:")
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
-        if os.environ.get("CACHE_URL", "").startswith("redis")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# The cache holds the rate-limit and sign-in-throttle counters, so in production it must be shared
+# by every process (Redis): with a cache local to each process the limits would multiply by the
+# number of processes. Production therefore refuses to start without CACHE_URL.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL: redis://, rediss:// or unix://")
+elif DEBUG or TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        "CACHE_URL is not set. Production needs a cache shared by every process, or rate limits "
+        "and sign-in throttling count each process apart: set CACHE_URL=redis://host:6379/1."
     )
-}
 RATELIMIT_VIEW = "equimentor.core.views.rate_limited"
 # Rate limits need a shared cache (Redis) in production; the demo and tests use local memory.
 SILENCED_SYSTEM_CHECKS = (
@@ -203,7 +219,7 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

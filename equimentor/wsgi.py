@@ -1,4 +1,4 @@
-"""WSGI entry point for production servers (waitress, gunicorn, uWSGI)."""
+"""WSGI entry point: gunicorn serves it with equimentor/gunicorn_conf.py (docs/deployment.md)."""
 
 import os
 

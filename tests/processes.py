@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIMENTOR = [sys.executable, "-m", "equimentor"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:equimentor.gunicorn_conf"]
 
 
 def database_url() -> str:
@@ -80,3 +82,60 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._out.close()
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the kernel's choice, outside any fixed range)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def redis_url() -> str:
+    """The Redis database the tests may use (CI starts Redis; set EQUIMENTOR_TEST_REDIS_URL)."""
+    return os.environ.get("EQUIMENTOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_redis() -> str:
+    import pytest
+    import redis
+
+    url = redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url} (.ci/run starts one)")
+    return url
+
+
+def shared_database_url(tmp_path: Path) -> str:
+    """A database URL other processes can open with this test's data: the PostgreSQL test
+    database itself, or a file copy of SQLite's in-memory test database."""
+    if connection.vendor == "postgresql":
+        return database_url()
+    import sqlite3
+
+    connection.ensure_connection()
+    path = tmp_path / "shared.sqlite3"
+    with sqlite3.connect(path) as target:
+        connection.connection.backup(target)
+    return f"sqlite:///{path}"
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """An environment with production settings (equimentor.settings, DEBUG off, https redirect
+    on, a shared cache), without what the test settings put in this process's environment."""
+    test_only = {"EQUIMENTOR_TESTING", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE"}
+    test_only |= {"CSRF_COOKIE_SECURE", "DEBUG", "EQUIMENTOR_DEMO", "TASKS_BACKEND"}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k not in test_only
+    }
+    base.update(
+        DJANGO_SETTINGS_MODULE="equimentor.settings",
+        SECRET_KEY="production-like-test-secret-" + "x" * 40,
+        DATABASE_URL=database_url(),
+        CACHE_URL=redis_url(),
+        PYTHONUNBUFFERED="1",
+    )
+    base.update(extra)
+    return base

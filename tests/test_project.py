@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from equimentor.lib.env import envbool, envint, kept_secret
+from equimentor.lib.env import envbool, envint, kept_secret, var_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,18 +48,21 @@ def test_env_helpers(monkeypatch, tmp_path):
     assert oct((tmp_path / "var" / "secret").stat().st_mode)[-3:] == "600"
 
 
-def _settings_probe(env: dict) -> subprocess.CompletedProcess:
+def _settings_probe(env: dict, code: str = "") -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "EQUIMENTOR_DEMO", "DATABASE_URL", "EQUIMENTOR_TESTING"}
+        if k
+        not in {"SECRET_KEY", "DEBUG", "EQUIMENTOR_DEMO", "DATABASE_URL", "EQUIMENTOR_TESTING"}
+        | {"CACHE_URL", "DB_CONN_MAX_AGE", "EQUIMENTOR_VAR_DIR", "TRUSTED_PROXIES"}
     }
     return subprocess.run(
         [
             sys.executable,
             "-c",
             "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='equimentor.settings';"
-            "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])",
+            "from django.conf import settings; "
+            + (code or "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])"),
         ],
         env={**clean, **env},
         capture_output=True,
@@ -81,9 +84,58 @@ def test_the_demo_keeps_its_own_secret_under_var(tmp_path):
     assert (tmp_path / "secret_key").exists()
 
 
+PRODUCTION = {"SECRET_KEY": "x" * 60, "CACHE_URL": "redis://127.0.0.1:6379/1"}
+
+
 def test_database_url_selects_postgresql():
-    result = _settings_probe({"SECRET_KEY": "x" * 60, "DATABASE_URL": "postgres://u@db:5432/name"})
+    result = _settings_probe({**PRODUCTION, "DATABASE_URL": "postgres://u@db:5432/name"})
     assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_production_keeps_database_connections_and_checks_them():
+    result = _settings_probe(
+        {**PRODUCTION, "DATABASE_URL": "postgres://u@db:5432/name"},
+        "d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+    )
+    assert result.stdout.split() == ["600", "True"], result.stderr
+    result = _settings_probe(
+        {**PRODUCTION, "DB_CONN_MAX_AGE": "0"},
+        "print(settings.DATABASES['default']['CONN_MAX_AGE'])",
+    )
+    assert result.stdout.split() == ["0"]
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "message"),
+    [
+        (None, "CACHE_URL is not set"),
+        ("memcached://127.0.0.1:11211", "CACHE_URL must be a Redis URL"),
+    ],
+)
+def test_production_refuses_a_cache_that_is_not_shared(cache_url, message):
+    env = {"SECRET_KEY": "x" * 60, "CACHE_URL": cache_url or ""}
+    result = _settings_probe(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_var_dir_is_never_inside_site_packages(tmp_path, monkeypatch):
+    checkout = tmp_path / "checkout"
+    (checkout / "equimentor").mkdir(parents=True)
+    (checkout / "pyproject.toml").touch()
+    (checkout / "manage.py").touch()
+    assert var_dir(checkout / "equimentor") == checkout / "var"
+    installed = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "equimentor"
+    installed.mkdir(parents=True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert var_dir(installed) == tmp_path / "data" / "equimentor"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert var_dir(installed) == tmp_path / "home" / ".local" / "share" / "equimentor"
+    result = _settings_probe(
+        {**PRODUCTION, "EQUIMENTOR_VAR_DIR": str(tmp_path / "srv")}, "print(settings.STATIC_ROOT)"
+    )
+    assert result.stdout.split() == [str(tmp_path / "srv" / "static")]
 
 
 def test_the_console_script_runs_management_commands():

@@ -52,3 +52,17 @@ def kept_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
+
+
+def var_dir(package_dir: Path) -> Path:
+    """Where Equimentor keeps its files when ``EQUIMENTOR_VAR_DIR`` is not set.
+
+    ``var/`` beside the package in a source checkout (so the README's commands just work);
+    otherwise the user's data folder (``$XDG_DATA_HOME/equimentor``, usually
+    ``~/.local/share/equimentor``), never a folder inside site-packages.
+    """
+    checkout = package_dir.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "manage.py").is_file():
+        return checkout / "var"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "equimentor"

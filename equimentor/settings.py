@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_tasks_db",
+    "django.forms",  # the form templates, overridden in templates/django/forms/ (FORM_RENDERER)
 ]
 # Django 6 has the task API built in (django.tasks); before it, the django_tasks backport is an app.
 _TASKS_API = "django.tasks" if find_spec("django.tasks") else "django_tasks"
@@ -94,6 +95,10 @@ MIDDLEWARE = [
     "equimentor.core.middleware.UserTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Forms render through TEMPLATES, so templates/django/forms/ replaces Django's own form templates:
+# those print help text unescaped, and a questionnaire's help is written by staff (#23).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "equimentor.urls"
 WSGI_APPLICATION = "equimentor.wsgi.application"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.sax.saxutils import escape
 
 from equimentor.reports.compute import Report
 
@@ -52,6 +53,11 @@ def to_pdf(title: str, subtitle: str, reports: list[Report]) -> bytes:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    def para(text, style):
+        # Paragraph reads its text as markup: <img src> would load a file or URL on the server,
+        # and "<5" is not a tag. Every text here is data (scheme and institution names, labels).
+        return Paragraph(escape(str(text)), style)
+
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=7, leading=8)
     out = io.BytesIO()
@@ -64,11 +70,11 @@ def to_pdf(title: str, subtitle: str, reports: list[Report]) -> bytes:
         topMargin=28,
         bottomMargin=28,
     )
-    story = [Paragraph(title, styles["Title"]), Paragraph(subtitle, styles["BodyText"])]
+    story = [para(title, styles["Title"]), para(subtitle, styles["BodyText"])]
     for rep in reports:
-        story += [Spacer(1, 10), Paragraph(rep.title, styles["Heading2"])]
-        data = [[Paragraph(c, small) for c in rep.columns]]
-        data += [[Paragraph(str(c), small) for c in row] for row in rep.rows]
+        story += [Spacer(1, 10), para(rep.title, styles["Heading2"])]
+        data = [[para(c, small) for c in rep.columns]]
+        data += [[para(c, small) for c in row] for row in rep.rows]
         table = Table(data, repeatRows=1)
         table.setStyle(
             TableStyle(
@@ -81,6 +87,6 @@ def to_pdf(title: str, subtitle: str, reports: list[Report]) -> bytes:
         )
         story.append(table)
         for note in rep.notes:
-            story.append(Paragraph(note, small))
+            story.append(para(note, small))
     doc.build(story)
     return out.getvalue()

@@ -14,7 +14,9 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIMENTOR = [sys.executable, "-m", "equimentor"]
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:equimentor.gunicorn_conf"]
+# The container image's entrypoint, whose roles the systemd units and docs run the same way.
+ENTRYPOINT = ["sh", str(ROOT / "deploy" / "entrypoint.sh")]
+GUNICORN = [*ENTRYPOINT, "web"]  # gunicorn -c python:equimentor.gunicorn_conf
 
 
 def database_url() -> str:
@@ -136,6 +138,7 @@ def production_env(**extra: str) -> dict[str, str]:
         DATABASE_URL=database_url(),
         CACHE_URL=redis_url(),
         PYTHONUNBUFFERED="1",
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     )
     base.update(extra)
     return base

@@ -1,0 +1,123 @@
+"""The shipped deployment files (deploy/): the image's entrypoint roles, the compose file, the
+systemd units and the example settings agree with each other and with docs/deployment.md. (The
+image itself is not built here: docs/deployment.md says how it was checked.)"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import processes
+
+DEPLOY = processes.ROOT / "deploy"
+DOCS = (processes.ROOT / "docs" / "deployment.md").read_text()
+ROLES = {"web", "worker", "scheduler", "migrate"}
+
+
+def test_the_entrypoint_has_the_four_roles():
+    script = (DEPLOY / "entrypoint.sh").read_text()
+    assert set(re.findall(r"^  (\w+)\) ", script, re.M)) == ROLES
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["equimentor-entrypoint"]' in dockerfile
+    assert "COPY deploy/entrypoint.sh /usr/local/bin/equimentor-entrypoint" in dockerfile
+
+
+def test_compose_runs_every_role_with_postgresql_and_redis():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "redis", *ROLES}
+    assert services["db"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    for role in ROLES:
+        assert services[role]["command"] == [role]
+        assert services[role]["volumes"] == ["var:/var/lib/equimentor"]
+        env = services[role]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and env["DATABASE_URL"].endswith(
+            "@db:5432/equimentor"
+        )
+        assert env["CACHE_URL"] == "redis://redis:6379/1"
+    # the proxy's headers are believed from this project's network, which compose pins
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == subnet
+    for role in ("web", "worker", "scheduler"):
+        assert services[role]["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"}
+        }
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_every_example_setting_is_documented():
+    names = re.findall(r"^([A-Z_0-9]+)=", (DEPLOY / "equimentor.env.example").read_text(), re.M)
+    assert "SECRET_KEY" in names and "TRUSTED_PROXIES" in names
+    assert [name for name in names if f"`{name}`" not in DOCS] == []
+
+
+def _units(tmp_path: Path) -> list[Path]:
+    """The units, with the virtual environment of this test run in place of /srv's."""
+    venv_bin = str(Path(sys.executable).parent) + "/"
+    units = []
+    for unit in sorted((DEPLOY / "systemd").iterdir()):
+        copy = tmp_path / unit.name
+        copy.write_text(unit.read_text().replace("/srv/equimentor/venv/bin/", venv_bin))
+        units.append(copy)
+    return units
+
+
+def test_the_systemd_units_run_the_same_commands():
+    units = {unit.name: unit.read_text() for unit in (DEPLOY / "systemd").iterdir()}
+    starts = {
+        name: re.findall(r"^ExecStart=/srv/equimentor/venv/bin/(.+)$", text, re.M)
+        for name, text in units.items()
+    }
+    assert starts == {
+        "equimentor-web.service": ["gunicorn -c python:equimentor.gunicorn_conf"],
+        "equimentor-worker@.service": ["equimentor worker"],
+        "equimentor-scheduler.service": ["equimentor scheduler"],
+        "equimentor-migrate.service": [
+            "equimentor migrate --noinput",
+            "equimentor collectstatic --noinput",
+        ],
+        "equimentor.target": [],
+    }
+    for name, text in units.items():
+        if name.endswith(".service"):
+            assert "EnvironmentFile=/etc/equimentor/equimentor.env" in text
+            assert "User=equimentor" in text and "ProtectSystem=strict" in text
+
+
+def test_the_systemd_units_verify(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, _units(tmp_path))],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+
+
+@pytest.mark.slow
+def test_the_migrate_role_prepares_an_empty_database(tmp_path):
+    env = processes.production_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        EQUIMENTOR_VAR_DIR=str(tmp_path / "var"),
+    )
+    result = subprocess.run(
+        [*processes.ENTRYPOINT, "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    check = subprocess.run(
+        [*processes.ENTRYPOINT, "equimentor", "migrate", "--check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -121,3 +121,37 @@ def test_the_migrate_role_prepares_an_empty_database(tmp_path):
         timeout=120,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_equimentor_admin_reads_the_settings_file_as_systemd_does(tmp_path):
+    env_file = tmp_path / "equimentor.env"
+    env_file.write_text(
+        (DEPLOY / "equimentor.env.example").read_text()
+        + "SECRET_KEY='a$b`c\"d<e>f g'\n"
+        + f"EQUIMENTOR_VAR_DIR={tmp_path / 'var'}\n"
+        + f"DATABASE_URL=sqlite:///{tmp_path / 'db.sqlite3'}\n"
+    )
+    result = subprocess.run(
+        [
+            "sh",
+            str(DEPLOY / "equimentor-admin"),
+            "shell",
+            "-c",
+            "from django.conf import settings as s; print(s.SECRET_KEY, '|', s.DEFAULT_FROM_EMAIL)",
+        ],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "EQUIMENTOR_ENV_FILE": str(env_file),
+            "EQUIMENTOR_VENV": str(Path(sys.executable).parent.parent),
+            "EQUIMENTOR_USER": subprocess.run(
+                ["id", "-un"], capture_output=True, text=True
+            ).stdout.strip(),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        'a$b`c"d<e>f g | Mentoring <mentoring@example.org>'
+    )

@@ -68,12 +68,12 @@ def test_theme_coding_counts_by_role_and_quotes(client, scheme_a, alice, followu
     evaluator = es.staff(scheme_a, "evaluator", "eve@example.org")
     client.force_login(evaluator)
     url = f"/manage/{scheme_a.slug}/evaluation/coding/aimms-month-6/improve/"
-    client.post(url, {"action": "theme", "label": "Training for mentors"})
-    client.post(url, {"action": "theme", "label": "Wider scheme"})
+    client.post(url + "code/", {"action": "theme", "label": "Training for mentors"})
+    client.post(url + "code/", {"action": "theme", "label": "Wider scheme"})
     themes = list(Theme.objects.all())
     answers = list(Answer.objects.filter(item="improve"))
     for a in answers[:6]:
-        client.post(url, {"answer": str(a.pk), "themes": [t.pk for t in themes]})  # several themes
+        client.post(url + "code/", {"answer": str(a.pk), "themes": [t.pk for t in themes]})
     page = client.get(url).content.decode()
     assert page.count("More training") >= 8 and "Mentee response" in page
     table, roles_n = analysis.theme_table(
@@ -86,7 +86,7 @@ def test_theme_coding_counts_by_role_and_quotes(client, scheme_a, alice, followu
     assert [row["cells"][0]["count"] for row in table] == [6, 6]
     # a coordinator may read but not code; a committee member never sees free text
     client.force_login(alice)
-    assert client.post(url, {"action": "theme", "label": "x"}).status_code == 403
+    assert client.post(url + "code/", {"action": "theme", "label": "x"}).status_code == 403
     committee = es.staff(scheme_a, "committee", "cam@example.org")
     client.force_login(committee)
     assert client.get(url).status_code == 403

@@ -1,6 +1,7 @@
 """Matching through the API: a participant's proposals and replies; a coordinator's rounds.
 
-Access reuses the pages' helpers (``enrolment.access``, ``matching.access``, ``schemes.access``).
+Access reuses the pages' helpers (``enrolment.access``, ``matching.access``) and decorator
+(``core.access.scheme_staff``).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.core.access import scheme_staff
+from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.matching import services
 from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
 from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.reasons import reasons_for
-from equimentor.schemes.access import get_scheme_for_staff
 
 
 class MyProposalSerializer(serializers.ModelSerializer):
@@ -143,15 +145,14 @@ class RoundSerializer(serializers.ModelSerializer):
         }
 
 
+@scheme_staff(Role.COORDINATOR)
 class SchemeRounds(generics.ListAPIView):
     """Coordinators of the scheme: its matching rounds with the latest dry run's numbers."""
 
-    permission_classes = [IsAuthenticated]
     serializer_class = RoundSerializer
 
     def get_queryset(self):
-        scheme = get_scheme_for_staff(self.request.user, self.kwargs["slug"], "coordinator")
-        return scheme.matching_rounds.all()
+        return self.request.staff.scheme.matching_rounds.all()
 
 
 class RoundPairsSerializer(serializers.Serializer):
@@ -167,15 +168,13 @@ class RoundPairsSerializer(serializers.Serializer):
         return reasons_for(p.reasons, "coordinator")
 
 
+@scheme_staff(Role.COORDINATOR)
 class RoundPairs(generics.ListAPIView):
     """Coordinators of the scheme: the pairs of a round's latest dry run (participant ids)."""
 
-    permission_classes = [IsAuthenticated]
     serializer_class = RoundPairsSerializer
 
     def get_queryset(self):
-        matching_round = get_round_for_coordinator(
-            self.request.user, self.kwargs["slug"], self.kwargs["pk"]
-        )
+        matching_round = get_round_for_coordinator(self.request.staff.scheme, self.kwargs["pk"])
         run = matching_round.latest_run
         return run.pairs.order_by("id") if run else []

@@ -18,13 +18,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.core.access import scheme_staff
+from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.relationships import access, services
 from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Membership, Relationship
 from equimentor.relationships.queries import check_ins_due, coordinator_rows, relationships_of
-from equimentor.schemes.access import get_scheme_for_staff
-
-COORDINATOR = "coordinator"
 
 
 class RefusedSerializer(serializers.Serializer):
@@ -534,12 +533,12 @@ class SchemeRelationshipSerializer(serializers.ModelSerializer):
         return (timezone.now() - rel.last_met_at).days
 
 
+@scheme_staff(Role.COORDINATOR)
 class SchemeRelationships(generics.ListAPIView):
     """Coordinators of the scheme: every relationship with its state, open flags and time since
     the last meeting held; filter with ``?state=`` (or ``open``), ``?kind=``, ``?flagged=1`` and
     ``?weeks=N`` (open relationships without a meeting for N weeks)."""
 
-    permission_classes = [IsAuthenticated]
     serializer_class = SchemeRelationshipSerializer
 
     @extend_schema(
@@ -554,5 +553,6 @@ class SchemeRelationships(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        scheme = get_scheme_for_staff(self.request.user, self.kwargs["slug"], COORDINATOR)
-        return coordinator_rows(scheme, self.request.query_params).prefetch_related("flags")
+        return coordinator_rows(
+            self.request.staff.scheme, self.request.query_params
+        ).prefetch_related("flags")

@@ -7,8 +7,9 @@ from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from equimentor.api.serializers import ParticipationSerializer, SchemeSerializer
+from equimentor.core.access import scheme_staff
+from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
-from equimentor.schemes.access import get_scheme_for_staff
 from equimentor.schemes.models import Scheme
 
 
@@ -43,14 +44,14 @@ class MyParticipations(generics.ListAPIView):
         )
 
 
+@scheme_staff(Role.COORDINATOR)
 class SchemeRegistrations(generics.ListAPIView):
     """Coordinators of the scheme: its registrations, optionally filtered by ``?status=``."""
 
-    permission_classes = [IsAuthenticated]
     serializer_class = ParticipationSerializer
 
     def get_queryset(self):
-        scheme = get_scheme_for_staff(self.request.user, self.kwargs["slug"], "coordinator")
+        scheme = self.request.staff.scheme
         rows = (
             Participant.objects.filter(scheme=scheme)
             .select_related("scheme", "institution")
@@ -60,14 +61,14 @@ class SchemeRegistrations(generics.ListAPIView):
         return rows.filter(status=status) if status else rows
 
 
+@scheme_staff(Role.COORDINATOR)
 class SchemeRegistration(generics.RetrieveAPIView):
     """Coordinators of the scheme: one registration."""
 
-    permission_classes = [IsAuthenticated]
     serializer_class = ParticipationSerializer
 
     def get_object(self):
-        scheme = get_scheme_for_staff(self.request.user, self.kwargs["slug"], "coordinator")
+        scheme = self.request.staff.scheme
         return get_object_or_404(
             Participant.objects.select_related("scheme", "institution"),
             scheme=scheme,

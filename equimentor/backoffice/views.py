@@ -1,7 +1,7 @@
 """The coordinator's back office: registrations, review, scheme set-up and documents.
 
-Every view here is for the coordinators of the scheme in the URL (or a
-superuser); ``schemes.access.get_scheme_for_staff`` enforces it.
+Every scheme page here is for the coordinators of the scheme in the URL (or a superuser);
+``core.access.scheme_staff`` enforces it and hands the view the scheme as ``request.staff``.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from equimentor.backoffice.forms import DocumentForm, MessageForm, NewSchemeForm, SchemeForm
 from equimentor.core.access import scheme_staff, signed_in
 from equimentor.core.models import AuditEvent, OutgoingEmail
+from equimentor.core.roles import Role
 from equimentor.enrolment import services as enrolment
 from equimentor.enrolment import stats
 from equimentor.enrolment.access import get_participant_for_coordinator
 from equimentor.enrolment.consents import current_consents
 from equimentor.enrolment.models import Participant
 from equimentor.schemes import services
-from equimentor.schemes.access import get_scheme_for_staff, staff_schemes
+from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import SchemeDocument
 
-COORDINATOR = "coordinator"
+COORDINATOR = Role.COORDINATOR
 
 
 @signed_in
@@ -60,7 +61,7 @@ def new_scheme(request):
 
 @scheme_staff(COORDINATOR)
 def dashboard(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     counts = stats.funnel(scheme)
     steps = [
         ("Expressed interest", counts["expressed"], None),
@@ -95,7 +96,7 @@ def dashboard(request, slug: str):
 @scheme_staff(COORDINATOR)
 def registrations(request, slug: str):
     """Registrations by status, newest first, 50 a page."""
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     status = request.GET.get("status", "registered")
     rows = (
         Participant.objects.filter(scheme=scheme)
@@ -134,7 +135,7 @@ def emails(request, slug: str):
     Only emails filed under the scheme are listed; sign-in links, safeguarding and evaluation
     emails are not (an evaluation reminder would show who has not answered).
     """
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     status = request.GET.get("status", "all")
     rows = OutgoingEmail.objects.filter(scheme=scheme).order_by("-created_at", "-id")
     if status in OutgoingEmail.Status.values:
@@ -180,7 +181,7 @@ def emails(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def registration(request, slug: str, pk: int):
     """One registration, with approve / query eligibility / decline."""
-    participant = get_participant_for_coordinator(request.user, slug, pk)
+    participant = get_participant_for_coordinator(request.staff.scheme, pk)
     form = MessageForm()
     if request.method == "POST":
         action = request.POST.get("action")
@@ -222,7 +223,7 @@ def registration(request, slug: str, pk: int):
 @scheme_staff(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def scheme_settings(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     form = SchemeForm(instance=scheme)
     if request.method == "POST":
         # The service re-reads and locks the row, and compares against it, not this instance.
@@ -245,7 +246,7 @@ def scheme_settings(request, slug: str):
 
 @scheme_staff(COORDINATOR)
 def documents(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     by_kind = {kind: [] for kind in SchemeDocument.Kind.values}
     for doc in scheme.documents.order_by("kind", "-version"):
         by_kind[doc.kind].append(doc)
@@ -257,7 +258,7 @@ def documents(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def edit_document(request, slug: str, kind: str):
     """Edit the draft of the next version of a document (prefilled from the current one)."""
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     if kind not in SchemeDocument.Kind.values:
         raise PermissionDenied("Unknown document kind.")
     latest = scheme.documents.filter(kind=kind).order_by("-version").first()
@@ -296,7 +297,7 @@ def edit_document(request, slug: str, kind: str):
 @scheme_staff(COORDINATOR)
 @require_POST
 def publish_document(request, slug: str, pk: int):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     doc = get_object_or_404(SchemeDocument, scheme=scheme, pk=pk)
     try:
         services.publish_document(doc, actor=request.user)

@@ -1,15 +1,21 @@
 """Who may use a view: every view is wrapped by exactly one of these decorators.
 
-The decorators state the rule at the top of the view; the object-level checks
-(may this coordinator see this participant?) live in one helper per object
-kind: ``schemes.access`` and ``enrolment.access``.
+The decorators state the rule at the top of the view and enforce it; the object-level checks
+(may this coordinator see this participant?) live in one helper per object kind:
+``schemes.access``, ``enrolment.access`` and the other apps' ``access`` modules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from equimentor.core.roles import SUPERUSER_ACTS_AS, Role
 
 
 def public(view):
@@ -25,21 +31,91 @@ def signed_in(view):
     return wrapped
 
 
-def scheme_staff(*roles: str):
-    """Signed-in staff of the scheme in the URL holding one of ``roles``.
+@dataclass(frozen=True)
+class StaffAccess:
+    """What ``scheme_staff`` resolved: the scheme in the URL and the roles its reader acts in."""
 
-    The role itself is checked by ``schemes.access.get_scheme_for_staff`` inside
-    the view, because it needs the scheme; this decorator documents the rule and
-    requires sign-in.
+    scheme: object  # schemes.models.Scheme
+    roles: frozenset[Role]
+    held: Mapping[Role, object] = field(default_factory=dict)  # role -> its StaffRole row
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def institution(self):
+        """The institution a committee member's reports are limited to, if the reader acts in
+        no wider role; None means the whole scheme."""
+        if self.has(Role.COORDINATOR) or Role.COMMITTEE not in self.held:
+            return None
+        return self.held[Role.COMMITTEE].institution
+
+
+def resolve_staff(user, slug: str, roles: tuple[Role, ...]) -> StaffAccess:
+    """The scheme ``slug`` (404 if there is none) if ``user`` acts in one of ``roles`` in it
+    (403 otherwise). A superuser acts in every role but the safeguarding lead's; when a
+    safeguarding-only rule decides about a superuser, the decision is audited either way."""
+    from equimentor.core import audit
+    from equimentor.schemes.access import acting_roles, held_roles
+    from equimentor.schemes.models import Scheme
+
+    scheme = get_object_or_404(Scheme, slug=slug)
+    held = held_roles(user, scheme)
+    acting = acting_roles(user, held)
+    allowed = bool(acting & set(roles))
+    if user.is_superuser and Role.SAFEGUARDING in roles and not set(roles) & SUPERUSER_ACTS_AS:
+        audit.record(
+            "safeguarding.superuser_" + ("allowed" if allowed else "refused"),
+            scheme,
+            actor=user,
+            scheme=scheme,
+        )
+    if not allowed:
+        raise PermissionDenied("You do not have a staff role in this scheme that opens this page.")
+    return StaffAccess(scheme=scheme, roles=acting, held=held)
+
+
+def scheme_staff(*roles: Role):
+    """Signed-in staff of the scheme in the URL (``slug``) acting in one of ``roles``.
+
+    Resolves the scheme (404 if none), enforces the roles (403), and hands the view what it
+    resolved as ``request.staff`` (a ``StaffAccess``). Wraps a view function, or decorates a
+    REST framework view class (its permission does the same, and sets ``request.staff``).
     """
+    roles = tuple(Role(r) for r in roles)
+    if not roles:
+        raise ValueError("scheme_staff needs at least one role")
+    rule = "scheme-staff:" + ",".join(roles)
 
     def decorate(view):
+        if isinstance(view, type):
+            view.permission_classes = [_permission(roles)]
+            view.access_rule = rule
+            view.staff_roles = roles
+            return view
+
         @wraps(view)
-        def inner(*args, **kwargs):
-            return view(*args, **kwargs)
+        def inner(request, *args, **kwargs):
+            request.staff = resolve_staff(request.user, kwargs["slug"], roles)
+            return view(request, *args, **kwargs)
 
         wrapped = login_required(inner)
-        wrapped.access_rule = "scheme-staff:" + ",".join(roles)
+        wrapped.access_rule = rule
+        wrapped.staff_roles = roles
         return wrapped
 
     return decorate
+
+
+def _permission(roles: tuple[Role, ...]):
+    from rest_framework.permissions import BasePermission
+
+    class SchemeStaff(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            if not request.user or not request.user.is_authenticated:
+                return False
+            request.staff = resolve_staff(request.user, view.kwargs["slug"], roles)
+            return True
+
+    SchemeStaff.__doc__ = f"Staff of the scheme in the URL acting as {', '.join(roles)}."
+    return SchemeStaff

@@ -15,21 +15,22 @@ def _staff_links(request) -> list[tuple[str, str]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    from equimentor.core.roles import Role
     from equimentor.schemes.models import StaffRole
 
     roles = list(StaffRole.objects.filter(user=user).values_list("role", "scheme__slug"))
     kinds = {role for role, _ in roles}
     links = []
-    if user.is_superuser or "coordinator" in kinds:
+    if user.is_superuser or Role.COORDINATOR in kinds:
         links.append(("Coordinate", reverse("backoffice:index")))
-    lead_schemes = [slug for role, slug in roles if role == "safeguarding"]
+    lead_schemes = [slug for role, slug in roles if role == Role.SAFEGUARDING]
     if len(lead_schemes) == 1:
         links.append(("Safeguarding", reverse("safeguarding:cases", args=lead_schemes)))
     elif lead_schemes:
         links.append(("Safeguarding", reverse("core:home") + "#roles-h"))
-    if "evaluator" in kinds:
+    if Role.EVALUATOR in kinds:
         links.append(("Evaluation", reverse("evaluation:index")))
-    committee_schemes = [slug for role, slug in roles if role == "committee"]
+    committee_schemes = [slug for role, slug in roles if role == Role.COMMITTEE]
     if len(committee_schemes) == 1:
         links.append(("Reports", reverse("reports:committee", args=committee_schemes)))
     elif committee_schemes:

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from equimentor.core import health
 from equimentor.core.access import public
+from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import Scheme, StaffRole
@@ -28,7 +29,7 @@ def home(request):
             .select_related("scheme")
             .order_by("scheme__name", "role")
         )
-        context["coordinated"] = staff_schemes(request.user, "coordinator")
+        context["coordinated"] = staff_schemes(request.user, Role.COORDINATOR)
     return render(request, "core/home.html", context)
 
 

@@ -15,12 +15,13 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.dimensions import PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.capacity import with_load
-from equimentor.schemes.access import COORDINATOR, has_role
+from equimentor.schemes.access import has_role
 from equimentor.schemes.models import Scheme
 
 APPROVED = Participant.Status.APPROVED
@@ -55,7 +56,7 @@ def get_viewer(user, slug: str) -> Viewer:
     """The viewer of scheme ``slug``'s directory; PermissionDenied for anyone else."""
     scheme = get_object_or_404(Scheme, slug=slug)
     participant = _approved_participation(user, scheme)
-    is_staff = has_role(user, scheme, COORDINATOR)
+    is_staff = has_role(user, scheme, Role.COORDINATOR)
     if participant is None and not is_staff:
         raise PermissionDenied("The directory is open to this scheme's approved participants.")
     return Viewer(scheme=scheme, participant=participant, is_staff=is_staff)

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from equimentor.enrolment.models import Participant
-from equimentor.schemes.access import get_scheme_for_staff
 
 
 def get_own_participation(user, slug: str) -> Participant:
@@ -21,9 +20,8 @@ def get_own_participation(user, slug: str) -> Participant:
     return participant
 
 
-def get_participant_for_coordinator(user, slug: str, pk: int) -> Participant:
-    """A participant of scheme ``slug``, if ``user`` coordinates that scheme."""
-    scheme = get_scheme_for_staff(user, slug, "coordinator")
+def get_participant_for_coordinator(scheme, pk: int) -> Participant:
+    """A participant of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
     participant = (
         Participant.objects.select_related("scheme", "institution", "user", "expression")
         .filter(scheme=scheme, pk=pk)

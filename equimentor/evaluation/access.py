@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.evaluation.models import Invitation, Questionnaire
-from equimentor.schemes.access import get_scheme_for_staff, has_role
 
-ANALYSTS = ("coordinator", "evaluator")
-READERS = ("coordinator", "evaluator", "committee")
-CODERS = ("evaluator",)
+ANALYSTS = (Role.COORDINATOR, Role.EVALUATOR)
+READERS = (Role.COORDINATOR, Role.EVALUATOR, Role.COMMITTEE)
+CODERS = (Role.EVALUATOR,)
 
 
 def get_own_invitation(user, slug: str, pk: int) -> Invitation:
@@ -29,20 +29,9 @@ def get_own_invitation(user, slug: str, pk: int) -> Invitation:
     return inv
 
 
-def get_scheme_for_analysis(user, slug: str):
-    return get_scheme_for_staff(user, slug, *ANALYSTS)
-
-
-def get_scheme_for_results(user, slug: str):
-    return get_scheme_for_staff(user, slug, *READERS)
-
-
-def get_scheme_for_coding(user, slug: str):
-    return get_scheme_for_staff(user, slug, *CODERS)
-
-
-def sees_free_text(user, scheme) -> bool:
-    return has_role(user, scheme, *ANALYSTS)
+def sees_free_text(staff) -> bool:
+    """Does the reader ``core.access.scheme_staff`` resolved see free-text answers?"""
+    return staff.has(*ANALYSTS)
 
 
 def get_questionnaire(scheme, code: str) -> Questionnaire:

@@ -16,6 +16,7 @@ urlpatterns = [
     path(M + "results/<slug:code>/", views.results, name="results"),
     path(M + "compare/", views.compare, name="compare"),
     path(M + "coding/<slug:code>/<slug:item>/", views.coding, name="coding"),
+    path(M + "coding/<slug:code>/<slug:item>/code/", views.code_answers, name="code_answers"),
     path(M + "import/", views.import_page, name="import"),
     path(M + "export/<slug:fmt>/", views.export, name="export"),
 ]

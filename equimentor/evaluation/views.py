@@ -5,13 +5,13 @@ analyse, code, import and export. Views validate input and call services; access
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.evaluation import (
     access,
@@ -33,7 +33,7 @@ from equimentor.evaluation.models import (
     Wave,
 )
 from equimentor.lib import disclosure
-from equimentor.schemes.access import get_scheme_for_staff, has_role, staff_schemes
+from equimentor.schemes.access import staff_schemes
 
 IMPORT_KEY = "evaluation_import"
 
@@ -98,7 +98,7 @@ def _ctx(scheme, **extra):
 
 @scheme_staff(*access.READERS)
 def manage(request, slug):
-    scheme = access.get_scheme_for_results(request.user, slug)
+    scheme = request.staff.scheme
     conf = EvaluationSettings.for_scheme(scheme)
     questionnaires = services.current_questionnaires(scheme)
     rows = []
@@ -120,26 +120,26 @@ def manage(request, slug):
             rows=rows,
             conf=conf,
             templates=definitions.shipped(),
-            is_coordinator=has_role(request.user, scheme, "coordinator"),
-            is_analyst=access.sees_free_text(request.user, scheme),
-            is_coder=has_role(request.user, scheme, "evaluator"),
+            is_coordinator=request.staff.has(Role.COORDINATOR),
+            is_analyst=access.sees_free_text(request.staff),
+            is_coder=request.staff.has(*access.CODERS),
         ),
     )
 
 
-@scheme_staff("coordinator")
+@scheme_staff(Role.COORDINATOR)
 @require_POST
 def install(request, slug):
-    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    scheme = request.staff.scheme
     made = services.install_shipped(scheme, actor=request.user)
     messages.success(request, f"Added {len(made)} questionnaire{'s' if len(made) != 1 else ''}.")
     return redirect("evaluation:manage", scheme.slug)
 
 
-@scheme_staff("coordinator")
+@scheme_staff(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def settings_page(request, slug):
-    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    scheme = request.staff.scheme
     conf = EvaluationSettings.for_scheme(scheme)
     form = forms.SettingsForm(request.POST or None, instance=conf)
     if request.method == "POST" and form.is_valid():
@@ -152,7 +152,7 @@ def settings_page(request, slug):
 @scheme_staff(*access.ANALYSTS)
 @require_http_methods(["GET", "POST"])
 def edit(request, slug, code=None):
-    scheme = access.get_scheme_for_analysis(request.user, slug)
+    scheme = request.staff.scheme
     q = access.get_questionnaire(scheme, code) if code else None
     start = (
         definitions.dump(q.definition)
@@ -197,7 +197,7 @@ def _filters(definition):
 
 @scheme_staff(*access.READERS)
 def results(request, slug, code):
-    scheme = access.get_scheme_for_results(request.user, slug)
+    scheme = request.staff.scheme
     q = access.get_questionnaire(scheme, code)
     conf = EvaluationSettings.for_scheme(scheme)
     resps = analysis.load(scheme, code)
@@ -207,7 +207,7 @@ def results(request, slug, code):
     if filter_item and filter_item not in {i["code"] for i in filters}:
         raise Http404("No such filter.")
     grouped, blocks = analysis.results(q.definition, resps, conf.k, filter_item, filter_value)
-    free_text = access.sees_free_text(request.user, scheme)
+    free_text = access.sees_free_text(request.staff)
     for block in blocks:
         block["chart"] = charts.for_block(block)
     return render(
@@ -226,14 +226,14 @@ def results(request, slug, code):
             filter_item=filter_item,
             filter_value=filter_value,
             free_text=free_text,
-            is_coder=has_role(request.user, scheme, "evaluator"),
+            is_coder=request.staff.has(*access.CODERS),
         ),
     )
 
 
 @scheme_staff(*access.READERS)
 def compare(request, slug):
-    scheme = access.get_scheme_for_results(request.user, slug)
+    scheme = request.staff.scheme
     conf = EvaluationSettings.for_scheme(scheme)
     qs = services.current_questionnaires(scheme)
     base = [q for q in qs if q.wave == Wave.BASELINE]
@@ -253,55 +253,64 @@ def compare(request, slug):
     return render(request, "evaluation/compare.html", _ctx(scheme, rows=rows, conf=conf))
 
 
-@scheme_staff(*access.ANALYSTS)
-@require_http_methods(["GET", "POST"])
-def coding(request, slug, code, item):
-    scheme = access.get_scheme_for_analysis(request.user, slug)
+def _free_text_item(scheme, code: str, item: str):
     q = access.get_questionnaire(scheme, code)
     target = next(
         (i for i in q.items if i["code"] == item and (i["type"] == "text" or i.get("other"))), None
     )
     if target is None:
         raise Http404("No such free-text question.")
-    conf = EvaluationSettings.for_scheme(scheme)
-    may_code = has_role(request.user, scheme, "evaluator")
-    form = (
-        forms.ThemeForm(request.POST or None)
-        if request.POST.get("action") == "theme"
-        else forms.ThemeForm()
-    )
-    if request.method == "POST":
-        if not may_code:
-            raise PermissionDenied("Only the scheme's evaluators code answers.")
-        if request.POST.get("action") == "theme":
-            if form.is_valid():
-                try:
-                    services.add_theme(
-                        scheme,
-                        item,
-                        form.cleaned_data["label"],
-                        form.cleaned_data["description"],
-                        actor=request.user,
-                    )
-                except services.EvaluationError as exc:
-                    messages.error(request, str(exc))
-                return redirect("evaluation:coding", scheme.slug, code, item)
-        else:
-            ans = Answer.objects.filter(
-                pk=request.POST.get("answer"),
-                response__questionnaire__scheme=scheme,
-                response__questionnaire__code=code,
-            ).first()
-            if ans is None:
-                raise Http404("No such answer.")
-            themes = list(
-                Theme.objects.filter(
-                    scheme=scheme, item=item, pk__in=request.POST.getlist("themes")
-                )
+    return q, target
+
+
+@scheme_staff(*access.ANALYSTS)
+def coding(request, slug, code, item):
+    """Themes and quotes of one free-text question; its evaluators code answers (``code_answers``)."""
+    scheme = request.staff.scheme
+    q, target = _free_text_item(scheme, code, item)
+    return _coding_page(request, scheme, q, target, forms.ThemeForm())
+
+
+@scheme_staff(*access.CODERS)
+@require_POST
+def code_answers(request, slug, code, item):
+    """Add a theme, or tag an answer with themes (the scheme's evaluators only)."""
+    scheme = request.staff.scheme
+    q, target = _free_text_item(scheme, code, item)
+    if request.POST.get("action") == "theme":
+        form = forms.ThemeForm(request.POST)
+        if not form.is_valid():
+            return _coding_page(request, scheme, q, target, form)
+        try:
+            services.add_theme(
+                scheme,
+                item,
+                form.cleaned_data["label"],
+                form.cleaned_data["description"],
+                actor=request.user,
             )
-            services.tag_answer(ans, themes, actor=request.user, scheme=scheme)
-            messages.success(request, "Themes saved.")
-            return redirect("evaluation:coding", scheme.slug, code, item)
+        except services.EvaluationError as exc:
+            messages.error(request, str(exc))
+        return redirect("evaluation:coding", scheme.slug, code, item)
+    ans = Answer.objects.filter(
+        pk=request.POST.get("answer"),
+        response__questionnaire__scheme=scheme,
+        response__questionnaire__code=code,
+    ).first()
+    if ans is None:
+        raise Http404("No such answer.")
+    themes = list(
+        Theme.objects.filter(scheme=scheme, item=item, pk__in=request.POST.getlist("themes"))
+    )
+    services.tag_answer(ans, themes, actor=request.user, scheme=scheme)
+    messages.success(request, "Themes saved.")
+    return redirect("evaluation:coding", scheme.slug, code, item)
+
+
+def _coding_page(request, scheme, q, target, form):
+    code, item = q.code, target["code"]
+    conf = EvaluationSettings.for_scheme(scheme)
+    may_code = request.staff.has(*access.CODERS)
     resps = analysis.load(scheme, code)
     texts = analysis.text_answers(resps, item)
     themes = list(Theme.objects.filter(scheme=scheme, item=item))
@@ -340,6 +349,7 @@ def coding(request, slug, code, item):
             may_code=may_code,
             total=len(texts),
         ),
+        status=400 if form.errors else 200,
     )
 
 
@@ -349,7 +359,7 @@ def coding(request, slug, code, item):
 @scheme_staff(*access.ANALYSTS)
 @require_http_methods(["GET", "POST"])
 def import_page(request, slug):
-    scheme = access.get_scheme_for_analysis(request.user, slug)
+    scheme = request.staff.scheme
     questionnaires = services.current_questionnaires(scheme)
     stash = request.session.get(IMPORT_KEY)
     if stash and stash.get("scheme") != scheme.pk:
@@ -404,7 +414,7 @@ def import_page(request, slug):
 
 @scheme_staff(*access.ANALYSTS)
 def export(request, slug, fmt):
-    scheme = access.get_scheme_for_analysis(request.user, slug)
+    scheme = request.staff.scheme
     code = request.GET.get("q")
     qs = services.current_questionnaires(scheme)
     if code:

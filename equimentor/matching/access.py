@@ -7,11 +7,10 @@ from django.http import Http404
 
 from equimentor.enrolment.access import get_own_participation
 from equimentor.matching.models import MatchingRound, Proposal
-from equimentor.schemes.access import get_scheme_for_staff
 
 
-def get_round_for_coordinator(user, slug: str, pk: int) -> MatchingRound:
-    scheme = get_scheme_for_staff(user, slug, "coordinator")
+def get_round_for_coordinator(scheme, pk: int) -> MatchingRound:
+    """A round of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
     matching_round = (
         MatchingRound.objects.select_related("scheme").filter(scheme=scheme, pk=pk).first()
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Participant
 from equimentor.matching import metrics, services
@@ -23,15 +24,14 @@ from equimentor.matching.reasons import for_coordinator, reasons_for
 from equimentor.relationships.capacity import count_of
 from equimentor.reports.compute import Scope, match_days
 from equimentor.reports.models import rules_for
-from equimentor.schemes.access import get_scheme_for_staff
 
-COORDINATOR = "coordinator"
+COORDINATOR = Role.COORDINATOR
 
 
 @scheme_staff(COORDINATOR)
 def rounds(request, slug: str):
     """The scheme's matching rounds and the proposals they made."""
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     all_rounds = scheme.matching_rounds.annotate(
         n_proposals=Count("proposals"),
         n_accepted=Count("proposals", filter=Q(proposals__status=Proposal.Status.ACCEPTED)),
@@ -55,7 +55,7 @@ def rounds(request, slug: str):
 @scheme_staff(COORDINATOR)
 @require_POST
 def open_round(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     try:
         matching_round = services.open_round(
             scheme, actor=request.user, name=request.POST.get("name", "")
@@ -72,7 +72,7 @@ def open_round(request, slug: str):
 @scheme_staff(COORDINATOR)
 def round_detail(request, slug: str, pk: int):
     """The latest dry run: its numbers, by group, each pair with its reasons, and adjustments."""
-    matching_round = get_round_for_coordinator(request.user, slug, pk)
+    matching_round = get_round_for_coordinator(request.staff.scheme, pk)
     scheme = matching_round.scheme
     run = matching_round.latest_run
     threshold = rules_for(scheme).threshold
@@ -129,7 +129,7 @@ def round_detail(request, slug: str, pk: int):
 
 
 def _act(request, slug, pk, action, on_error=None):
-    matching_round = get_round_for_coordinator(request.user, slug, pk)
+    matching_round = get_round_for_coordinator(request.staff.scheme, pk)
     try:
         message = action(matching_round)
     except services.MatchingError as exc:
@@ -167,7 +167,7 @@ def rerun(request, slug: str, pk: int):
 @require_POST
 def adjust(request, slug: str, pk: int):
     """Pin a pair, remove a pair, or add a pair the coordinator chooses."""
-    matching_round = get_round_for_coordinator(request.user, slug, pk)
+    matching_round = get_round_for_coordinator(request.staff.scheme, pk)
     form = PairForm(matching_round.scheme, request.POST)
     # A refused "Add a pair" comes back with the people chosen still selected.
     chosen = {k: request.POST[k] for k in ("mentee", "mentor") if request.POST.get(k, "").isdigit()}
@@ -213,7 +213,7 @@ def publish(request, slug: str, pk: int):
 @scheme_staff(COORDINATOR)
 def proposals(request, slug: str):
     """Every published proposal with its state and the time it took to match."""
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     rows = (
         Proposal.objects.filter(scheme=scheme)
         .select_related("mentee__user", "mentor__user", "round")

@@ -19,13 +19,8 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from equimentor.core.roles import SENSITIVE as SENSITIVE_ROLES
 from equimentor.schemes.models import StaffRole
-
-SENSITIVE_ROLES = (
-    StaffRole.Role.COORDINATOR,
-    StaffRole.Role.SAFEGUARDING,
-    StaffRole.Role.EVALUATOR,
-)
 
 
 def needs_two_factor(user) -> bool:

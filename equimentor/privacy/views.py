@@ -17,12 +17,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from equimentor.core import audit
 from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
 from equimentor.lib.markdown import render as render_markdown
 from equimentor.privacy import services
 from equimentor.privacy.forms import CodeForm, EraseForm, RetentionForm
 from equimentor.privacy.models import RetentionSettings
-from equimentor.schemes.access import get_scheme_for_staff
 from equimentor.schemes.models import Scheme
 
 
@@ -90,10 +90,10 @@ def notice(request, slug: str):
     )
 
 
-@scheme_staff("coordinator")
+@scheme_staff(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def retention(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    scheme = request.staff.scheme
     conf = RetentionSettings.for_scheme(scheme)
     form = RetentionForm(request.POST or None, instance=conf)
     if request.method == "POST" and form.is_valid():

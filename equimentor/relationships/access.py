@@ -21,9 +21,6 @@ from equimentor.relationships.models import (
     PrivateNote,
     Relationship,
 )
-from equimentor.schemes.access import get_scheme_for_staff
-
-COORDINATOR = "coordinator"
 
 
 def _members_prefetch() -> Prefetch:
@@ -56,8 +53,8 @@ def get_relationship_for_member(user, slug: str, pk: int) -> tuple[Relationship,
     return rel, membership
 
 
-def get_relationship_for_coordinator(user, slug: str, pk: int) -> Relationship:
-    scheme = get_scheme_for_staff(user, slug, COORDINATOR)
+def get_relationship_for_coordinator(scheme, pk: int) -> Relationship:
+    """A relationship of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
     rel = (
         Relationship.objects.select_related("scheme")
         .prefetch_related(_members_prefetch())
@@ -124,8 +121,8 @@ def get_milestone_for_owner(user, slug: str, pk: int) -> Milestone:
     return milestone
 
 
-def get_flag_for_coordinator(user, slug: str, pk: int) -> Flag:
-    scheme = get_scheme_for_staff(user, slug, COORDINATOR)
+def get_flag_for_coordinator(scheme, pk: int) -> Flag:
+    """A flag of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
     flag = Flag.objects.filter(scheme=scheme, pk=pk).first()
     if flag is None:
         raise PermissionDenied("No such flag in this scheme.")

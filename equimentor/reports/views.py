@@ -13,23 +13,24 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.core import audit
 from equimentor.core.access import scheme_staff
+from equimentor.core.roles import Role
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.reports import exports
-from equimentor.reports.access import get_report_scope
 from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
 from equimentor.reports.matching_equity import matching_equity
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
 from equimentor.reports.outcomes import questionnaire_outcomes
 
 
-def _build(request, slug, *, committee):
-    scheme, institution = get_report_scope(request.user, slug, committee=committee)
+def _build(request):
+    """The reports for what ``scheme_staff`` resolved: the whole scheme for its coordinators
+    (and superusers), a committee member's institution where their role is limited to one."""
+    scheme, institution = request.staff.scheme, request.staff.institution
     by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
     rules = rules_for(scheme)
     scope = Scope(scheme, institution)
@@ -75,10 +76,10 @@ def _charts(reports):
     return charts
 
 
-@scheme_staff("coordinator")
+@scheme_staff(Role.COORDINATOR)
 def dashboard(request, slug):
     """The coordinator's reports with charts (each with its data table)."""
-    scheme, institution, by, rules, reports = _build(request, slug, committee=False)
+    scheme, institution, by, rules, reports = _build(request)
     outcomes = _outcomes(request, scheme, rules, institution)
     return render(
         request,
@@ -97,10 +98,10 @@ def dashboard(request, slug):
     )
 
 
-@scheme_staff("coordinator", "committee")
+@scheme_staff(Role.COORDINATOR, Role.COMMITTEE)
 def committee(request, slug):
     """Aggregates only, limited to the reader's institution where set."""
-    scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+    scheme, institution, by, rules, reports = _build(request)
     outcomes = _outcomes(request, scheme, rules, institution)
     return render(
         request,
@@ -120,11 +121,11 @@ def committee(request, slug):
     )
 
 
-@scheme_staff("coordinator", "committee")
+@scheme_staff(Role.COORDINATOR, Role.COMMITTEE)
 def export(request, slug, fmt):
     """The committee tables as PDF (meeting pack), CSV or XLSX, with the questionnaire
     outcomes."""
-    scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+    scheme, institution, by, rules, reports = _build(request)
     reports = reports + _outcomes(request, scheme, rules, institution).reports
     name = f"{scheme.slug}-report"
     legend = rules.legend
@@ -204,11 +205,11 @@ class BenchmarkForm(forms.Form):
         return data
 
 
-@scheme_staff("coordinator")
+@scheme_staff(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def settings_view(request, slug):
     """Disclosure settings (within safe bounds) and representation benchmarks."""
-    scheme, _ = get_report_scope(request.user, slug, committee=False)
+    scheme = request.staff.scheme
     conf = ReportSettings.objects.filter(scheme=scheme).first() or ReportSettings(scheme=scheme)
     form = SettingsForm(request.POST if "save_settings" in request.POST else None, instance=conf)
     bform = BenchmarkForm(request.POST if "add_benchmark" in request.POST else None)
@@ -254,10 +255,9 @@ def settings_view(request, slug):
     )
 
 
+@scheme_staff(Role.COORDINATOR, Role.COMMITTEE)
 class ReportAPI(APIView):
     """The committee tables as JSON, suppressed exactly as on the page."""
-
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[
@@ -271,7 +271,7 @@ class ReportAPI(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, slug):
-        scheme, institution, by, rules, reports = _build(request, slug, committee=True)
+        scheme, institution, by, rules, reports = _build(request)
         reports = reports + _outcomes(request, scheme, rules, institution).reports
         return Response(
             {

@@ -1,7 +1,9 @@
 """Object-level access to safeguarding cases: the ONE place every page, export and count uses.
 
 - Leads: ``cases_for_lead`` (lists, counts, trends) and ``get_case_for_lead`` (one case; records
-  the view or export in the access log). A lead excluded from a case (its subject, or a member of
+  the view or export in the access log). Both take what ``core.access.scheme_staff`` resolved and
+  refuse anyone it did not resolve as one of the scheme's leads (a superuser is not, unless they
+  also hold the role). A lead excluded from a case (its subject, or a member of
   the relationship concerned) gets exactly what they would for a case that does not exist: 404.
 - Named reporters: ``get_case_for_reporter``. Anonymous reporters: ``get_case_by_key``.
 - The access log: ``access_log_for`` (superusers only).
@@ -15,31 +17,33 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from equimentor.core.roles import Role
 from equimentor.lib.tokens import digest
 from equimentor.safeguarding.models import Case, CaseAccess
 from equimentor.safeguarding.services import canonical_case_key
-from equimentor.schemes.access import get_scheme_for_staff, staff_schemes
+from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import Scheme
 
-LEAD = "safeguarding"
+LEAD = Role.SAFEGUARDING
 PASSPHRASE_TRIES = 5
 PASSPHRASE_LOCK_SECONDS = 15 * 60
 
 
-def cases_for_lead(user, scheme: Scheme) -> QuerySet[Case]:
-    """The scheme's cases this lead may see: never one they are excluded from."""
-    return Case.objects.filter(scheme=scheme).exclude(excluded=user)
+def cases_for_lead(staff, user) -> QuerySet[Case]:
+    """The cases of ``staff.scheme`` this lead may see: never one they are excluded from."""
+    if not staff.has(LEAD):
+        raise PermissionDenied("Only the scheme's safeguarding leads see its cases.")
+    return Case.objects.filter(scheme=staff.scheme).exclude(excluded=user)
 
 
 def lead_schemes(user) -> QuerySet[Scheme]:
     return staff_schemes(user, LEAD)
 
 
-def get_case_for_lead(user, slug: str, pk: int, *, what: str = CaseAccess.What.VIEW):
-    """A case of scheme ``slug`` for one of its safeguarding leads; logs the view or export."""
-    scheme = get_scheme_for_staff(user, slug, LEAD)
+def get_case_for_lead(staff, user, pk: int, *, what: str = CaseAccess.What.VIEW) -> Case:
+    """A case of ``staff.scheme`` for one of its safeguarding leads; logs the view or export."""
     case = (
-        cases_for_lead(user, scheme)
+        cases_for_lead(staff, user)
         .select_related("scheme", "relationship", "subject", "reporter")
         .filter(pk=pk)
         .first()
@@ -47,7 +51,7 @@ def get_case_for_lead(user, slug: str, pk: int, *, what: str = CaseAccess.What.V
     if case is None:
         raise Http404("No such case.")
     CaseAccess.objects.create(case=case, case_number=case.pk, user=user, what=what)
-    return scheme, case
+    return case
 
 
 def get_case_for_reporter(user, pk: int) -> Case:

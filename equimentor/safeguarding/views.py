@@ -14,15 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.accounts.models import User
 from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.core.roles import Role
 from equimentor.lib import disclosure
 from equimentor.relationships.access import get_relationship_for_member
 from equimentor.relationships.models import Relationship
 from equimentor.safeguarding import access, forms, services
 from equimentor.safeguarding.models import Case, CaseAccess, CaseEntry, ContactRoute, LeavingReason
-from equimentor.schemes.access import get_scheme_for_staff
 from equimentor.schemes.models import Scheme
 
-LEAD = "safeguarding"
+LEAD = Role.SAFEGUARDING
 TOKEN_SALT = "safeguarding.follow-up"
 TOKEN_SECONDS = 30 * 60
 
@@ -201,9 +201,9 @@ def leave(request, slug: str, pk: int):
     )
 
 
-@scheme_staff("coordinator")
+@scheme_staff(Role.COORDINATOR)
 def leaving_reasons(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, "coordinator")
+    scheme = request.staff.scheme
     reasons = LeavingReason.objects.filter(relationship__scheme=scheme).select_related(
         "participant__user", "relationship"
     )
@@ -217,8 +217,8 @@ def leaving_reasons(request, slug: str):
 
 @scheme_staff(LEAD)
 def cases(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, LEAD)
-    rows = list(access.cases_for_lead(request.user, scheme))
+    scheme = request.staff.scheme
+    rows = list(access.cases_for_lead(request.staff, request.user))
     return render(
         request,
         "safeguarding/cases.html",
@@ -233,8 +233,8 @@ def cases(request, slug: str):
 
 @scheme_staff(LEAD)
 def case(request, slug: str, pk: int):
-    scheme, item = access.get_case_for_lead(request.user, slug, pk)
-    return _case_page(request, scheme, item)
+    item = access.get_case_for_lead(request.staff, request.user, pk)
+    return _case_page(request, request.staff.scheme, item)
 
 
 def _relationship_label(rel) -> str:
@@ -273,7 +273,8 @@ def _case_page(request, scheme, item, *, refused: tuple[str, object] | None = No
 @require_POST
 def case_act(request, slug: str, pk: int):
     """Status, note, message or action on a case (the submit button says which)."""
-    scheme, item = access.get_case_for_lead(request.user, slug, pk)
+    scheme = request.staff.scheme
+    item = access.get_case_for_lead(request.staff, request.user, pk)
     if "status" in request.POST:
         name, form = "status_form", forms.StatusForm(item, request.POST)
     elif "note" in request.POST:
@@ -319,7 +320,7 @@ def case_act(request, slug: str, pk: int):
 @scheme_staff(LEAD)
 def case_export(request, slug: str, pk: int):
     """The whole case as JSON (the export is recorded in the access log)."""
-    _, item = access.get_case_for_lead(request.user, slug, pk, what=CaseAccess.What.EXPORT)
+    item = access.get_case_for_lead(request.staff, request.user, pk, what=CaseAccess.What.EXPORT)
     data = {
         "case": item.pk,
         "scheme": item.scheme.slug,
@@ -386,9 +387,9 @@ def trend_table(rows: list[Case], quarters: int = 8):
 
 @scheme_staff(LEAD)
 def trends(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, LEAD)
+    scheme = request.staff.scheme
     labels, table, totals = trend_table(
-        list(access.cases_for_lead(request.user, scheme).only("received_on", "category"))
+        list(access.cases_for_lead(request.staff, request.user).only("received_on", "category"))
     )
     return render(
         request,
@@ -403,11 +404,11 @@ def trends(request, slug: str):
     )
 
 
-@scheme_staff(LEAD, "coordinator")
+@scheme_staff(LEAD, Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def routes(request, slug: str):
     """The scheme's own list of formal routes (HR, Title IX office, Freedom to Speak Up...)."""
-    scheme = get_scheme_for_staff(request.user, slug, LEAD, "coordinator")
+    scheme = request.staff.scheme
     form = forms.RouteForm(request.POST or None)
     if request.method == "POST":
         if "delete" in request.POST:

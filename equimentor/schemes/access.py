@@ -1,38 +1,45 @@
-"""Object-level access to schemes: the one place that decides who is staff of which scheme."""
+"""Object-level access to schemes: the one place that decides who is staff of which scheme.
+
+A person acts in a scheme in the roles they hold there (``StaffRole`` rows). A superuser also
+acts in every role except the safeguarding lead's (``core.roles.SUPERUSER_ACTS_AS``): cases are
+read only by the scheme's own leads. Views do not call these to guard themselves: the
+``core.access.scheme_staff`` decorator does, once, and hands the view what it resolved.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
+from equimentor.core.roles import SUPERUSER_ACTS_AS, Role
 from equimentor.schemes.models import Scheme, StaffRole
 
-COORDINATOR = StaffRole.Role.COORDINATOR
+
+def held_roles(user, scheme: Scheme) -> dict[Role, StaffRole]:
+    """The roles ``user`` holds in ``scheme``, each with its row."""
+    if not user.is_authenticated:
+        return {}
+    rows = StaffRole.objects.filter(user=user, scheme=scheme).select_related("institution")
+    return {Role(r.role): r for r in rows}
 
 
-def staff_schemes(user, *roles: str) -> QuerySet[Scheme]:
-    """Schemes in which ``user`` holds one of ``roles`` (all schemes for a superuser)."""
+def acting_roles(user, held) -> frozenset[Role]:
+    """The roles ``user`` may act in, given the roles ``held`` in a scheme."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles = frozenset(held)
+    return roles | SUPERUSER_ACTS_AS if user.is_superuser else roles
+
+
+def has_role(user, scheme: Scheme, *roles: Role) -> bool:
+    """May ``user`` act in one of ``roles`` in ``scheme``?"""
+    return bool(acting_roles(user, held_roles(user, scheme)) & set(roles))
+
+
+def staff_schemes(user, *roles: Role) -> QuerySet[Scheme]:
+    """Schemes in which ``user`` may act in one of ``roles`` (coordinator if none named)."""
+    roles = tuple(roles) or (Role.COORDINATOR,)
     if not user.is_authenticated:
         return Scheme.objects.none()
-    if user.is_superuser:
+    if user.is_superuser and set(roles) & SUPERUSER_ACTS_AS:
         return Scheme.objects.all()
-    return Scheme.objects.filter(
-        staff_roles__user=user, staff_roles__role__in=roles or [COORDINATOR]
-    ).distinct()
-
-
-def has_role(user, scheme: Scheme, *roles: str) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return StaffRole.objects.filter(user=user, scheme=scheme, role__in=roles).exists()
-
-
-def get_scheme_for_staff(user, slug: str, *roles: str) -> Scheme:
-    """The scheme ``slug`` if ``user`` holds one of ``roles`` in it; otherwise PermissionDenied."""
-    scheme = get_object_or_404(Scheme, slug=slug)
-    if not has_role(user, scheme, *(roles or (COORDINATOR,))):
-        raise PermissionDenied("You do not have a staff role in this scheme.")
-    return scheme
+    return Scheme.objects.filter(staff_roles__user=user, staff_roles__role__in=roles).distinct()

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from equimentor.core.roles import Role
+
 DEFAULT_CAREER_STAGES = [
     "Doctoral researcher or clinical trainee in research",
     "Postdoctoral researcher or clinical research fellow",
@@ -252,11 +254,7 @@ class SchemeDocument(models.Model):
 class StaffRole(models.Model):
     """A person's staff role in one scheme. Holds no rights in any other scheme."""
 
-    class Role(models.TextChoices):
-        COORDINATOR = "coordinator", "Scheme coordinator"
-        SAFEGUARDING = "safeguarding", "Safeguarding lead"
-        EVALUATOR = "evaluator", "Evaluator"
-        COMMITTEE = "committee", "Committee or institution lead"
+    Role = Role  # the one enumeration (core.roles), here too for StaffRole.Role.COORDINATOR
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"

@@ -26,21 +26,21 @@ def audit_label(action: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def scheme_roles(context, scheme) -> set[str]:
-    """The signed-in person's staff roles in ``scheme`` (all of them for a superuser), so a
-    page shows only the tabs its reader may open. One query per request and scheme."""
-    from equimentor.schemes.models import StaffRole
+    """The roles the signed-in person acts in, in ``scheme`` (``schemes.access.acting_roles``),
+    so a page shows only the tabs its reader may open. What ``scheme_staff`` resolved for the
+    page's own scheme; otherwise one query per request and scheme."""
+    from equimentor.schemes.access import acting_roles, held_roles
 
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or scheme is None:
         return set()
-    if user.is_superuser:
-        return {role for role, _ in StaffRole.Role.choices}
+    staff = getattr(request, "staff", None)
+    if staff is not None and staff.scheme.pk == scheme.pk:
+        return set(staff.roles)
     cache = request.__dict__.setdefault("_equimentor_scheme_roles", {})
     if scheme.pk not in cache:
-        cache[scheme.pk] = set(
-            StaffRole.objects.filter(user=user, scheme=scheme).values_list("role", flat=True)
-        )
+        cache[scheme.pk] = set(acting_roles(user, held_roles(user, scheme)))
     return cache[scheme.pk]
 
 

@@ -8,10 +8,11 @@ from datetime import datetime
 from django.contrib import messages
 from django.utils import timezone
 
+from equimentor.core.roles import Role
 from equimentor.relationships import services
 from equimentor.relationships.models import Membership, Relationship
 
-COORDINATOR = "coordinator"
+COORDINATOR = Role.COORDINATOR
 State = Relationship.State
 
 

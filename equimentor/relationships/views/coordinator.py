@@ -17,7 +17,6 @@ from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Flag, Relationship, RelationshipSettings
 from equimentor.relationships.queries import coordinator_rows
 from equimentor.relationships.views.common import COORDINATOR, State, _fail
-from equimentor.schemes.access import get_scheme_for_staff
 
 # -- coordinator pages -------------------------------------------------------------------------------
 
@@ -35,7 +34,7 @@ def _since(when) -> str:
 
 @scheme_staff(COORDINATOR)
 def manage_list(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     rows = list(coordinator_rows(scheme, request.GET)[:500])
     for rel in rows:
         rel.since_met = _since(rel.last_met_at)
@@ -85,7 +84,7 @@ CSV_COLUMNS = [
 def manage_export(request, slug: str):
     """CSV for the coordinator: ids, states, dates and counts only (no notes, no names,
     no identity data)."""
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     rows = coordinator_rows(scheme, request.GET).annotate(
         n_goals=Count("goals", distinct=True),
         n_achieved=Count("goals", filter=Q(goals__status="achieved"), distinct=True),
@@ -128,7 +127,7 @@ def manage_export(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def manage_new(request, slug: str):
     """Create a group, a mentoring network or a peer circle (capacity and rules checked)."""
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     form = forms.NewRelationshipForm(scheme, request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -166,7 +165,7 @@ def manage_new(request, slug: str):
 @scheme_staff(COORDINATOR)
 def manage_detail(request, slug: str, pk: int):
     """One relationship for the coordinator: state, dates, members, counts, flags. Never notes."""
-    rel = access.get_relationship_for_coordinator(request.user, slug, pk)
+    rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
     return render(
         request,
         "relationships/manage_detail.html",
@@ -187,7 +186,7 @@ def manage_detail(request, slug: str, pk: int):
 @scheme_staff(COORDINATOR)
 @require_POST
 def manage_act(request, slug: str, pk: int):
-    rel = access.get_relationship_for_coordinator(request.user, slug, pk)
+    rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
     action = request.POST.get("action")
     try:
         if action == "pause":
@@ -215,7 +214,7 @@ def manage_act(request, slug: str, pk: int):
 @scheme_staff(COORDINATOR)
 @require_POST
 def manage_resolve_flag(request, slug: str, pk: int):
-    flag = access.get_flag_for_coordinator(request.user, slug, pk)
+    flag = access.get_flag_for_coordinator(request.staff.scheme, pk)
     try:
         services.resolve_flag(flag, actor=request.user)
     except services.RelationshipError as exc:
@@ -230,7 +229,7 @@ def manage_resolve_flag(request, slug: str, pk: int):
 @scheme_staff(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def manage_settings(request, slug: str):
-    scheme = get_scheme_for_staff(request.user, slug, COORDINATOR)
+    scheme = request.staff.scheme
     current = RelationshipSettings.for_scheme(scheme)
     form = forms.SettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():

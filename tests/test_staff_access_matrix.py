@@ -1,0 +1,238 @@
+"""The authorisation matrix over every staff URL: each page and API view wrapped by
+``core.access.scheme_staff`` is requested by a holder of each role, a superuser, a participant and
+another scheme's staff (holding every role there).
+
+Two things are checked. What the decorator names is pinned below (``RULES``): a new staff URL
+fails here until it is added, and a change of who may use one is a visible change of this table.
+And what the view allows matches what the decorator names: a role it names is let in (never 403
+or 404), any other is refused with 403, an unknown scheme is 404 — so no view narrows or widens
+its rule with a check of its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from equimentor.accounts.models import User
+from equimentor.core.models import AuditEvent
+from equimentor.core.roles import Role
+from equimentor.evaluation import services as evaluation
+from equimentor.relationships.services.checkins import raise_flag
+from equimentor.safeguarding import services as safeguarding
+from equimentor.safeguarding.models import CaseAccess
+from equimentor.schemes.models import StaffRole
+from tests import factories
+from tests.test_relationships_setup import accepted, pair
+
+C, S, E, M = Role.COORDINATOR, Role.SAFEGUARDING, Role.EVALUATOR, Role.COMMITTEE
+
+# url name -> the roles that may use it (what each view's decorator names)
+RULES: dict[str, set[Role]] = {
+    "backoffice:dashboard": {C},
+    "backoffice:registrations": {C},
+    "backoffice:registration": {C},
+    "backoffice:emails": {C},
+    "backoffice:settings": {C},
+    "backoffice:documents": {C},
+    "backoffice:edit_document": {C},
+    "backoffice:publish_document": {C},
+    "matching:rounds": {C},
+    "matching:open_round": {C},
+    "matching:round": {C},
+    "matching:close_choices": {C},
+    "matching:rerun": {C},
+    "matching:adjust": {C},
+    "matching:publish": {C},
+    "matching:proposals": {C},
+    "relationships:manage_list": {C},
+    "relationships:manage_export": {C},
+    "relationships:manage_new": {C},
+    "relationships:manage_settings": {C},
+    "relationships:manage_resolve_flag": {C},
+    "relationships:manage_detail": {C},
+    "relationships:manage_act": {C},
+    "evaluation:manage": {C, E, M},
+    "evaluation:install": {C},
+    "evaluation:settings": {C},
+    "evaluation:new": {C, E},
+    "evaluation:edit": {C, E},
+    "evaluation:results": {C, E, M},
+    "evaluation:compare": {C, E, M},
+    "evaluation:coding": {C, E},
+    "evaluation:code_answers": {E},
+    "evaluation:import": {C, E},
+    "evaluation:export": {C, E},
+    "safeguarding:leaving_reasons": {C},
+    "safeguarding:cases": {S},
+    "safeguarding:trends": {S},
+    "safeguarding:routes": {S, C},
+    "safeguarding:case": {S},
+    "safeguarding:case_act": {S},
+    "safeguarding:case_export": {S},
+    "privacy:retention": {C},
+    "reports:dashboard": {C},
+    "reports:settings": {C},
+    "reports:committee": {C, M},
+    "reports:export": {C, M},
+    "reports:api": {C, M},
+    "api:registrations": {C},
+    "api:registration": {C},
+    "api:matching_rounds": {C},
+    "api:round_pairs": {C},
+    "api:scheme_relationships": {C},
+}
+
+
+def _walk(patterns, namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}{p.name}", p
+
+
+def staff_urls() -> dict[str, tuple[str, ...]]:
+    """Every URL whose view is wrapped by ``scheme_staff``: name -> the roles it names."""
+    found = {}
+    for name, pattern in _walk(get_resolver().url_patterns):
+        view = getattr(pattern.callback, "cls", pattern.callback)
+        if str(getattr(view, "access_rule", "")).startswith("scheme-staff:"):
+            found[name] = view.staff_roles
+    return found
+
+
+def test_every_staff_url_is_in_the_table_with_the_roles_its_decorator_names():
+    named = {name: set(roles) for name, roles in staff_urls().items()}
+    assert named == RULES
+
+
+@pytest.fixture
+def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
+    """Scheme A with one of everything a staff URL points at, and its people."""
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice, mentors=2)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    holders = {role: factories.make_staff(scheme_a, role) for role in Role}
+    holders[C] = alice
+    case, _ = safeguarding.raise_concern(
+        mentees[0].user,
+        scheme_a,
+        safeguarding.Concern("harassment", "x", "action", relationship=rel),
+    )
+    flag = raise_flag(scheme_a, "meetings_lapsed", "matrix", relationship=rel)
+    evaluation.install_shipped(scheme_a, actor=alice)
+    other = factories.UserFactory(email="everything-in-b@example.org")
+    for role in Role:
+        StaffRole.objects.create(user=other, scheme=scheme_b, role=role)
+    people = {
+        **{role.value: user for role, user in holders.items()},
+        "superuser": User.objects.create_superuser("root@example.org", "x" * 12, full_name="R"),
+        "participant": mentees[0].user,
+        "other scheme's staff": other,
+    }
+    objects = {
+        "participant": mentees[1].pk if len(mentees) > 1 else mentors[1].pk,
+        "document": scheme_a.documents.first().pk,
+        "round": rel.proposal.round_id,
+        "relationship": rel.pk,
+        "flag": flag.pk,
+        "case": case.pk,
+    }
+    return scheme_a, people, objects
+
+
+PK_OF = {
+    "backoffice:registration": "participant",
+    "api:registration": "participant",
+    "backoffice:publish_document": "document",
+    "matching:round": "round",
+    "matching:close_choices": "round",
+    "matching:rerun": "round",
+    "matching:adjust": "round",
+    "matching:publish": "round",
+    "api:round_pairs": "round",
+    "relationships:manage_detail": "relationship",
+    "relationships:manage_act": "relationship",
+    "relationships:manage_resolve_flag": "flag",
+    "safeguarding:case": "case",
+    "safeguarding:case_act": "case",
+    "safeguarding:case_export": "case",
+}
+OTHER_KWARGS = {
+    "backoffice:edit_document": {"kind": "privacy_notice"},
+    "evaluation:edit": {"code": "aimms-month-6"},
+    "evaluation:results": {"code": "aimms-month-6"},
+    "evaluation:coding": {"code": "aimms-month-6", "item": "improve"},
+    "evaluation:code_answers": {"code": "aimms-month-6", "item": "improve"},
+    "evaluation:export": {"fmt": "csv"},
+    "reports:export": {"fmt": "csv"},
+}
+
+
+def url_for(name: str, slug: str, objects: dict) -> str:
+    kwargs = {"slug": slug, **OTHER_KWARGS.get(name, {})}
+    if name in PK_OF:
+        kwargs["pk"] = objects[PK_OF[name]]
+    return reverse(name, kwargs=kwargs)
+
+
+def may(who: str, roles: set[Role]) -> bool:
+    if who == "superuser":
+        return roles != {S}  # a superuser acts in every role but the safeguarding lead's
+    return who in {r.value for r in roles}
+
+
+def test_each_view_allows_exactly_the_roles_its_decorator_names(client, world):
+    scheme, people, objects = world
+    urls = staff_urls()
+    mismatches = []
+    for name in sorted(urls):
+        url = url_for(name, scheme.slug, objects)
+        for who, user in people.items():
+            client.force_login(user)
+            got = client.get(url).status_code
+            allowed = may(who, RULES[name])
+            if allowed and got in (403, 404) or not allowed and got != 403:
+                mismatches.append(f"{name} as {who}: {got} ({'let in' if allowed else 'refused'})")
+    assert mismatches == []
+
+
+def test_an_unknown_scheme_is_404_and_signed_out_people_are_sent_to_sign_in(client, world):
+    scheme, people, objects = world
+    client.force_login(people["superuser"])
+    for name in staff_urls():
+        assert client.get(url_for(name, "no-such-scheme", objects)).status_code == 404, name
+    client.logout()
+    for name in staff_urls():
+        got = client.get(url_for(name, scheme.slug, objects)).status_code
+        assert got == (403 if name.startswith(("api:", "reports:api")) else 302), name
+
+
+def test_another_schemes_staff_get_nothing_through_the_api(client, world):
+    scheme, people, objects = world
+    client.force_login(people["other scheme's staff"])
+    for name in [n for n in staff_urls() if n.startswith("api:") or n == "reports:api"]:
+        response = client.get(url_for(name, scheme.slug, objects))
+        assert response.status_code == 403 and "results" not in response.json(), name
+
+
+def test_a_superuser_reads_cases_only_as_a_lead_and_is_audited_either_way(client, world):
+    scheme, people, objects = world
+    root = people["superuser"]
+    client.force_login(root)
+    case_url = url_for("safeguarding:case", scheme.slug, objects)
+    assert client.get(case_url).status_code == 403
+    assert client.get(url_for("safeguarding:cases", scheme.slug, objects)).status_code == 403
+    refused = AuditEvent.objects.filter(action="safeguarding.superuser_refused", actor=root)
+    assert refused.count() == 2 and {e.scheme_id for e in refused} == {scheme.pk}
+    # routes are the coordinators' too, so a superuser opens them (no safeguarding decision)
+    assert client.get(url_for("safeguarding:routes", scheme.slug, objects)).status_code == 200
+    assert refused.count() == 2
+    StaffRole.objects.create(user=root, scheme=scheme, role=S)
+    assert client.get(case_url).status_code == 200
+    assert (
+        AuditEvent.objects.filter(action="safeguarding.superuser_allowed", actor=root).count() == 1
+    )
+    assert CaseAccess.objects.filter(user=root, case_number=objects["case"]).count() == 1

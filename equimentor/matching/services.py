@@ -284,22 +284,16 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
     run = matching_round.latest_run
     if run is None:
         raise MatchingError("Run matching before publishing.")
-    pairs = list(run.pairs.select_related("mentee__user", "mentor__user", "mentee__scheme"))
+    pairs = list(run.pairs.all())  # ids only: nothing here reads the people (the emails do)
     now = timezone.now()
-    mentor_ids = sorted({pair.mentor_id for pair in pairs})
+    # The run's mentors, named by a subquery (not thousands of ids sent back and forth).
+    mentors = Participant.objects.filter(pk__in=run.pairs.values("mentor_id"))
     # Lock every mentor of the run at once (in id order, so two publishers cannot deadlock),
     # then read their current loads in one query.
-    list(
-        Participant.objects.select_for_update()
-        .filter(pk__in=mentor_ids)
-        .order_by("pk")
-        .values("pk")
-    )
+    list(mentors.select_for_update().order_by("pk").values("pk"))
     loads = {
         pk: (load, capacity or 0)
-        for pk, load, capacity in with_load(
-            Participant.objects.filter(pk__in=mentor_ids)
-        ).values_list("pk", "load", "mentor_capacity")
+        for pk, load, capacity in with_load(mentors).values_list("pk", "load", "mentor_capacity")
     }
     used: dict[int, int] = {}
     proposals = []
@@ -314,8 +308,8 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
             Proposal(
                 scheme=matching_round.scheme,
                 round=matching_round,
-                mentee=pair.mentee,
-                mentor=pair.mentor,
+                mentee_id=pair.mentee_id,
+                mentor_id=pair.mentor_id,
                 via=pair.via,
                 choice_rank=pair.choice_rank,
                 score=pair.score,

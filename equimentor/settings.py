@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "equimentor.relationships",
     "equimentor.evaluation",
     "equimentor.backoffice",
+    "equimentor.staff",
     "equimentor.api",
     "equimentor.demo",
     "equimentor.safeguarding",
@@ -243,6 +244,8 @@ X_FRAME_OPTIONS = "DENY"
 # Registration and sign-in links.
 REGISTRATION_LINK_DAYS = envint("REGISTRATION_LINK_DAYS", 14)
 SIGN_IN_LINK_MINUTES = envint("SIGN_IN_LINK_MINUTES", 30)
+# An invitation to a staff role works once, until it expires.
+STAFF_INVITATION_DAYS = envint("STAFF_INVITATION_DAYS", 7)
 WELCOME_RESEND_MINUTES = envint("WELCOME_RESEND_MINUTES", 10)
 
 # Two-factor sign-in (TOTP) for staff who can reach identity data or safeguarding cases: on unless

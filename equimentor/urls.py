@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("equimentor.safeguarding.urls")),
     path("", include("equimentor.privacy.urls")),
     path("", include("equimentor.reports.urls")),
+    path("", include("equimentor.staff.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
 ]

@@ -14,7 +14,8 @@ from tests import factories
 @pytest.fixture
 def committee_member(scheme_a, institution):
     user = factories.UserFactory(email="cm@example.org")
-    StaffRole.objects.create(user=user, scheme=scheme_a, role="committee", institution=institution)
+    role = StaffRole.objects.create(user=user, scheme=scheme_a, role="committee")
+    role.institutions.add(institution)
     return user
 
 
@@ -59,7 +60,7 @@ def test_committee_sees_aggregates_of_their_institution_only(
     )
     assert "/participants/" not in html and "registrations/" not in html
     data = client.get(reverse("reports:api", args=["scheme-a"])).json()
-    assert data["institution"] == institution.name
+    assert data["institutions"] == [institution.name]
     funnel = data["tables"][0]
     assert funnel["rows"][0][funnel["columns"].index("Registered")] == "<5"
 

@@ -49,8 +49,8 @@ def ref_funnel(scope: Scope, by, quarter=False) -> dict:
     out = {}
     if not [b for b in by if b != "institution"]:
         eoi = ExpressionOfInterest.objects.filter(scheme=scheme)
-        if scope.institution is not None:
-            eoi = eoi.filter(institution=scope.institution)
+        if scope.institutions:
+            eoi = eoi.filter(institution__in=scope.institutions)
         exprs = {"g_institution": F("institution__name")} if by else {}
         q = eoi.annotate(**exprs)
         if quarter:

@@ -194,8 +194,8 @@ def test_committee_with_an_institution_sees_scheme_wide_outcomes_said_so(
 ):
     es.add(followup, _rows(NO, YES))
     member = factories.UserFactory(email="cm@example.org")
-    StaffRole.objects.create(
-        user=member, scheme=scheme_a, role="committee", institution=institution
+    StaffRole.objects.create(user=member, scheme=scheme_a, role="committee").institutions.add(
+        institution
     )
     client.force_login(member)
     html = client.get(reverse("reports:committee", args=["scheme-a"])).content.decode()

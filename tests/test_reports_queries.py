@@ -119,8 +119,8 @@ def test_committee_member_with_institution_queries_do_not_grow(
     client, alice, scheme_a, matched, institution
 ):
     member = factories.UserFactory(email="cm@example.org")
-    StaffRole.objects.create(
-        user=member, scheme=scheme_a, role="committee", institution=institution
+    StaffRole.objects.create(user=member, scheme=scheme_a, role="committee").institutions.add(
+        institution
     )
     client.force_login(member)
     grow(scheme_a, alice, matched, 2, 0)

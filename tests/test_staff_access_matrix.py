@@ -22,6 +22,7 @@ from equimentor.relationships.services.checkins import raise_flag
 from equimentor.safeguarding import services as safeguarding
 from equimentor.safeguarding.models import CaseAccess
 from equimentor.schemes.models import StaffRole
+from equimentor.staff.models import SiteAdministrator
 from tests import factories
 from tests.test_relationships_setup import accepted, pair
 
@@ -81,7 +82,10 @@ RULES: dict[str, set[Role]] = {
     "api:matching_rounds": {C},
     "api:round_pairs": {C},
     "api:scheme_relationships": {C},
+    "staff:scheme_staff": {C, S},
 }
+# ... and where site administrators are let in too (``scheme_staff(..., site_admins=True)``)
+SITE_ADMINS_TOO = {"staff:scheme_staff"}
 
 
 def _walk(patterns, namespace=""):
@@ -93,19 +97,21 @@ def _walk(patterns, namespace=""):
             yield f"{namespace}{p.name}", p
 
 
-def staff_urls() -> dict[str, tuple[str, ...]]:
-    """Every URL whose view is wrapped by ``scheme_staff``: name -> the roles it names."""
+def staff_urls() -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Every URL whose view is wrapped by ``scheme_staff``: name -> (the roles it names,
+    whether site administrators are let in)."""
     found = {}
     for name, pattern in _walk(get_resolver().url_patterns):
         view = getattr(pattern.callback, "cls", pattern.callback)
         if str(getattr(view, "access_rule", "")).startswith("scheme-staff:"):
-            found[name] = view.staff_roles
+            found[name] = (view.staff_roles, view.site_admins)
     return found
 
 
 def test_every_staff_url_is_in_the_table_with_the_roles_its_decorator_names():
-    named = {name: set(roles) for name, roles in staff_urls().items()}
+    named = {name: set(roles) for name, (roles, _) in staff_urls().items()}
     assert named == RULES
+    assert {name for name, (_, admins) in staff_urls().items() if admins} == SITE_ADMINS_TOO
 
 
 @pytest.fixture
@@ -123,12 +129,15 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
     )
     flag = raise_flag(scheme_a, "meetings_lapsed", "matrix", relationship=rel)
     evaluation.install_shipped(scheme_a, actor=alice)
+    site_admin = factories.UserFactory(email="site-admin@example.org")
+    SiteAdministrator.objects.create(user=site_admin)
     other = factories.UserFactory(email="everything-in-b@example.org")
     for role in Role:
         StaffRole.objects.create(user=other, scheme=scheme_b, role=role)
     people = {
         **{role.value: user for role, user in holders.items()},
         "superuser": User.objects.create_superuser("root@example.org", "x" * 12, full_name="R"),
+        "site administrator": site_admin,
         "participant": mentees[0].user,
         "other scheme's staff": other,
     }
@@ -178,9 +187,12 @@ def url_for(name: str, slug: str, objects: dict) -> str:
     return reverse(name, kwargs=kwargs)
 
 
-def may(who: str, roles: set[Role]) -> bool:
-    if who == "superuser":
-        return roles != {S}  # a superuser acts in every role but the safeguarding lead's
+def may(who: str, name: str) -> bool:
+    roles = RULES[name]
+    if who == "superuser":  # a superuser acts in every role but the safeguarding lead's
+        return roles != {S} or name in SITE_ADMINS_TOO
+    if who == "site administrator":
+        return name in SITE_ADMINS_TOO
     return who in {r.value for r in roles}
 
 
@@ -193,7 +205,7 @@ def test_each_view_allows_exactly_the_roles_its_decorator_names(client, world):
         for who, user in people.items():
             client.force_login(user)
             got = client.get(url).status_code
-            allowed = may(who, RULES[name])
+            allowed = may(who, name)
             if allowed and got in (403, 404) or not allowed and got != 403:
                 mismatches.append(f"{name} as {who}: {got} ({'let in' if allowed else 'refused'})")
     assert mismatches == []

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.backoffice.forms import DocumentForm, MessageForm, NewSchemeForm, SchemeForm
-from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.access import scheme_staff, signed_in, site_admin
 from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.core.roles import Role
 from equimentor.enrolment import services as enrolment
@@ -25,6 +25,7 @@ from equimentor.enrolment.models import Participant
 from equimentor.schemes import services
 from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import SchemeDocument
+from equimentor.staff.access import is_site_admin
 
 COORDINATOR = Role.COORDINATOR
 
@@ -35,22 +36,25 @@ def index(request):
     schemes = staff_schemes(request.user, COORDINATOR).annotate(
         n_participants=Count("participants")
     )
-    if not schemes.exists() and not request.user.is_superuser:
+    admin = is_site_admin(request.user)
+    if not schemes.exists() and not admin:
         raise PermissionDenied("You do not coordinate any scheme.")
-    return render(request, "backoffice/index.html", {"schemes": schemes})
+    return render(request, "backoffice/index.html", {"schemes": schemes, "is_site_admin": admin})
 
 
-@signed_in
+@site_admin
 @require_http_methods(["GET", "POST"])
 def new_scheme(request):
-    """Create a scheme (superusers only); it opens once its documents are published."""
-    if not request.user.is_superuser:
-        raise PermissionDenied("Only a site administrator can create schemes.")
+    """Create a scheme; it opens once its coordinator has published its documents."""
     form = NewSchemeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         scheme = services.create_scheme(actor=request.user, **form.cleaned_data)
-        messages.success(request, "Scheme created. Publish its documents, then open registration.")
-        return redirect("backoffice:documents", scheme.slug)
+        messages.success(
+            request,
+            "Scheme created. Invite its first coordinator: they publish its documents and open "
+            "registration.",
+        )
+        return redirect("staff:scheme_staff", scheme.slug)
     return render(
         request,
         "backoffice/scheme_form.html",

@@ -20,7 +20,11 @@ def _staff_links(request) -> list[tuple[str, str]]:
 
     roles = list(StaffRole.objects.filter(user=user).values_list("role", "scheme__slug"))
     kinds = {role for role, _ in roles}
+    from equimentor.staff.access import is_site_admin
+
     links = []
+    if is_site_admin(user):
+        links.append(("Site", reverse("staff:site_home")))
     if user.is_superuser or Role.COORDINATOR in kinds:
         links.append(("Coordinate", reverse("backoffice:index")))
     lead_schemes = [slug for role, slug in roles if role == Role.SAFEGUARDING]

@@ -98,7 +98,12 @@ def run_retention(now=None) -> Counter:
             done["cases"] += 1
     # Inactive accounts: no participation still active, not staff, unused for the longest period
     # of the schemes they took part in.
-    for user in User.objects.filter(is_active=True, is_superuser=False, staff_roles__isnull=True):
+    for user in User.objects.filter(
+        is_active=True,
+        is_superuser=False,
+        staff_roles__isnull=True,
+        site_administrator__isnull=True,
+    ):
         parts = list(Participant.objects.filter(user=user).select_related("scheme"))
         if not parts or any(p.status not in gone for p in parts):
             continue

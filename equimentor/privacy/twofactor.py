@@ -1,7 +1,8 @@
 """Two-factor sign-in (TOTP, django-otp) for staff who can reach identity data or cases, and the
 page shown when failed password sign-ins are throttled (django-axes).
 
-Who must use it: superusers and anyone holding a coordinator, safeguarding-lead or evaluator role.
+Who must use it: superusers, site administrators and anyone holding a coordinator,
+safeguarding-lead or evaluator role.
 After signing in (by link or password) they are sent to set up an authenticator app once, then to
 enter a code in every new session (``StaffTwoFactorMiddleware``). A session begun at an
 institution's identity provider that asserted multi-factor sign-in (OIDC ``amr``/``acr``, SAML
@@ -26,7 +27,9 @@ from equimentor.schemes.models import StaffRole
 def needs_two_factor(user) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
+    from equimentor.staff.access import is_site_admin
+
+    if is_site_admin(user):
         return True
     return StaffRole.objects.filter(user=user, role__in=SENSITIVE_ROLES).exists()
 

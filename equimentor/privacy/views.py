@@ -24,6 +24,7 @@ from equimentor.privacy import services
 from equimentor.privacy.forms import CodeForm, EraseForm, RetentionForm
 from equimentor.privacy.models import RetentionSettings
 from equimentor.schemes.models import Scheme
+from equimentor.staff.access import is_site_admin
 
 
 def _download(data: dict, name: str) -> HttpResponse:
@@ -62,7 +63,7 @@ def erase(request):
     if not form.is_valid():
         messages.error(request, 'Type "erase my data" to confirm.')
         return redirect("privacy:my_data")
-    if request.user.is_superuser or request.user.staff_roles.exists():
+    if is_site_admin(request.user) or request.user.staff_roles.exists():
         messages.error(
             request, "Staff accounts are erased by a superuser once roles are handed on."
         )

@@ -45,6 +45,7 @@ from equimentor.identity.models import IdentityAnswer
 from equimentor.lib.disclosure import HIDDEN, Protected, Rules, protect
 from equimentor.matching.models import Proposal, Via
 from equimentor.relationships.models import Membership, Milestone, Relationship, SponsorshipAct
+from equimentor.schemes.models import Institution
 
 NOT_STATED = "__not_stated"
 EARLY = ["no_fault", "circumstances_changed", "lapsed", "safeguarding", "withdrawn"]
@@ -156,10 +157,24 @@ class Report:
 @dataclass
 class Scope:
     scheme: object
-    institution: object = None  # a committee member limited to one institution
+    # a committee member's institutions (one, several, or none: the whole scheme)
+    institutions: object = ()
     now: object = None
     # Results already computed for this scope (one page builds the same counts several times).
     cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        given = self.institutions
+        if given is None:
+            given = ()
+        elif isinstance(given, Institution):
+            given = (given,)
+        self.institutions = tuple(given)
+
+    @property
+    def institution_ids(self) -> list[int] | None:
+        """The ids of the institutions the scope is limited to; None for the whole scheme."""
+        return [i.pk for i in self.institutions] if self.institutions else None
 
     def cached(self, key, compute):
         if key not in self.cache:
@@ -168,13 +183,13 @@ class Scope:
 
     def people(self):
         qs = Participant.objects.filter(scheme=self.scheme)
-        if self.institution is not None:
-            qs = qs.filter(institution=self.institution)
+        if self.institutions:
+            qs = qs.filter(institution__in=self.institution_ids)
         return qs
 
     def restrict(self, qs, prefix):
-        if self.institution is not None:
-            return qs.filter(**{prefix + "institution": self.institution})
+        if self.institutions:
+            return qs.filter(**{prefix + "institution__in": self.institution_ids})
         return qs
 
 
@@ -522,8 +537,8 @@ def _eoi_cells(scope: Scope, by: list[str], quarter: bool) -> dict:
     found = _covered(scope, "eoi", by, quarter)
     if found is None:
         eoi = ExpressionOfInterest.objects.filter(scheme=scope.scheme)
-        if scope.institution is not None:
-            eoi = eoi.filter(institution=scope.institution)
+        if scope.institutions:
+            eoi = eoi.filter(institution__in=scope.institution_ids)
         exprs = {"g_institution": F("institution__name")} if by else {}
         if quarter:
             exprs["g_quarter"] = TruncQuarter("created_at")
@@ -991,8 +1006,10 @@ def _co_mentors(scope: Scope, by: list[str]) -> dict:
 
 def closed_by_reason(scope: Scope, rules: Rules) -> Report:
     rels = Relationship.objects.filter(scheme=scope.scheme, state=Relationship.State.CLOSED)
-    if scope.institution is not None:
-        rels = rels.filter(memberships__participant__institution=scope.institution).distinct()
+    if scope.institutions:
+        rels = rels.filter(
+            memberships__participant__institution__in=scope.institution_ids
+        ).distinct()
     counts = dict(
         rels.values_list("close_reason").annotate(n=Count("pk", distinct=True)).order_by()
     )

@@ -71,11 +71,11 @@ def matching_equity(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
         ids |= {u["mentee"] for u in run.unmatched}
         ids |= {int(pk) for pk in (run.metrics.get("places") or {})}
     labels = _group_labels(scope, ids, by)
-    if scope.institution is not None:
+    if scope.institutions:
         inside = set(
-            Participant.objects.filter(pk__in=ids, institution=scope.institution).values_list(
-                "pk", flat=True
-            )
+            Participant.objects.filter(
+                pk__in=ids, institution__in=scope.institution_ids
+            ).values_list("pk", flat=True)
         )
     else:
         inside = ids

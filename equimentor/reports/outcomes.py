@@ -128,7 +128,7 @@ def outcome_rules(rules: Rules, scheme) -> Rules:
 
 
 def questionnaire_outcomes(
-    scheme, rules: Rules, code: str = "", by=(), *, institution=None
+    scheme, rules: Rules, code: str = "", by=(), *, institutions=()
 ) -> Outcomes:
     """Outcomes of questionnaire ``code`` (default: the follow-up with most responses) by role
     and up to two of its filter items ``by``, through the disclosure rules."""
@@ -145,10 +145,11 @@ def questionnaire_outcomes(
         latest.setdefault(q.code, q)
     codes = [c for c in latest if answered[c]]
     out = Outcomes([(c, latest[c].title) for c in codes])
-    if institution is not None:
+    if institutions:
+        names = " and ".join(i.name for i in institutions)
         out.scheme_wide_note = (
             "Questionnaire responses are anonymous and carry no institution, so these outcomes "
-            f"are for the whole scheme, not for {institution.name} alone."
+            f"are for the whole scheme, not for {names} alone."
         )
     if not codes:
         return out

@@ -29,23 +29,23 @@ from equimentor.reports.outcomes import questionnaire_outcomes
 
 def _build(request):
     """The reports for what ``scheme_staff`` resolved: the whole scheme for its coordinators
-    (and superusers), a committee member's institution where their role is limited to one."""
-    scheme, institution = request.staff.scheme, request.staff.institution
+    (and superusers), a committee member's institutions where their role is limited to some."""
+    scheme, institutions = request.staff.scheme, request.staff.institutions
     by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
     rules = rules_for(scheme)
-    scope = Scope(scheme, institution)
+    scope = Scope(scheme, institutions)
     reports = full_report(scope, by, rules) + matching_equity(scope, by, rules)
-    return scheme, institution, by, rules, reports
+    return scheme, institutions, by, rules, reports
 
 
-def _outcomes(request, scheme, rules, institution):
+def _outcomes(request, scheme, rules, institutions):
     """Questionnaire outcomes by group (``oq``: questionnaire code, ``og1``/``og2``: items)."""
     return questionnaire_outcomes(
         scheme,
         rules,
         request.GET.get("oq", ""),
         [request.GET.get(f"og{i}", "") for i in (1, 2)],
-        institution=institution,
+        institutions=institutions,
     )
 
 
@@ -79,8 +79,8 @@ def _charts(reports):
 @scheme_staff(Role.COORDINATOR)
 def dashboard(request, slug):
     """The coordinator's reports with charts (each with its data table)."""
-    scheme, institution, by, rules, reports = _build(request)
-    outcomes = _outcomes(request, scheme, rules, institution)
+    scheme, institutions, by, rules, reports = _build(request)
+    outcomes = _outcomes(request, scheme, rules, institutions)
     return render(
         request,
         "reports/dashboard.html",
@@ -100,15 +100,15 @@ def dashboard(request, slug):
 
 @scheme_staff(Role.COORDINATOR, Role.COMMITTEE)
 def committee(request, slug):
-    """Aggregates only, limited to the reader's institution where set."""
-    scheme, institution, by, rules, reports = _build(request)
-    outcomes = _outcomes(request, scheme, rules, institution)
+    """Aggregates only, limited to the reader's institutions where set."""
+    scheme, institutions, by, rules, reports = _build(request)
+    outcomes = _outcomes(request, scheme, rules, institutions)
     return render(
         request,
         "reports/committee.html",
         {
             "scheme": scheme,
-            "institution": institution,
+            "institutions": institutions,
             "reports": reports,
             "by": by,
             "dims": dimensions(scheme),
@@ -125,8 +125,8 @@ def committee(request, slug):
 def export(request, slug, fmt):
     """The committee tables as PDF (meeting pack), CSV or XLSX, with the questionnaire
     outcomes."""
-    scheme, institution, by, rules, reports = _build(request)
-    reports = reports + _outcomes(request, scheme, rules, institution).reports
+    scheme, institutions, by, rules, reports = _build(request)
+    reports = reports + _outcomes(request, scheme, rules, institutions).reports
     name = f"{scheme.slug}-report"
     legend = rules.legend
     if fmt == "csv":
@@ -137,7 +137,7 @@ def export(request, slug, fmt):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     elif fmt == "pdf":
-        where = f" — {institution.name}" if institution else ""
+        where = f" — {', '.join(i.name for i in institutions)}" if institutions else ""
         resp = HttpResponse(
             exports.to_pdf(
                 f"{scheme.name}: committee report{where}",
@@ -271,12 +271,12 @@ class ReportAPI(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, slug):
-        scheme, institution, by, rules, reports = _build(request)
-        reports = reports + _outcomes(request, scheme, rules, institution).reports
+        scheme, institutions, by, rules, reports = _build(request)
+        reports = reports + _outcomes(request, scheme, rules, institutions).reports
         return Response(
             {
                 "scheme": scheme.slug,
-                "institution": institution.name if institution else None,
+                "institutions": [i.name for i in institutions],
                 "rules": {
                     "threshold": rules.threshold,
                     "min_values": rules.min_values,

@@ -18,7 +18,7 @@ def held_roles(user, scheme: Scheme) -> dict[Role, StaffRole]:
     """The roles ``user`` holds in ``scheme``, each with its row."""
     if not user.is_authenticated:
         return {}
-    rows = StaffRole.objects.filter(user=user, scheme=scheme).select_related("institution")
+    rows = StaffRole.objects.filter(user=user, scheme=scheme).prefetch_related("institutions")
     return {Role(r.role): r for r in rows}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from equimentor.core.roles import Role
@@ -39,6 +40,23 @@ class Institution(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstitutionAlias(models.Model):
+    """Another name an institution goes by ("UCL", "University College London"), so that what
+    people type or a spreadsheet says finds it (``schemes.services.find_institution``)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="alias_unique_ignoring_case"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -261,12 +279,22 @@ class StaffRole(models.Model):
     )
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="staff_roles")
     role = models.CharField(max_length=20, choices=Role.choices)
-    institution = models.ForeignKey(
+    institutions = models.ManyToManyField(
         Institution,
+        blank=True,
+        related_name="+",
+        help_text="For a committee member: limit their reports to these institutions "
+        "(none: the whole scheme).",
+    )
+    granted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the role was granted (unknown for older roles)."
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
-        help_text="For a committee member: limit their reports to one institution.",
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from equimentor.core import audit
-from equimentor.schemes.models import Scheme, SchemeDocument, StaffRole
+from equimentor.schemes.models import Institution, InstitutionAlias, Scheme, SchemeDocument
 
 
 class SchemeError(Exception):
@@ -96,12 +96,69 @@ def publish_document(document: SchemeDocument, *, actor) -> SchemeDocument:
     return document
 
 
+def find_institution(text: str) -> Institution | None:
+    """The institution ``text`` names: its name, short name or an alias, ignoring case and
+    surrounding or repeated spaces."""
+    wanted = " ".join((text or "").split())
+    if not wanted:
+        return None
+    found = (
+        Institution.objects.filter(Q(name__iexact=wanted) | Q(short_name__iexact=wanted))
+        .order_by("pk")
+        .first()
+    )
+    if found is None:
+        alias = InstitutionAlias.objects.select_related("institution").filter(name__iexact=wanted)
+        found = next((a.institution for a in alias), None)
+    return found
+
+
+def _name_taken(name: str, *, institution=None, alias=None) -> bool:
+    """Is ``name`` already some other institution's name, short name or alias?"""
+    names = Institution.objects.filter(Q(name__iexact=name) | Q(short_name__iexact=name))
+    aliases = InstitutionAlias.objects.filter(name__iexact=name)
+    if institution is not None:
+        names = names.exclude(pk=institution.pk)
+    if alias is not None:
+        aliases = aliases.exclude(pk=alias.pk)
+    return names.exists() or aliases.exists()
+
+
 @transaction.atomic
-def grant_role(scheme: Scheme, user, role: str, *, actor, institution=None) -> StaffRole:
-    staff, _ = StaffRole.objects.get_or_create(
-        scheme=scheme, user=user, role=role, defaults={"institution": institution}
-    )
+def save_institution(
+    *, name: str, short_name: str = "", actor, institution: Institution | None = None
+) -> Institution:
+    """Create an institution, or rename one; names, short names and aliases stay unambiguous."""
+    name, short_name = " ".join(name.split()), " ".join(short_name.split())
+    for value in filter(None, (name, short_name)):
+        if _name_taken(value, institution=institution):
+            raise SchemeError(f"“{value}” already names another institution or one of its aliases.")
+    created = institution is None
+    institution = institution or Institution()
+    institution.name, institution.short_name = name, short_name
+    institution.full_clean()
+    institution.save()
     audit.record(
-        "schemes.role.granted", staff, actor=actor, scheme=scheme, role=role, user_id=user.pk
+        "schemes.institution." + ("created" if created else "updated"), institution, actor=actor
     )
-    return staff
+    return institution
+
+
+@transaction.atomic
+def add_alias(institution: Institution, name: str, *, actor) -> InstitutionAlias:
+    name = " ".join(name.split())
+    if not name:
+        raise SchemeError("Give the other name.")
+    if _name_taken(name) or name.lower() in {institution.name.lower()}:
+        raise SchemeError(f"“{name}” already names an institution or one of its aliases.")
+    alias = InstitutionAlias.objects.create(institution=institution, name=name)
+    audit.record("schemes.institution.alias_added", institution, actor=actor, alias_id=alias.pk)
+    return alias
+
+
+@transaction.atomic
+def remove_alias(alias: InstitutionAlias, *, actor) -> None:
+    audit.record(
+        "schemes.institution.alias_removed", alias.institution, actor=actor, alias_id=alias.pk
+    )
+    alias.delete()

@@ -98,6 +98,13 @@ def test_back_up_drop_restore_and_the_site_answers_the_same(tmp_path):
     connections.close_all()
     with _admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{live}"')
+        # a template must have no other sessions: earlier tests' threads and processes may
+        # have left connections to the test database open (idle, but they block the copy)
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
+        )
         admin.execute(f'CREATE DATABASE "{live}" TEMPLATE "{connection.settings_dict["NAME"]}"')
     s = connection.settings_dict
     env = processes.production_env(

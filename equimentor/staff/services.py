@@ -302,7 +302,7 @@ def accept_invitation(request, raw: str) -> Accepted:
     them in (signing out whoever else was signed in on this browser)."""
     found = pending_invitation(raw)
     invitation = (
-        StaffInvitation.objects.select_for_update()
+        StaffInvitation.objects.select_for_update(of=("self",))
         .select_related("scheme", "invited_by")
         .get(pk=found.pk)
     )

@@ -446,3 +446,18 @@ def test_staff_page_lists_holders_since_when_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
     assert page.content.decode().count("Revoke") >= 10
+
+
+def test_staff_home_pages_do_not_invite_staff_to_register(client, scheme_a, alice, ada, bob):
+    for user in (alice, ada):
+        client.force_login(user)
+        page = client.get(reverse("core:home")).content.decode()
+        assert "express your interest" not in page and "open for registration" not in page
+    assert reverse("staff:site_home") in page  # the site administrator's way in
+    # someone who takes part somewhere keeps their schemes, staff or not
+    StaffRole.objects.create(user=bob, scheme=scheme_a, role=Role.COMMITTEE)
+    client.force_login(bob)
+    page = client.get(reverse("core:home")).content.decode()
+    assert "Your schemes" in page and "Scheme A" in page
+    client.force_login(factories.UserFactory())
+    assert "express your interest" in client.get(reverse("core:home")).content.decode()

@@ -12,6 +12,7 @@ from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import Scheme, StaffRole
+from equimentor.staff.access import is_site_admin
 
 
 @public
@@ -30,6 +31,12 @@ def home(request):
             .order_by("scheme__name", "role")
         )
         context["coordinated"] = staff_schemes(request.user, Role.COORDINATOR)
+        # Staff come here to work: their home does not invite them to register as participants
+        # (unless they already take part somewhere).
+        context["staff_home"] = not context["participations"] and (
+            bool(context["staff_roles"]) or is_site_admin(request.user)
+        )
+        context["is_site_admin"] = is_site_admin(request.user)
     return render(request, "core/home.html", context)
 
 

@@ -12,10 +12,11 @@ who asked to share characteristics whose mentor shares them all; per mentor grou
 used against the places offered; and the number matched, the total and mean score (what
 fairness gives up), the blocking pairs and the time.
 
-``--cost N`` also times ``match()`` (both phases) under each policy in fresh processes,
-alternately, on the skewed cohort of N mentees with 80% places and on the standard benchmark
-instance (N mentees, N/4 mentors, 10 choices; ``benchmarks/bench_matching.py``), and prints the
-ratio fair / score.
+``--cost N`` also times ``match()`` (both phases; wall and CPU time of the process) under each
+policy in fresh processes, alternately, on the skewed cohort of N mentees with 80% places and on
+the standard benchmark instance (N mentees, N/4 mentors, 10 choices;
+``benchmarks/bench_matching.py``), and prints the ratio fair / score of the medians and the load
+average while they ran (on a shared machine the CPU time is the steadier figure).
 """
 
 from __future__ import annotations
@@ -62,10 +63,10 @@ def child(path: str, policy: str) -> dict:
     with open(path, encoding="utf-8") as fh:
         inst = instance_from_dict(json.load(fh))
     inst.settings.policy = policy
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     result = match(inst)
-    seconds = time.perf_counter() - t
-    out = {"seconds": seconds, "metrics": {k: v for k, v in result.metrics.items()}}
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    out = {"seconds": seconds, "cpu": cpu, "metrics": {k: v for k, v in result.metrics.items()}}
     places: dict[str, list[int]] = {}
     group_of = {str(r.id): r.attributes.get("group") for r in inst.mentors}
     for r in inst.mentors:
@@ -135,15 +136,25 @@ def compare(path: str) -> None:
 
 def cost(path: str, repeats: int) -> None:
     times: dict[str, list[float]] = {"score": [], "fair": []}
+    cpus: dict[str, list[float]] = {"score": [], "fair": []}
+    loads = [os.getloadavg()[0]]
     for _ in range(repeats):
         for policy in ("score", "fair"):
-            times[policy].append(_run([path, policy])["seconds"])
-    med = {p: statistics.median(t) for p, t in times.items()}
+            run = _run([path, policy])
+            times[policy].append(run["seconds"])
+            cpus[policy].append(run["cpu"])
+            loads.append(os.getloadavg()[0])
+    for label, got in (("wall", times), ("CPU", cpus)):
+        med = {p: statistics.median(t) for p, t in got.items()}
+        print(
+            f"  match() both phases, {label} time, median of {repeats} fresh processes each "
+            f"(alternately): score {med['score']:.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in got['score'])}), fair {med['fair']:.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in got['fair'])}): "
+            f"fair / score = {med['fair'] / med['score']:.2f}"
+        )
     print(
-        f"  match() both phases, median of {repeats} fresh processes each (alternately): "
-        f"score {med['score']:.2f} s ({', '.join(f'{t:.2f}' for t in times['score'])}), "
-        f"fair {med['fair']:.2f} s ({', '.join(f'{t:.2f}' for t in times['fair'])}): "
-        f"fair / score = {med['fair'] / med['score']:.2f}"
+        f"  load average (1 min) before and after each process: {min(loads):.1f}–{max(loads):.1f}"
     )
 
 

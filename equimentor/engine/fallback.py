@@ -34,9 +34,12 @@ of a prefix of the greedy's order are feasible exactly when a flow saturates
 them, so the first unit refused is found by a search over prefixes (usually the
 first guess, the most that can be matched at all, is right), and the cells that
 cannot take another unit are those that cannot reach the sink in the residual
-graph. Step 3 is a minimum-cost flow with the cells' counts as supplies
-(OR-Tools, imported only when step 2 changes the counts of the plain
-score-optimal assignment); step 4 an assignment.
+graph. With several cells the counts are computed first; steps 1 and 3 are
+then one minimum-cost flow with the cells' counts as supplies (OR-Tools;
+counts that add up to the most that can be matched make any such matching a
+largest one), or the plain assignment when every leftover mentee can be
+matched or one cell has them all. Step 4 is an assignment in which every
+mentee matched in step 3 is matched.
 
 The candidate set:
 
@@ -58,8 +61,9 @@ The candidate set:
   K mentees of each cell nearest to its centre, and mentors without interest
   text against every leftover mentee. The candidates are each mentee's
   ``fallback_candidates`` (K, default 30) best-scoring mentors among those
-  compared, plus each mentor's K best-scoring mentees *of each cell* among
-  those compared. With at most ``PROBES * CLUSTER_SIZE`` = 1024 mentors with
+  compared, plus each mentor's K best-scoring mentees among those compared and,
+  when the leftover mentees are in several cells, its ``ceil(K / cells)`` best
+  of each cell (so that every cell can reach every mentor). With at most ``PROBES * CLUSTER_SIZE`` = 1024 mentors with
   free places (or no interest text at all) every mentee is compared with every
   such mentor. The assignment is optimal over this candidate set, not over all
   pairs. (Under ``"fair"`` the lists of steps 1-3 are ranked by base score;
@@ -159,11 +163,18 @@ def _sorted_unique(code: np.ndarray) -> np.ndarray:
     return code
 
 
-def _unique_pairs(out_r: list, out_c: list, nf: int) -> tuple[np.ndarray, np.ndarray]:
+def _unique_pairs(out_r: list, out_c: list, out_v: list, nf: int):
+    """The distinct (row, column) pairs of the pieces given, sorted, with their values."""
     if not out_r:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    code = _sorted_unique(np.concatenate(out_r).astype(np.int64) * nf + np.concatenate(out_c))
-    return code // nf, code % nf
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    code = np.concatenate(out_r).astype(np.int64) * nf + np.concatenate(out_c)
+    val = np.concatenate(out_v)
+    order = np.argsort(code)
+    code, val = code[order], val[order]
+    if len(code) > 1:
+        first = np.concatenate([[True], code[1:] != code[:-1]])
+        code, val = code[first], val[first]
+    return code // nf, code % nf, val
 
 
 @dataclass
@@ -189,15 +200,16 @@ class Candidates:
         if not self.full:
             self.blocks = self._comparisons()
 
-    def pairs(self, shared: bool) -> tuple[np.ndarray, np.ndarray]:
+    def pairs(self, shared: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate (row position, column position) pairs ranked by the score
-        (``shared=False``: the base score)."""
+        (``shared=False``: the base score), with that score."""
         return self.lists(shared=shared, askers=False)[0]
 
-    def lists(self, shared: bool = False, askers: bool = True):
-        """(candidates ranked by the base score — or the score if ``shared`` —, and, if
-        ``askers``, the lists of the mentees who asked to share characteristics ranked by
-        the score), from one scoring of the pairs compared."""
+    def lists(self, shared: bool = False, askers: bool = True) -> list:
+        """[(rows, columns, values)]: the candidates ranked by the base score — or the
+        score if ``shared`` — with that score, and, if ``askers``, the lists of the mentees
+        who asked to share characteristics ranked by the score, with the score; from one
+        scoring of the pairs compared."""
         ask = self.scorer.want_count[self.rows] > 0 if askers else None
         if ask is not None and not ask.any():
             ask = None
@@ -205,12 +217,12 @@ class Candidates:
             return self._full_lists(shared, ask)
         return self._pruned_lists(shared, ask)
 
-    def _full_lists(self, shared: bool, ask: np.ndarray | None):
+    def _full_lists(self, shared: bool, ask: np.ndarray | None) -> list:
         rows, cols, free = self.rows, self.cols, self.free
         nu, nf = len(rows), len(cols)
         target = min(nu, int(free.sum()))
         chunk = max(1, _BLOCK_CELLS // max(nf, 1))
-        out: list[tuple[list, list]] = [([], []), ([], [])]
+        out: list[tuple[list, list, list]] = [([], [], []), ([], [], [])]
 
         def trim(score, part, k):
             order = np.argsort(-score, axis=1, kind="stable")
@@ -221,6 +233,7 @@ class Candidates:
             rr, kk = np.nonzero(keep)
             out[k][0].append(part[rr])
             out[k][1].append(order[rr, kk])
+            out[k][2].append(srt[rr, kk])
 
         for start in range(0, nu, chunk):
             part = np.arange(start, min(nu, start + chunk))
@@ -233,7 +246,7 @@ class Candidates:
             trim(np.where(ok, base, -1.0), part, 0)
             a = ask[part]
             if a.any():
-                trim(np.where(ok[a], score[a], -1.0), part[a], 1)
+                trim(np.where(ok[a], score, -1.0), part[a], 1)
         return [_unique_pairs(*out[0], nf)] + (
             [_unique_pairs(*out[1], nf)] if ask is not None else []
         )
@@ -282,16 +295,23 @@ class Candidates:
             blocks.append((np.arange(nu), everyone_c))
         return blocks
 
-    def _pruned_lists(self, shared: bool, ask: np.ndarray | None):
+    def _pruned_lists(self, shared: bool, ask: np.ndarray | None) -> list:
         prep, scorer, rows, cols = self.prep, self.scorer, self.rows, self.cols
         k_cand = prep.instance.settings.fallback_candidates
         nu, nf = len(rows), len(cols)
         n_cells = int(self.cell.max()) + 1 if nu else 1
+        present = np.unique(self.cell)
+        # a mentor's lists: its K best mentees and, with several cells, its ceil(K / cells)
+        # best of each cell (so that every cell can reach every mentor)
+        k_cell = -(-k_cand // len(present)) if len(present) > 1 else 0
         # each mentee's K best so far: by the ranking score, and (askers) by the score
         best = [(np.full((nu, k_cand), -1.0), np.zeros((nu, k_cand), dtype=np.int64))]
         if ask is not None:
             best.append((np.full((nu, k_cand), -1.0), np.zeros((nu, k_cand), dtype=np.int64)))
-        m_r, m_c, m_s = [], [], []  # mentor-side bests
+        # mentor-side bests: final ones, and those of blocks scored in several chunks (to merge)
+        done: list[tuple] = []
+        merge_all: list[tuple] = []
+        merge_cell: list[tuple] = []
 
         def keep_best(k, rr, score, g_cols):
             best_val, best_col = best[k]
@@ -310,6 +330,7 @@ class Candidates:
         for g_rows, g_cols in self.blocks:
             g_pos = {j: c for c, j in enumerate(cols[g_cols].tolist())}
             chunk = max(1, _BLOCK_CELLS // max(len(g_cols), 1))
+            whole = len(g_rows) <= chunk  # each mentor is in one block: its bests are final
             for start in range(0, len(g_rows), chunk):
                 rr = g_rows[start : start + chunk]
                 ok = _mask_rules(prep, rows[rr], cols[g_cols], g_pos)
@@ -320,39 +341,70 @@ class Candidates:
                     score = np.where(ok, score, -1.0)
                     a = ask[rr]
                     if a.any():
-                        keep_best(1, rr[a], np.where(ok[a], full[a], -1.0), g_cols)
+                        keep_best(1, rr[a], np.where(ok[a], full, -1.0), g_cols)
                 keep_best(0, rr, score, g_cols)
-                # each mentor's K best of each cell among these rows
-                cells = self.cell[rr]
-                for c in np.unique(cells).tolist():
-                    in_c = np.flatnonzero(cells == c)
-                    sc = score[in_c]
-                    k2 = min(k_cand, len(in_c))
-                    top = (
-                        np.argpartition(-sc, k2 - 1, axis=0)[:k2]
-                        if k2 < len(in_c)
-                        else (np.broadcast_to(np.arange(len(in_c))[:, None], sc.shape))
+                # each mentor's K best among these rows, and its best of each cell
+                (done if whole else merge_all).append(_column_best(score, rr, g_cols, k_cand))
+                if k_cell:
+                    (done if whole else merge_cell).append(
+                        _column_best_by_cell(score, rr, self.cell[rr], g_cols, k_cell)
                     )
-                    val = np.take_along_axis(sc, top, axis=0)
-                    a, b = np.nonzero(val >= 0)
-                    m_r.append(rr[in_c[top[a, b]]])
-                    m_c.append(g_cols[b])
-                    m_s.append(val[a, b])
-        out_r: list[np.ndarray] = []
-        out_c: list[np.ndarray] = []
+        for piece, k_keep, by_cell in ((merge_all, k_cand, False), (merge_cell, k_cell, True)):
+            if piece:
+                r, c, v = (np.concatenate(x) for x in zip(*piece, strict=True))
+                keep = _top_k(c * n_cells + self.cell[r] if by_cell else c, r, v, k_keep)
+                done.append((r[keep], c[keep], v[keep]))
         a, b = np.nonzero(best[0][0] >= 0)
-        out_r.append(a)
-        out_c.append(best[0][1][a, b])
-        if m_r:
-            r, c, v = np.concatenate(m_r), np.concatenate(m_c), np.concatenate(m_s)
-            keep = _top_k(c * n_cells + self.cell[r], r, v, k_cand)
-            out_r.append(r[keep])
-            out_c.append(c[keep])
-        lists = [_unique_pairs(out_r, out_c, nf)]
+        out_r = [a] + [d[0] for d in done]
+        out_c = [best[0][1][a, b]] + [d[1] for d in done]
+        out_v = [best[0][0][a, b]] + [d[2] for d in done]
+        lists = [_unique_pairs(out_r, out_c, out_v, nf)]
         if ask is not None:
             a, b = np.nonzero(best[1][0] >= 0)
-            lists.append(_unique_pairs([a], [best[1][1][a, b]], nf))
+            lists.append(_unique_pairs([a], [best[1][1][a, b]], [best[1][0][a, b]], nf))
         return lists
+
+
+def _column_best(score: np.ndarray, rr: np.ndarray, g_cols: np.ndarray, k: int) -> tuple:
+    """(rows, columns, values) of each column's ``k`` best rows of ``score`` (a block of
+    rows ``rr`` x columns ``g_cols``; pairs scored -1, which break a rule, left out)."""
+    k2 = min(k, len(rr))
+    top = (
+        np.argpartition(-score, k2 - 1, axis=0)[:k2]
+        if k2 < len(rr)
+        else np.broadcast_to(np.arange(len(rr))[:, None], score.shape)
+    )
+    val = np.take_along_axis(score, top, axis=0)
+    a, b = np.nonzero(val >= 0)
+    return rr[top[a, b]], g_cols[b], val[a, b]
+
+
+def _column_best_by_cell(
+    score: np.ndarray, rr: np.ndarray, cells: np.ndarray, g_cols: np.ndarray, k: int
+) -> tuple:
+    """(rows, columns, values) of each column's ``k`` best rows of each cell (``k`` small:
+    the best row at a time, the first of equals; pairs scored -1 left out)."""
+    order = np.argsort(cells, kind="stable")
+    ranked = score[order]  # (a copy: the rows of each cell together)
+    cuts = np.flatnonzero(np.diff(cells[order])) + 1
+    starts, ends = np.concatenate([[0], cuts]), np.append(cuts, len(order))
+    every = np.arange(len(g_cols))
+    out_r, out_c, out_v = (
+        [np.zeros(0, dtype=np.int64)],
+        [np.zeros(0, dtype=np.int64)],
+        [np.zeros(0)],
+    )
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        part = ranked[lo:hi]
+        for _ in range(min(k, hi - lo)):
+            best = part.argmax(axis=0)
+            val = part[best, every]
+            ok = val >= 0
+            out_r.append(rr[order[lo + best[ok]]])
+            out_c.append(g_cols[ok])
+            out_v.append(val[ok])
+            part[best, every] = -2.0
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v)
 
 
 def candidate_pairs(
@@ -361,17 +413,24 @@ def candidate_pairs(
     """Candidate (row position, column position) pairs ranked by score, with every
     mentee in one cell (the ``"score"`` policy); see the module docstring."""
     cand = Candidates(prep, scorer, rows, cols, free, np.zeros(len(rows), dtype=np.int64))
-    return cand.pairs(shared=True)
+    return cand.pairs(shared=True)[:2]
 
 
 def solve_assignment(
-    nu: int, free: np.ndarray, cr: np.ndarray, cc: np.ndarray, score: np.ndarray
+    nu: int,
+    free: np.ndarray,
+    cr: np.ndarray,
+    cc: np.ndarray,
+    score: np.ndarray,
+    *,
+    everyone: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Optimal (max cardinality, then max total score) assignment.
 
     ``free[c]`` is the number of places of column-mentor ``c``; candidate edge
     ``e`` joins row ``cr[e]`` and mentor ``cc[e]`` with ``score[e]``.
-    Returns matched (row, mentor column) arrays.
+    Returns matched (row, mentor column) arrays. ``everyone=True`` says that
+    every row can be matched (the graph then needs no "unmatched" columns).
     """
     if len(cr) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -387,6 +446,11 @@ def solve_assignment(
     within = np.arange(len(e_row)) - np.repeat(np.cumsum(reps) - reps, reps)
     e_col = first + within
     big = float(min(nu, n_slots) + 3)
+    if everyone:
+        graph = sp.csr_matrix((e_cost, (e_row, e_col)), shape=(nu, n_slots))
+        mentee, slot = min_weight_full_bipartite_matching(graph)
+        order = np.argsort(mentee, kind="stable")
+        return mentee[order].astype(np.int64), slot_owner[slot[order]].astype(np.int64)
     if nu <= n_slots:
         # rows: mentees; columns: places, then one "unmatched" column per mentee
         rows = np.concatenate([e_row, np.arange(nu)])
@@ -530,12 +594,15 @@ def _with_counts(
 
     n_cells, nu, nf = len(z), len(cell), len(free)
     key = cc * n_cells + cell[cr]
-    order = np.lexsort((cr, -base, key))  # by (mentor, cell), best first
-    sk = key[order]
-    start = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
-    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.append(start, len(order))))
-    keep = np.sort(order[rank < z[cell[cr[order]]]])
-    er, ec = cr[keep], cc[keep]
+    if (np.bincount(key, minlength=nf * n_cells) > np.tile(z, nf)).any():
+        order = np.lexsort((cr, -base, key))  # by (mentor, cell), best first
+        sk = key[order]
+        start = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
+        rank = np.arange(len(order)) - np.repeat(start, np.diff(np.append(start, len(order))))
+        keep = np.sort(order[rank < z[cell[cr[order]]]])
+        er, ec, base = cr[keep], cc[keep], base[keep]
+    else:  # (no mentor has more candidates of a cell than the cell's count)
+        er, ec = cr, cc
     r0, m0, sink = n_cells, n_cells + nu, n_cells + nu + nf
     flow = min_cost_flow.SimpleMinCostFlow()
     tails = np.concatenate([cell, r0 + er, m0 + np.arange(nf)])
@@ -544,7 +611,7 @@ def _with_counts(
     costs = np.concatenate(
         [
             np.zeros(nu, dtype=np.int64),
-            -np.round(np.clip(base[keep], 0.0, 1.0) * SCORE_SCALE).astype(np.int64),
+            -np.round(np.clip(base, 0.0, 1.0) * SCORE_SCALE).astype(np.int64),
             np.zeros(nf, dtype=np.int64),
         ]
     )
@@ -596,52 +663,54 @@ def run_phase2(
         cell_of, n_cells = cells
     cand = Candidates(prep, scorer, rows, cols, free, cell_of[rows])
     lists = cand.lists(shared=not fair, askers=fair)
-    cr, cc = lists[0]
+    cr, cc, val = lists[0]  # (under "fair", ranked by the base score)
     info["has_candidate"][rows[cr]] = True
     if not fair:
-        r, c = solve_assignment(len(rows), free, cr, cc, scorer.pairs(rows[cr], cols[cc]))
+        r, c = solve_assignment(len(rows), free, cr, cc, val)
     else:
-        base = scorer.pairs(rows[cr], cols[cc], shared=False)
-        r, c = solve_assignment(len(rows), free, cr, cc, base)
         cell = cell_of[rows]
-        counts = np.bincount(cell[r], minlength=n_cells)
-        matched = mentor >= 0
-        matched[pinned] = True
-        before = np.bincount(cell_of[matched], minlength=n_cells)
-        size = np.bincount(cell_of, minlength=n_cells)
-        if n_cells > 1 and len(r) < len(rows):
+        left = np.bincount(cell, minlength=n_cells)
+        z = left
+        if np.count_nonzero(left) > 1:  # step 2 (with one cell, any largest matching)
+            matched = mentor >= 0
+            matched[pinned] = True
+            before = np.bincount(cell_of[matched], minlength=n_cells)
+            size = np.bincount(cell_of, minlength=n_cells)
             z = fair_counts(cell, before, size, free, cr, cc)
-            if not np.array_equal(z, counts):
-                r, c = _with_counts(cell, z, free, cr, cc, base)
+        if np.array_equal(z, left) or np.count_nonzero(left) <= 1:
+            # everyone can be matched, or one cell: steps 1-3 are the plain assignment
+            r, c = solve_assignment(len(rows), free, cr, cc, val)
+        else:
+            r, c = _with_counts(cell, z, free, cr, cc, val)
         if len(lists) > 1:
-            r, c = _assign_matched(cand, r, c, cr, cc, *lists[1])
+            r, c = _assign_matched(cand, r, c, lists[0], lists[1])
     mentor[rows[r]] = cols[c]
     np.subtract.at(residual, cols[c], 1)
     return info
 
 
-def _assign_matched(cand: Candidates, r, c, cr, cc, ask_r, ask_c) -> tuple[np.ndarray, np.ndarray]:
+def _assign_matched(cand: Candidates, r, c, ranked, asked) -> tuple[np.ndarray, np.ndarray]:
     """Step 4: the mentees matched in steps 1-3 (rows ``r``) stay matched; who is
     matched with whom maximises the total score (with ``shared``), over their
-    candidates and, for those who asked to share characteristics, their own lists
-    ranked by score (``ask_r``, ``ask_c``)."""
+    candidates ``ranked`` (by the base score) and, for those who asked to share
+    characteristics, their own lists ranked by the score, ``asked``."""
     scorer = cand.scorer
-    if not (scorer.want_count[cand.rows[r]] > 0).any():  # the score is the base score
+    asker = scorer.want_count[cand.rows] > 0
+    if not asker[r].any():  # the score is the base score
         return r, c
-    nf = len(cand.cols)
+    cr, cc, base = ranked
     in_m = np.zeros(len(cand.rows), dtype=bool)
     in_m[r] = True
-    keep, keep_ask = in_m[cr], in_m[ask_r]
-    code = _sorted_unique(
-        np.concatenate(
-            [cr[keep] * nf + cc[keep], ask_r[keep_ask] * nf + ask_c[keep_ask], r * nf + c]
-        )
-    )
-    er, ec = code // nf, code % nf
+    keep = in_m[cr]
+    er, ec, score = cr[keep], cc[keep], base[keep]
+    # (the score is the base score but for the mentees who asked)
+    a = asker[er]
+    score[a] = scorer.pairs(cand.rows[er[a]], cand.cols[ec[a]])
+    ar, ac, av = asked
+    keep = in_m[ar]
+    er, ec, score = _unique_pairs([er, ar[keep]], [ec, ac[keep]], [score, av[keep]], len(cand.cols))
     local = np.full(len(cand.rows), -1, dtype=np.int64)  # rows renumbered 0..len(r)-1
     local[r] = np.arange(len(r))
-    score = scorer.pairs(cand.rows[er], cand.cols[ec])
-    lr, lc = solve_assignment(len(r), cand.free, local[er], ec, score)
-    if len(lr) != len(r):  # pragma: no cover - the matching of steps 1-3 is one such
-        raise RuntimeError("phase 2: the matched mentees could not all be assigned")
+    # (the matching of steps 1-3 is among these pairs: every row can be matched)
+    lr, lc = solve_assignment(len(r), cand.free, local[er], ec, score, everyone=True)
     return r[lr], lc

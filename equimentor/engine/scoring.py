@@ -196,6 +196,12 @@ def _column(people: list, columns: dict[str, list] | None, name: str) -> list:
     return list(map(attrgetter(name), people))
 
 
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else 0 (no component applies)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
+
 class Scorer:
     """Scores pairs of (mentee index, mentor index) of a prepared instance."""
 
@@ -306,12 +312,8 @@ class Scorer:
             out["pathway"] = (same / np.maximum(known, 1), known > 0)
         return out
 
-    def combine(self, comps: dict[str, tuple], *, shared: bool = True) -> np.ndarray:
-        """Weighted, normalised score from component arrays.
-
-        With ``shared=False`` the ``shared`` component is left out (the *base*
-        score: what a pair scores whatever the mentee asked to share).
-        """
+    def _sums(self, comps: dict[str, tuple], *, shared: bool) -> tuple:
+        """The weighted sums of the applicable components and of their weights."""
         num = 0.0
         den = 0.0
         for c, w in zip(COMPONENTS, self.weights, strict=True):
@@ -320,11 +322,15 @@ class Scorer:
             val, app = comps[c]
             num = num + w * np.where(app, val, 0.0)
             den = den + w * app
-        den = np.asarray(den, dtype=np.float64)
-        num = np.asarray(num, dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-        return score
+        return np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+
+    def combine(self, comps: dict[str, tuple], *, shared: bool = True) -> np.ndarray:
+        """Weighted, normalised score from component arrays.
+
+        With ``shared=False`` the ``shared`` component is left out (the *base*
+        score: what a pair scores whatever the mentee asked to share).
+        """
+        return _ratio(*self._sums(comps, shared=shared))
 
     def pairs(self, mi: np.ndarray, mj: np.ndarray, *, shared: bool = True) -> np.ndarray:
         """Scores of the pairs (mi[k], mj[k]) (``shared=False``: the base score)."""
@@ -349,10 +355,11 @@ class Scorer:
 
         ``interests`` may supply the interest cosine block (e.g. an
         approximation); by default it is computed exactly. ``shared=False``
-        gives the base score (without the ``shared`` component); ``both=True``
-        both, as ``(base, score)``, from one computation of the components.
+        gives the base score (without the ``shared`` component). ``both=True``
+        gives ``(base, score)`` from one computation of the components, the
+        score only for the rows of mentees who asked to share characteristics
+        (``want_count > 0``, in order): for the others it is the base score.
         """
-        shared = shared or both
         comps = {
             "seniority": self._seniority(self.stage_e[rows][:, None], self.stage_r[cols][None, :])
         }
@@ -366,17 +373,19 @@ class Scorer:
             interests,
             self.has_text_e[rows][:, None] & self.has_text_r[cols][None, :],
         )
+        asked = None
         if self.want.shape[1]:
             ce, cr = self.code_e[rows], self.code_r[cols]
-            if shared:
-                want = self.want[rows]
-                hits = np.zeros((len(rows), len(cols)), dtype=np.float64)
+            if shared or both:
+                asked = np.flatnonzero(self.want_count[rows] > 0) if both else slice(None)
+                want, ca = self.want[rows][asked], ce[asked]
+                hits = np.zeros((want.shape[0], len(cols)), dtype=np.float64)
                 for c in range(want.shape[1]):
                     w = want[:, c]
                     if not w.any():
                         continue
-                    hits += w[:, None] & (ce[:, c][:, None] == cr[:, c][None, :])
-                cnt = self.want_count[rows]
+                    hits += w[:, None] & (ca[:, c][:, None] == cr[:, c][None, :])
+                cnt = self.want_count[rows][asked]
                 comps["shared"] = (hits / np.maximum(cnt, 1)[:, None], (cnt > 0)[:, None])
             known = np.zeros((len(rows), len(cols)), dtype=np.float64)
             same = np.zeros((len(rows), len(cols)), dtype=np.float64)
@@ -386,6 +395,12 @@ class Scorer:
                 known += known_both
                 same += known_both & (a == b)
             comps["pathway"] = (same / np.maximum(known, 1), known > 0)
-        if both:
-            return self.combine(comps, shared=False), self.combine(comps)
-        return self.combine(comps, shared=shared)
+        if not both:
+            return self.combine(comps, shared=shared)
+        num, den = self._sums(comps, shared=False)
+        base = _ratio(num, den)
+        if asked is None:
+            return base, np.zeros((0, len(cols)))
+        w = self.weights[COMPONENTS.index("shared")]
+        val, app = comps["shared"]
+        return base, _ratio(num[asked] + w * np.where(app, val, 0.0), den[asked] + w * app)

@@ -93,6 +93,23 @@ def test_an_existing_account_is_linked_by_a_verified_email(client, oidc_provider
     assert int(client.session["_auth_user_id"]) == existing.pk
 
 
+def test_entra_ids_verified_domain_claim_counts_and_its_absence_does_not(
+    client, oidc_provider, caplog
+):
+    """Entra ID sends no ``email_verified``; its optional claim ``xms_edov`` (true when the
+    address's domain is verified as the tenant's) stands for it."""
+    make_oidc_institution(oidc_provider)
+    claims = {"email": "ada@uni.example.ac.uk", "name": "Ada Lovelace"}
+    bare = f"sub-{uuid.uuid4().hex[:10]}"
+    oidc_provider.add_user(bare, **claims)
+    _refused(_round_trip(client, oidc_provider, bare), caplog, "unverified_email")
+    entra = f"sub-{uuid.uuid4().hex[:10]}"
+    oidc_provider.add_user(entra, **claims, xms_edov=True)
+    response = _round_trip(client, oidc_provider, entra)
+    assert response.status_code == 302 and response["Location"] == reverse("sso:welcome")
+    assert User.objects.get(pk=client.session["_auth_user_id"]).email == "ada@uni.example.ac.uk"
+
+
 def test_an_unverified_email_never_links_or_creates(client, oidc_provider, caplog):
     make_oidc_institution(oidc_provider)
     existing = UserFactory(email="ada@uni.example.ac.uk")

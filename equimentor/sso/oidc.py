@@ -105,7 +105,9 @@ def finish(request, provider: IdentityProvider) -> services.Asserted:
     return services.Asserted(
         subject=str(claims["sub"]),
         email=str(claims.get("email") or ""),
-        email_verified=claims.get("email_verified") is True,
+        # Microsoft Entra ID sends no email_verified; its optional claim xms_edov says the
+        # address's domain is verified as its owner's (docs/deployment.md)
+        email_verified=claims.get("email_verified") is True or claims.get("xms_edov") is True,
         full_name=str(claims.get("name") or ""),
         methods=methods,
         logout={"id_token": token["id_token"]} if metadata.get("end_session_endpoint") else {},

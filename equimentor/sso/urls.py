@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equimentor.sso import views
+from equimentor.sso import site_views, views
 
 app_name = "sso"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("signed-out/", views.signed_out, name="signed_out"),
     path("signed-out/everywhere/", views.single_logout, name="single_logout"),
     path("oidc/signed-out/", views.oidc_signed_out, name="oidc_signed_out"),
+]
+urlpatterns += [
+    path("providers/", site_views.providers, name="site_providers"),
+    path("providers/<int:institution>/", site_views.provider, name="site_provider"),
 ]

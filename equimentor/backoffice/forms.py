@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from equimentor.identity.dimensions import DIMENSIONS
-from equimentor.schemes.models import Scheme, SchemeDocument
+from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 
 
 class LinesField(forms.CharField):
@@ -131,6 +131,33 @@ class DocumentForm(forms.ModelForm):
         model = SchemeDocument
         fields = ["title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 18})}
+
+
+class MapInstitutionForm(forms.Form):
+    """Where a registration whose institution was not listed belongs, chosen on approval."""
+
+    existing = forms.ModelChoiceField(
+        label="It is this institution on the list",
+        queryset=Institution.objects.order_by("name"),
+        required=False,
+        empty_label="Choose an institution",
+    )
+    new_name = forms.CharField(
+        label="Or add it to the list as",
+        max_length=200,
+        required=False,
+        help_text="Check the spelling: everyone chooses from the list from now on.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        existing, new_name = data.get("existing"), " ".join(data.get("new_name", "").split())
+        if bool(existing) == bool(new_name):
+            raise forms.ValidationError(
+                "Choose the institution from the list, or give the name to add it as (not both)."
+            )
+        data["new_name"] = new_name
+        return data
 
 
 class MessageForm(forms.Form):

@@ -9,11 +9,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.backoffice.forms import DocumentForm, MessageForm, NewSchemeForm, SchemeForm
+from equimentor.backoffice.forms import (
+    DocumentForm,
+    MapInstitutionForm,
+    MessageForm,
+    NewSchemeForm,
+    SchemeForm,
+)
 from equimentor.core.access import scheme_staff, signed_in, site_admin
 from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.core.roles import Role
@@ -187,14 +194,27 @@ def registration(request, slug: str, pk: int):
     """One registration, with approve / query eligibility / decline."""
     participant = get_participant_for_coordinator(request.staff.scheme, pk)
     form = MessageForm()
+    unlisted = participant.institution_id is None
+    map_form = (
+        MapInstitutionForm(
+            request.POST if request.POST.get("action") == "approve" else None,
+            initial={"new_name": participant.institution_other},
+        )
+        if unlisted
+        else None
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "approve":
-                enrolment.approve(participant, actor=request.user)
+            if action == "approve" and (map_form is None or map_form.is_valid()):
+                with transaction.atomic():  # an institution added here only if approved
+                    institution = _mapped_institution(map_form, actor=request.user)
+                    enrolment.approve(participant, actor=request.user, institution=institution)
                 messages.success(request, "Approved. The participant has been told by email.")
                 return redirect("backoffice:registration", slug, pk)
-            if action in {"query", "decline"}:
+            if action == "approve":
+                pass  # the mapping form shows what is missing
+            elif action in {"query", "decline"}:
                 form = MessageForm(request.POST)
                 if form.is_valid():
                     handler = (
@@ -205,8 +225,11 @@ def registration(request, slug: str, pk: int):
                     return redirect("backoffice:registration", slug, pk)
             else:
                 messages.error(request, "Unknown action.")
-        except enrolment.EnrolmentError as exc:
-            messages.error(request, str(exc))
+        except (enrolment.EnrolmentError, services.SchemeError) as exc:
+            if map_form is not None and action == "approve":
+                map_form.add_error(None, str(exc))
+            else:
+                messages.error(request, str(exc))
     history = AuditEvent.objects.filter(
         object_type="enrolment.participant", object_id=str(participant.pk)
     ).select_related("actor")[:50]
@@ -217,11 +240,21 @@ def registration(request, slug: str, pk: int):
             "scheme": participant.scheme,
             "participant": participant,
             "form": form,
+            "map_form": map_form,
             "consents": current_consents(participant),
             "history": history,
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or (map_form is not None and map_form.errors) else 200,
     )
+
+
+def _mapped_institution(map_form, *, actor):
+    """The institution a registration that was not listed is mapped to (None if it was)."""
+    if map_form is None:
+        return None
+    if map_form.cleaned_data["existing"]:
+        return map_form.cleaned_data["existing"]
+    return services.save_institution(name=map_form.cleaned_data["new_name"], actor=actor)
 
 
 @scheme_staff(COORDINATOR)

@@ -12,6 +12,7 @@ from equimentor.identity.services import (
     prefers_not_but_describes,
 )
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
+from equimentor.schemes.services import find_institution
 
 
 class ExpressionForm(forms.Form):
@@ -79,6 +80,13 @@ class ProfileForm(forms.Form):
         label="Institution",
         queryset=Institution.objects.all(),
         empty_label="Choose your institution",
+        required=False,
+    )
+    institution_other = forms.CharField(
+        label="Institution not listed? Type its name here",
+        max_length=200,
+        required=False,
+        help_text="The coordinator adds it to the list when approving your registration.",
     )
     department = forms.CharField(label="Department or specialty", max_length=200)
     research_interests = forms.CharField(
@@ -122,6 +130,7 @@ class ProfileForm(forms.Form):
         "career_stage",
         "pathway",
         "institution",
+        "institution_other",
         "department",
         "research_interests",
         "career_summary",
@@ -153,6 +162,17 @@ class ProfileForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        typed = " ".join((data.get("institution_other") or "").split())
+        if data.get("institution"):
+            data["institution_other"] = ""
+        elif typed:
+            # what was typed may name a listed institution (or one of its other names)
+            found = find_institution(typed)
+            data["institution"], data["institution_other"] = (found, "") if found else (None, typed)
+        elif "institution" not in self.errors:
+            self.add_error(
+                "institution", "Choose your institution, or type its name if it is not listed."
+            )
         role = data.get("role")
         if role in {"mentor", "both"}:
             if not data.get("mentor_capacity"):

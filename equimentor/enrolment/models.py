@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from equimentor.lib.tokens import digest, new_token
@@ -148,7 +149,19 @@ class Participant(models.Model):
     )
     pathway = models.CharField(max_length=20, choices=Pathway.choices)
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="participants"
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="participants",
+        help_text="Empty only while an institution the person typed awaits the coordinator, "
+        "who maps it on approval.",
+    )
+    institution_other = models.CharField(
+        "Institution not listed",
+        max_length=200,
+        blank=True,
+        help_text="What the person typed when their institution was not listed.",
     )
     department = models.CharField("Department or specialty", max_length=200)
     research_interests = models.TextField()
@@ -171,6 +184,14 @@ class Participant(models.Model):
         ordering = ["-registered_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "scheme"], name="one_participation_per_scheme"),
+            models.CheckConstraint(
+                condition=Q(institution__isnull=False) | ~Q(institution_other=""),
+                name="participant_names_an_institution",
+            ),
+            models.CheckConstraint(
+                condition=Q(institution__isnull=False) | ~Q(status="approved"),
+                name="approved_participant_has_a_listed_institution",
+            ),
         ]
         indexes = [models.Index(fields=["scheme", "status"])]
 
@@ -188,6 +209,13 @@ class Participant(models.Model):
         if self.is_mentor and self.is_mentee:
             return "both"
         return "mentor" if self.is_mentor else "mentee"
+
+    @property
+    def institution_label(self) -> str:
+        """The institution, or what the person typed while it is not on the list."""
+        if self.institution_id:
+            return str(self.institution)
+        return f"{self.institution_other} (not listed yet)"
 
     @property
     def career_stage_label(self) -> str:

@@ -429,6 +429,13 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
     is_mentor, is_mentee = _roles(role)
     if participant.is_mentor and not is_mentor:
         _refuse_dropping_mentor_role(participant)
+    if profile.get("institution", participant.institution) is None and (
+        participant.status == Participant.Status.APPROVED
+    ):
+        raise EnrolmentError(
+            "Please choose your institution from the list. If it is not there, write to the "
+            "scheme's coordinator, who can add it. Nothing has been changed."
+        )
     old_role = participant.role_code
     old_capacity = participant.mentor_capacity
     fields = []
@@ -532,7 +539,40 @@ def _review(participant: Participant, new_status: str, *, actor, message: str = 
 
 
 @transaction.atomic
-def approve(participant: Participant, *, actor) -> Participant:
+def map_institution(participant: Participant, institution: Institution, *, actor) -> Participant:
+    """Put a participant whose institution was not listed at ``institution`` (and the expression
+    of interest they came from, so reports count both there from now on)."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.institution_id is not None:
+        raise EnrolmentError("This registration's institution is already on the list.")
+    participant.institution = institution
+    participant.save(update_fields=["institution"])
+    if participant.expression_id:
+        ExpressionOfInterest.objects.filter(
+            pk=participant.expression_id, institution__isnull=True
+        ).update(institution=institution)
+    audit.record(
+        "enrolment.institution.mapped",
+        participant,
+        actor=actor,
+        scheme=participant.scheme,
+        institution_id=institution.pk,
+    )
+    return participant
+
+
+@transaction.atomic
+def approve(
+    participant: Participant, *, actor, institution: Institution | None = None
+) -> Participant:
+    """Approve a registration. One whose institution was not listed is approved only with the
+    ``institution`` the coordinator maps it to (an existing one, or one just added)."""
+    if institution is not None:
+        participant = map_institution(participant, institution, actor=actor)
+    elif Participant.objects.filter(pk=participant.pk, institution__isnull=True).exists():
+        raise EnrolmentError(
+            "This person's institution is not on the list: choose it, or add it, to approve."
+        )
     participant = _review(participant, Participant.Status.APPROVED, actor=actor)
     directory.ensure_listing(participant, actor=actor)
     emails.approved(participant)

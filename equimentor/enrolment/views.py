@@ -35,7 +35,14 @@ def register(request, token: str):
     scheme = expression.scheme
     data = request.POST if request.method == "POST" else None
     name_form = FullNameForm(data, initial={"full_name": expression.name})
-    profile_form = ProfileForm(scheme, data, initial={"institution": expression.institution_id})
+    profile_form = ProfileForm(
+        scheme,
+        data,
+        initial={
+            "institution": expression.institution_id,
+            "institution_other": "" if expression.institution_id else expression.institution_other,
+        },
+    )
     identity_form = IdentityForm(scheme, data)
     consent_form = ConsentForm(scheme, data)
     if scheme.missing_documents():

@@ -115,8 +115,8 @@ def _annotate(qs, by: list[str], prefix: str, ref: str):
 
 
 def label(scheme, code: str, value) -> str:
-    if code == "institution":
-        return value or "Not stated"
+    if code == "institution":  # none: typed as not listed, until the coordinator maps it
+        return value or "Not listed (awaiting the coordinator)"
     if code == "career_stage":
         return scheme.career_stage_label(int(value)) if value not in (None, "") else "Not stated"
     if code == "quarter":

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "equimentor.directory",
     "equimentor.matching",
     "equimentor.relationships",
+    "equimentor.training",
     "equimentor.evaluation",
     "equimentor.backoffice",
     "equimentor.staff",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("equimentor.directory.urls")),
     path("", include("equimentor.matching.urls")),
     path("", include("equimentor.relationships.urls")),
+    path("", include("equimentor.training.urls")),
     path("", include("equimentor.evaluation.urls")),
     path("", include("equimentor.safeguarding.urls")),
     path("", include("equimentor.privacy.urls")),

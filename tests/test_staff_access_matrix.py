@@ -25,6 +25,7 @@ from equimentor.schemes.models import StaffRole
 from equimentor.staff.models import SiteAdministrator
 from tests import factories
 from tests.test_relationships_setup import accepted, pair
+from tests.training_setup import session
 
 C, S, E, M = Role.COORDINATOR, Role.SAFEGUARDING, Role.EVALUATOR, Role.COMMITTEE
 
@@ -53,6 +54,11 @@ RULES: dict[str, set[Role]] = {
     "relationships:manage_resolve_flag": {C},
     "relationships:manage_detail": {C},
     "relationships:manage_act": {C},
+    "training:manage_sessions": {C},
+    "training:manage_new_session": {C},
+    "training:manage_session": {C},
+    "training:manage_edit_session": {C},
+    "training:manage_cancel_session": {C},
     "evaluation:manage": {C, E, M},
     "evaluation:install": {C},
     "evaluation:settings": {C},
@@ -128,6 +134,7 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
         safeguarding.Concern("harassment", "x", "action", relationship=rel),
     )
     flag = raise_flag(scheme_a, "meetings_lapsed", "matrix", relationship=rel)
+    training_session = session(scheme_a, alice)
     evaluation.install_shipped(scheme_a, actor=alice)
     site_admin = factories.UserFactory(email="site-admin@example.org")
     SiteAdministrator.objects.create(user=site_admin)
@@ -148,6 +155,7 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
         "relationship": rel.pk,
         "flag": flag.pk,
         "case": case.pk,
+        "session": training_session.pk,
     }
     return scheme_a, people, objects
 
@@ -165,6 +173,9 @@ PK_OF = {
     "relationships:manage_detail": "relationship",
     "relationships:manage_act": "relationship",
     "relationships:manage_resolve_flag": "flag",
+    "training:manage_session": "session",
+    "training:manage_edit_session": "session",
+    "training:manage_cancel_session": "session",
     "safeguarding:case": "case",
     "safeguarding:case_act": "case",
     "safeguarding:case_export": "case",

@@ -498,6 +498,9 @@ def withdraw(participant: Participant, *, actor, erase_identity: bool) -> None:
     )
     if erase_identity:
         identity.withdraw_identity_consent(participant, actor=actor)
+    from equimentor.training.services import end_registrations  # training depends on enrolment
+
+    end_registrations(participant, actor=actor)
     emails.withdrawn(participant)
 
 

@@ -251,6 +251,29 @@ def _relationships_erase(user):
     return n
 
 
+# -- training ------------------------------------------------------------------------------------
+
+
+def _training_export(user):
+    from equimentor.training.models import Registration
+
+    return {
+        "session_registrations": rows(
+            Registration.objects.filter(participant__in=_participations(user))
+        ),
+    }
+
+
+def _training_erase(user):
+    """Places at sessions still to come are given up (to the waiting lists, without emailing the
+    person); past registrations stay, counted in the reports under the anonymised participation."""
+    from equimentor.training import services as training
+
+    return sum(
+        training.end_registrations(p, actor=None, notify=False) for p in _participations(user)
+    )
+
+
 # -- safeguarding --------------------------------------------------------------------------------
 
 
@@ -343,6 +366,7 @@ SHREDDERS = [
     Shredder("directory", _directory_export, _directory_erase),
     Shredder("matching", _matching_export, _matching_erase),
     Shredder("relationships", _relationships_export, _relationships_erase),
+    Shredder("training", _training_export, _training_erase),
     Shredder("safeguarding", _safeguarding_export, _safeguarding_erase),
     Shredder("audit", _audit_export, _audit_erase),
     Shredder("emails", _emails_export, _emails_erase),

@@ -1,0 +1,50 @@
+"""Object-level access to sessions: one helper per object kind, shared by pages and any API.
+
+A coordinator reaches the sessions of the scheme ``core.access.scheme_staff`` resolved; a
+participant reaches a session of their own scheme that is open to them (its audience includes
+them) or that they registered for.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from equimentor.enrolment.access import get_own_participation
+from equimentor.training.models import Registration, Session
+from equimentor.training.services import audience_filter
+
+
+def get_session_for_coordinator(scheme, pk: int) -> Session:
+    session = (
+        Session.objects.select_related("scheme", "series").filter(scheme=scheme, pk=pk).first()
+    )
+    if session is None:
+        raise PermissionDenied("No such session in this scheme.")
+    return session
+
+
+def sessions_for_participant(participant):
+    """Sessions the participant may see: open to them, or registered for at some time."""
+    mine = Registration.objects.filter(participant=participant).values("session_id")
+    return (
+        Session.objects.filter(scheme=participant.scheme_id)
+        .filter(audience_filter(participant) | Q(pk__in=mine))
+        .distinct()
+    )
+
+
+def get_session_for_participant(user, slug: str, pk: int):
+    """(session, participant, their registration or None); 404 for a session not open to them."""
+    participant = get_own_participation(user, slug)
+    session = (
+        sessions_for_participant(participant)
+        .select_related("scheme", "series")
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    reg = Registration.objects.filter(session=session, participant=participant).first()
+    return session, participant, reg

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+
+from equimentor.relationships.forms import DateInput, TimeInput, time_zone_choices
+from equimentor.relationships.models import Relationship
+from equimentor.training.models import MAX_CAPACITY, Session
+from equimentor.training.services import MAX_OCCURRENCES, SessionPlan
+
+
+class RelationshipChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, rel) -> str:
+        names = ", ".join(m.participant.user.full_name for m in rel.memberships.all())
+        return f"{rel.title}: {names}" if names else rel.title
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(max_length=160)
+    kind = forms.ChoiceField(label="Kind of session", choices=Session.Kind.choices)
+    audience = forms.ChoiceField(label="Who it is for", choices=Session.Audience.choices)
+    relationships = RelationshipChoices(
+        label="Relationships whose members may come",
+        queryset=Relationship.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only for 'Members of chosen relationships'.",
+    )
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What it covers and how to prepare. Peer-support sessions keep no notes of "
+        "what is said.",
+    )
+    date = forms.DateField(widget=DateInput)
+    start_time = forms.TimeField(label="Starts at", widget=TimeInput)
+    end_time = forms.TimeField(label="Ends at", widget=TimeInput, help_text="On the same day.")
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, help_text="The times above are in this zone."
+    )
+    online_link = forms.URLField(
+        label="Online link", required=False, max_length=500, assume_scheme="https"
+    )
+    place = forms.CharField(label="Place", required=False, max_length=200)
+    host_name = forms.CharField(label="Led by", required=False, max_length=200)
+    capacity = forms.IntegerField(label="Places", min_value=1, max_value=MAX_CAPACITY)
+    deadline_date = forms.DateField(
+        label="Registration closes on", required=False, widget=DateInput
+    )
+    deadline_time = forms.TimeField(
+        label="Registration closes at",
+        required=False,
+        widget=TimeInput,
+        help_text="Leave both empty to keep registration open until the start.",
+    )
+    series_title = forms.CharField(
+        label="Series (optional)",
+        required=False,
+        max_length=120,
+        help_text="Sessions with the same series name are shown together, e.g. 'Monthly peer "
+        "circle'.",
+    )
+
+    def __init__(self, scheme, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["relationships"].queryset = (
+            Relationship.objects.filter(scheme=scheme, state__in=Relationship.OPEN_STATES)
+            .prefetch_related("memberships__participant__user")
+            .order_by("id")
+        )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("deadline_date")) != bool(data.get("deadline_time")):
+            self.add_error("deadline_time", "Give both the day and the time, or neither.")
+        if data.get("audience") == Session.Audience.RELATIONSHIPS and not data.get("relationships"):
+            self.add_error("relationships", "Choose at least one relationship.")
+        return data
+
+    def plan(self) -> SessionPlan:
+        d = self.cleaned_data
+        deadline = None
+        if d.get("deadline_date") and d.get("deadline_time"):
+            deadline = datetime.combine(d["deadline_date"], d["deadline_time"])
+        return SessionPlan(
+            title=d["title"],
+            kind=d["kind"],
+            audience=d["audience"],
+            description=d.get("description") or "",
+            local_start=datetime.combine(d["date"], d["start_time"]),
+            local_end=datetime.combine(d["date"], d["end_time"]),
+            time_zone=d["time_zone"],
+            capacity=d["capacity"],
+            online_link=d.get("online_link") or "",
+            place=d.get("place") or "",
+            local_deadline=deadline,
+            host_name=d.get("host_name") or "",
+            series_title=d.get("series_title") or "",
+            relationship_ids=[r.pk for r in d.get("relationships") or []],
+        )
+
+    @classmethod
+    def initial_for(cls, session: Session) -> dict:
+        from equimentor.relationships.views.common import _zone
+
+        tz = _zone(session.time_zone)
+        start, end = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
+        initial = {
+            "title": session.title,
+            "kind": session.kind,
+            "audience": session.audience,
+            "relationships": list(session.relationships.all()),
+            "description": session.description,
+            "date": start.date(),
+            "start_time": start.time().replace(tzinfo=None),
+            "end_time": end.time().replace(tzinfo=None),
+            "time_zone": session.time_zone,
+            "online_link": session.online_link,
+            "place": session.place,
+            "host_name": session.host_name,
+            "capacity": session.capacity,
+            "series_title": session.series.title if session.series else "",
+        }
+        if session.registration_deadline:
+            deadline = session.registration_deadline.astimezone(tz)
+            initial["deadline_date"] = deadline.date()
+            initial["deadline_time"] = deadline.time().replace(tzinfo=None)
+        return initial
+
+
+class NewSessionForm(SessionForm):
+    repeat = forms.ChoiceField(
+        label="Repeat",
+        required=False,
+        choices=[
+            ("", "Once"),
+            ("weekly", "Every week"),
+            ("fortnightly", "Every two weeks"),
+            ("monthly", "Every month"),
+        ],
+        help_text="Repeats at the same local time, as a series.",
+    )
+    occurrences = forms.IntegerField(
+        label="How many sessions",
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        initial=1,
+        required=False,
+    )

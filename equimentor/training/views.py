@@ -1,0 +1,253 @@
+"""Sessions: the coordinator schedules, changes and cancels them and sees who registered; a
+participant sees the sessions open to them, registers, joins the waiting list or cancels."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.roles import Role
+from equimentor.enrolment.access import get_own_participation
+from equimentor.training import access, forms, ics, services
+from equimentor.training.models import Registration, Session
+
+CONFIRMED, WAITLISTED = Registration.Status.CONFIRMED, Registration.Status.WAITLISTED
+
+
+def _with_counts(qs):
+    return qs.annotate(
+        n_confirmed=Count("registrations", filter=Q(registrations__status=CONFIRMED)),
+        n_waiting=Count("registrations", filter=Q(registrations__status=WAITLISTED)),
+    )
+
+
+# -- coordinator -----------------------------------------------------------------------------------
+
+
+@scheme_staff(Role.COORDINATOR)
+def manage_sessions(request, slug: str):
+    """Upcoming and past sessions with their places taken and waiting lists."""
+    scheme = request.staff.scheme
+    now = timezone.now()
+    sessions = _with_counts(Session.objects.filter(scheme=scheme).select_related("series"))
+    return render(
+        request,
+        "training/manage_sessions.html",
+        {
+            "scheme": scheme,
+            "upcoming": list(sessions.filter(ends_at__gt=now).order_by("starts_at", "id")[:200]),
+            "past": list(sessions.filter(ends_at__lte=now).order_by("-starts_at", "-id")[:200]),
+            "active": "training",
+        },
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def manage_new_session(request, slug: str):
+    scheme = request.staff.scheme
+    form = forms.NewSessionForm(scheme, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.schedule(
+                scheme,
+                form.plan(),
+                actor=request.user,
+                repeat=form.cleaned_data.get("repeat") or "",
+                occurrences=form.cleaned_data.get("occurrences") or 1,
+            )
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if len(made) == 1:
+                messages.success(request, "Session scheduled.")
+                return redirect("training:manage_session", slug, made[0].pk)
+            messages.success(request, f"{len(made)} sessions scheduled as a series.")
+            return redirect("training:manage_sessions", slug)
+    return render(
+        request,
+        "training/manage_session_form.html",
+        {"scheme": scheme, "form": form, "active": "training", "new": True},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+def manage_session(request, slug: str, pk: int):
+    """One session: its details and everyone registered, places first, then the waiting list in
+    its order."""
+    session = access.get_session_for_coordinator(request.staff.scheme, pk)
+    regs = list(
+        Registration.objects.filter(session=session)
+        .select_related("participant__user", "participant__institution")
+        .order_by("status", "queued_at", "registered_at", "id")
+    )
+    return render(
+        request,
+        "training/manage_session.html",
+        {
+            "scheme": session.scheme,
+            "session": session,
+            "confirmed": [r for r in regs if r.status == CONFIRMED],
+            "waiting": [r for r in regs if r.status == WAITLISTED],
+            "left": [r for r in regs if not r.is_active],
+            "relationships": session.relationships.prefetch_related(
+                "memberships__participant__user"
+            ),
+            "started": session.starts_at <= timezone.now(),
+            "active": "training",
+        },
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def manage_edit_session(request, slug: str, pk: int):
+    session = access.get_session_for_coordinator(request.staff.scheme, pk)
+    if request.method == "POST":
+        form = forms.SessionForm(session.scheme, request.POST)
+    else:
+        form = forms.SessionForm(session.scheme, initial=forms.SessionForm.initial_for(session))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update(session, form.plan(), actor=request.user)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Session saved. Anyone registered is told of a change.")
+            return redirect("training:manage_session", slug, pk)
+    return render(
+        request,
+        "training/manage_session_form.html",
+        {"scheme": session.scheme, "form": form, "session": session, "active": "training"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def manage_cancel_session(request, slug: str, pk: int):
+    session = access.get_session_for_coordinator(request.staff.scheme, pk)
+    try:
+        services.cancel_session(session, actor=request.user)
+    except services.TrainingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Session cancelled. Everyone registered is told.")
+    return redirect("training:manage_session", slug, pk)
+
+
+# -- participant -----------------------------------------------------------------------------------
+
+
+@signed_in
+def sessions(request, slug: str):
+    """The sessions open to the signed-in participant, with their own place in each."""
+    participant = get_own_participation(request.user, slug)
+    now = timezone.now()
+    mine = Registration.objects.filter(participant=participant)
+    qs = _with_counts(
+        access.sessions_for_participant(participant)
+        .select_related("series")
+        .prefetch_related(Prefetch("registrations", queryset=mine, to_attr="mine"))
+    )
+    upcoming = list(
+        qs.filter(ends_at__gt=now, status=Session.Status.SCHEDULED).order_by("starts_at", "id")
+    )
+    for s in upcoming:
+        s.reg = s.mine[0] if s.mine else None
+    past = [
+        s
+        for s in qs.filter(ends_at__lte=now).order_by("-starts_at")[:50]
+        if s.mine and s.mine[0].status in (CONFIRMED,)
+    ]
+    return render(
+        request,
+        "training/sessions.html",
+        {
+            "scheme": participant.scheme,
+            "participant": participant,
+            "upcoming": upcoming,
+            "past": past,
+        },
+    )
+
+
+@signed_in
+def session(request, slug: str, pk: int):
+    session, participant, reg = access.get_session_for_participant(request.user, slug, pk)
+    taken = Registration.objects.filter(session=session, status=CONFIRMED).count()
+    reason = services.closed_reason(session)
+    if not reason and not (
+        services.may_take_part(session, participant) and services.in_audience(session, participant)
+    ):
+        reason = "This session is not open to you."
+    return render(
+        request,
+        "training/session.html",
+        {
+            "scheme": session.scheme,
+            "session": session,
+            "participant": participant,
+            "reg": reg,
+            "position": services.waitlist_position(reg)
+            if reg and reg.status == WAITLISTED
+            else None,
+            "free": max(session.capacity - taken, 0),
+            "closed_reason": reason,
+            "started": session.starts_at <= timezone.now(),
+        },
+    )
+
+
+@signed_in
+@require_POST
+def register(request, slug: str, pk: int):
+    session, participant, _ = access.get_session_for_participant(request.user, slug, pk)
+    try:
+        reg = services.register(session, participant, actor=request.user)
+    except services.TrainingError as exc:
+        messages.error(request, str(exc))
+    else:
+        if reg.status == CONFIRMED:
+            messages.success(request, "Your place is confirmed. We have emailed you an invitation.")
+        else:
+            messages.success(
+                request,
+                "The session is full, so you are on the waiting list. If a place opens up, it is "
+                "yours and we will email you.",
+            )
+    return redirect("training:session", slug, pk)
+
+
+@signed_in
+@require_POST
+def cancel(request, slug: str, pk: int):
+    session, participant, reg = access.get_session_for_participant(request.user, slug, pk)
+    if reg is None:
+        messages.error(request, "You are not registered for this session.")
+        return redirect("training:session", slug, pk)
+    try:
+        services.cancel_registration(reg, actor=request.user)
+    except services.TrainingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your registration is cancelled.")
+    return redirect("training:session", slug, pk)
+
+
+@signed_in
+def session_ics(request, slug: str, pk: int):
+    """The participant's own calendar file for a session they hold a place at."""
+    session, participant, reg = access.get_session_for_participant(request.user, slug, pk)
+    if reg is None or reg.status != CONFIRMED:
+        messages.error(request, "You hold no place at this session.")
+        return redirect("training:session", slug, pk)
+    response = HttpResponse(ics.build(session, reg), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ics.filename(session)}"'
+    return response

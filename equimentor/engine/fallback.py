@@ -38,8 +38,8 @@ graph. With several cells the counts are computed first; steps 1 and 3 are
 then one minimum-cost flow with the cells' counts as supplies (OR-Tools;
 counts that add up to the most that can be matched make any such matching a
 largest one), or the plain assignment when every leftover mentee can be
-matched or one cell has them all. Step 4 is an assignment in which every
-mentee matched in step 3 is matched.
+matched or one cell has them all. Step 4 is a minimum-cost flow too, in which
+every mentee matched in step 3 is matched.
 
 The candidate set:
 
@@ -422,15 +422,12 @@ def solve_assignment(
     cr: np.ndarray,
     cc: np.ndarray,
     score: np.ndarray,
-    *,
-    everyone: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Optimal (max cardinality, then max total score) assignment.
 
     ``free[c]`` is the number of places of column-mentor ``c``; candidate edge
     ``e`` joins row ``cr[e]`` and mentor ``cc[e]`` with ``score[e]``.
-    Returns matched (row, mentor column) arrays. ``everyone=True`` says that
-    every row can be matched (the graph then needs no "unmatched" columns).
+    Returns matched (row, mentor column) arrays.
     """
     if len(cr) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -446,11 +443,6 @@ def solve_assignment(
     within = np.arange(len(e_row)) - np.repeat(np.cumsum(reps) - reps, reps)
     e_col = first + within
     big = float(min(nu, n_slots) + 3)
-    if everyone:
-        graph = sp.csr_matrix((e_cost, (e_row, e_col)), shape=(nu, n_slots))
-        mentee, slot = min_weight_full_bipartite_matching(graph)
-        order = np.argsort(mentee, kind="stable")
-        return mentee[order].astype(np.int64), slot_owner[slot[order]].astype(np.int64)
     if nu <= n_slots:
         # rows: mentees; columns: places, then one "unmatched" column per mentee
         rows = np.concatenate([e_row, np.arange(nu)])
@@ -585,6 +577,7 @@ def _with_counts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 3: the largest total base score over matchings that match exactly ``z[c]``
     leftover mentees of each cell (a minimum-cost flow with the counts as supplies).
+    (Step 4 too: one cell, all its mentees matched, the scores instead of base scores.)
 
     Each mentor keeps only its ``z[c]`` best candidates of each cell: lossless, since
     a mentee matched to a mentor outside that list could be replaced there by one of
@@ -711,6 +704,8 @@ def _assign_matched(cand: Candidates, r, c, ranked, asked) -> tuple[np.ndarray, 
     er, ec, score = _unique_pairs([er, ar[keep]], [ec, ac[keep]], [score, av[keep]], len(cand.cols))
     local = np.full(len(cand.rows), -1, dtype=np.int64)  # rows renumbered 0..len(r)-1
     local[r] = np.arange(len(r))
-    # (the matching of steps 1-3 is among these pairs: every row can be matched)
-    lr, lc = solve_assignment(len(r), cand.free, local[er], ec, score, everyone=True)
+    # all of them matched (the matching of steps 1-3 is among these pairs): a minimum-cost
+    # flow with one cell, which OR-Tools solves faster here than LAPJVsp the assignment
+    one = np.zeros(len(r), dtype=np.int64)
+    lr, lc = _with_counts(one, np.array([len(r)]), cand.free, local[er], ec, score)
     return r[lr], lc

@@ -12,7 +12,7 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 import icalendar
@@ -115,8 +115,10 @@ def calendar(
         cal.add("x-wr-calname", name)
         cal.add("name", name)
     if refresh_hours:
-        cal.add("refresh-interval", f"PT{refresh_hours}H", parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", f"PT{refresh_hours}H")
+        cal.add(
+            "refresh-interval", timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"}
+        )
+        cal.add("x-published-ttl", timedelta(hours=refresh_hours))
     stamp = timezone.now().astimezone(UTC)
     for item in events:
         cal.add_component(_vevent(item, stamp))

@@ -255,21 +255,25 @@ def _relationships_erase(user):
 
 
 def _training_export(user):
-    from equimentor.training.models import Registration
+    from equimentor.training.models import CalendarFeed, Registration
 
     return {
         "session_registrations": rows(
             Registration.objects.filter(participant__in=_participations(user))
         ),
+        "calendar_feed": rows(CalendarFeed.objects.filter(user=user)),  # never the token
     }
 
 
 def _training_erase(user):
-    """Places at sessions still to come are given up (to the waiting lists, without emailing the
-    person); past registrations stay, counted in the reports under the anonymised participation."""
+    """The calendar feed is deleted; places at sessions still to come are given up (to the
+    waiting lists, without emailing the person); past registrations stay, counted in the reports
+    under the anonymised participation."""
     from equimentor.training import services as training
+    from equimentor.training.models import CalendarFeed
 
-    return sum(
+    n = CalendarFeed.objects.filter(user=user).delete()[0]
+    return n + sum(
         training.end_registrations(p, actor=None, notify=False) for p in _participations(user)
     )
 

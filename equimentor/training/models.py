@@ -167,3 +167,21 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar subscription: their meetings and sessions at a secret address.
+
+    Only the token's hash is kept: the address is shown once, when it is made; making a new one or
+    revoking it stops the old one at once.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk}"

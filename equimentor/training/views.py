@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.access import public, scheme_staff, signed_in
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
-from equimentor.training import access, forms, ics, services
-from equimentor.training.models import Registration, Session
+from equimentor.training import access, feed, forms, ics, services
+from equimentor.training.models import CalendarFeed, Registration, Session
 
 CONFIRMED, WAITLISTED = Registration.Status.CONFIRMED, Registration.Status.WAITLISTED
 
@@ -250,4 +250,38 @@ def session_ics(request, slug: str, pk: int):
         return redirect("training:session", slug, pk)
     response = HttpResponse(ics.build(session, reg), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics.filename(session)}"'
+    return response
+
+
+# -- the personal calendar feed --------------------------------------------------------------------
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def calendar_feed(request):
+    """Make, replace or revoke one's own calendar address; the address is shown once."""
+    address = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            if feed.revoke(request.user, actor=request.user):
+                messages.success(request, "Your calendar address no longer works.")
+            return redirect("training:calendar_feed")
+        address = feed.url(feed.issue(request.user, actor=request.user))
+    current = CalendarFeed.objects.filter(user=request.user).first()
+    response = render(
+        request, "training/calendar_feed.html", {"current": current, "address": address}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public
+def feed_ics(request, token: str):
+    """The calendar a subscription fetches: anyone holding the secret address may read it."""
+    found = feed.find(token)
+    if found is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(feed.calendar(found), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from .codes import Numbering, TextCodes, number
 from .model import COMPONENTS, DEFAULT_WEIGHTS
 from .stopwords import ENGLISH_STOP_WORDS
-from .validate import Prepared, _norm
+from .validate import Prepared, normalised
 
 PATHWAY_KEYS = ("pathway", "specialty")
 _PAIR_CHUNK = 65_536  # pairs at a time: the temporaries stay in the cache
@@ -147,7 +147,7 @@ def tfidf(texts: list[str | None]) -> tuple[sp.csr_matrix, np.ndarray] | None:
 def _code_column(attrs: list[dict], key: str, texts: dict[str, int]) -> np.ndarray:
     """Codes of ``attrs[k].get(key)`` for every k (-1 = unknown)."""
     n = len(attrs)
-    coder = TextCodes(_norm, texts)
+    coder = TextCodes(normalised, texts)
     try:
         col = np.fromiter(
             map(coder.__getitem__, map(dict.get, attrs, repeat(key, n))), dtype=np.int64, count=n
@@ -158,7 +158,7 @@ def _code_column(attrs: list[dict], key: str, texts: dict[str, int]) -> np.ndarr
     # equal keys but different texts) are coded one by one
     if col is not None and set(map(type, coder)) <= {str, type(None)}:
         return col
-    typed = TextCodes(lambda type_and_value: _norm(type_and_value[1]), texts)
+    typed = TextCodes(lambda type_and_value: normalised(type_and_value[1]), texts)
 
     def code_of(value) -> int:
         try:

@@ -50,7 +50,7 @@ def explicit_positions(prep: Prepared, mi: np.ndarray, mj: np.ndarray) -> np.nda
 _MIN_SCORE_BITS = 16
 
 
-def _sort_for_mentors(mentor: np.ndarray, explicit: np.ndarray, score: np.ndarray) -> np.ndarray:
+def sort_for_mentors(mentor: np.ndarray, explicit: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Indices sorted by ``mentor``, then ``explicit`` (both ascending), then ``score``
     (descending), then index: the same as ``np.lexsort((-score, explicit, mentor))``.
 
@@ -104,7 +104,7 @@ def mentor_order(prep: Prepared, scorer: Scorer) -> MentorOrder:
     explicit = np.minimum(explicit_positions(prep, mi, mj), unranked)
     # by mentor, then explicit position, then score (higher first); the pairs
     # are listed by mentee, so ties go to the earlier mentee
-    order = _sort_for_mentors(mj, explicit, score)
+    order = sort_for_mentors(mj, explicit, score)
     gpos = np.empty_like(order)
     gpos[order] = np.arange(len(order), dtype=np.int64)
     return MentorOrder(pair_mentee=mi, score=score, order=order, gpos=gpos)

@@ -336,7 +336,7 @@ def check_settings(s: Settings) -> None:
         )
 
 
-def _norm(value: Any) -> str:
+def normalised(value: Any) -> str:
     """Normalised text of an institution or attribute value ('' if unknown)."""
     if value is None:
         return ""
@@ -439,18 +439,14 @@ def _check_person_common(p: Any, where: str) -> None:
         raise InstanceError(f"{where}: attributes must be an object")
 
 
-def _prepare_reference(instance: Instance) -> Prepared:
-    """Check an instance and index it by position, one entry at a time.
+def _first_error(instance: Instance) -> None:
+    """The checks of :func:`prepare`, one entry at a time: raises the
+    :class:`InstanceError` naming the first offending entry, in the order the messages
+    promise (settings; each mentor; each mentee; forbidden pairs; rankings; pinned
+    pairs); returns if the instance is valid.
 
-    The reference implementation: :func:`prepare` uses it whenever its
-    vectorised checks find anything unusual, so that error messages (and the
-    first error reported) are exactly those of this loop.
-
-    Raises
-    ------
-    InstanceError
-        On duplicate ids, unknown mentor ids among choices, bad capacities,
-        invalid pinned pairs and the like.
+    :func:`prepare` calls it only when its vectorised checks find anything unusual; the
+    index itself is built in one place, :func:`_index`.
     """
     if not isinstance(instance, Instance):
         raise InstanceError(f"expected an Instance, got {type(instance).__name__}")
@@ -459,116 +455,70 @@ def _prepare_reference(instance: Instance) -> Prepared:
     settings = instance.settings
     check_settings(settings)
     mentors, mentees = instance.mentors, instance.mentees
-    n, m = len(mentees), len(mentors)
 
     mentor_index: dict[str, int] = {}
     capacity: list[int] = []
-    inst_codes: dict[str, int] = {}
-
-    raw_codes: dict[Any, int] = {}
-
-    def inst_code(value: str | None) -> int:
-        code = raw_codes.get(value)
-        if code is None:
-            text = _norm(value)
-            code = inst_codes.setdefault(text, len(inst_codes)) if text else -1
-            raw_codes[value] = code
-        return code
-
-    mentor_inst = np.empty(m, dtype=np.int64)
     for j, mentor in enumerate(mentors):
         if not isinstance(mentor, Mentor):
             raise InstanceError(f"mentors[{j}]: expected a Mentor, got {type(mentor).__name__}")
+        where = _label("mentors", j, mentor.id)
         if not _is_id(mentor.id):
             raise InstanceError(
-                f"{_label('mentors', j, mentor.id)}: id must be a non-empty string or an "
-                f"integer, got {show(mentor.id)}"
+                f"{where}: id must be a non-empty string or an integer, got {show(mentor.id)}"
             )
         key = id_key(mentor.id)
         if key in mentor_index:
-            first = mentor_index[key]
             raise InstanceError(
-                f"{_label('mentors', j, mentor.id)}: duplicate mentor id {show(mentor.id)} "
-                f"(also mentors[{first}])"
+                f"{where}: duplicate mentor id {show(mentor.id)} (also mentors[{mentor_index[key]}])"
             )
         mentor_index[key] = j
         if not _is_whole(mentor.capacity) or mentor.capacity < 0:
             raise InstanceError(
-                f"{_label('mentors', j, mentor.id)}: capacity must be a whole number ≥ 0, "
-                f"got {show(mentor.capacity)}"
+                f"{where}: capacity must be a whole number ≥ 0, got {show(mentor.capacity)}"
             )
         capacity.append(mentor.capacity)
-        _check_person_common(mentor, _label("mentors", j, mentor.id))
-        mentor_inst[j] = inst_code(mentor.institution)
+        _check_person_common(mentor, where)
 
     mentee_index: dict[str, int] = {}
-    same_person = np.full(n, -1, dtype=np.int64)
-    mentee_inst = np.empty(n, dtype=np.int64)
-    choices: list[list[int]] = []
     blocked: dict[int, dict[int, str]] = {}
     max_choices = settings.max_choices
-    mentor_get = mentor_index.get
     for i, mentee in enumerate(mentees):
-        if type(mentee) is not Mentee and not isinstance(mentee, Mentee):
+        if not isinstance(mentee, Mentee):
             raise InstanceError(f"mentees[{i}]: expected a Mentee, got {type(mentee).__name__}")
-        mid = mentee.id
-        if not _is_id(mid):
+        where = _label("mentees", i, mentee.id)
+        if not _is_id(mentee.id):
             raise InstanceError(
-                f"{_label('mentees', i, mid)}: id must be a non-empty string or an integer, "
-                f"got {show(mid)}"
+                f"{where}: id must be a non-empty string or an integer, got {show(mentee.id)}"
             )
-        key = mid if type(mid) is str else str(mid)
+        key = id_key(mentee.id)
         if key in mentee_index:
             raise InstanceError(
-                f"{_label('mentees', i, mid)}: duplicate mentee id {show(mid)} "
-                f"(also mentees[{mentee_index[key]}])"
+                f"{where}: duplicate mentee id {show(mentee.id)} (also mentees[{mentee_index[key]}])"
             )
         mentee_index[key] = i
-        same_person[i] = mentor_get(key, -1)
-        if (
-            (mentee.career_stage is not None and type(mentee.career_stage) is not int)
-            or (mentee.institution is not None and type(mentee.institution) is not str)
-            or (mentee.interests is not None and type(mentee.interests) is not str)
-            or type(mentee.attributes) is not dict
-        ):
-            _check_person_common(mentee, _label("mentees", i, mid))
-        mentee_inst[i] = inst_code(mentee.institution)
+        _check_person_common(mentee, where)
         chs = mentee.choices
         if not isinstance(chs, list | tuple):
-            raise InstanceError(
-                f"{_label('mentees', i, mid)}: choices must be a list of mentor ids"
-            )
+            raise InstanceError(f"{where}: choices must be a list of mentor ids")
         if max_choices is not None and len(chs) > max_choices:
             raise InstanceError(
-                f"{_label('mentees', i, mid)}: {len(chs)} choices but the scheme allows at most "
-                f"{max_choices}"
+                f"{where}: {len(chs)} choices but the scheme allows at most {max_choices}"
             )
-        row = [mentor_get(c if type(c) is str else _key_or_none(c)) for c in chs]
-        if None in row or len(set(row)) != len(row):
-            _choice_error(_label("mentees", i, mid), chs, row)
-        choices.append(row)
+        _choice_error(where, chs, [mentor_index.get(_key_or_none(c)) for c in chs])
         ws = mentee.wants_shared
         if not isinstance(ws, list | tuple) or not all(type(k) is str for k in ws):
-            raise InstanceError(
-                f"{_label('mentees', i, mid)}: wants_shared must be a list of attribute names"
-            )
+            raise InstanceError(f"{where}: wants_shared must be a list of attribute names")
         gs = mentee.groups
         if not isinstance(gs, list | tuple) or not all(type(g) is str and g for g in gs):
-            raise InstanceError(
-                f"{_label('mentees', i, mid)}: groups must be a list of non-empty group labels"
-            )
+            raise InstanceError(f"{where}: groups must be a list of non-empty group labels")
         av = mentee.avoid
         if av:
             if not isinstance(av, list | tuple):
-                raise InstanceError(
-                    f"{_label('mentees', i, mid)}: avoid must be a list of mentor ids"
-                )
+                raise InstanceError(f"{where}: avoid must be a list of mentor ids")
             for a in av:
                 if not _is_id(a):
-                    raise InstanceError(
-                        f"{_label('mentees', i, mid)}: avoid entry {show(a)} is not a valid id"
-                    )
-                j = mentor_get(id_key(a))
+                    raise InstanceError(f"{where}: avoid entry {show(a)} is not a valid id")
+                j = mentor_index.get(id_key(a))
                 if j is not None:  # unknown ids cannot be matched anyway
                     blocked.setdefault(i, {})[j] = "avoid"
 
@@ -586,49 +536,24 @@ def _prepare_reference(instance: Instance) -> Prepared:
         if i is not None and j is not None:  # people not in this round are irrelevant
             blocked.setdefault(i, {}).setdefault(j, "forbidden")
 
-    ranking_pos: dict[int, dict[int, int]] = {}
     for j, mentor in enumerate(mentors):
         if mentor.ranking is None:
             continue
         where = _label("mentors", j, mentor.id)
         if not isinstance(mentor.ranking, list | tuple):
             raise InstanceError(f"{where}: ranking must be a list of mentee ids")
-        pos_map: dict[int, int] = {}
-        for pos, r in enumerate(mentor.ranking):
+        seen: set[int] = set()
+        for r in mentor.ranking:
             i = mentee_index.get(id_key(r)) if _is_id(r) else None
             if i is None:
                 raise InstanceError(f"{where}: ranking entry {show(r)} is not a known mentee id")
-            if i in pos_map:
+            if i in seen:
                 raise InstanceError(f"{where}: ranking lists mentee {show(r)} more than once")
-            pos_map[i] = pos
-        ranking_pos[j] = pos_map
+            seen.add(i)
 
-    codes = [i * m + j for i, row in blocked.items() for j in row]
-    prep = Prepared(
-        instance=instance,
-        n=n,
-        m=m,
-        mentor_index=mentor_index,
-        mentee_index=mentee_index,
-        capacity=capacity,
-        pinned={},
-        choice_ptr=np.zeros(n + 1, dtype=np.int64),
-        choice_mentor=np.zeros(0, dtype=np.int64),
-        acc_ptr=np.zeros(n + 1, dtype=np.int64),
-        acc_mentor=np.zeros(0, dtype=np.int64),
-        acc_rank=np.zeros(0, dtype=np.int64),
-        dropped={},
-        blocked=blocked,
-        blocked_codes=np.array(sorted(codes), dtype=np.int64),
-        same_person=same_person,
-        mentee_inst=mentee_inst,
-        mentor_inst=mentor_inst,
-        ranking_pos=ranking_pos,
-    )
-
-    # Pinned pairs: validated against the hard rules and capacity.
     if not isinstance(instance.pinned, list | tuple):
         raise InstanceError("pinned must be a list of [mentee id, mentor id] pairs")
+    pinned: set[int] = set()
     for pos, pair in enumerate(instance.pinned):
         if not (isinstance(pair, list | tuple) and len(pair) == 2) or not all(
             _is_id(x) for x in pair
@@ -643,9 +568,9 @@ def _prepare_reference(instance: Instance) -> Prepared:
             raise InstanceError(f"{where}: {show(pair[0])} is not a known mentee id")
         if j is None:
             raise InstanceError(f"{where}: {show(pair[1])} is not a known mentor id")
-        if i in prep.pinned:
+        if i in pinned:
             raise InstanceError(f"{where}: mentee {show(pair[0])} is pinned more than once")
-        rule = prep.violation(i, j)
+        rule = _rule_broken(instance, i, j, blocked, mentor_index)
         if rule is not None:
             raise InstanceError(f"{where}: breaks a hard rule: {RULE_TEXT[rule]}")
         if capacity[j] <= 0:
@@ -654,60 +579,78 @@ def _prepare_reference(instance: Instance) -> Prepared:
                 f"(capacity {mentors[j].capacity})"
             )
         capacity[j] -= 1
-        prep.pinned[i] = j
-
-    # Acceptable choices (hard-rule violations dropped) in CSR form.
-    ptr = [0]
-    acc_m: list[int] = []
-    acc_r: list[int] = []
-    dropped = prep.dropped
-    diff_inst = settings.different_institutions
-    pinned = prep.pinned
-    for i, row in enumerate(choices):
-        if i not in pinned:
-            bl = blocked.get(i)
-            sp = same_person[i]
-            ii = mentee_inst[i]
-            for r, j in enumerate(row):
-                if bl is None and j != sp and not (diff_inst and ii >= 0 and ii == mentor_inst[j]):
-                    acc_m.append(j)
-                    acc_r.append(r)
-                    continue
-                rule = prep.violation(i, j)
-                if rule is None:
-                    acc_m.append(j)
-                    acc_r.append(r)
-                else:
-                    dropped.setdefault(i, []).append((j, rule))
-        ptr.append(len(acc_m))
-    prep.acc_ptr = np.array(ptr, dtype=np.int64)
-    prep.acc_mentor = np.array(acc_m, dtype=np.int64)
-    prep.acc_rank = np.array(acc_r, dtype=np.int64)
-    prep.choice_ptr = np.concatenate([[0], np.cumsum([len(r) for r in choices])]).astype(np.int64)
-    prep.choice_mentor = np.array([j for r in choices for j in r], dtype=np.int64)
-    _ranking_arrays(prep)
-    return prep
+        pinned.add(i)
 
 
-def _ranking_arrays(prep: Prepared) -> None:
-    """Explicit rankings as sorted codes ``j * n + i`` with their positions."""
-    codes: list[int] = []
-    vals: list[int] = []
-    n = prep.n
-    for j, pos_map in prep.ranking_pos.items():
-        codes.extend(j * n + i for i in pos_map)
-        vals.extend(pos_map.values())
-    code = np.array(codes, dtype=np.int64)
-    order = np.argsort(code, kind="stable")
-    prep.rank_code = code[order]
-    prep.rank_value = np.array(vals, dtype=np.int64)[order]
+def _rule_broken(instance: Instance, i: int, j: int, blocked: dict, mentor_index: dict):
+    """The hard rule pair (mentee i, mentor j) breaks, or None (as Prepared.violation)."""
+    mentee, mentor = instance.mentees[i], instance.mentors[j]
+    if mentor_index.get(id_key(mentee.id)) == j:
+        return "self"
+    rule = blocked.get(i, {}).get(j)
+    if rule is not None:
+        return rule
+    if instance.settings.different_institutions:
+        a = normalised(mentee.institution)
+        if a and a == normalised(mentor.institution):
+            return "institution"
+    return None
+
+
+def _plain(instance: Instance) -> Instance:
+    """A copy of a valid instance in the exact types the vectorised checks expect (lists,
+    :class:`Mentor` and :class:`Mentee`, ``str`` and ``int``), with equal values: what
+    those checks call unusual without being invalid is a subclass of one of them."""
+
+    def pid(x):
+        return x if type(x) is str or type(x) is int else (str(x) if isinstance(x, str) else int(x))
+
+    def text(x):
+        return None if x is None else str(x)
+
+    def whole(x):
+        return None if x is None else int(x)
+
+    mentors = [
+        Mentor(
+            id=pid(r.id),
+            capacity=int(r.capacity),
+            ranking=None if r.ranking is None else [pid(x) for x in r.ranking],
+            institution=text(r.institution),
+            career_stage=whole(r.career_stage),
+            interests=text(r.interests),
+            attributes=dict(r.attributes),
+        )
+        for r in instance.mentors
+    ]
+    mentees = [
+        Mentee(
+            id=pid(e.id),
+            choices=[pid(x) for x in e.choices],
+            institution=text(e.institution),
+            career_stage=whole(e.career_stage),
+            interests=text(e.interests),
+            attributes=dict(e.attributes),
+            wants_shared=list(e.wants_shared),
+            avoid=list(e.avoid or []),
+            groups=list(e.groups),
+        )
+        for e in instance.mentees
+    ]
+    return Instance(
+        mentors=mentors,
+        mentees=mentees,
+        settings=instance.settings,
+        pinned=list(instance.pinned),
+        forbidden=list(instance.forbidden),
+    )
 
 
 # --------------------------------------------------------------------------- fast path
 
 
 class _Unusual(Exception):
-    """Something the vectorised checks do not handle: use the reference loop."""
+    """Something the vectorised checks do not handle: check entry by entry."""
 
 
 def prepare(instance: Instance) -> Prepared:
@@ -715,9 +658,11 @@ def prepare(instance: Instance) -> Prepared:
 
     Vectorised: ids become integer codes through one dict each, choices are
     flattened into arrays and checked with numpy. Whenever anything is unusual
-    (an invalid entry, an unexpected type) the checks are redone entry by
-    entry by the reference loop, which raises the error naming the first
-    offending entry; both give the same result on valid input.
+    (an invalid entry, an unexpected type) the checks are redone entry by entry
+    (:func:`_first_error`), which raises the error naming the first offending
+    entry; a valid instance in unusual types (subclasses of list, str, int ...)
+    is indexed as a copy in the plain types, and the result refers to the
+    instance given.
 
     Raises
     ------
@@ -726,9 +671,15 @@ def prepare(instance: Instance) -> Prepared:
         invalid pinned pairs and the like.
     """
     try:
-        return _prepare_fast(instance)
+        return _index(instance)
     except _Unusual:
-        return _prepare_reference(instance)
+        _first_error(instance)  # raises if the instance is invalid
+    try:
+        prep = _index(_plain(instance))
+    except _Unusual:  # pragma: no cover - _plain gives the types _index reads
+        raise RuntimeError("prepare: a valid instance was not indexed") from None
+    prep.instance = instance
+    return prep
 
 
 _ID_TYPES = {str, int}
@@ -773,14 +724,16 @@ def _fast_common(people: list) -> dict[str, list]:
 
 
 def _inst_codes(mentor_vals: list, mentee_vals: list) -> tuple[np.ndarray, np.ndarray]:
-    get = TextCodes(_norm).__getitem__  # (str or None: validated) coded as first seen
+    get = TextCodes(normalised).__getitem__  # (str or None: validated) coded as first seen
     return (
         np.fromiter(map(get, mentor_vals), dtype=np.int64, count=len(mentor_vals)),
         np.fromiter(map(get, mentee_vals), dtype=np.int64, count=len(mentee_vals)),
     )
 
 
-def _prepare_fast(instance: Instance) -> Prepared:
+def _index(instance: Instance) -> Prepared:
+    """The index of a valid instance in plain types; ``_Unusual`` on anything else
+    (an invalid entry or an unexpected type)."""
     if not isinstance(instance, Instance):
         raise _Unusual
     mentors, mentees = instance.mentors, instance.mentees
@@ -904,7 +857,7 @@ def _prepare_fast(instance: Instance) -> Prepared:
             if len(pos_map) != len(rows):
                 raise _Unusual  # a mentee ranked twice
             ranking_pos[j] = pos_map
-        # as _ranking_arrays makes them: codes j * n + i, sorted, with the positions
+        # codes j * n + i, sorted, with the positions
         lens_r = np.fromiter((len(r) for _, r in ranked), dtype=np.int64, count=len(ranked))
         starts = np.cumsum(lens_r) - lens_r
         code = np.repeat(np.array([j for j, _ in ranked], dtype=np.int64), lens_r) * n

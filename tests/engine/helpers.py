@@ -141,3 +141,22 @@ def allowed(inst: Instance, mentee: Mentee, mentor: Mentor) -> bool:
 
 def by_id(inst: Instance):
     return {str(m.id): m for m in inst.mentees}, {str(r.id): r for r in inst.mentors}
+
+
+def check_rules(inst, result) -> None:
+    """Nobody matched twice, every pair keeps the hard rules, capacities kept, everyone
+    accounted for."""
+    mentees, mentors = by_id(inst)
+    load = {}
+    seen = set()
+    for a in result.assignments:
+        assert str(a.mentee) not in seen, "mentee matched twice"
+        seen.add(str(a.mentee))
+        mentee, mentor = mentees[str(a.mentee)], mentors[str(a.mentor)]
+        assert allowed(inst, mentee, mentor), (a.mentee, a.mentor)
+        load[str(a.mentor)] = load.get(str(a.mentor), 0) + 1
+        assert 0 <= a.score <= 1
+        assert a.reasons
+    for rid, count in load.items():
+        assert count <= mentors[rid].capacity
+    assert len(result.assignments) + len(result.unmatched) == len(inst.mentees)

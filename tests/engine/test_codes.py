@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from equimentor.engine.codes import Numbering, TextCodes, number
-from equimentor.engine.validate import _norm
+from equimentor.engine.validate import normalised
 
 
 @given(st.lists(st.sampled_from(["a", "b", "c", "", "long text", "B"]) | st.text(max_size=3)))
@@ -32,7 +32,7 @@ def test_numbering_hands_out_the_next_number(values):
 
 def test_text_codes_share_normalised_texts_and_leave_unknowns_out():
     texts: dict[str, int] = {}
-    first, second = TextCodes(_norm, texts), TextCodes(_norm, texts)
+    first, second = TextCodes(normalised, texts), TextCodes(normalised, texts)
     assert first["Woman"] == second[" woman "] == 0
     assert first[None] == first["prefer_not_to_say"] == second["Prefer not to say"] == -1
     assert second["Man"] == 1

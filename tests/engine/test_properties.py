@@ -12,7 +12,7 @@ from equimentor.engine import check_stability, match, result_to_dict
 from equimentor.engine.scoring import Scorer
 from equimentor.engine.stable import explicit_positions
 from equimentor.engine.validate import prepare
-from tests.engine.helpers import allowed, by_id, instances
+from tests.engine.helpers import allowed, by_id, check_rules, instances
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -62,29 +62,12 @@ def brute_force_blocking(inst, result):
     return out
 
 
-def _check_rules(inst, result):
-    mentees, mentors = by_id(inst)
-    load = {}
-    seen = set()
-    for a in result.assignments:
-        assert str(a.mentee) not in seen, "mentee matched twice"
-        seen.add(str(a.mentee))
-        mentee, mentor = mentees[str(a.mentee)], mentors[str(a.mentor)]
-        assert allowed(inst, mentee, mentor), (a.mentee, a.mentor)
-        load[str(a.mentor)] = load.get(str(a.mentor), 0) + 1
-        assert 0 <= a.score <= 1
-        assert a.reasons
-    for rid, count in load.items():
-        assert count <= mentors[rid].capacity
-    assert len(result.assignments) + len(result.unmatched) == len(inst.mentees)
-
-
 @FAST
 @given(instances())
 def test_stable_capacity_and_hard_rules_both_phases(inst):
     for stable_only in (True, False):
         result = match(inst, stable_only=stable_only)
-        _check_rules(inst, result)
+        check_rules(inst, result)
         assert brute_force_blocking(inst, result) == []
         assert check_stability(inst, result) == []
         assert result.metrics["blocking_pairs"] == 0
@@ -94,7 +77,7 @@ def test_stable_capacity_and_hard_rules_both_phases(inst):
 @given(instances(full_fallback=False))
 def test_hard_rules_kept_with_pruned_fallback(inst):
     result = match(inst)
-    _check_rules(inst, result)
+    check_rules(inst, result)
     assert check_stability(inst, result) == []
 
 

@@ -342,6 +342,7 @@ LOGGING = {
         # the SAML library logs names, addresses and whole assertions; equimentor.sso logs
         # every refusal itself (provider id and reason only)
         "saml2": {"level": "CRITICAL"},
+        "xmlschema": {"level": "WARNING"},  # an INFO line at every start, from pysaml2's schemas
         "authlib": {"level": "WARNING"},
     },
 }

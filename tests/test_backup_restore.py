@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tarfile
 
 import psycopg
 import pytest
@@ -132,6 +133,7 @@ def test_back_up_drop_restore_and_the_site_answers_the_same(tmp_path):
             "var.tar.gz",
         ]
         assert oct(folder.stat().st_mode)[-3:] == "700"
+        assert {oct(p.stat().st_mode)[-3:] for p in folder.iterdir()} == {"600"}
 
         # disaster: the database is dropped and the machine's files are lost
         with _admin() as admin:
@@ -161,6 +163,22 @@ def test_back_up_drop_restore_and_the_site_answers_the_same(tmp_path):
         assert again.returncode != 0 and "--replace" in again.stderr
         _run([*processes.EQUIMENTOR, "restore", "--replace", str(folder)], env)
         assert _pages(env, tmp_path, "replaced", session) == before
+
+        # a tampered archive naming a file outside EQUIMENTOR_VAR_DIR is refused before anything
+        evil = tmp_path / "evil" / folder.name
+        shutil.copytree(folder, evil)
+        with tarfile.open(evil / "var.tar.gz", "w:gz") as archive:
+            payload = tmp_path / "payload"
+            payload.write_text("x")
+            archive.add(payload, arcname="../outside")
+        tampered = subprocess.run(
+            [*processes.EQUIMENTOR, "restore", "--replace", str(evil)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert tampered.returncode != 0 and "outside the folder" in tampered.stderr
+        assert not (tmp_path / "outside").exists()
     finally:
         with _admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{live}" WITH (FORCE)')

@@ -29,6 +29,10 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 DUMP, FILES, SECRET, MANIFEST = "database.dump", "var.tar.gz", "secret_key", "manifest.json"
+# tarfile's "data" filter (permissions kept sane, nothing outside the folder) exists from Python
+# 3.11.4; Debian 12's 3.11.2 lacks it, and there only regular files inside the folder are
+# extracted (restore() checks that first).
+_SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 def libpq_env() -> dict[str, str]:
@@ -115,6 +119,8 @@ def back_up(destination: Path) -> Path:
         "migrations": _migrations(),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    for path in folder.iterdir():  # the owner's alone, wherever the folder is copied
+        path.chmod(0o600)
     return folder
 
 
@@ -143,6 +149,11 @@ def restore(folder: Path, *, replace: bool = False) -> dict:
     var = Path(settings.VAR_DIR)
     with tarfile.open(folder / FILES) as archive:
         members = [m for m in archive.getmembers() if m.isfile()]
+        outside = [
+            m.name for m in members if not (var / m.name).resolve().is_relative_to(var.resolve())
+        ]
+        if outside:
+            raise CommandError(f"{folder / FILES} names files outside the folder: {outside}")
         clashes = [m.name for m in members if (var / m.name).exists()]
         if clashes and not replace:
             raise CommandError(
@@ -168,6 +179,6 @@ def restore(folder: Path, *, replace: bool = False) -> dict:
             ]
         )
         var.mkdir(parents=True, exist_ok=True)
-        archive.extractall(var, members=members, filter="data")
+        archive.extractall(var, members=members, **_SAFE_EXTRACT)
     manifest = json.loads((folder / MANIFEST).read_text())
     return {"files": len(members), "created_at": manifest["created_at"]}

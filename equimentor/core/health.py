@@ -73,5 +73,8 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         view = self.views.get(request.path_info)
         if view is not None and request.method in ("GET", "HEAD"):
-            return view(request)
+            response = view(request)
+            if request.method == "HEAD":  # the status is the answer (and gunicorn warns of a body)
+                response.content = b""
+            return response
         return self.get_response(request)

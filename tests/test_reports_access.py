@@ -165,7 +165,7 @@ def test_every_export_says_what_its_suppressed_cells_mean(client, alice, scheme_
     withheld = "“–” marks a rate or median withheld (based on too few people: medians need 9)."
     rounded = "Counts are rounded to the nearest 5."
     csv = export("csv").decode()
-    assert csv.splitlines()[0].startswith(legend)
+    assert csv.splitlines()[0].startswith('"' + legend)  # text cells are quoted (lib.cells)
     assert withheld in csv and rounded in csv
     book = load_workbook(io.BytesIO(export("xlsx")))
     for sheet in book.worksheets:

@@ -6,7 +6,6 @@ Rows come in random (UUID) order, numbered from 1; a record id is never a person
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -19,6 +18,7 @@ from equimentor.evaluation.definitions import (
     option_labels,
     scale_choices,
 )
+from equimentor.lib.cells import csv_writer, xlsx_append
 
 EVENTS = {"baseline": "baseline_arm_1", "month_6": "month_6_arm_1"}
 DICTIONARY_HEADER = [
@@ -124,7 +124,7 @@ def table(items: list[dict], resps: list[Resp]) -> tuple[list[str], list[list]]:
 def to_csv(items, resps) -> str:
     header, rows = table(items, resps)
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv_writer(buf)
     writer.writerow(header)
     writer.writerows(rows)
     return buf.getvalue()
@@ -135,19 +135,20 @@ def to_xlsx(items, resps) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Responses"
-    ws.append(header)
+    xlsx_append(ws, header)
     for row in rows:
-        ws.append(row)
+        xlsx_append(ws, row)
     dictionary = wb.create_sheet("Dictionary")
-    dictionary.append(["column", "question", "kind"])
+    xlsx_append(dictionary, ["column", "question", "kind"])
     labels = {i["code"]: i["text"] for i in items}
     for h, kind, _get in columns(items):
-        dictionary.append(
+        xlsx_append(
+            dictionary,
             [
                 h,
                 labels.get(h.split("___")[0].removesuffix("_label").removesuffix("_other"), ""),
                 kind,
-            ]
+            ],
         )
     out = io.BytesIO()
     wb.save(out)
@@ -160,7 +161,7 @@ def _choices(pairs) -> str:
 
 def redcap_dictionary(items: list[dict], form: str = "evaluation") -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)
     w.writerow(DICTIONARY_HEADER)
     blank = [""] * (len(DICTIONARY_HEADER) - 5)
     w.writerow(["record_id", form, "", "text", "Record ID", *blank])
@@ -310,7 +311,7 @@ def redcap_data(items: list[dict], resps: list[Resp]) -> str:
             header.append(f"{var(code)}_other")
             getters.append(_text(code))
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)
     w.writerow(header)
     for n, r in enumerate(resps, start=1):
         cells = [get(r.values) for get in getters]

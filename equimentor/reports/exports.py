@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from xml.sax.saxutils import escape
 
+from equimentor.lib.cells import csv_writer, xlsx_append
 from equimentor.reports.compute import Report
 
 
 def to_csv(reports: list[Report], legend: str = "") -> str:
     """``legend`` (what "<5", "x" and "–" mean) comes first, so the file explains itself."""
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)
     if legend:
         w.writerows([[legend], []])
     for rep in reports:
@@ -34,14 +34,14 @@ def to_xlsx(reports: list[Report], legend: str = "") -> bytes:
     wb.remove(wb.active)
     for i, rep in enumerate(reports, start=1):
         ws = wb.create_sheet(f"{i} {rep.title}"[:31].replace(":", "").replace("/", "-"))
-        ws.append([rep.title])
-        ws.append(rep.columns)
+        xlsx_append(ws, [rep.title])
+        xlsx_append(ws, rep.columns)
         for row in rep.rows:
-            ws.append(row)
+            xlsx_append(ws, row)
         for note in rep.notes:
-            ws.append([note])
+            xlsx_append(ws, [note])
         if legend:
-            ws.append([legend])
+            xlsx_append(ws, [legend])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

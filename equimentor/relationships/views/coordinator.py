@@ -3,8 +3,6 @@ peer circles, one relationship, pausing/closing, flags and settings. Never priva
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import scheme_staff
+from equimentor.lib.cells import csv_writer
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Flag, Relationship, RelationshipSettings
 from equimentor.relationships.queries import coordinator_rows
@@ -92,7 +91,7 @@ def manage_export(request, slug: str):
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{scheme.slug}-relationships.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(CSV_COLUMNS)
     for rel in rows:
         sides = [m.side for m in rel.memberships.all()]

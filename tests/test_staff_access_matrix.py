@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from equimentor.accounts.models import User
 from equimentor.core.models import AuditEvent
 from equimentor.core.roles import Role
+from equimentor.enrolment.models import ParticipantImport
 from equimentor.evaluation import services as evaluation
 from equimentor.relationships.services.checkins import raise_flag
 from equimentor.safeguarding import services as safeguarding
@@ -39,6 +40,8 @@ RULES: dict[str, set[Role]] = {
     "backoffice:documents": {C},
     "backoffice:edit_document": {C},
     "backoffice:publish_document": {C},
+    "backoffice:import": {C},
+    "backoffice:import_map": {C},
     "matching:rounds": {C},
     "matching:open_round": {C},
     "matching:round": {C},
@@ -156,6 +159,9 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
         "flag": flag.pk,
         "case": case.pk,
         "session": training_session.pk,
+        "upload": ParticipantImport.objects.create(
+            scheme=scheme_a, filename="x.csv", content=b"email,name\n", headers=["email", "name"]
+        ).pk,
     }
     return scheme_a, people, objects
 
@@ -164,6 +170,7 @@ PK_OF = {
     "backoffice:registration": "participant",
     "api:registration": "participant",
     "backoffice:publish_document": "document",
+    "backoffice:import_map": "upload",
     "matching:round": "round",
     "matching:close_choices": "round",
     "matching:rerun": "round",

@@ -166,3 +166,61 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Sent by email and shown on their registration page.",
     )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet (CSV or XLSX)",
+        help_text="The first row names the columns: email, name, role (mentee, mentor or both), "
+        "institution, and optionally career stage, pathway, specialty, research interests and "
+        "mentor capacity. At most 5 MB, 40 columns and 20,000 rows.",
+    )
+
+    def clean_file(self):
+        from equimentor.enrolment.imports import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError("Choose a .csv or .xlsx file.")
+        return upload
+
+
+class MappingForm(forms.Form):
+    """Which field each column holds (one choice per column; at most MAX_COLUMNS of them).
+    Columns that ask about identity get no choice: they are never imported."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, str], *args, **kwargs):
+        from equimentor.enrolment.imports import FIELDS, is_identity_header
+
+        super().__init__(*args, **kwargs)
+        self.identity_columns = []
+        choices = [("", "Not imported")] + [(code, label) for code, (label, _, _) in FIELDS.items()]
+        for i, header in enumerate(headers):
+            if is_identity_header(header):
+                self.identity_columns.append(header or f"Column {i + 1}")
+                continue
+            self.fields[f"col_{i}"] = forms.ChoiceField(
+                label=f"Column {i + 1}: “{header}”" if header else f"Column {i + 1} (no heading)",
+                choices=choices,
+                required=False,
+                initial=mapping.get(str(i), ""),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name.removeprefix("col_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("col_") and value
+        }
+
+    def clean(self):
+        from equimentor.enrolment.imports import ImportFileError, check_mapping
+
+        data = super().clean()
+        try:
+            check_mapping(self.mapping())
+        except ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data

@@ -17,18 +17,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from equimentor.backoffice.forms import (
     DocumentForm,
     MapInstitutionForm,
+    MappingForm,
     MessageForm,
     NewSchemeForm,
     SchemeForm,
+    UploadForm,
 )
 from equimentor.core.access import scheme_staff, signed_in, site_admin
 from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.core.roles import Role
+from equimentor.enrolment import imports, stats
 from equimentor.enrolment import services as enrolment
-from equimentor.enrolment import stats
-from equimentor.enrolment.access import get_participant_for_coordinator
+from equimentor.enrolment.access import get_import_for_coordinator, get_participant_for_coordinator
 from equimentor.enrolment.consents import current_consents
-from equimentor.enrolment.models import Participant
+from equimentor.enrolment.models import Participant, ParticipantImport
 from equimentor.schemes import services
 from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import SchemeDocument
@@ -92,6 +94,8 @@ def dashboard(request, slug: str):
             stats.conversion(counts["approved"], counts["registered"]),
         ),
     ]
+    if counts["invited"]:  # imported from a spreadsheet; registered once they accept
+        steps.insert(2, ("Imported, invited to review and consent", counts["invited"], None))
     return render(
         request,
         "backoffice/dashboard.html",
@@ -343,3 +347,97 @@ def publish_document(request, slug: str, pk: int):
     else:
         messages.success(request, f"Version {doc.version} is published.")
     return redirect("backoffice:documents", slug)
+
+
+# -- importing participants -----------------------------------------------------------------------
+
+
+@scheme_staff(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def import_start(request, slug: str):
+    """Upload a spreadsheet of the scheme's people (kept in the database, never the session),
+    or email the imported people not yet invited."""
+    scheme = request.staff.scheme
+    form = UploadForm()
+    if request.method == "POST" and "invite" in request.POST:
+        n = imports.send_invitations(scheme, actor=request.user)
+        messages.success(request, f"Invitations are being emailed to {n} imported people.")
+        return redirect("backoffice:import", slug)
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            try:
+                headers, _ = imports.read_table(content, upload.name)
+            except imports.ImportFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                stored = ParticipantImport.objects.create(
+                    scheme=scheme,
+                    created_by=request.user,
+                    filename=upload.name[:200],
+                    content=content,
+                    headers=headers,
+                    mapping=imports.guess_mapping(headers),
+                )
+                return redirect("backoffice:import_map", slug, stored.pk)
+    return render(
+        request,
+        "backoffice/import_start.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "not_invited": imports.not_yet_invited(scheme).count(),
+            "fields": imports.FIELDS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@scheme_staff(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def import_map(request, slug: str, pk: int):
+    """Map the columns (close headers already matched), preview with each bad row's reason,
+    then import the good rows."""
+    scheme = request.staff.scheme
+    upload = get_import_for_coordinator(scheme, pk)
+    step = request.POST.get("step", "")
+    if step == "cancel":
+        upload.delete()
+        messages.info(request, "The upload is deleted; nothing was imported.")
+        return redirect("backoffice:import", slug)
+    form = MappingForm(upload.headers, upload.mapping, request.POST if step else None)
+    preview = None
+    if step and form.is_valid():
+        upload.mapping = form.mapping()
+        upload.save(update_fields=["mapping"])
+        _, rows = imports.read_table(bytes(upload.content), upload.filename)
+        if step == "import":
+            result = imports.apply(
+                scheme,
+                rows,
+                upload.mapping,
+                actor=request.user,
+                invite=bool(request.POST.get("invite")),
+            )
+            upload.delete()
+            return render(
+                request,
+                "backoffice/import_done.html",
+                {"scheme": scheme, "result": result, "filename": upload.filename},
+            )
+        preview = imports.plan(scheme, rows, upload.mapping)
+    return render(
+        request,
+        "backoffice/import_map.html",
+        {
+            "scheme": scheme,
+            "upload": upload,
+            "form": form,
+            "preview": preview,
+            "sample": preview.new[:10] if preview else [],
+            "shown_errors": preview.errors[:500] if preview else [],
+        },
+        status=400 if form.errors else 200,
+    )

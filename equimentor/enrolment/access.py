@@ -30,3 +30,14 @@ def get_participant_for_coordinator(scheme, pk: int) -> Participant:
     if participant is None:
         raise PermissionDenied("No such participant in this scheme.")
     return participant
+
+
+def get_import_for_coordinator(scheme, pk: int):
+    """An uploaded participants file of ``scheme`` (whose coordinator ``scheme_staff``
+    resolved); 404 if there is none (it may have been imported or pruned)."""
+    from equimentor.enrolment.models import ParticipantImport
+
+    upload = ParticipantImport.objects.filter(scheme=scheme, pk=pk).first()
+    if upload is None:
+        raise Http404("No such upload: it has been imported or has expired.")
+    return upload

@@ -125,3 +125,22 @@ def withdrawn(participant) -> None:
             "scheme": participant.scheme,
         },
     )
+
+
+def import_invitation(participant, raw_token: str, expires_at, documents: dict) -> None:
+    """To someone the coordinator imported: review the profile and give the consents (only the
+    person can), with the information pack. ``documents``: the scheme's current ones."""
+    scheme = participant.scheme
+    send_email(
+        "import_invitation",
+        participant.user.email,
+        {
+            "name": participant.user.full_name,
+            "scheme": scheme,
+            "url": _url("enrolment:accept_import", raw_token),
+            "expires_at": expires_at,
+            "information_sheet": documents.get("information_sheet"),
+            "privacy_notice": documents.get("privacy_notice"),
+        },
+        key=f"import-invitation-{participant.pk}",
+    )

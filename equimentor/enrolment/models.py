@@ -108,6 +108,7 @@ class Participant(models.Model):
     """A person's registration in one scheme, with the profile they gave it."""
 
     class Status(models.TextChoices):
+        INVITED = "invited", "Imported, invited to review and consent"
         REGISTERED = "registered", "Registered, awaiting review"
         QUERIED = "queried", "Eligibility queried"
         APPROVED = "approved", "Approved"
@@ -145,7 +146,10 @@ class Participant(models.Model):
 
     job_title = models.CharField(max_length=200)
     career_stage = models.PositiveSmallIntegerField(
-        help_text="Index into the scheme's career-stage scale."
+        null=True,
+        blank=True,
+        help_text="Index into the scheme's career-stage scale (empty only for someone imported "
+        "without one, until they review their profile).",
     )
     pathway = models.CharField(max_length=20, choices=Pathway.choices)
     institution = models.ForeignKey(
@@ -191,6 +195,10 @@ class Participant(models.Model):
             models.CheckConstraint(
                 condition=Q(institution__isnull=False) | ~Q(status="approved"),
                 name="approved_participant_has_a_listed_institution",
+            ),
+            models.CheckConstraint(
+                condition=Q(career_stage__isnull=False) | Q(status="invited"),
+                name="participant_has_a_career_stage_once_registered",
             ),
         ]
         indexes = [models.Index(fields=["scheme", "status"])]
@@ -270,3 +278,52 @@ class Consent(models.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+class ImportInvite(models.Model):
+    """The single-use, expiring link emailed to someone imported from a spreadsheet: it opens
+    their imported profile to review, with the consents only they can give."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="import_invites"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Import invitation {self.pk}"
+
+    @classmethod
+    def find(cls, raw: str) -> ImportInvite | None:
+        return (
+            cls.objects.select_related("participant__scheme", "participant__user")
+            .filter(token_hash=digest(raw))
+            .first()
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class ParticipantImport(models.Model):
+    """An uploaded spreadsheet of participants between upload and import, kept here (never in
+    the session) and deleted once imported or abandoned."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, help_text="Column number (as text) -> field.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}"

@@ -19,6 +19,7 @@ from equimentor.enrolment.consents import give_consent, withdraw_consent
 from equimentor.enrolment.models import (
     Consent,
     ExpressionOfInterest,
+    ImportInvite,
     Participant,
     RegistrationInvite,
 )
@@ -285,6 +286,83 @@ def register(raw_token: str, data: Registration) -> Participant:
             give_consent(participant, purpose, documents[kind], actor=user)
     identity.save_identity(participant, data.identity_answers, data.identity_uses, actor=user)
     emails.registration_received(participant)
+    return participant
+
+
+# -- accepting an import -------------------------------------------------------------------------
+
+_IMPORT_TEXT = {
+    "invalid": "This link is not valid. Please use the link in your email, or write to the "
+    "scheme's coordinator.",
+    "used": "You have already accepted. Sign in to see your participation.",
+    "expired": "This link has expired. Please write to the scheme's coordinator for a new one.",
+}
+
+
+def check_import_invite(raw: str) -> ImportInvite:
+    """The usable invitation of someone imported, or :class:`LinkProblem` saying why not."""
+    invite = ImportInvite.find(raw)
+    if invite is None:
+        raise LinkProblem(_IMPORT_TEXT["invalid"])
+    scheme = invite.participant.scheme
+    if invite.used_at is not None or invite.participant.status != Participant.Status.INVITED:
+        raise LinkProblem(_IMPORT_TEXT["used"], scheme)
+    if invite.is_expired:
+        raise LinkProblem(_IMPORT_TEXT["expired"], scheme)
+    return invite
+
+
+@transaction.atomic
+def accept_import(raw_token: str, data: Registration) -> Participant:
+    """Someone imported reviews the profile, gives the consents (and any identity answers) and
+    takes part: the coordinator imported them as the scheme's own, so they are approved."""
+    found = check_import_invite(raw_token)
+    invite = ImportInvite.objects.select_for_update().get(pk=found.pk)
+    participant = (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("scheme", "user")
+        .get(pk=invite.participant_id)
+    )
+    scheme = participant.scheme
+    if invite.used_at is not None or participant.status != Participant.Status.INVITED:
+        raise LinkProblem(_IMPORT_TEXT["used"], scheme)
+    documents = _documents_consented(scheme, data.consents, data.documents_shown)
+    if data.role not in dict(scheme.role_choices):
+        raise EnrolmentError("Please choose one of the roles this scheme offers.")
+    if data.profile.get("institution") is None:
+        raise EnrolmentError(
+            "Please choose your institution from the list. If it is not there, write to the "
+            "scheme's coordinator, who can add it."
+        )
+    try:
+        identity.check_answers(data.identity_answers)
+    except identity.IdentityError as exc:
+        raise EnrolmentError(str(exc)) from exc
+    is_mentor, is_mentee = _roles(data.role)
+    for name, value in data.profile.items():
+        setattr(participant, name, value)
+    participant.is_mentor, participant.is_mentee = is_mentor, is_mentee
+    if not is_mentor:
+        participant.mentor_capacity = None
+    participant.status = Participant.Status.APPROVED
+    participant.approved_at = participant.registered_at = timezone.now()
+    participant.save()
+    user = participant.user
+    if data.full_name and data.full_name != user.full_name:
+        user.full_name = data.full_name
+        user.save(update_fields=["full_name"])
+    invite.used_at = timezone.now()
+    invite.save(update_fields=["used_at"])
+    audit.record(
+        "enrolment.import.accepted", participant, actor=user, scheme=scheme, role=data.role
+    )
+    for purpose in (*Consent.REQUIRED, Consent.Purpose.EVALUATION):
+        if data.consents.get(purpose):
+            kind = Consent.DOCUMENT_FOR_PURPOSE[purpose]
+            give_consent(participant, purpose, documents[kind], actor=user)
+    identity.save_identity(participant, data.identity_answers, data.identity_uses, actor=user)
+    directory.ensure_listing(participant, actor=user)
+    emails.approved(participant)
     return participant
 
 

@@ -9,14 +9,18 @@ from equimentor.schemes.models import Scheme
 
 
 def funnel(scheme: Scheme) -> dict[str, int]:
-    """Expressions of interest → eligible → registered → approved, plus the other outcomes."""
+    """Expressions of interest → eligible → registered → approved, plus the other outcomes.
+
+    People imported from a spreadsheet count as ``invited`` until they accept (reviewing the
+    profile and consenting), then as registered and approved; never as expressions of interest."""
     eoi = ExpressionOfInterest.objects.filter(scheme=scheme).aggregate(
         expressed=Count("id"),
         eligible=Count("id", filter=Q(declared_eligible=True)),
         institutions=Count("institution", distinct=True),
     )
     status = Participant.objects.filter(scheme=scheme).aggregate(
-        registered=Count("id"),
+        registered=Count("id", filter=~Q(status=Participant.Status.INVITED)),
+        invited=Count("id", filter=Q(status=Participant.Status.INVITED)),
         approved=Count("id", filter=Q(status=Participant.Status.APPROVED)),
         awaiting=Count("id", filter=Q(status=Participant.Status.REGISTERED)),
         queried=Count("id", filter=Q(status=Participant.Status.QUERIED)),

@@ -99,6 +99,61 @@ def register(request, token: str):
     )
 
 
+@public
+@require_http_methods(["GET", "POST"])
+def accept_import(request, token: str):
+    """Someone the coordinator imported reviews the profile and gives the consents, from the
+    emailed single-use link (the same form as registration, filled in from the import)."""
+    try:
+        invite = services.check_import_invite(token)
+    except services.LinkProblem as exc:
+        return _link_problem(request, exc)
+    participant = invite.participant
+    scheme = participant.scheme
+    data = request.POST if request.method == "POST" else None
+    name_form = FullNameForm(data, initial={"full_name": participant.user.full_name})
+    profile_form = ProfileForm(scheme, data, initial=ProfileForm.initial_from(participant))
+    identity_form = IdentityForm(scheme, data)
+    consent_form = ConsentForm(scheme, data)
+    forms_ = [name_form, profile_form, identity_form, consent_form]
+    if request.method == "POST" and all(f.is_valid() for f in forms_):
+        try:
+            participant = services.accept_import(
+                token,
+                services.Registration(
+                    full_name=name_form.cleaned_data["full_name"],
+                    role=profile_form.cleaned_data["role"],
+                    profile=profile_form.profile,
+                    consents=consent_form.consents,
+                    documents_shown=consent_form.documents_shown,
+                    identity_answers=identity_form.answers,
+                    identity_uses=identity_form.uses,
+                ),
+            )
+        except services.EnrolmentError as exc:
+            consent_form = ConsentForm(scheme)
+            consent_form.is_bound = False
+            messages.error(request, str(exc))
+        else:
+            login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Thank you. You are taking part in {scheme.name}.")
+            return redirect("enrolment:participation", scheme.slug)
+    return render(
+        request,
+        "enrolment/accept_import.html",
+        {
+            "scheme": scheme,
+            "participant": participant,
+            "name_form": name_form,
+            "profile_form": profile_form,
+            "identity_form": identity_form,
+            "consent_form": consent_form,
+            "documents": scheme.current_documents(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 def _link_problem(request, exc: services.LinkProblem, *, rejoin: bool = False, status: int = 400):
     return render(
         request,

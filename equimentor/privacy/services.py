@@ -49,6 +49,7 @@ def save_retention(scheme, values: dict, *, actor) -> RetentionSettings:
     return conf
 
 
+UPLOAD_HOURS = timedelta(hours=24)
 FAILED_SIGN_IN_DAYS = timedelta(days=1)
 """How long a record of failed password sign-ins is kept (the throttle needs 15 minutes)."""
 
@@ -120,4 +121,10 @@ def run_retention(now=None) -> Counter:
     deleted, _ = AccessAttempt.objects.filter(attempt_time__lte=cutoff).delete()
     if deleted:
         done["failed_sign_ins"] += deleted
+    # Spreadsheets uploaded to import participants and never imported (an import deletes its
+    # own): they hold people's details, so they go after a day.
+    from equimentor.enrolment.models import ParticipantImport
+
+    deleted, _ = ParticipantImport.objects.filter(created_at__lte=now - UPLOAD_HOURS).delete()
+    done["import_uploads"] += deleted
     return done

@@ -182,7 +182,11 @@ class Scope:
         return self.cache[key]
 
     def people(self):
-        qs = Participant.objects.filter(scheme=self.scheme)
+        """The scheme's participants (never those imported who have not yet accepted and
+        consented: nothing about them is used until they do)."""
+        qs = Participant.objects.filter(scheme=self.scheme).exclude(
+            status=Participant.Status.INVITED
+        )
         if self.institutions:
             qs = qs.filter(institution__in=self.institution_ids)
         return qs

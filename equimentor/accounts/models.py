@@ -58,6 +58,27 @@ class User(AbstractUser):
         return self.full_name.split(" ")[0] if self.full_name else ""
 
 
+NEXT_MAX = 500
+
+
+def same_site_path(candidate: str | None) -> str:
+    """``candidate`` if it is a path on this site ("/me/schemes/x/"), else "" — never another
+    site, scheme-relative address ("//evil.example"), backslash trick or control character."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = (candidate or "").strip()
+    if (
+        not candidate.startswith("/")
+        or candidate.startswith(("//", "/\\"))
+        or "\\" in candidate
+        or len(candidate) > NEXT_MAX
+        or any(ord(c) < 32 or ord(c) == 127 for c in candidate)
+        or not url_has_allowed_host_and_scheme(candidate, allowed_hosts=set())
+    ):
+        return ""
+    return candidate
+
+
 class SignInLink(models.Model):
     """A single-use, expiring sign-in link sent by email."""
 
@@ -66,17 +87,23 @@ class SignInLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    next_path = models.CharField(
+        max_length=NEXT_MAX,
+        blank=True,
+        help_text="The page on this site the person was trying to reach (a path, never a site).",
+    )
 
     def __str__(self) -> str:
         return f"Sign-in link {self.pk}"
 
     @classmethod
-    def issue(cls, user: User) -> tuple[SignInLink, str]:
+    def issue(cls, user: User, next_path: str = "") -> tuple[SignInLink, str]:
         raw, hashed = new_token()
         link = cls.objects.create(
             user=user,
             token_hash=hashed,
             expires_at=timezone.now() + timedelta(minutes=settings.SIGN_IN_LINK_MINUTES),
+            next_path=same_site_path(next_path),
         )
         return link, raw
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from equimentor.accounts import tasks
-from equimentor.accounts.models import SignInLink, User
+from equimentor.accounts.models import SignInLink, User, same_site_path
 from equimentor.core import audit
 
 
@@ -19,19 +19,20 @@ def find_user(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
 
 
-def send_sign_in_link(email: str) -> None:
+def send_sign_in_link(email: str, next_path: str = "") -> None:
     """Email a sign-in link if an active account has this address; say nothing either way.
 
     The request only enqueues a task, the same for every address: whether an account exists is
     looked up by the worker, so the time a request takes does not tell (with the immediate task
     backend of the demo and tests the task runs in the request).
     """
-    tasks.email_sign_in_link.enqueue(email)
+    tasks.email_sign_in_link.enqueue(email, same_site_path(next_path))
 
 
 @transaction.atomic
-def use_sign_in_link(request, raw: str) -> User:
-    """Consume a sign-in link and sign its owner in, or raise :class:`LinkError`."""
+def use_sign_in_link(request, raw: str) -> tuple[User, str]:
+    """Consume a sign-in link and sign its owner in, or raise :class:`LinkError`. Returns the
+    user and the page the link returns them to ("" for none)."""
     link = SignInLink.find(raw)
     if link is None:
         raise LinkError("This sign-in link is not valid. Please ask for a new one.")
@@ -46,7 +47,7 @@ def use_sign_in_link(request, raw: str) -> User:
     link.save(update_fields=["used_at"])
     login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
     audit.record("accounts.signed_in", link.user, actor=link.user, method="link")
-    return link.user
+    return link.user, link.next_path
 
 
 @transaction.atomic

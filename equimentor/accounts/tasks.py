@@ -11,12 +11,13 @@ from equimentor.core.tasks import task
 
 
 @task()
-def email_sign_in_link(email: str) -> None:
-    """Email a sign-in link if an active account has this address; do nothing otherwise."""
+def email_sign_in_link(email: str, next_path: str = "") -> None:
+    """Email a sign-in link if an active account has this address; do nothing otherwise. The
+    link returns the person to ``next_path`` (a path on this site) once used."""
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None or not user.is_active:
             return
-        link, raw = SignInLink.issue(user)
+        link, raw = SignInLink.issue(user, next_path)
         audit.record("accounts.sign_in_link.sent", link, actor=None)
         emails.sign_in_link(user, raw)

@@ -5,21 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from equimentor.accounts import services
 from equimentor.accounts.forms import AccountForm, EmailForm, PasswordSignInForm, SetPasswordForm
+from equimentor.accounts.models import same_site_path
 from equimentor.core.access import public, signed_in
 from equimentor.sso import logout as sso_logout
 
 
 def _next_url(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}):
-        return candidate
-    return ""
+    """Where to go after signing in: a path on this site only (``same_site_path``)."""
+    return same_site_path(request.POST.get("next") or request.GET.get("next"))
 
 
 @public
@@ -42,7 +40,9 @@ def login_view(request):
         elif "link-email" in request.POST:
             link_form = EmailForm(request.POST, prefix="link")
             if link_form.is_valid():
-                services.send_sign_in_link(link_form.cleaned_data["email"])
+                services.send_sign_in_link(
+                    link_form.cleaned_data["email"], next_path=_next_url(request)
+                )
                 return render(
                     request, "accounts/link_sent.html", {"email": link_form.cleaned_data["email"]}
                 )
@@ -80,11 +80,11 @@ def use_link(request, token: str):
     """Confirm, then consume, a sign-in link (a GET never consumes it: mail scanners follow links)."""
     if request.method == "POST":
         try:
-            services.use_sign_in_link(request, token)
+            user, next_path = services.use_sign_in_link(request, token)
         except services.LinkError as exc:
             return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
         messages.success(request, "You are signed in.")
-        return redirect(_next_url(request) or "core:home")
+        return redirect(same_site_path(next_path) or "core:home")
     return render(request, "accounts/use_link.html", {"token": token})
 
 

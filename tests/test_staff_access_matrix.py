@@ -24,6 +24,7 @@ from equimentor.safeguarding import services as safeguarding
 from equimentor.safeguarding.models import CaseAccess
 from equimentor.schemes.models import StaffRole
 from equimentor.staff.models import SiteAdministrator
+from equimentor.training import induction
 from tests import factories
 from tests.test_relationships_setup import accepted, pair
 from tests.training_setup import session
@@ -62,6 +63,14 @@ RULES: dict[str, set[Role]] = {
     "training:manage_session": {C},
     "training:manage_edit_session": {C},
     "training:manage_cancel_session": {C},
+    "training:manage_induction": {C},
+    "training:manage_induction_settings": {C},
+    "training:manage_induction_draft": {C},
+    "training:manage_induction_item_new": {C},
+    "training:manage_induction_item": {C},
+    "training:manage_induction_item_delete": {C},
+    "training:manage_induction_publish": {C},
+    "training:manage_induction_holdups": {C},
     "evaluation:manage": {C, E, M},
     "evaluation:install": {C},
     "evaluation:settings": {C},
@@ -138,6 +147,10 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
     )
     flag = raise_flag(scheme_a, "meetings_lapsed", "matrix", relationship=rel)
     training_session = session(scheme_a, alice)
+    draft = induction.start_draft(scheme_a, actor=alice)
+    draft_item = induction.save_item(
+        draft, induction.ItemData("link", "AMS", url="https://x.example"), actor=alice
+    )
     evaluation.install_shipped(scheme_a, actor=alice)
     site_admin = factories.UserFactory(email="site-admin@example.org")
     SiteAdministrator.objects.create(user=site_admin)
@@ -162,6 +175,7 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
         "upload": ParticipantImport.objects.create(
             scheme=scheme_a, filename="x.csv", content=b"email,name\n", headers=["email", "name"]
         ).pk,
+        "induction item": draft_item.pk,
     }
     return scheme_a, people, objects
 
@@ -183,6 +197,8 @@ PK_OF = {
     "training:manage_session": "session",
     "training:manage_edit_session": "session",
     "training:manage_cancel_session": "session",
+    "training:manage_induction_item": "induction item",
+    "training:manage_induction_item_delete": "induction item",
     "safeguarding:case": "case",
     "safeguarding:case_act": "case",
     "safeguarding:case_export": "case",

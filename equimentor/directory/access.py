@@ -23,6 +23,7 @@ from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.capacity import with_load
 from equimentor.schemes.access import has_role
 from equimentor.schemes.models import Scheme
+from equimentor.training.gate import MENTOR, ready
 
 APPROVED = Participant.Status.APPROVED
 
@@ -86,11 +87,12 @@ def shown_identity_answers() -> Prefetch:
 
 
 def listed_mentors(scheme: Scheme) -> QuerySet[Participant]:
-    """Approved mentors of ``scheme`` with a published listing, annotated with ``load`` and
-    ``free`` places, with everything a card shows fetched in a fixed number of queries."""
+    """Approved mentors of ``scheme`` with a published listing (and their required induction
+    done, where the scheme asks it), annotated with ``load`` and ``free`` places, with everything
+    a card shows fetched in a fixed number of queries."""
     mentors = Participant.objects.filter(
         scheme=scheme, is_mentor=True, status=APPROVED, listing__is_published=True
-    )
+    ).filter(ready(MENTOR))
     return (
         with_load(mentors)
         .select_related("user", "institution", "listing", "scheme")

@@ -11,6 +11,7 @@ from equimentor.directory import services
 from equimentor.directory.models import Choice, Conflict, MentorListing
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.models import Institution, Scheme
+from equimentor.training.gate import MENTOR, ready
 
 MAX_WORDS = 8
 
@@ -49,13 +50,16 @@ class MentorFilterForm(forms.Form):
     def __init__(self, scheme: Scheme, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
+        listed = Participant.objects.filter(
+            scheme=scheme,
+            is_mentor=True,
+            status=Participant.Status.APPROVED,
+            listing__is_published=True,
+            listing__show_institution=True,
+        ).filter(ready(MENTOR))
         self.fields["institution"].queryset = Institution.objects.filter(
-            participants__scheme=scheme,
-            participants__is_mentor=True,
-            participants__status=Participant.Status.APPROVED,
-            participants__listing__is_published=True,
-            participants__listing__show_institution=True,
-        ).distinct()
+            pk__in=listed.values("institution_id")
+        )
         self.fields["career_stage"].choices = [
             ("", "Any career stage"),
             *enumerate(scheme.career_stages),

@@ -34,6 +34,7 @@ from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.matching.models import MatchingRound
 from equimentor.schemes.models import Scheme
+from equimentor.training.gate import MENTEE, MENTOR, is_ready, ready
 
 APPROVED = Participant.Status.APPROVED
 IDENTITY_MATCHING = Consent.Purpose.IDENTITY_MATCHING
@@ -151,9 +152,10 @@ def update_listing(mentor: Participant, *, actor, **changes: bool) -> MentorList
 
 
 def _locked(participant: Participant) -> Participant:
-    """Re-read the participation under a row lock: one change at a time per person."""
+    """Re-read the participation under a row lock: one change at a time per person. Only its
+    own row: PostgreSQL refuses FOR UPDATE across the nullable join to the institution."""
     return (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("scheme", "institution")
         .get(pk=participant.pk)
     )
@@ -162,6 +164,15 @@ def _locked(participant: Participant) -> Participant:
 def _require_mentee(mentee: Participant) -> None:
     if not mentee.is_mentee or mentee.status != APPROVED:
         raise DirectoryError("Only approved mentees of this scheme can choose mentors.")
+
+
+def _require_inducted(mentee: Participant) -> None:
+    """Where the scheme asks it, a mentee ranks mentors once her required induction is done."""
+    if not is_ready(mentee, MENTEE):
+        raise DirectoryError(
+            "Your scheme asks mentees to complete the required items of the induction pack "
+            "before ranking mentors. Your induction page shows what is left."
+        )
 
 
 def _require_mentor(mentor: Participant) -> None:
@@ -187,7 +198,9 @@ def _listed_mentors(scheme: Scheme, ids: Iterable[int]) -> dict[int, Participant
             is_mentor=True,
             status=APPROVED,
             listing__is_published=True,
-        ).select_related("institution")
+        )
+        .filter(ready(MENTOR))
+        .select_related("institution")
     }
 
 
@@ -271,6 +284,7 @@ def set_choices(
     mentee = _locked(mentee)
     _require_mentee(mentee)
     _require_open(mentee.scheme)
+    _require_inducted(mentee)
     wanted: list[tuple[int, str]] = []
     for item in choices:
         mentor, note = item if isinstance(item, tuple | list) else (item, "")
@@ -315,6 +329,7 @@ def add_choice(mentee: Participant, mentor: Participant | int, *, note: str = ""
     mentee = _locked(mentee)
     _require_mentee(mentee)
     _require_open(mentee.scheme)
+    _require_inducted(mentee)
     mentor_id = _as_id(mentor)
     note = _clean_note(note)
     current = _choice_ids(mentee)
@@ -376,6 +391,7 @@ def move_choice(mentee: Participant, mentor: Participant | int, direction: str, 
     mentee = _locked(mentee)
     _require_mentee(mentee)
     _require_open(mentee.scheme)
+    _require_inducted(mentee)
     choice = _own_choice(mentee, mentor)
     _renumber(mentee)
     choice.refresh_from_db()

@@ -38,6 +38,7 @@ from equimentor.directory.models import Choice, Conflict, MenteePreference, Ment
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.schemes.models import SchemeDocument
+from equimentor.training.gate import MENTOR, ready
 
 PAGE_SIZE = 20
 
@@ -204,7 +205,9 @@ def choices(request, slug: str):
             is_mentor=True,
             status=Participant.Status.APPROVED,
             listing__is_published=True,
-        ).values_list("pk", flat=True)
+        )
+        .filter(ready(MENTOR))
+        .values_list("pk", flat=True)
     )
     rows = list(
         Choice.objects.filter(mentee=mentee)

@@ -20,6 +20,7 @@ from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.capacity import with_load
 from equimentor.matching.models import Adjustment, MatchingRound, Proposal
+from equimentor.training.gate import MENTEE, MENTOR, ready
 
 NON_IDENTITY_SHARED = {"pathway", "specialty"}
 
@@ -83,7 +84,8 @@ def forbidden_pairs(scheme) -> set[tuple[int, int]]:
 
 def eligible_mentees(scheme):
     """Approved mentees with no proposal waiting and no open one-to-one relationship (a mentee in
-    a group, circle or network may still be matched one-to-one)."""
+    a group, circle or network may still be matched one-to-one), and with their required
+    induction done where the scheme asks it."""
     from equimentor.relationships.queries import mentees_in_open_one_to_one
 
     busy = Proposal.objects.filter(scheme=scheme, status=Proposal.Status.PROPOSED).values(
@@ -95,14 +97,16 @@ def eligible_mentees(scheme):
         )
         .exclude(pk__in=busy)
         .exclude(pk__in=mentees_in_open_one_to_one(scheme))
+        .filter(ready(MENTEE))
     )
 
 
 def available_mentors(scheme):
-    """Approved mentors whose listing is published (or who have none yet), with ``free`` places."""
+    """Approved mentors whose listing is published (or who have none yet), with their required
+    induction done where the scheme asks it, with ``free`` places."""
     mentors = Participant.objects.filter(
         scheme=scheme, status=Participant.Status.APPROVED, is_mentor=True
-    )
+    ).filter(ready(MENTOR))
     mentors = mentors.filter(Q(listing__isnull=True) | Q(listing__is_published=True))
     return with_load(mentors)
 

@@ -48,3 +48,32 @@ def get_session_for_participant(user, slug: str, pk: int):
         raise Http404("No such session.")
     reg = Registration.objects.filter(session=session, participant=participant).first()
     return session, participant, reg
+
+
+def get_draft_item_for_coordinator(scheme, pk: int):
+    """An item of ``scheme``'s induction draft."""
+    from equimentor.training.models import InductionItem
+
+    item = (
+        InductionItem.objects.select_related("pack__scheme")
+        .filter(pack__scheme=scheme, pack__published_at__isnull=True, pk=pk)
+        .first()
+    )
+    if item is None:
+        raise PermissionDenied("No such item in this scheme's draft induction pack.")
+    return item
+
+
+def get_induction_item_for_participant(user, slug: str, pk: int):
+    """(item, participant): an item of the current pack of the person's scheme, for their role."""
+    from equimentor.training.models import InductionItem
+
+    participant = get_own_participation(user, slug)
+    item = (
+        InductionItem.objects.select_related("pack")
+        .filter(pack__scheme=participant.scheme, pack__is_current=True, pk=pk)
+        .first()
+    )
+    if item is None or not item.is_for(participant):
+        raise Http404("No such item in your induction pack.")
+    return item, participant

@@ -125,3 +125,27 @@ def reminder(registration) -> None:
         _context(session, user, registration=registration),
         key=f"training:reminder:{registration.pk}:{session.starts_at:%Y%m%dT%H%M}",
     )
+
+
+def induction_reminder_key(participant, pack, day: str) -> str:
+    """One reminder per person, pack version and day, however often the coordinator asks."""
+    return f"training:induction-reminder:{participant.pk}:{pack.pk}:{day}"
+
+
+def induction_reminder(participant, pack, missing, gated, *, key: str) -> None:
+    """The coordinator's reminder: the required induction items still to do, and what waits on
+    them."""
+    user = participant.user
+    send_email(
+        "tr_induction_reminder",
+        user.email,
+        {
+            "scheme": participant.scheme,
+            "person": user,
+            "pack": pack,
+            "missing": missing,
+            "gated": gated,
+            "url": absolute_url("training:induction", participant.scheme.slug),
+        },
+        key=key,
+    )

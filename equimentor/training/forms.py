@@ -6,7 +6,7 @@ from django import forms
 
 from equimentor.relationships.forms import DateInput, TimeInput, time_zone_choices
 from equimentor.relationships.models import Relationship
-from equimentor.training.models import MAX_CAPACITY, Session
+from equimentor.training.models import MAX_CAPACITY, InductionItem, Session, TrainingSettings
 from equimentor.training.services import MAX_OCCURRENCES, SessionPlan
 
 
@@ -149,3 +149,92 @@ class NewSessionForm(SessionForm):
         initial=1,
         required=False,
     )
+
+
+# -- induction -------------------------------------------------------------------------------------
+
+
+class ItemForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of item", choices=InductionItem.Kind.choices)
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        label="Text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="A document: its text in Markdown. A link or webinar: what it is for. A "
+        "question: the question, or the statement to acknowledge.",
+    )
+    url = forms.URLField(
+        label="Address (link or webinar)", required=False, max_length=500, assume_scheme="https"
+    )
+    options = forms.CharField(
+        label="Answers (quiz only)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line. Leave empty for an acknowledgement (a box to tick).",
+    )
+    correct_option = forms.IntegerField(
+        label="Number of the right answer",
+        required=False,
+        min_value=1,
+        max_value=20,
+        help_text="1 for the first answer above.",
+    )
+    audience = forms.ChoiceField(label="For", choices=InductionItem.Audience.choices)
+    required = forms.BooleanField(label="Required", required=False, initial=True)
+    position = forms.IntegerField(label="Position in the pack", min_value=0, max_value=999)
+
+    def data_for_service(self):
+        from equimentor.training.induction import ItemData
+
+        d = self.cleaned_data
+        correct = d.get("correct_option")
+        return ItemData(
+            kind=d["kind"],
+            title=d["title"],
+            body=d.get("body") or "",
+            url=d.get("url") or "",
+            options=(d.get("options") or "").splitlines(),
+            correct_option=correct - 1 if correct else None,
+            audience=d["audience"],
+            required=bool(d.get("required")),
+            position=d.get("position"),
+        )
+
+    @staticmethod
+    def initial_for(item: InductionItem) -> dict:
+        return {
+            "kind": item.kind,
+            "title": item.title,
+            "body": item.body,
+            "url": item.url,
+            "options": "\n".join(item.options),
+            "correct_option": item.correct_option + 1 if item.correct_option is not None else None,
+            "audience": item.audience,
+            "required": item.required,
+            "position": item.position,
+        }
+
+
+class GateForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSettings
+        fields = ["mentors_must_complete", "mentees_must_complete"]
+
+
+class AnswerForm(forms.Form):
+    """A quiz question's answers, or an acknowledgement's box."""
+
+    def __init__(self, item: InductionItem, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if item.options:
+            self.fields["answer"] = forms.TypedChoiceField(
+                label=item.body,
+                choices=list(enumerate(item.options)),
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+        else:
+            self.fields["acknowledged"] = forms.BooleanField(
+                label=item.body, error_messages={"required": "Tick the box to confirm."}
+            )

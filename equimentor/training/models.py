@@ -185,3 +185,163 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.pk}"
+
+
+# -- the induction pack ------------------------------------------------------------------------------
+
+
+class TrainingSettings(models.Model):
+    """Per scheme: whether completing the induction pack's required items gates the directory,
+    matching and ranking (neither, by default)."""
+
+    scheme = models.OneToOneField(
+        Scheme, on_delete=models.CASCADE, related_name="training_settings"
+    )
+    mentors_must_complete = models.BooleanField(
+        "Mentors complete their required induction items before they are listed in the "
+        "directory or proposed by matching",
+        default=False,
+    )
+    mentees_must_complete = models.BooleanField(
+        "Mentees complete their required induction items before they can rank mentors or be "
+        "matched",
+        default=False,
+    )
+
+    def __str__(self) -> str:
+        return f"Training settings of {self.scheme}"
+
+    @classmethod
+    def for_scheme(cls, scheme: Scheme) -> TrainingSettings:
+        return cls.objects.filter(scheme=scheme).first() or cls(scheme=scheme)
+
+
+class InductionPack(models.Model):
+    """One version of a scheme's induction pack. A draft is edited; publishing it makes it the
+    current version, and the items it left unchanged stay done for everyone who did them."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="induction_packs")
+    version = models.PositiveIntegerField()
+    is_current = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheme", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "version"], name="one_pack_version"),
+            models.UniqueConstraint(
+                fields=["scheme"],
+                condition=models.Q(is_current=True),
+                name="one_current_pack_per_scheme",
+            ),
+            models.UniqueConstraint(
+                fields=["scheme"],
+                condition=models.Q(published_at__isnull=True),
+                name="one_draft_pack_per_scheme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Induction pack v{self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
+
+class InductionItem(models.Model):
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "Document to read"
+        LINK = "link", "Link to a resource"
+        WEBINAR = "webinar", "Recorded webinar"
+        QUESTION = "question", "Acknowledgement or quiz question"
+
+    class Audience(models.TextChoices):
+        BOTH = "both", "Mentors and mentees"
+        MENTORS = "mentors", "Mentors"
+        MENTEES = "mentees", "Mentees"
+
+    pack = models.ForeignKey(InductionPack, on_delete=models.CASCADE, related_name="items")
+    key = models.SlugField(
+        max_length=60, help_text="Stays the same across versions: what was done stays done."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        blank=True,
+        help_text="A document's text (Markdown); what a link or webinar is for; the question.",
+    )
+    url = models.URLField(max_length=500, blank=True)
+    options = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="A quiz question's answers; none for an acknowledgement.",
+    )
+    correct_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOTH)
+    required = models.BooleanField(default=True)
+    content_hash = models.CharField(
+        max_length=64,
+        help_text="Of what a person is asked to do (not its title or place in the pack): a new "
+        "version asks again only for items whose hash changed.",
+    )
+
+    class Meta:
+        ordering = ["pack", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pack", "key"], name="one_item_key_per_pack"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.content_hash = self.compute_hash()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "content_hash"}
+        super().save(*args, **kwargs)
+
+    def compute_hash(self) -> str:
+        import hashlib
+        import json
+
+        payload = [
+            self.kind,
+            self.body.strip(),
+            self.url.strip(),
+            self.options,
+            self.correct_option,
+        ]
+        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+    def is_for(self, participant) -> bool:
+        return (
+            self.audience == self.Audience.BOTH
+            or (self.audience == self.Audience.MENTORS and participant.is_mentor)
+            or (self.audience == self.Audience.MENTEES and participant.is_mentee)
+        )
+
+
+class ItemCompletion(models.Model):
+    """A person did one item, as it read then (its key and content hash)."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="induction_completions"
+    )
+    key = models.SlugField(max_length=60)
+    content_hash = models.CharField(max_length=64)
+    pack = models.ForeignKey(InductionPack, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["completed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "key", "content_hash"], name="one_completion_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Induction item done {self.pk}"

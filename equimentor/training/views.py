@@ -13,8 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from equimentor.core.access import public, scheme_staff, signed_in
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
-from equimentor.training import access, feed, forms, ics, services
-from equimentor.training.models import CalendarFeed, Registration, Session
+from equimentor.training import access, feed, forms, ics, induction, services
+from equimentor.training.models import (
+    CalendarFeed,
+    ItemCompletion,
+    Registration,
+    Session,
+    TrainingSettings,
+)
 
 CONFIRMED, WAITLISTED = Registration.Status.CONFIRMED, Registration.Status.WAITLISTED
 
@@ -285,3 +291,209 @@ def feed_ics(request, token: str):
     response["Cache-Control"] = "private, max-age=900"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# -- the induction pack: coordinator ---------------------------------------------------------------
+
+
+@scheme_staff(Role.COORDINATOR)
+def manage_induction(request, slug: str):
+    """The pack in force with completion by item, the draft of the next version, the gate."""
+    scheme = request.staff.scheme
+    current = induction.current_pack(scheme)
+    draft = induction.draft_pack(scheme)
+    _, holdups = induction.holdups(scheme)
+    return render(
+        request,
+        "training/manage_induction.html",
+        {
+            "scheme": scheme,
+            "current": current,
+            "by_item": induction.completion_by_item(scheme),
+            "draft": draft,
+            "draft_items": list(draft.items.all()) if draft else [],
+            "gate_form": forms.GateForm(instance=TrainingSettings.for_scheme(scheme)),
+            "held_back": len(holdups),
+            "active": "training",
+        },
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def manage_induction_settings(request, slug: str):
+    scheme = request.staff.scheme
+    form = forms.GateForm(request.POST)
+    form.is_valid()
+    induction.save_settings(
+        scheme,
+        mentors_must_complete=bool(form.cleaned_data.get("mentors_must_complete")),
+        mentees_must_complete=bool(form.cleaned_data.get("mentees_must_complete")),
+        actor=request.user,
+    )
+    messages.success(request, "Induction settings saved.")
+    return redirect("training:manage_induction", slug)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def manage_induction_draft(request, slug: str):
+    try:
+        induction.start_draft(request.staff.scheme, actor=request.user)
+    except induction.InductionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Draft of the next version started, with the current items.")
+    return redirect("training:manage_induction", slug)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def manage_induction_item_new(request, slug: str):
+    return _item_form(request, slug, None)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def manage_induction_item(request, slug: str, pk: int):
+    return _item_form(
+        request, slug, access.get_draft_item_for_coordinator(request.staff.scheme, pk)
+    )
+
+
+def _item_form(request, slug, item):
+    scheme = request.staff.scheme
+    draft = induction.draft_pack(scheme)
+    if draft is None:
+        messages.error(request, "Start a draft of the next version first.")
+        return redirect("training:manage_induction", slug)
+    if request.method == "POST":
+        form = forms.ItemForm(request.POST)
+    elif item is not None:
+        form = forms.ItemForm(initial=forms.ItemForm.initial_for(item))
+    else:
+        form = forms.ItemForm(initial={"position": draft.items.count() + 1, "required": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            induction.save_item(draft, form.data_for_service(), item=item, actor=request.user)
+        except induction.InductionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Item saved in the draft.")
+            return redirect("training:manage_induction", slug)
+    return render(
+        request,
+        "training/manage_induction_item.html",
+        {"scheme": scheme, "form": form, "item": item, "draft": draft, "active": "training"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def manage_induction_item_delete(request, slug: str, pk: int):
+    item = access.get_draft_item_for_coordinator(request.staff.scheme, pk)
+    try:
+        induction.delete_item(item, actor=request.user)
+    except induction.InductionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Item removed from the draft.")
+    return redirect("training:manage_induction", slug)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def manage_induction_publish(request, slug: str):
+    draft = induction.draft_pack(request.staff.scheme)
+    if draft is None:
+        messages.error(request, "There is no draft to publish.")
+        return redirect("training:manage_induction", slug)
+    try:
+        induction.publish(draft, actor=request.user)
+    except induction.InductionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Version {draft.version} published. Items left unchanged stay done for everyone.",
+        )
+    return redirect("training:manage_induction", slug)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def manage_induction_holdups(request, slug: str):
+    """Who has required items still to do, which, and what the scheme holds back; reminders."""
+    scheme = request.staff.scheme
+    if request.method == "POST":
+        only = [int(v) for v in request.POST.getlist("participant") if v.isdigit()]
+        n = induction.remind(scheme, actor=request.user, only=only or None)
+        messages.success(request, f"Reminder sent to {n} {'person' if n == 1 else 'people'}.")
+        return redirect("training:manage_induction_holdups", slug)
+    pack, rows = induction.holdups(scheme)
+    return render(
+        request,
+        "training/manage_induction_holdups.html",
+        {"scheme": scheme, "pack": pack, "rows": rows, "active": "training"},
+    )
+
+
+# -- the induction pack: participant ---------------------------------------------------------------
+
+
+@signed_in
+def my_induction(request, slug: str):
+    participant = get_own_participation(request.user, slug)
+    conf = TrainingSettings.for_scheme(participant.scheme)
+    return render(
+        request,
+        "training/induction.html",
+        {
+            "scheme": participant.scheme,
+            "participant": participant,
+            "progress": induction.progress(participant),
+            "gated_mentor": participant.is_mentor and conf.mentors_must_complete,
+            "gated_mentee": participant.is_mentee and conf.mentees_must_complete,
+        },
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def my_induction_item(request, slug: str, pk: int):
+    item, participant = access.get_induction_item_for_participant(request.user, slug, pk)
+    form = forms.AnswerForm(item, request.POST or None) if item.kind == "question" else None
+    if request.method == "POST":
+        valid = form is None or form.is_valid()
+        if valid:
+            data = form.cleaned_data if form is not None else {}
+            try:
+                induction.complete_item(
+                    participant,
+                    item,
+                    answer=data.get("answer"),
+                    acknowledged=bool(data.get("acknowledged")),
+                    actor=request.user,
+                )
+            except induction.InductionError as exc:
+                if form is None:
+                    messages.error(request, str(exc))
+                else:
+                    form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"“{item.title}” is done.")
+                return redirect("training:induction", slug)
+    done = (
+        ItemCompletion.objects.filter(
+            participant=participant, key=item.key, content_hash=item.content_hash
+        )
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    return render(
+        request,
+        "training/induction_item.html",
+        {"scheme": participant.scheme, "item": item, "form": form, "done": done},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -83,6 +83,7 @@ if _TASKS_API == "django_tasks":
 
 MIDDLEWARE = [
     "equimentor.core.net.ProxyHeadersMiddleware",  # first: scheme, host and client address
+    "equimentor.core.csp.CSPMiddleware",  # Content-Security-Policy on every response
     "equimentor.core.health.HealthCheckMiddleware",  # before the https redirect and host check
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,6 +102,24 @@ MIDDLEWARE = [
 # Forms render through TEMPLATES, so templates/django/forms/ replaces Django's own form templates:
 # those print help text unescaped, and a questionnaire's help is written by staff (#23).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Strict: pages load site.js and site.css from here and nothing inline (no nonces are needed).
+# equimentor.core.csp adds identity providers to form-action on pages that sign in through them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "equimentor.urls"
 WSGI_APPLICATION = "equimentor.wsgi.application"

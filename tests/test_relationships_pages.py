@@ -163,7 +163,7 @@ def test_the_journey_through_pages(client, world, django_capture_on_commit_callb
     )
     assert version.confirmations.count() == 1
     page = client.get(reverse("relationships:agreement_print", args=[slug, rel.pk]))
-    assert "@media print" in page.content.decode()
+    assert "agreement-print.css" in page.content.decode()
     # a past meeting logged → trial; then the mentee steps away through the page
     hold_first_meeting(rel, mentor)
     client.force_login(mentee.participant.user)

@@ -45,8 +45,9 @@ then save a full-page screenshot to ``test-artifacts/screenshots/<test-name>/<nn
 axe's full result for that page (every impact) next to it as ``<nn>-<slug>.axe.json``. A violation of
 impact "serious" or "critical" fails the test with rule id, help text and the offending nodes.
 
-Every document that loads in the page reports itself (an init script and an exposed function). At
-teardown the test fails if a page loaded that was never checked, so a journey that clicks through
+Every document that loads in the page reports itself (an init script and an exposed function), and
+so does anything the Content-Security-Policy refuses in it. At teardown the test fails on a refusal,
+or if a page loaded that was never checked, so a journey that clicks through
 without a ``site`` helper cannot skip the check by accident. ``site.phone_screenshot(name)`` also saves a 390px-wide shot
 and fails if the page scrolls sideways at that width (WCAG 1.4.10, reflow).
 """
@@ -96,6 +97,9 @@ if (window.top === window) {
   Object.defineProperty(window, "__equimentorDocument", {value: id});
   window.addEventListener("load", () => window.__equimentorLoaded(id, location.href));
 }
+// Anything the Content-Security-Policy refuses on our pages is a failure (#23).
+document.addEventListener("securitypolicyviolation", (e) => window.__equimentorRefused(
+  location.href, e.effectiveDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber));
 """
 
 COORDINATOR_EMAIL = "coordinator@example.org"
@@ -206,7 +210,9 @@ class Site:
         self.count = 0
         self.loaded: dict[str, str] = {}  # document id -> URL, for each document that loaded
         self.checked: set[str] = set()  # ids of the documents checked
+        self.refused: list[tuple] = []  # Content-Security-Policy violations, as the page saw them
         page.expose_function("__equimentorLoaded", self._loaded)
+        page.expose_function("__equimentorRefused", lambda *v: self.refused.append(v))
         page.add_init_script(TRACK_LOADS)
 
     def _loaded(self, document_id: str, url: str) -> None:
@@ -285,6 +291,7 @@ class Site:
 
     def assert_all_checked(self) -> None:
         self.page.evaluate("() => 0")  # a round trip, so any pending load report arrives first
+        assert self.refused == [], f"the Content-Security-Policy refused: {self.refused}"
         unchecked = [url for doc, url in self.loaded.items() if doc not in self.checked]
         if unchecked:
             raise AccessibilityError(

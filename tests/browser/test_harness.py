@@ -28,3 +28,22 @@ def test_a_page_loaded_but_not_checked_is_caught(site):
         site.assert_all_checked()
     site.check("home")  # and checking it clears the debt
     site.assert_all_checked()
+
+
+def test_what_the_content_security_policy_refuses_fails_the_test(site):
+    """Our pages send the policy; a page of ours that ran inline script or loaded from elsewhere
+    would be refused by the browser, and the harness says so."""
+    response = site.visit("/", "home")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    site.page.evaluate(
+        """() => { const s = document.createElement("script");
+                   s.textContent = "window.ran = 1"; document.body.append(s);
+                   const i = document.createElement("img");
+                   i.src = "https://elsewhere.example/x.png"; document.body.append(i); }"""
+    )
+    site.page.wait_for_timeout(200)
+    assert site.page.evaluate("() => window.ran") is None
+    with pytest.raises(AssertionError, match="Content-Security-Policy refused") as failure:
+        site.assert_all_checked()
+    assert "script-src-elem" in str(failure.value) and "img-src" in str(failure.value)
+    site.refused.clear()

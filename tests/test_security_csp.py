@@ -1,0 +1,140 @@
+"""Content-Security-Policy (#23): every response of every URL pattern carries the strict policy,
+and no template needs anything it forbids (the browser journeys fail on any refusal, see
+``tests/browser/conftest.py``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, path
+
+from tests import factories
+
+POLICY = {
+    "default-src": "'none'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "manifest-src": "'self'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "object-src": "'none'",
+}
+SAMPLE = {"slug": "scheme-a", "int": "1", "str": "csv", "path": "x"}
+
+
+def parse(header: str) -> dict[str, str]:
+    return dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in header.split(";") if part.strip()
+    )
+
+
+def _urls(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _urls(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            if route.startswith("^") or "(?P" in route:
+                continue  # none today; a regex pattern would need its own sample
+            yield "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE[m.group(1) or "str"], route)
+
+
+URLS = sorted(set(_urls(get_resolver().url_patterns)))
+
+
+def test_every_url_pattern_is_walked():
+    assert len(URLS) > 140 and "/" in URLS and "/manage/scheme-a/evaluation/" in URLS
+
+
+@pytest.mark.parametrize("who", ["anonymous", "participant", "coordinator", "superuser"])
+def test_every_page_sends_the_policy(client, scheme_a, who):
+    """Every URL pattern, as four kinds of visitor, whatever the answer (a page, a redirect to
+    sign in, a refusal, a 404, a 405, a file)."""
+    if who == "participant":
+        client.force_login(factories.register_participant(scheme_a, "p@example.org").user)
+    elif who == "coordinator":
+        client.force_login(factories.make_staff(scheme_a, "coordinator"))
+    elif who == "superuser":
+        client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    missing, statuses = [], set()
+    for url in URLS + [settings.STATIC_URL + "equimentor/site.css", "/no-such-page/"]:
+        response = client.get(url)
+        statuses.add(response.status_code)
+        if parse(response.get("Content-Security-Policy", "")) != POLICY:
+            missing.append((url, response.status_code, response.get("Content-Security-Policy")))
+    assert missing == []
+    assert {200, 404} <= statuses
+
+
+def _boom(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("boom/", _boom)]  # for the test below (pytest.mark.urls)
+
+
+@pytest.mark.urls(__name__)
+def test_a_server_error_sends_it_too(client, db):
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert parse(response["Content-Security-Policy"]) == POLICY
+
+
+def test_sign_in_through_an_institution_may_leave_for_its_provider(client, db):
+    """The institution sign-in form is answered by a redirect to the identity provider, which
+    browsers check against form-action: that page (only) names the active providers."""
+    from equimentor.sso.models import IdentityProvider
+
+    institution = factories.InstitutionFactory(name="Uni")
+    IdentityProvider.objects.create(
+        institution=institution, protocol="oidc", issuer="https://idp.uni.example/realms/staff"
+    )
+    IdentityProvider.objects.create(
+        institution=factories.InstitutionFactory(name="Samlton"),
+        protocol="saml",
+        metadata_xml=(
+            '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:IDPSSODescriptor>'
+            '<md:SingleLogoutService Binding="x" Location="https://slo.samlton.example/logout"/>'
+            '<md:SingleSignOnService Binding="x" Location="https://sso.samlton.example/sso"/>'
+            "</md:IDPSSODescriptor></md:EntityDescriptor>"
+        ),
+    )
+    IdentityProvider.objects.create(
+        institution=factories.InstitutionFactory(name="Old"),
+        protocol="oidc",
+        issuer="https://retired.example",
+        is_active=False,
+    )
+    login = parse(client.get("/accounts/sign-in/")["Content-Security-Policy"])
+    assert login["form-action"].split() == [
+        "'self'",
+        "https://idp.uni.example",
+        "https://slo.samlton.example",
+        "https://sso.samlton.example",
+    ]
+    assert parse(client.get("/schemes/")["Content-Security-Policy"]) == POLICY
+
+
+def test_no_template_needs_inline_script_or_style():
+    """Pages (not emails, which mail programs read without the policy) load site.js and CSS files
+    only: no inline script, style element or attribute, event handler or javascript: link."""
+    forbidden = re.compile(
+        r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.I
+    )
+    root = Path(settings.BASE_DIR) / "templates"
+    found = []
+    for template in sorted(root.rglob("*.html")):
+        rel = template.relative_to(root)
+        if rel.parts[0] == "emails":
+            continue
+        for match in forbidden.finditer(template.read_text()):
+            found.append((str(rel), match.group(0)))
+    assert found == []

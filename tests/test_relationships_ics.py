@@ -85,3 +85,55 @@ def test_daylight_saving_in_london(rel_pair):
 
     event = next(iter(icalendar.Calendar.from_ical(build(meeting)).walk("VEVENT")))
     assert event.decoded("DTSTART").astimezone(UTC) == meeting.starts_at
+
+
+def test_leaving_cancels_the_meetings_to_come_in_everyone_s_calendar(
+    client, rel_pair, django_capture_on_commit_callbacks
+):
+    """Ending a relationship (here: the mentee leaves without fault, with a confidential reason)
+    cancels its future meetings; each member's closing email (the one who left included) carries
+    one calendar cancellation per meeting at their own local time, and nothing says who left or
+    why. Past meetings stay."""
+    from equimentor.core.models import AuditEvent
+    from equimentor.relationships.models import Meeting
+
+    rel, mentor, mentee = rel_pair
+    mentor.participant.user.time_zone = "Asia/Kolkata"
+    mentor.participant.user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.schedule_meeting(rel, mentor, plan("2031-01-15T09:00"), actor=None)
+        second = services.schedule_meeting(rel, mentee, plan("2031-02-12T09:00"), actor=None)
+    past = Meeting.objects.create(
+        relationship=rel,
+        starts_at=datetime(2020, 1, 1, 9, tzinfo=UTC),
+        time_zone="Europe/London",
+    )
+    mail.outbox.clear()
+    client.force_login(mentee.participant.user)
+    reason = "He keeps cancelling at the last minute"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("safeguarding:leave", args=[rel.scheme.slug, rel.pk]), {"reason": reason}
+        )
+    assert response.status_code == 302
+    statuses = dict(Meeting.objects.values_list("pk", "status"))
+    assert statuses[first.pk] == statuses[second.pk] == Meeting.Status.CANCELLED
+    assert statuses[past.pk] == Meeting.Status.SCHEDULED  # the past is not rewritten
+    events = AuditEvent.objects.filter(action="relationships.meeting.cancelled")
+    assert sorted(e.data["because"] for e in events) == ["relationship_closed"] * 2
+
+    to_mentor = next(m for m in mail.outbox if m.to == [mentor.participant.user.email])
+    assert reason not in to_mentor.body and "cancelled" in to_mentor.body
+    assert "Wednesday 15 January 2031, 14:30" in to_mentor.body  # 09:00 London in Kolkata
+    assert "Asia/Kolkata" in to_mentor.body
+    sent = [icalendar.Calendar.from_ical(data) for _, data, _ in to_mentor.attachments]
+    assert [str(c["METHOD"]) for c in sent] == ["CANCEL", "CANCEL"]
+    uids = sorted(str(next(iter(c.walk("VEVENT")))["UID"]).split("@")[0] for c in sent)
+    assert uids == sorted([str(first.uid), str(second.uid)])
+    for cal in sent:
+        event = next(iter(cal.walk("VEVENT")))
+        assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    # the one who left has them removed from her calendar too, at her own local time
+    to_mentee = next(m for m in mail.outbox if m.to == [mentee.participant.user.email])
+    assert "Wednesday 15 January 2031, 09:00" in to_mentee.body
+    assert len(to_mentee.attachments) == 2

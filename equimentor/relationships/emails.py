@@ -104,19 +104,46 @@ def meeting_cancelled(meeting) -> None:
         )
 
 
-def will_not_continue(rel, members) -> None:
+def _cancellations(rel, member, cancelled, members) -> tuple[dict, list]:
+    """What a closing email adds for the meetings that were still to come: each at the
+    person's local time, and one calendar cancellation per meeting (nothing says why)."""
+    user = member.participant.user
+    context = {
+        "cancelled": [(_local(m.starts_at, user), m) for m in cancelled],
+        "time_zone": user.time_zone,
+    }
+    files = [
+        (
+            ics.filename(m),
+            ics.build(m, cancel=True, members=members),
+            "text/calendar; method=CANCEL; charset=utf-8",
+        )
+        for m in cancelled
+    ]
+    return context, files
+
+
+def will_not_continue(rel, members, cancelled=()) -> None:
     """Told neutrally: never who stepped away or why."""
     for member in members:
+        extra, files = _cancellations(rel, member, cancelled, members)
         send_email(
             "rel_will_not_continue",
             member.participant.user.email,
-            _context(rel, member, is_mentee=member.side == member.Side.MENTEE),
+            _context(rel, member, is_mentee=member.side == member.Side.MENTEE, **extra),
+            attachments=files,
         )
 
 
-def closed(rel, members) -> None:
+def closed(rel, members, cancelled=()) -> None:
     for member in members:
-        send_email("rel_closed", member.participant.user.email, _context(rel, member))
+        extra, files = _cancellations(rel, member, cancelled, members)
+        send_email(
+            "rel_closed",
+            member.participant.user.email,
+            _context(rel, member, **extra),
+            attachments=files,
+        )
 
 
 def paused(rel) -> None:

@@ -18,10 +18,13 @@ def _summary(meeting) -> str:
     return f"Mentoring meeting · {meeting.relationship.scheme.name}"
 
 
-def event(meeting, *, cancel: bool = False) -> ics.Event:
-    """The meeting as a calendar event (shared by the invitation and the calendar feed)."""
+def event(meeting, *, cancel: bool = False, members=None) -> ics.Event:
+    """The meeting as a calendar event (shared by the invitation and the calendar feed).
+    ``members`` are its attendees, the relationship's current members unless given (a closed
+    relationship's cancellations name those who were in it)."""
     rel = meeting.relationship
-    members = [m for m in rel.memberships.all() if m.left_at is None]
+    if members is None:
+        members = [m for m in rel.memberships.all() if m.left_at is None]
     tz = zoneinfo.ZoneInfo(meeting.time_zone)
     location = url = ""
     if meeting.mode == meeting.Mode.VIRTUAL and meeting.video_link:
@@ -50,9 +53,9 @@ def event(meeting, *, cancel: bool = False) -> ics.Event:
     )
 
 
-def build(meeting, *, cancel: bool = False) -> bytes:
+def build(meeting, *, cancel: bool = False, members=None) -> bytes:
     """The .ics for ``meeting``: METHOD:REQUEST (or CANCEL), TZID start/end, UID and SEQUENCE."""
-    return ics.invitation(event(meeting, cancel=cancel), prodid=PRODID)
+    return ics.invitation(event(meeting, cancel=cancel, members=members), prodid=PRODID)
 
 
 def filename(meeting) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from equimentor.core import audit
 from equimentor.enrolment.models import Participant
 from equimentor.relationships import emails
-from equimentor.relationships.models import Membership, Relationship
+from equimentor.relationships.models import Meeting, Membership, Relationship
 from equimentor.relationships.services.agreements import _maybe_activate
 from equimentor.relationships.services.base import (
     Reason,
@@ -28,6 +28,7 @@ from equimentor.relationships.services.base import (
     add_months,
     today,
 )
+from equimentor.relationships.services.meetings import cancel_meetings_to_come
 
 # -- creating relationships ----------------------------------------------------------------------
 
@@ -273,12 +274,13 @@ def trial_decision(
         decision="step_away",
     )
     remaining = rel.active_members()
+    cancelled = []
     if not _viable(rel):
-        _close(rel, Reason.NO_FAULT, actor=actor)
+        _, cancelled = _close(rel, Reason.NO_FAULT, actor=actor)
     else:
         _touch(rel)
         _maybe_activate(rel, actor=actor)
-    emails.will_not_continue(rel, remaining)
+    emails.will_not_continue(rel, remaining, cancelled)
     return rel
 
 
@@ -422,8 +424,9 @@ def end_choice(
     return rel
 
 
-def _close(rel: Relationship, reason: str, *, actor) -> list[Membership]:
-    """Close a locked relationship; returns the members who were still in it."""
+def _close(rel: Relationship, reason: str, *, actor) -> tuple[list[Membership], list[Meeting]]:
+    """Close a locked relationship and cancel its meetings still to come; returns the members
+    who were still in it and the meetings cancelled (their emails carry the calendar updates)."""
     now = timezone.now()
     still_in = rel.active_members()
     rel.closed_at = now
@@ -435,7 +438,7 @@ def _close(rel: Relationship, reason: str, *, actor) -> list[Membership]:
     audit.record(
         "relationships.relationship.closed", rel, actor=actor, scheme=rel.scheme, reason=reason
     )
-    return still_in
+    return still_in, cancel_meetings_to_come(rel, actor=actor)
 
 
 def _member_close(rel, member, *, reason, never_again, actor):
@@ -444,8 +447,8 @@ def _member_close(rel, member, *, reason, never_again, actor):
     if never_again and not member.never_again:
         member.never_again = True
         member.save(update_fields=["never_again"])
-    still_in = _close(rel, reason, actor=actor)
-    emails.closed(rel, still_in)
+    still_in, cancelled = _close(rel, reason, actor=actor)
+    emails.closed(rel, still_in, cancelled)
     return rel
 
 
@@ -469,6 +472,6 @@ def close(
         )
     if reason not in Reason.values:
         raise RelationshipError("Choose why the relationship is closing.")
-    still_in = _close(rel, reason, actor=actor)
-    emails.closed(rel, still_in)
+    still_in, cancelled = _close(rel, reason, actor=actor)
+    emails.closed(rel, still_in, cancelled)
     return rel

@@ -144,6 +144,30 @@ def cancel_meeting(meeting: Meeting, member: Membership, *, actor) -> Meeting:
     return meeting
 
 
+def cancel_meetings_to_come(rel: Relationship, *, actor) -> list[Meeting]:
+    """Cancel a closing (locked) relationship's scheduled meetings that have not started, each
+    audited; the caller's email to the members carries the calendar cancellations."""
+    meetings = list(
+        Meeting.objects.select_for_update()
+        .filter(relationship=rel, status=Meeting.Status.SCHEDULED, starts_at__gt=timezone.now())
+        .order_by("starts_at")
+    )
+    for meeting in meetings:
+        meeting.status = Meeting.Status.CANCELLED
+        meeting.sequence += 1
+        meeting.relationship = rel
+        audit.record(
+            "relationships.meeting.cancelled",
+            meeting,
+            actor=actor,
+            scheme=rel.scheme,
+            relationship_id=rel.pk,
+            because="relationship_closed",
+        )
+    Meeting.objects.bulk_update(meetings, ["status", "sequence"])
+    return meetings
+
+
 def not_started_message(meeting: Meeting) -> str:
     """Why a meeting cannot be logged yet, with its start in the zone it was arranged in."""
     zone = meeting.time_zone or "UTC"

@@ -15,12 +15,24 @@ def _staff_links(request) -> list[tuple[str, str]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    from django.db.models import CharField, Value
+
     from equimentor.core.roles import Role
     from equimentor.schemes.models import StaffRole
+    from equimentor.staff.access import SITE_ADMIN_CACHE, is_site_admin
+    from equimentor.staff.models import SiteAdministrator
 
-    roles = list(StaffRole.objects.filter(user=user).values_list("role", "scheme__slug"))
+    # one query for the menu on every page: the person's staff roles and whether they are a
+    # site administrator (remembered on the user for the rest of the request)
+    text = CharField()
+    rows = StaffRole.objects.filter(user=user).values_list("role", "scheme__slug")
+    admin = SiteAdministrator.objects.filter(user=user).values_list(
+        Value("", output_field=text), Value("", output_field=text)
+    )
+    found = list(rows.union(admin, all=True))
+    roles = [(role, slug) for role, slug in found if role]
+    user.__dict__.setdefault(SITE_ADMIN_CACHE, len(roles) < len(found))
     kinds = {role for role, _ in roles}
-    from equimentor.staff.access import is_site_admin
 
     links = []
     if is_site_admin(user):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+SITE_ADMIN_CACHE = "_equimentor_site_admin"  # the answer, remembered on the user object
+
 
 def is_site_admin(user) -> bool:
     """A site administrator (a ``SiteAdministrator`` row), or a superuser, who is one too."""
@@ -11,12 +13,12 @@ def is_site_admin(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    cached = user.__dict__.get("_equimentor_site_admin")
+    cached = user.__dict__.get(SITE_ADMIN_CACHE)
     if cached is None:
         from equimentor.staff.models import SiteAdministrator
 
         cached = SiteAdministrator.objects.filter(user=user).exists()
-        user.__dict__["_equimentor_site_admin"] = cached
+        user.__dict__[SITE_ADMIN_CACHE] = cached
     return cached
 
 

@@ -185,6 +185,10 @@ def test_a_site_administrator_creates_a_scheme_and_appoints_its_first_coordinato
 ):
     captured = django_capture_on_commit_callbacks
     client.force_login(ada)
+    # the form starts from the defaults: a career-stage scale and the identity questions
+    blank = client.get(reverse("backoffice:new_scheme")).context["form"]
+    assert blank["career_stages"].value().splitlines() == Scheme().career_stages
+    assert blank["identity_dimensions"].value() == Scheme().identity_dimensions
     response = client.post(reverse("backoffice:new_scheme"), NEW_SCHEME)
     assert response.status_code == 302
     assert response["Location"] == reverse("staff:scheme_staff", args=["horizons"])

@@ -125,6 +125,15 @@ class NewSchemeForm(SchemeForm):
             }
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new scheme starts from the model's defaults for the fields this form declares
+        # itself (a ModelForm fills in only its model fields'): the career-stage scale and the
+        # identity questions, which the fair-matching groups already assume.
+        fresh = Scheme()
+        for name in ("career_stages", "identity_dimensions"):
+            self.initial.setdefault(name, getattr(fresh, name))
+
 
 class DocumentForm(forms.ModelForm):
     class Meta:

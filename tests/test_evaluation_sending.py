@@ -149,16 +149,17 @@ def test_participants_see_and_answer_only_their_own(
     assert both.status_code == 200
     assert "“No” cannot be combined with other answers" in both.content.decode()
     assert "Keep this text" in both.content.decode()
-    done = client.post(
-        f"/me/schemes/{scheme_a.slug}/questionnaires/{mine.pk}/",
-        {
-            "want": ["networks", "cv"],
-            "want.other": "How to navigate my career",
-            "challenged": "yes",
-            "challenged_why": "I cannot be what I don't see",
-            "age_band": "a30_39",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # stored by a task after commit
+        done = client.post(
+            f"/me/schemes/{scheme_a.slug}/questionnaires/{mine.pk}/",
+            {
+                "want": ["networks", "cv"],
+                "want.other": "How to navigate my career",
+                "challenged": "yes",
+                "challenged_why": "I cannot be what I don't see",
+                "age_band": "a30_39",
+            },
+        )
     assert done.status_code == 302
     mine.refresh_from_db()
     assert mine.has_responded

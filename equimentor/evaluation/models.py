@@ -173,7 +173,9 @@ class Response(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices)
     month = models.DateField(
-        null=True, blank=True, help_text="First day of the month it arrived (no finer)."
+        null=True,
+        blank=True,
+        help_text="First day of the month it was stored (no finer; see PendingResponse).",
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
 
@@ -183,6 +185,28 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return "Anonymous response"
+
+
+class PendingResponse(models.Model):
+    """Answers given but not yet stored: sealed (``lib.sealed``, unreadable without the site's
+    secret key), no link to a person or an invitation, no time. ``services.store_pending`` moves
+    them into :class:`Response` rows in batches of at least the scheme's threshold, in random
+    order and in a transaction of their own, so that nothing in the database (transaction ids,
+    row order, times, the audit trail) links a stored response to the invitation it answered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="pending_responses"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    sealed = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["questionnaire", "role"])]
+
+    def __str__(self) -> str:
+        return "Answers waiting to be stored"
 
 
 class Answer(models.Model):

@@ -1,5 +1,6 @@
 """Evaluation sends for ``equimentor tick``: baselines when a first match is accepted,
-follow-ups some months after mentoring starts, reminders until the closing date.
+follow-ups some months after mentoring starts, reminders until the closing date; and answers
+still waiting to be stored once nobody else can answer (``services.store_pending``).
 
 Idempotent: an invitation is unique per participant, questionnaire and role, so running twice
 sends nothing twice; reminders go only when the last send is old enough.
@@ -71,6 +72,10 @@ def run(now: datetime | None = None) -> dict:
             if services.invite(q, participant, role, now=now, conf=conf):
                 done[f"evaluation_{q.wave}"] += 1
     _reminders(now, done)
+    # answers waiting for a batch whose questionnaire has since closed for everyone else
+    stored = services.store_pending()
+    if stored:
+        done["evaluation_stored"] += stored
     return dict(done)
 
 

@@ -1,12 +1,15 @@
 """Every change of evaluation state: questionnaires, invitations, anonymous responses, themes.
 
-Responses are written by :func:`submit_response` and :func:`import_responses` only; neither
-passes anything about the person to the ``Response`` rows, and the audit trail records the
-questionnaire, never who answered.
+Responses are written by :func:`store_pending` (what participants submit, see
+:func:`submit_response`) and :func:`import_responses` only; neither passes anything about the
+person to the ``Response`` rows, and the audit trail records the questionnaire, never who answered
+or when.
 """
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,11 +26,15 @@ from equimentor.evaluation.models import (
     Answer,
     EvaluationSettings,
     Invitation,
+    PendingResponse,
     Questionnaire,
     Response,
     Theme,
     ThemeTag,
 )
+from equimentor.lib import sealed
+
+SEAL = {"salt": b"equimentor.evaluation", "info": b"pending-response"}
 
 
 class EvaluationError(Exception):
@@ -209,9 +216,14 @@ def _store(questionnaire: Questionnaire, role: str, values: dict, *, month, sour
 
 @transaction.atomic
 def submit_response(invitation: Invitation, values: dict[str, tuple]) -> None:
-    """Store the answers anonymously and mark the invitation as responded.
+    """Mark the invitation as responded and keep the answers sealed until they are stored.
 
-    Returns nothing on purpose: the caller is never handed the stored response.
+    The answers are not stored here: in this transaction they would share its id (PostgreSQL's
+    ``xmin``), its place in the tables and its time with the invitation's change, which a DBA or
+    a backup could join. They wait, sealed, as a :class:`PendingResponse` holding no link to the
+    invitation, and :func:`store_pending` stores them later with others. Nothing goes to the
+    audit trail here (the invitation's flag says that they answered, and nothing more).
+    Returns nothing on purpose: the caller is never handed what is stored.
     """
     inv = (
         Invitation.objects.select_for_update()
@@ -224,17 +236,79 @@ def submit_response(invitation: Invitation, values: dict[str, tuple]) -> None:
         raise EvaluationError("This questionnaire has closed.")
     if not may_be_asked(invitation.participant):
         raise EvaluationError("You are no longer taking part in the evaluation.")
-    _store(inv.questionnaire, inv.role, values, month=this_month(), source=Response.Source.WEB)
+    plain = json.dumps({field: [value, text] for field, (value, text) in values.items()})
+    PendingResponse.objects.create(
+        questionnaire=inv.questionnaire, role=inv.role, sealed=sealed.seal(plain.encode(), **SEAL)
+    )
     inv.has_responded = True
     inv.save(update_fields=["has_responded"])
-    # Recorded against the questionnaire with no actor: the audit trail must not say who
-    # answered when (the invitation's flag already says that they did, and nothing more).
-    audit.record(
-        "evaluation.response.received",
-        inv.questionnaire,
-        scheme=inv.questionnaire.scheme,
-        questionnaire_id=inv.questionnaire_id,
-    )
+    questionnaire_id, role = inv.questionnaire_id, inv.role
+    transaction.on_commit(lambda: _store_later(questionnaire_id, role), robust=True)
+
+
+def _store_later(questionnaire_id: int, role: str) -> None:
+    from equimentor.evaluation import tasks
+
+    tasks.store_pending.enqueue(questionnaire_id, role)
+
+
+def _batch_is_due(questionnaire: Questionnaire, role: str, waiting: int, k: int) -> bool:
+    """Store once ``k`` answers wait (a batch at least as large as the smallest group results
+    show), or when nobody else can still answer, so the last ones are not kept back for ever."""
+    if waiting >= k:
+        return True
+    return not Invitation.objects.filter(
+        questionnaire__scheme_id=questionnaire.scheme_id,
+        code=questionnaire.code,
+        role=role,
+        has_responded=False,
+        closes_on__gte=timezone.localdate(),
+    ).exists()
+
+
+def store_pending(questionnaire_id: int | None = None, role: str | None = None) -> int:
+    """Store the answers waiting for each questionnaire and role whose batch is due; return how
+    many were stored. Each batch is one transaction of its own, its responses created in random
+    order (their ids are random too) with this month as their only date, and one audit event
+    counts them. Safe to run at any time and more than once."""
+    groups = PendingResponse.objects.values_list("questionnaire_id", "role").distinct()
+    if questionnaire_id is not None:
+        groups = groups.filter(questionnaire_id=questionnaire_id, role=role)
+    stored = 0
+    shuffle = random.SystemRandom().shuffle
+    for qid, group_role in sorted(set(groups)):
+        with transaction.atomic():
+            waiting = list(
+                PendingResponse.objects.select_for_update().filter(
+                    questionnaire_id=qid, role=group_role
+                )
+            )
+            if not waiting:
+                continue
+            questionnaire = Questionnaire.objects.select_related("scheme").get(pk=qid)
+            k = EvaluationSettings.for_scheme(questionnaire.scheme).k
+            if not _batch_is_due(questionnaire, group_role, len(waiting), k):
+                continue
+            shuffle(waiting)
+            month = this_month()
+            for pending in waiting:
+                values = json.loads(sealed.unseal(pending.sealed, **SEAL))
+                _store(
+                    questionnaire,
+                    group_role,
+                    {field: tuple(pair) for field, pair in values.items()},
+                    month=month,
+                    source=Response.Source.WEB,
+                )
+            PendingResponse.objects.filter(pk__in=[p.pk for p in waiting]).delete()
+            audit.record(
+                "evaluation.responses.stored",
+                questionnaire,
+                scheme=questionnaire.scheme,
+                count=len(waiting),
+            )
+            stored += len(waiting)
+    return stored
 
 
 @dataclass

@@ -31,6 +31,7 @@ from equimentor.matching.demo import seed_matching
 from equimentor.relationships.demo import seed_relationships
 from equimentor.safeguarding.demo import seed_safeguarding
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument, StaffRole
+from equimentor.training.demo import seed_training
 
 SLUG = "horizons"
 DEMO_PASSWORD = "equimentor-demo"
@@ -501,6 +502,7 @@ def seed(rng_seed: int = 2020) -> bool:
     seed_directory(scheme, rng)
     seed_matching(scheme, staff["coordinator"], rng)
     seed_relationships(scheme, rng)
+    seed_training(scheme, staff["coordinator"], random.Random(rng_seed + 19))
     seed_evaluation(scheme, staff["coordinator"], staff["evaluator"], rng)
     seed_safeguarding(scheme, staff["safeguarding"], rng)
     audit.record("demo.seeded", scheme, scheme=scheme, participants=len(participants))

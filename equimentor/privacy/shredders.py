@@ -255,11 +255,14 @@ def _relationships_erase(user):
 
 
 def _training_export(user):
-    from equimentor.training.models import CalendarFeed, Registration
+    from equimentor.training.models import CalendarFeed, FeedbackInvitation, Registration
 
+    parts = _participations(user)
     return {
-        "session_registrations": rows(
-            Registration.objects.filter(participant__in=_participations(user))
+        "session_registrations": rows(Registration.objects.filter(participant__in=parts)),
+        # whether they were asked and answered; the answers are anonymous and not theirs to find
+        "session_feedback_requests": rows(
+            FeedbackInvitation.objects.filter(registration__participant__in=parts)
         ),
         "calendar_feed": rows(CalendarFeed.objects.filter(user=user)),  # never the token
     }

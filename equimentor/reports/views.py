@@ -25,6 +25,7 @@ from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
 from equimentor.reports.matching_equity import matching_equity
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
 from equimentor.reports.outcomes import questionnaire_outcomes
+from equimentor.training.reports import training_reports
 
 
 def _build(request):
@@ -34,7 +35,11 @@ def _build(request):
     by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
     rules = rules_for(scheme)
     scope = Scope(scheme, institutions)
-    reports = full_report(scope, by, rules) + matching_equity(scope, by, rules)
+    reports = (
+        full_report(scope, by, rules)
+        + matching_equity(scope, by, rules)
+        + training_reports(scope, by, rules)
+    )
     return scheme, institutions, by, rules, reports
 
 

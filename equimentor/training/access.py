@@ -77,3 +77,14 @@ def get_induction_item_for_participant(user, slug: str, pk: int):
     if item is None or not item.is_for(participant):
         raise Http404("No such item in your induction pack.")
     return item, participant
+
+
+def get_feedback_invitation(user, slug: str, pk: int):
+    """(session, the person's open feedback request for it); 404 if they were not asked."""
+    from equimentor.training.models import FeedbackInvitation
+
+    session, participant, reg = get_session_for_participant(user, slug, pk)
+    inv = FeedbackInvitation.objects.filter(registration__session=session, registration=reg).first()
+    if reg is None or inv is None:
+        raise Http404("You were not asked for feedback on this session.")
+    return session, inv

@@ -149,3 +149,21 @@ def induction_reminder(participant, pack, missing, gated, *, key: str) -> None:
         },
         key=key,
     )
+
+
+def feedback_request(registration) -> None:
+    """After the session: two anonymous questions. Filed under no scheme, as evaluation
+    invitations are: the list of who was asked is the list of who attended."""
+    session, user = registration.session, _user(registration)
+    send_email(
+        "tr_feedback_request",
+        user.email,
+        _context(
+            session,
+            user,
+            registration=registration,
+            feedback_url=absolute_url("training:feedback", session.scheme.slug, session.pk),
+        ),
+        key=f"training:feedback:{registration.pk}",
+        scheme=None,
+    )

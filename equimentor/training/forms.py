@@ -238,3 +238,18 @@ class AnswerForm(forms.Form):
             self.fields["acknowledged"] = forms.BooleanField(
                 label=item.body, error_messages={"required": "Tick the box to confirm."}
             )
+
+
+class FeedbackForm(forms.Form):
+    usefulness = forms.TypedChoiceField(
+        label="How useful was this session for you?",
+        choices=[(5, "5 — very useful"), (4, "4"), (3, "3"), (2, "2"), (1, "1 — not useful")],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    would_recommend = forms.TypedChoiceField(
+        label="Would you recommend sessions like this to a colleague?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )

@@ -93,6 +93,7 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -143,6 +144,11 @@ class Registration(models.Model):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Recorded after the session; seen only by the coordinator and the person.",
+    )
     sequence = models.PositiveIntegerField(
         default=0,
         help_text="Raised by each change to this person's place; added to the session's sequence "
@@ -345,3 +351,47 @@ class ItemCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"Induction item done {self.pk}"
+
+
+# -- feedback after a session (anonymous) -----------------------------------------------------------
+
+
+class FeedbackInvitation(models.Model):
+    """An attendee is asked for feedback. Holds no answers and no time of answering: only whether
+    they have responded, so they are not asked twice."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="feedback_invitation"
+    )
+    sent_at = models.DateTimeField()
+    closes_on = models.DateField()
+    has_responded = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"Feedback invitation {self.pk}"
+
+
+class SessionFeedback(models.Model):
+    """One anonymous answer to the two questions. No link to a person, a registration, an
+    invitation or an exact time; its key is random, and only the month is kept."""
+
+    class Role(models.TextChoices):
+        MENTEE = "mentee", "Mentee"
+        MENTOR = "mentor", "Mentor"
+        BOTH = "both", "Mentor and mentee"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="feedback")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    month = models.DateField(help_text="First day of the month it arrived (no finer).")
+    usefulness = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    would_recommend = models.BooleanField()
+
+    class Meta:
+        ordering = ["id"]  # random order: never the order of arrival
+        verbose_name_plural = "session feedback"
+
+    def __str__(self) -> str:
+        return "Anonymous session feedback"

@@ -21,7 +21,14 @@ from equimentor.enrolment.models import Participant
 from equimentor.relationships.models import Membership, Relationship
 from equimentor.relationships.services.base import add_months
 from equimentor.training import emails
-from equimentor.training.models import MAX_CAPACITY, Registration, Series, Session
+from equimentor.training.models import (
+    MAX_CAPACITY,
+    FeedbackInvitation,
+    Registration,
+    Series,
+    Session,
+    SessionFeedback,
+)
 
 Kind, Audience = Session.Kind, Session.Audience
 MAX_LENGTH = timedelta(hours=12)
@@ -480,3 +487,102 @@ def end_registrations(participant: Participant, *, actor, notify: bool = True) -
     if ended and notify:
         emails.registrations_ended(participant, ended)
     return len(ended)
+
+
+# -- attendance and feedback ---------------------------------------------------------------------
+
+FEEDBACK_OPEN_DAYS = 28
+
+
+@transaction.atomic
+def record_attendance(session: Session, attended: set[int], *, actor) -> dict[str, int]:
+    """Record who came (``attended``: registration ids among the places). May be corrected.
+
+    Attendance is seen only by the coordinator and each person; the audit trail keeps counts.
+    Everyone who came is asked once for anonymous feedback; an unanswered request to someone
+    since marked absent is withdrawn.
+    """
+    session = _lock(session)
+    now = timezone.now()
+    if session.is_cancelled:
+        raise TrainingError("This session was cancelled.")
+    if session.starts_at > now:
+        raise TrainingError("Attendance is recorded once the session has started.")
+    places = list(
+        Registration.objects.filter(session=session, status=Registration.Status.CONFIRMED)
+        .select_related("participant__user")
+        .order_by("id")
+    )
+    unknown = set(attended) - {r.pk for r in places}
+    if unknown:
+        raise TrainingError("Only people with a place can be marked as attending.")
+    for reg in places:
+        reg.attended = reg.pk in attended
+    Registration.objects.bulk_update(places, ["attended"])
+    session.attendance_recorded_at = now
+    session.save(update_fields=["attendance_recorded_at"])
+    FeedbackInvitation.objects.filter(
+        registration__in=[r for r in places if not r.attended], has_responded=False
+    ).delete()
+    asked = set(
+        FeedbackInvitation.objects.filter(registration__in=places).values_list(
+            "registration_id", flat=True
+        )
+    )
+    closes = timezone.localdate() + timedelta(days=FEEDBACK_OPEN_DAYS)
+    new = [
+        FeedbackInvitation(registration=r, sent_at=now, closes_on=closes)
+        for r in places
+        if r.attended and r.pk not in asked
+    ]
+    FeedbackInvitation.objects.bulk_create(new)
+    for reg in places:
+        reg.session = session
+    for inv in new:
+        emails.feedback_request(inv.registration)
+    came = sum(1 for r in places if r.attended)
+    audit.record(
+        "training.attendance.recorded",
+        session,
+        actor=actor,
+        scheme=session.scheme,
+        places=len(places),
+        attended=came,
+    )
+    return {"places": len(places), "attended": came, "asked": len(new)}
+
+
+def _role(participant: Participant) -> str:
+    if participant.is_mentor and participant.is_mentee:
+        return SessionFeedback.Role.BOTH
+    return SessionFeedback.Role.MENTOR if participant.is_mentor else SessionFeedback.Role.MENTEE
+
+
+@transaction.atomic
+def submit_feedback(invitation: FeedbackInvitation, *, usefulness: int, would_recommend: bool):
+    """Store the two answers anonymously and mark the request answered. Returns nothing on
+    purpose: the caller is never handed the stored answer."""
+    inv = (
+        FeedbackInvitation.objects.select_for_update(of=("self",))
+        .select_related("registration__session__scheme", "registration__participant")
+        .get(pk=invitation.pk)
+    )
+    if inv.has_responded:
+        raise TrainingError("You have already given feedback on this session. Thank you.")
+    if timezone.localdate() > inv.closes_on:
+        raise TrainingError("Feedback on this session has closed.")
+    if not 1 <= usefulness <= 5:
+        raise TrainingError("Choose from 1 to 5.")
+    session = inv.registration.session
+    today = timezone.localdate()
+    SessionFeedback.objects.create(
+        session=session,
+        role=_role(inv.registration.participant),
+        month=today.replace(day=1),
+        usefulness=usefulness,
+        would_recommend=bool(would_recommend),
+    )
+    inv.has_responded = True
+    inv.save(update_fields=["has_responded"])
+    # No actor and no invitation: the audit trail must not say who answered.
+    audit.record("training.feedback.received", session, scheme=session.scheme)

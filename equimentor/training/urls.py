@@ -15,6 +15,7 @@ urlpatterns = [
     path(ME + "<int:pk>/register/", views.register, name="register"),
     path(ME + "<int:pk>/cancel/", views.cancel, name="cancel"),
     path(ME + "<int:pk>/invite.ics", views.session_ics, name="session_ics"),
+    path(ME + "<int:pk>/feedback/", views.feedback, name="feedback"),
     path("me/calendar/", views.calendar_feed, name="calendar_feed"),
     path("calendar/<str:token>.ics", views.feed_ics, name="feed"),
     path(ME_INDUCTION, views.my_induction, name="induction"),
@@ -40,4 +41,5 @@ urlpatterns = [
     path(MANAGE + "<int:pk>/", views.manage_session, name="manage_session"),
     path(MANAGE + "<int:pk>/edit/", views.manage_edit_session, name="manage_edit_session"),
     path(MANAGE + "<int:pk>/cancel/", views.manage_cancel_session, name="manage_cancel_session"),
+    path(MANAGE + "<int:pk>/attendance/", views.manage_attendance, name="manage_attendance"),
 ]

@@ -16,6 +16,7 @@ from equimentor.enrolment.access import get_own_participation
 from equimentor.training import access, feed, forms, ics, induction, services
 from equimentor.training.models import (
     CalendarFeed,
+    FeedbackInvitation,
     ItemCompletion,
     Registration,
     Session,
@@ -106,9 +107,39 @@ def manage_session(request, slug: str, pk: int):
                 "memberships__participant__user"
             ),
             "started": session.starts_at <= timezone.now(),
+            "feedback": _feedback_count(session),
             "active": "training",
         },
     )
+
+
+def _feedback_count(session) -> str:
+    """How many answered, as the small-number rules let it be shown (never the answers: a
+    session's own results could be taken from its kind's)."""
+    from equimentor.evaluation.models import EvaluationSettings
+
+    n = session.feedback.count()
+    k = EvaluationSettings.for_scheme(session.scheme).k
+    return f"<{k}" if 0 < n < k else str(n)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def manage_attendance(request, slug: str, pk: int):
+    """Record (or correct) who came; attendees are asked for anonymous feedback."""
+    session = access.get_session_for_coordinator(request.staff.scheme, pk)
+    attended = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+    try:
+        done = services.record_attendance(session, attended, actor=request.user)
+    except services.TrainingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Attendance saved: {done['attended']} of {done['places']} came. "
+            f"{done['asked']} asked for feedback.",
+        )
+    return redirect("training:manage_session", slug, pk)
 
 
 @scheme_staff(Role.COORDINATOR)
@@ -207,7 +238,37 @@ def session(request, slug: str, pk: int):
             "free": max(session.capacity - taken, 0),
             "closed_reason": reason,
             "started": session.starts_at <= timezone.now(),
+            "feedback_open": FeedbackInvitation.objects.filter(
+                registration=reg, has_responded=False, closes_on__gte=timezone.localdate()
+            ).exists()
+            if reg
+            else False,
         },
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def feedback(request, slug: str, pk: int):
+    """The two anonymous questions, for someone who attended and was asked."""
+    session, inv = access.get_feedback_invitation(request.user, slug, pk)
+    if inv.has_responded:
+        messages.info(request, "You have already given feedback on this session. Thank you.")
+        return redirect("training:session", slug, pk)
+    form = forms.FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_feedback(inv, **form.cleaned_data)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Thank you: your answers are stored without your name.")
+            return redirect("training:session", slug, pk)
+    return render(
+        request,
+        "training/feedback.html",
+        {"scheme": session.scheme, "session": session, "form": form, "inv": inv},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -170,7 +170,34 @@ def child_full(path: str) -> dict:
     return out
 
 
-def child_compare(path: str, public_api: bool) -> dict:
+def child_phases(path: str) -> dict:
+    """Phase 1 alone, then both phases, on the same instance in one fresh process: phase 2
+    takes the difference. Peak RSS of the process (the instance and both results included)."""
+    import orjson
+
+    from equimentor.engine import instance_from_dict, match
+
+    with open(path, "rb") as fh:
+        inst = instance_from_dict(orjson.loads(fh.read()))
+    t, c = time.perf_counter(), time.process_time()
+    first = match(inst, stable_only=True)
+    out = {"phase1_s": time.perf_counter() - t, "phase1_cpu_s": time.process_time() - c}
+    matched_first = first.metrics["matched"]
+    del first
+    t, c = time.perf_counter(), time.process_time()
+    result = match(inst)
+    out["both_s"] = time.perf_counter() - t
+    out["both_cpu_s"] = time.process_time() - c
+    out["phase2_s"] = out["both_s"] - out["phase1_s"]
+    out["phase2_cpu_s"] = out["both_cpu_s"] - out["phase1_cpu_s"]
+    out["matched_phase1"] = matched_first
+    out["matched_phase2"] = result.metrics["fallback"]
+    out["unmatched"] = result.metrics["unmatched"]
+    out["peak_rss_mb"] = _rss_mb()
+    return out
+
+
+def child_compare(path: str, public_api: bool, cli_result: str | None = None) -> dict:
     from matching.algorithms.hospital_resident import hospital_resident
     from matching.games import HospitalResident
     from matching.games.hospital_resident import _make_players
@@ -200,6 +227,14 @@ def child_compare(path: str, public_api: bool) -> dict:
     out["matching_solve_s"] = time.perf_counter() - t
     theirs = {(r.name, h.name) for h, rs in solved.items() for r in rs}
     out["identical"] = ours == theirs
+    if cli_result:  # the pairs `equimentor match --stable-only` wrote
+        import orjson
+
+        with open(cli_result, "rb") as fh:
+            written = orjson.loads(fh.read())["assignments"]
+        out["identical_to_command"] = {(str(a["mentee"]), str(a["mentor"])) for a in written} == (
+            theirs
+        )
     out["pairs"] = len(ours)
     out["ratio_matching_solve_over_engine"] = out["matching_solve_s"] / engine_s
     return out
@@ -214,6 +249,112 @@ def run_child(args: list[str], timeout: float) -> dict:
     except subprocess.CalledProcessError as exc:
         return {"error": exc.stderr[-2000:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_command(args: list[str], timeout: float) -> dict:
+    """Run a command as a fresh process: wall time, CPU time (user + system) and peak RSS."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = t + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            return {"timeout_s": timeout}
+        time.sleep(0.005)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        return {"error": proc.stderr.read().decode()[-2000:]}
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) -> None:
+    """`equimentor match` end to end (a fresh process, file in, file out), with
+    --stable-only and with both phases, against the `matching` package's solve on the same
+    instance, in one run; the pairs the command wrote against the package's."""
+    exe = os.path.join(os.path.dirname(sys.executable), "equimentor")
+    out1 = os.path.join(workdir, "command-stable-only.json")
+    out2 = os.path.join(workdir, "command-both.json")
+    runs: dict[str, list[dict]] = {"stable_only": [], "both": []}
+    loads = [os.getloadavg()[0]]
+    for _ in range(repeats):
+        runs["stable_only"].append(
+            run_command([exe, "match", path, "--stable-only", "--out", out1], timeout)
+        )
+        runs["both"].append(run_command([exe, "match", path, "--out", out2], timeout))
+        loads.append(os.getloadavg()[0])
+    package = run_child(["compare", path, "algorithm", out1], timeout)
+    loads.append(os.getloadavg()[0])
+    solve = package.get("matching_solve_s")
+    for kind, got in runs.items():
+        if any("wall_s" not in r for r in got):
+            print(f"  equimentor match ({kind}): {got}")
+            continue
+        wall = statistics.median(r["wall_s"] for r in got)
+        cpu = statistics.median(r["cpu_s"] for r in got)
+        rss = max(r["peak_rss_mb"] for r in got)
+        ratio = f"; matching's solve / command = {solve / wall:.1f}" if solve else ""
+        walls = ", ".join(f"{r['wall_s']:.2f}" for r in got)
+        flag = " --stable-only" if kind == "stable_only" else ""
+        print(
+            f"  equimentor match{flag}: wall {walls} s (median {wall:.2f}), CPU median "
+            f"{cpu:.2f} s, peak RSS {rss:.0f} MB{ratio}"
+        )
+    print(
+        f"  matching package: build {package.get('matching_build_s', 0):.2f} s, solve "
+        f"{solve if solve is None else round(solve, 2)} s; identical pairs: "
+        f"{package.get('identical_to_command')} ({package.get('pairs')} pairs)"
+        + ("" if solve else f" {package}")
+    )
+    print(f"  load average (1 min) during these runs: {min(loads):.1f}–{max(loads):.1f}")
+
+
+def scale(sizes: list[int], workdir: str, seed: int, timeout: float) -> None:
+    """Phase 1 and phase 2 at growing sizes (n mentees x n/4 mentors, 10 choices), each in a
+    fresh process, with the growth exponent between successive sizes."""
+    rows = []
+    for n in sizes:
+        path = _instance_path(workdir, n, n // 4, (10, 10), seed)
+        load = os.getloadavg()[0]
+        res = run_child(["phases", path], timeout)
+        rows.append((n, res))
+        if "phase2_s" not in res:
+            print(f"  {n} mentees: {res}")
+            continue
+        print(
+            f"  {n} mentees x {n // 4}: phase 1 {res['phase1_s']:.2f} s (CPU "
+            f"{res['phase1_cpu_s']:.2f}), phase 2 {res['phase2_s']:.2f} s (CPU "
+            f"{res['phase2_cpu_s']:.2f}), both {res['both_s']:.2f} s; phase 2 matched "
+            f"{res['matched_phase2']} of {n - res['matched_phase1']} left over; peak RSS "
+            f"{res['peak_rss_mb']:.0f} MB; load {load:.1f}"
+        )
+    import math
+
+    done = [(n, r) for n, r in rows if "phase2_s" in r]
+    for (n1, a), (n2, b) in zip(done, done[1:], strict=False):
+        growth = {
+            k: math.log(b[k] / a[k]) / math.log(n2 / n1)
+            for k in ("phase1_cpu_s", "phase2_cpu_s", "both_cpu_s")
+        }
+        print(
+            f"  {n1} -> {n2}: exponent (CPU time) phase 1 {growth['phase1_cpu_s']:.2f}, "
+            f"phase 2 {growth['phase2_cpu_s']:.2f}, both {growth['both_cpu_s']:.2f}"
+        )
+    if len(done) > 1:
+        (n1, a), (n2, b) = done[0], done[-1]
+        print(
+            f"  {n1} -> {n2}: exponent (CPU time) phase 2 "
+            f"{math.log(b['phase2_cpu_s'] / a['phase2_cpu_s']) / math.log(n2 / n1):.2f}, both "
+            f"{math.log(b['both_cpu_s'] / a['both_cpu_s']) / math.log(n2 / n1):.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,6 +374,17 @@ def main(argv: list[str] | None = None) -> int:
         default=5,
         help="fresh processes for the headline phase-1 figure (the machine's timings vary)",
     )
+    ap.add_argument(
+        "--command",
+        action="store_true",
+        help="only: `equimentor match` end to end against the matching package (issue #17)",
+    )
+    ap.add_argument(
+        "--scale",
+        type=int,
+        nargs="+",
+        help="only: phase 1 and 2 at these numbers of mentees (x n/4 mentors, 10 choices)",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -247,12 +399,26 @@ def main(argv: list[str] | None = None) -> int:
             res = child_match(path)
         elif kind == "full":
             res = child_full(path)
+        elif kind == "phases":
+            res = child_phases(path)
         else:
-            res = child_compare(path, public_api=rest == ["public"])
+            res = child_compare(path, rest[:1] == ["public"], *rest[1:2])
         print(json.dumps(res))
         return 0
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    if args.command or args.scale:
+        if args.command:
+            big = _instance_path(args.workdir, args.mentees, args.mentors, (10, 10), args.seed)
+            print(
+                f"\n## equimentor match end to end vs matching's solve: {args.mentees} x "
+                f"{args.mentors}, 10 choices"
+            )
+            command_vs_package(big, args.workdir, args.repeats, args.compare_timeout)
+        if args.scale:
+            print("\n## phase 1 and phase 2 at scale")
+            scale(args.scale, args.workdir, args.seed, args.compare_timeout)
+        return 0
     big = _instance_path(args.workdir, args.mentees, args.mentors, (10, 10), args.seed)
     print(f"\n## phase 1: {args.mentees} mentees x {args.mentors} mentors, 10 choices")
     for k, v in run_child(["phase1", big], 600).items():

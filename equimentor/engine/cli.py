@@ -12,7 +12,7 @@ import orjson
 from .core import match
 from .model import InstanceError
 from .serialize import result_to_dict
-from .validate import instance_from_dict
+from .validate import instance_shape_from_dict
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,7 +97,8 @@ def _main(argv: list[str] | None) -> int:
         except RecursionError:
             return _fail(f"{path}: invalid JSON: nested too deeply")
     try:
-        instance = instance_from_dict(data)
+        # (the checks of meaning are match's first step: made once, with the same messages)
+        instance = instance_shape_from_dict(data)
         result = match(instance, stable_only=args.stable_only)
     except InstanceError as exc:
         return _fail(f"{path}: {exc}")

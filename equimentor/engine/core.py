@@ -56,6 +56,8 @@ def _match(instance: Instance, stable_only: bool, started: float) -> Result:
     prep = prepare(instance)
     scorer = Scorer(prep)
     mentor, proposal, mo = run_phase1(prep, scorer)
+    acc_score = mo.score  # (the rest of the mentors' orders is not needed any more)
+    del mo
     residual = np.array(prep.capacity, dtype=np.int64)
     np.subtract.at(residual, mentor[mentor >= 0], 1)
     via_choice = mentor >= 0
@@ -75,12 +77,12 @@ def _match(instance: Instance, stable_only: bool, started: float) -> Result:
     # scored for the mentors' orders
     view = np.empty(len(ai), dtype=np.float64)
     chosen = via_choice[ai]
-    view[chosen] = mo.score[proposal[ai[chosen]]]
+    view[chosen] = acc_score[proposal[ai[chosen]]]
     if not chosen.all():
         view[~chosen] = scorer.mentor_view(ai[~chosen], aj[~chosen])
     a_view = np.zeros(prep.n)
     a_view[ai] = view
-    blocking = _blocking(prep, scorer, mentor, acc_score=mo.score, assigned_score=a_view)
+    blocking = _blocking(prep, scorer, mentor, acc_score=acc_score, assigned_score=a_view)
     # the scores reported: the compatibility score (the same as the mentors' view
     # under the "score" policy)
     scores = view if prep.instance.settings.policy == "score" else scorer.pairs(ai, aj)

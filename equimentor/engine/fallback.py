@@ -57,15 +57,17 @@ The candidate set:
   ``CLUSTER_SIZE`` = 128 mentors a group). Each leftover mentee is scored
   exactly (all four components) against the mentors of the ``PROBES`` = 8
   groups whose centres are nearest to their interest text (mentees without
-  interest text: the 8 largest groups); each group is also scored against the
-  K mentees of each cell nearest to its centre, and mentors without interest
-  text against every leftover mentee. The candidates are each mentee's
+  interest text: the 8 largest groups; with fewer free places than a quarter
+  of the leftover mentees, ``ceil(8 * 4 * places / leftover)`` groups, at
+  least 1, so that the work per mentee does not grow with the mentors); each
+  group is also scored against the K mentees of each cell nearest to its
+  centre, and mentors without interest text against every leftover mentee. The candidates are each mentee's
   ``fallback_candidates`` (K, default 30) best-scoring mentors among those
   compared, plus each mentor's K best-scoring mentees among those compared and,
   when the leftover mentees are in several cells, its ``ceil(K / cells)`` best
-  of each cell (so that every cell can reach every mentor). With at most ``PROBES * CLUSTER_SIZE`` = 1024 mentors with
-  free places (or no interest text at all) every mentee is compared with every
-  such mentor. The assignment is optimal over this candidate set, not over all
+  of each cell (so that every cell can reach every mentor). With at most
+  (groups probed) x ``CLUSTER_SIZE`` mentors with free places (or no interest
+  text at all) every mentee is compared with every such mentor. The assignment is optimal over this candidate set, not over all
   pairs. (Under ``"fair"`` the lists of steps 1-3 are ranked by base score;
   step 4 adds, for each matched mentee who asked to share characteristics, her
   K best mentors by score among those she was compared with.)
@@ -95,11 +97,14 @@ from scipy.sparse.csgraph import (
 from .scoring import Scorer
 from .validate import Prepared
 
-_BLOCK_CELLS = 4_000_000
+_BLOCK_CELLS = 1_000_000
 CLUSTER_SIZE = 128
 """Mentors with free places per interest group (pruned candidate set)."""
 PROBES = 8
 """Interest groups each leftover mentee is compared with (pruned candidate set)."""
+SCARCE = 4
+"""With fewer free places than 1 / SCARCE of the leftover mentees, each is compared with
+ceil(PROBES * SCARCE * places / leftover) groups instead of PROBES (at least 1)."""
 SCORE_SCALE = 1 << 30
 """Base scores are whole multiples of 1 / SCORE_SCALE in the minimum-cost flow of step 3."""
 
@@ -257,8 +262,14 @@ class Candidates:
         k_cand = prep.instance.settings.fallback_candidates
         nu, nf = len(rows), len(cols)
         blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        # groups each mentee is compared with: PROBES, fewer when places are scarce (fewer
+        # than a quarter of the leftover mentees: most of them stay unmatched, and the
+        # mentors' own lists pick who gets a place), so that the work per mentee does not
+        # grow with the number of mentors
+        places = int(self.free.sum())
+        probes = PROBES if SCARCE * places >= nu else -(-PROBES * SCARCE * places // nu)
         # few mentors (or no interest texts): every mentee is compared with every mentor
-        if nf <= PROBES * CLUSTER_SIZE or not scorer.has_model:
+        if nf <= probes * CLUSTER_SIZE or not scorer.has_model:
             everyone_c = np.arange(nf)
         else:
             text_r = scorer.has_text_r[cols]
@@ -268,7 +279,7 @@ class Candidates:
                 n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
                 label, cent = _spherical_kmeans(scorer.x_r[cols[with_text]], n_groups)
                 sim = np.asarray(scorer.x_e[rows] @ cent.T)  # mentees x groups
-                probes = min(PROBES, n_groups)
+                probes = min(probes, n_groups)
                 sizes = np.bincount(label, minlength=n_groups)
                 # mentees without text (all-zero similarity) try the largest groups
                 sim[~scorer.has_text_e[rows]] = (sizes / sizes.max())[None, :]
@@ -431,31 +442,41 @@ def solve_assignment(
     """
     if len(cr) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # (32-bit positions and temporaries let go early: at 400,000 mentees this graph has
+    # millions of edges, and it is phase 2's peak of memory)
     deg = np.bincount(cc, minlength=len(free))
     slots = np.minimum(free, deg)
     offset = np.concatenate([[0], np.cumsum(slots)])
     n_slots = int(offset[-1])
     slot_owner = np.repeat(np.arange(len(free)), slots)
-    reps = slots[cc]
-    e_row = np.repeat(cr, reps)
-    e_cost = np.repeat(2.0 - np.clip(score, 0.0, 1.0), reps)
-    first = np.repeat(offset[cc], reps)
-    within = np.arange(len(e_row)) - np.repeat(np.cumsum(reps) - reps, reps)
-    e_col = first + within
+    reps = slots[cc].astype(np.int32)
+    n_edges = int(reps.sum())
+    # each edge once per place of its mentor: column offset[mentor] + 0, 1, ...
+    e_col = np.repeat(offset[cc].astype(np.int32), reps)
+    e_col -= np.repeat((np.cumsum(reps, dtype=np.int64) - reps).astype(np.int32), reps)
+    e_col += np.arange(n_edges, dtype=np.int32)
+    e_row = np.repeat(cr.astype(np.int32), reps)
     big = float(min(nu, n_slots) + 3)
+    cost = np.empty(n_edges + min(nu, n_slots))
+    cost[:n_edges] = np.repeat(2.0 - np.clip(score, 0.0, 1.0), reps)
+    cost[n_edges:] = big
+    del reps
     if nu <= n_slots:
         # rows: mentees; columns: places, then one "unmatched" column per mentee
-        rows = np.concatenate([e_row, np.arange(nu)])
-        cols = np.concatenate([e_col, n_slots + np.arange(nu)])
+        rows = np.concatenate([e_row, np.arange(nu, dtype=np.int32)])
+        del e_row
+        cols = np.concatenate([e_col, n_slots + np.arange(nu, dtype=np.int32)])
         shape = (nu, n_slots + nu)
     else:
         # fewer places than mentees: rows: places; columns: mentees, then one
         # "empty" column per place (the same problem, solved from the smaller side)
-        rows = np.concatenate([e_col, np.arange(n_slots)])
-        cols = np.concatenate([e_row, nu + np.arange(n_slots)])
+        rows = np.concatenate([e_col, np.arange(n_slots, dtype=np.int32)])
+        cols = np.concatenate([e_row, nu + np.arange(n_slots, dtype=np.int32)])
+        del e_row
         shape = (n_slots, nu + n_slots)
-    cost = np.concatenate([e_cost, np.full(shape[0], big)])
+    del e_col
     graph = sp.csr_matrix((cost, (rows, cols)), shape=shape)
+    del cost, rows, cols
     row_ind, col_ind = min_weight_full_bipartite_matching(graph)
     if nu <= n_slots:
         real = col_ind < n_slots

@@ -117,39 +117,53 @@ _SETTINGS_KEYS = {
 _TOP_KEYS = {"mentors", "mentees", "settings", "pinned", "forbidden", "$schema", "name"}
 
 
-def _check_keys(obj: dict, allowed: set[str], where: str) -> None:
+def _check_keys(obj: dict, allowed: set[str], where) -> None:
+    """``where``: the entry's label, or a function giving it (built only for a message)."""
+    if obj.keys() <= allowed:
+        return
     for key in obj:
         if key not in allowed:
             known = ", ".join(sorted(allowed - {"$schema"}))
-            raise InstanceError(f"{where}: unknown field {show(key)} (known fields: {known})")
+            raise InstanceError(
+                f"{_where(where)}: unknown field {show(key)} (known fields: {known})"
+            )
 
 
-def _list_of(obj: dict, key: str, where: str) -> list:
+def _where(where) -> str:
+    return where if isinstance(where, str) else where()
+
+
+def _list_of(obj: dict, key: str, where) -> list:
     value = obj.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InstanceError(f"{where}: {key} must be a list, got {show(value)}")
+        raise InstanceError(f"{_where(where)}: {key} must be a list, got {show(value)}")
     return value
 
 
-def _text(obj: dict, key: str, where: str) -> str | None:
+def _text(obj: dict, key: str, where) -> str | None:
     value = obj.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise InstanceError(f"{where}: {key} must be a string, got {show(value)}")
+    raise InstanceError(f"{_where(where)}: {key} must be a string, got {show(value)}")
 
 
-def _attributes(obj: dict, where: str) -> dict:
+_ATTRIBUTE_TYPES = {str, int, float, bool, type(None)}
+
+
+def _attributes(obj: dict, where) -> dict:
     value = obj.get("attributes")
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InstanceError(f"{where}: attributes must be an object, got {show(value)}")
+        raise InstanceError(f"{_where(where)}: attributes must be an object, got {show(value)}")
+    if set(map(type, value.values())) <= _ATTRIBUTE_TYPES:
+        return value
     for key, val in value.items():
         if val is not None and not isinstance(val, str | int | float | bool):
             raise InstanceError(
-                f"{where}: attribute {show(key)} must be a string, number, true/false "
+                f"{_where(where)}: attribute {show(key)} must be a string, number, true/false "
                 f"or null, got {show(val)}"
             )
     return value
@@ -218,10 +232,15 @@ def instance_from_dict(d: Any) -> Instance:
     InstanceError
         If anything is malformed or inconsistent; the message names the entry.
     """
-    return _instance_from_dict(d)
+    instance = instance_shape_from_dict(d)
+    prepare(instance)  # semantic checks
+    return instance
 
 
-def _instance_from_dict(d: Any) -> Instance:
+def instance_shape_from_dict(d: Any) -> Instance:
+    """:func:`instance_from_dict` without the checks of meaning (unique ids, known
+    mentor ids, capacities ...), which :func:`match` makes as its first step with the
+    same messages: for a caller that matches the instance at once (the command line)."""
     if not isinstance(d, dict):
         raise InstanceError("the instance must be a JSON object with mentors and mentees")
     _check_keys(d, _TOP_KEYS, "instance")
@@ -231,59 +250,65 @@ def _instance_from_dict(d: Any) -> Instance:
         if not isinstance(d[key], list):
             raise InstanceError(f"instance: {key} must be a list")
     mentors = []
+    append = mentors.append
     for pos, row in enumerate(d["mentors"]):
         if not isinstance(row, dict):
             raise InstanceError(f"mentors[{pos}]: must be an object, got {show(row)}")
-        where = _label("mentors", pos, row.get("id"))
+
+        def where(pos=pos, row=row):
+            return _label("mentors", pos, row.get("id"))
+
         _check_keys(row, _MENTOR_KEYS, where)
         if "id" not in row:
-            raise InstanceError(f"{where}: missing id")
+            raise InstanceError(f"{where()}: missing id")
         if "capacity" not in row:
-            raise InstanceError(f"{where}: missing capacity")
+            raise InstanceError(f"{where()}: missing capacity")
         ranking = row.get("ranking")
         if ranking is not None and not isinstance(ranking, list):
-            raise InstanceError(f"{where}: ranking must be a list of mentee ids")
-        mentors.append(
+            raise InstanceError(f"{where()}: ranking must be a list of mentee ids")
+        append(
             Mentor(
-                id=row["id"],
-                capacity=row["capacity"],
-                ranking=ranking,
-                institution=_text(row, "institution", where),
-                career_stage=row.get("career_stage"),
-                interests=_text(row, "interests", where) or "",
-                attributes=_attributes(row, where),
+                row["id"],
+                row["capacity"],
+                ranking,
+                _text(row, "institution", where),
+                row.get("career_stage"),
+                _text(row, "interests", where) or "",
+                _attributes(row, where),
             )
         )
     mentees = []
+    append = mentees.append
     for pos, row in enumerate(d["mentees"]):
         if not isinstance(row, dict):
             raise InstanceError(f"mentees[{pos}]: must be an object, got {show(row)}")
-        where = _label("mentees", pos, row.get("id"))
+
+        def where(pos=pos, row=row):
+            return _label("mentees", pos, row.get("id"))
+
         _check_keys(row, _MENTEE_KEYS, where)
         if "id" not in row:
-            raise InstanceError(f"{where}: missing id")
-        mentees.append(
+            raise InstanceError(f"{where()}: missing id")
+        append(
             Mentee(
-                id=row["id"],
-                choices=_list_of(row, "choices", where),
-                institution=_text(row, "institution", where),
-                career_stage=row.get("career_stage"),
-                interests=_text(row, "interests", where) or "",
-                attributes=_attributes(row, where),
-                wants_shared=_list_of(row, "wants_shared", where),
-                avoid=_list_of(row, "avoid", where),
-                groups=_list_of(row, "groups", where),
+                row["id"],
+                _list_of(row, "choices", where),
+                _text(row, "institution", where),
+                row.get("career_stage"),
+                _text(row, "interests", where) or "",
+                _attributes(row, where),
+                _list_of(row, "wants_shared", where),
+                _list_of(row, "avoid", where),
+                _list_of(row, "groups", where),
             )
         )
-    instance = Instance(
+    return Instance(
         mentors=mentors,
         mentees=mentees,
         settings=settings_from_dict(d.get("settings")),
         pinned=_pairs(d, "pinned"),
         forbidden=_pairs(d, "forbidden"),
     )
-    prepare(instance)  # semantic checks
-    return instance
 
 
 # --------------------------------------------------------------------------- checks

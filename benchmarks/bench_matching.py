@@ -171,28 +171,29 @@ def child_full(path: str) -> dict:
 
 
 def child_phases(path: str) -> dict:
-    """Phase 1 alone, then both phases, on the same instance in one fresh process: phase 2
-    takes the difference. Peak RSS of the process (the instance and both results included)."""
+    """Phase 1 alone (``match(stable_only=True)``) and both phases (``match()``) in one fresh
+    process: one run of each to warm up, then each twice, alternately; the medians of the
+    CPU times, phase 2 the difference. Peak RSS of the process (instance included)."""
     import orjson
 
     from equimentor.engine import instance_from_dict, match
 
     with open(path, "rb") as fh:
         inst = instance_from_dict(orjson.loads(fh.read()))
-    t, c = time.perf_counter(), time.process_time()
-    first = match(inst, stable_only=True)
-    out = {"phase1_s": time.perf_counter() - t, "phase1_cpu_s": time.process_time() - c}
-    matched_first = first.metrics["matched"]
-    del first
-    t, c = time.perf_counter(), time.process_time()
-    result = match(inst)
-    out["both_s"] = time.perf_counter() - t
-    out["both_cpu_s"] = time.process_time() - c
-    out["phase2_s"] = out["both_s"] - out["phase1_s"]
-    out["phase2_cpu_s"] = out["both_cpu_s"] - out["phase1_cpu_s"]
-    out["matched_phase1"] = matched_first
-    out["matched_phase2"] = result.metrics["fallback"]
-    out["unmatched"] = result.metrics["unmatched"]
+    times: dict[str, list[tuple[float, float]]] = {"stable": [], "both": []}
+    out: dict[str, float] = {}
+    for k in range(3):
+        for mode in ("stable", "both"):
+            t, c = time.perf_counter(), time.process_time()
+            result = match(inst, stable_only=mode == "stable")
+            if k:
+                times[mode].append((time.perf_counter() - t, time.process_time() - c))
+            out[f"matched_{mode}"] = result.metrics["matched"]
+            out["fallback"] = result.metrics["fallback"]
+            del result
+    for mode, got in times.items():
+        out[f"{mode}_s"] = statistics.median(w for w, _ in got)
+        out[f"{mode}_cpu_s"] = statistics.median(c for _, c in got)
     out["peak_rss_mb"] = _rss_mb()
     return out
 
@@ -222,8 +223,9 @@ def child_compare(path: str, public_api: bool, cli_result: str | None = None) ->
     else:
         residents, hospitals = _make_players(mentee_prefs, mentor_prefs, caps)
         out["matching_build_s"] = time.perf_counter() - t
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         solved = hospital_resident(residents, hospitals, optimal="resident")
+        out["matching_solve_cpu_s"] = time.process_time() - c
     out["matching_solve_s"] = time.perf_counter() - t
     theirs = {(r.name, h.name) for h, rs in solved.items() for r in rs}
     out["identical"] = ours == theirs
@@ -294,6 +296,7 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
     package = run_child(["compare", path, "algorithm", out1], timeout)
     loads.append(os.getloadavg()[0])
     solve = package.get("matching_solve_s")
+    solve_cpu = package.get("matching_solve_cpu_s")
     for kind, got in runs.items():
         if any("wall_s" not in r for r in got):
             print(f"  equimentor match ({kind}): {got}")
@@ -301,7 +304,11 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
         wall = statistics.median(r["wall_s"] for r in got)
         cpu = statistics.median(r["cpu_s"] for r in got)
         rss = max(r["peak_rss_mb"] for r in got)
-        ratio = f"; matching's solve / command = {solve / wall:.1f}" if solve else ""
+        ratio = (
+            f"; matching's solve / command = {solve / wall:.1f} (wall), {solve_cpu / cpu:.1f} (CPU)"
+            if solve
+            else ""
+        )
         walls = ", ".join(f"{r['wall_s']:.2f}" for r in got)
         flag = " --stable-only" if kind == "stable_only" else ""
         print(
@@ -310,7 +317,8 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
         )
     print(
         f"  matching package: build {package.get('matching_build_s', 0):.2f} s, solve "
-        f"{solve if solve is None else round(solve, 2)} s; identical pairs: "
+        f"{solve if solve is None else round(solve, 2)} s (CPU "
+        f"{solve_cpu if solve_cpu is None else round(solve_cpu, 2)} s); identical pairs: "
         f"{package.get('identical_to_command')} ({package.get('pairs')} pairs)"
         + ("" if solve else f" {package}")
     )
@@ -318,42 +326,40 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
 
 
 def scale(sizes: list[int], workdir: str, seed: int, timeout: float) -> None:
-    """Phase 1 and phase 2 at growing sizes (n mentees x n/4 mentors, 10 choices), each in a
-    fresh process, with the growth exponent between successive sizes."""
+    """Phase 1 alone and both phases at growing sizes (n mentees x n/4 mentors, 10 choices),
+    a fresh process for each size (see child_phases); phase 2 is the difference. Growth
+    exponents between sizes from the CPU time (steadier than wall time on a shared machine)."""
+    import math
+
     rows = []
     for n in sizes:
         path = _instance_path(workdir, n, n // 4, (10, 10), seed)
         load = os.getloadavg()[0]
-        res = run_child(["phases", path], timeout)
-        rows.append((n, res))
-        if "phase2_s" not in res:
-            print(f"  {n} mentees: {res}")
+        got = run_child(["phases", path], timeout)
+        if "both_s" not in got:
+            print(f"  {n} mentees: {got}")
             continue
-        print(
-            f"  {n} mentees x {n // 4}: phase 1 {res['phase1_s']:.2f} s (CPU "
-            f"{res['phase1_cpu_s']:.2f}), phase 2 {res['phase2_s']:.2f} s (CPU "
-            f"{res['phase2_cpu_s']:.2f}), both {res['both_s']:.2f} s; phase 2 matched "
-            f"{res['matched_phase2']} of {n - res['matched_phase1']} left over; peak RSS "
-            f"{res['peak_rss_mb']:.0f} MB; load {load:.1f}"
-        )
-    import math
-
-    done = [(n, r) for n, r in rows if "phase2_s" in r]
-    for (n1, a), (n2, b) in zip(done, done[1:], strict=False):
-        growth = {
-            k: math.log(b[k] / a[k]) / math.log(n2 / n1)
-            for k in ("phase1_cpu_s", "phase2_cpu_s", "both_cpu_s")
+        res = {
+            "phase1_cpu_s": got["stable_cpu_s"],
+            "phase2_cpu_s": got["both_cpu_s"] - got["stable_cpu_s"],
+            "both_cpu_s": got["both_cpu_s"],
         }
+        rows.append((n, res))
         print(
-            f"  {n1} -> {n2}: exponent (CPU time) phase 1 {growth['phase1_cpu_s']:.2f}, "
-            f"phase 2 {growth['phase2_cpu_s']:.2f}, both {growth['both_cpu_s']:.2f}"
+            f"  {n} mentees x {n // 4}: phase 1 {got['stable_s']:.2f} s (CPU "
+            f"{got['stable_cpu_s']:.2f}), both {got['both_s']:.2f} s (CPU {got['both_cpu_s']:.2f}),"
+            f" phase 2 CPU {res['phase2_cpu_s']:.2f} s; phase 2 matched {got['fallback']} of "
+            f"{n - got['matched_stable']} left over; peak RSS {got['peak_rss_mb']:.0f} MB; load "
+            f"{load:.1f}-{os.getloadavg()[0]:.1f}"
         )
-    if len(done) > 1:
-        (n1, a), (n2, b) = done[0], done[-1]
+    for (n1, a), (n2, b) in [
+        *zip(rows, rows[1:], strict=False),
+        *([(rows[0], rows[-1])] if len(rows) > 2 else []),
+    ]:
+        growth = {k: math.log(b[k] / a[k]) / math.log(n2 / n1) for k in a}
         print(
-            f"  {n1} -> {n2}: exponent (CPU time) phase 2 "
-            f"{math.log(b['phase2_cpu_s'] / a['phase2_cpu_s']) / math.log(n2 / n1):.2f}, both "
-            f"{math.log(b['both_cpu_s'] / a['both_cpu_s']) / math.log(n2 / n1):.2f}"
+            f"  {n1} -> {n2}: growth exponent (CPU time) phase 1 {growth['phase1_cpu_s']:.2f}, "
+            f"phase 2 {growth['phase2_cpu_s']:.2f}, both {growth['both_cpu_s']:.2f}"
         )
 
 

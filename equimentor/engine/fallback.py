@@ -63,7 +63,8 @@ The candidate set:
   group is also scored against the K mentees of each cell nearest to its
   centre, and mentors without interest text against every leftover mentee. The candidates are each mentee's
   ``fallback_candidates`` (K, default 30) best-scoring mentors among those
-  compared, plus each mentor's K best-scoring mentees among those compared and,
+  compared (with scarce places ``ceil(K * 4 * places / leftover)``, at least
+  1), plus each mentor's K best-scoring mentees among those compared and,
   when the leftover mentees are in several cells, its ``ceil(K / cells)`` best
   of each cell (so that every cell can reach every mentor). With at most
   (groups probed) x ``CLUSTER_SIZE`` mentors with free places (or no interest
@@ -104,7 +105,8 @@ PROBES = 8
 """Interest groups each leftover mentee is compared with (pruned candidate set)."""
 SCARCE = 4
 """With fewer free places than 1 / SCARCE of the leftover mentees, each is compared with
-ceil(PROBES * SCARCE * places / leftover) groups instead of PROBES (at least 1)."""
+ceil(PROBES * SCARCE * places / leftover) groups instead of PROBES, and keeps her
+ceil(K * SCARCE * places / leftover) best candidates instead of K (each at least 1)."""
 SCORE_SCALE = 1 << 30
 """Base scores are whole multiples of 1 / SCORE_SCALE in the minimum-cost flow of step 3."""
 
@@ -256,6 +258,19 @@ class Candidates:
             [_unique_pairs(*out[1], nf)] if ask is not None else []
         )
 
+    def _scarcity(self) -> float:
+        """Free places per leftover mentee, times SCARCE (below 1: places are scarce)."""
+        return SCARCE * float(self.free.sum()) / max(len(self.rows), 1)
+
+    def _own_list_length(self) -> int:
+        """How many of her best candidates each mentee keeps (pruned candidate set): K, or
+        when places are scarce ceil(K * SCARCE * places / leftover), at least 1 (most
+        leftover mentees stay unmatched, and who gets a place is decided by the mentors'
+        own lists: a longer list for everyone only makes the assignment slower)."""
+        k = self.prep.instance.settings.fallback_candidates
+        scarcity = self._scarcity()
+        return k if scarcity >= 1 else max(1, min(k, int(np.ceil(k * scarcity))))
+
     def _comparisons(self) -> list:
         """The blocks of (rows, columns) scored in the pruned candidate set."""
         prep, scorer, rows, cols = self.prep, self.scorer, self.rows, self.cols
@@ -266,8 +281,8 @@ class Candidates:
         # than a quarter of the leftover mentees: most of them stay unmatched, and the
         # mentors' own lists pick who gets a place), so that the work per mentee does not
         # grow with the number of mentors
-        places = int(self.free.sum())
-        probes = PROBES if SCARCE * places >= nu else -(-PROBES * SCARCE * places // nu)
+        scarcity = self._scarcity()
+        probes = PROBES if scarcity >= 1 else max(1, min(PROBES, int(np.ceil(PROBES * scarcity))))
         # few mentors (or no interest texts): every mentee is compared with every mentor
         if nf <= probes * CLUSTER_SIZE or not scorer.has_model:
             everyone_c = np.arange(nf)
@@ -365,10 +380,16 @@ class Candidates:
                 r, c, v = (np.concatenate(x) for x in zip(*piece, strict=True))
                 keep = _top_k(c * n_cells + self.cell[r] if by_cell else c, r, v, k_keep)
                 done.append((r[keep], c[keep], v[keep]))
-        a, b = np.nonzero(best[0][0] >= 0)
+        best_val, best_col = best[0]
+        k_own = self._own_list_length()
+        if k_own < k_cand:  # places are scarce: each mentee keeps her k_own best
+            top = np.argpartition(-best_val, k_own - 1, axis=1)[:, :k_own]
+            best_val = np.take_along_axis(best_val, top, axis=1)
+            best_col = np.take_along_axis(best_col, top, axis=1)
+        a, b = np.nonzero(best_val >= 0)
         out_r = [a] + [d[0] for d in done]
-        out_c = [best[0][1][a, b]] + [d[1] for d in done]
-        out_v = [best[0][0][a, b]] + [d[2] for d in done]
+        out_c = [best_col[a, b]] + [d[1] for d in done]
+        out_v = [best_val[a, b]] + [d[2] for d in done]
         lists = [_unique_pairs(out_r, out_c, out_v, nf)]
         if ask is not None:
             a, b = np.nonzero(best[1][0] >= 0)

@@ -129,3 +129,27 @@ def test_peer_support_attendance_is_seen_by_the_coordinator_and_the_person_only(
 
         mine = export_person(people[0].user)["training"]["session_registrations"]
         assert [(r["session_id"], r["attended"]) for r in mine] == [(s.pk, True)]
+
+
+def test_another_schemes_people_reach_no_attendance_or_feedback(
+    client, scheme_a, scheme_b, alice, charlie, circle
+):
+    from tests import factories
+
+    s, people, regs = circle
+    with time_machine.travel(s.ends_at + timedelta(hours=1)):
+        services.record_attendance(s, {regs[0].pk}, actor=alice)
+        client.force_login(charlie)
+        for slug in ("scheme-a", "scheme-b"):
+            url = reverse("training:manage_attendance", args=[slug, s.pk])
+            assert client.post(url, {"attended": [regs[1].pk]}).status_code == 403
+        outsider = factories.register_participant(
+            scheme_b, "outsider@example.org", approve_by=charlie
+        )
+        client.force_login(outsider.user)
+        for slug in ("scheme-a", "scheme-b"):
+            url = reverse("training:feedback", args=[slug, s.pk])
+            assert client.get(url).status_code == 404
+            assert client.post(url, {"usefulness": "1", "would_recommend": "no"}).status_code == 404
+    assert Registration.objects.get(pk=regs[1].pk).attended is False
+    assert not SessionFeedback.objects.exists()

@@ -50,3 +50,35 @@ def test_list_pages_do_not_grow_with_sessions_or_registrations(client, scheme_a,
         client.force_login(user)
         after[name] = _count(client, url)
     assert after == before
+
+
+def test_induction_pages_do_not_grow_with_people_or_completions(client, scheme_a, alice):
+    from equimentor.training import induction
+
+    draft = induction.start_draft(scheme_a, actor=alice)
+    items = [
+        induction.save_item(
+            draft, induction.ItemData("link", f"Item {i}", url="https://x.example"), actor=alice
+        )
+        for i in range(3)
+    ]
+    induction.publish(draft, actor=alice)
+    people = members(scheme_a, alice, 2)
+    induction.complete_item(people[0], items[0], actor=None)
+    pages = {
+        "pack": (alice, reverse("training:manage_induction", args=["scheme-a"])),
+        "held back": (alice, reverse("training:manage_induction_holdups", args=["scheme-a"])),
+        "mine": (people[0].user, reverse("training:induction", args=["scheme-a"])),
+    }
+    before = {}
+    for name, (user, url) in pages.items():
+        client.force_login(user)
+        before[name] = _count(client, url)
+    for p in members(scheme_a, alice, 6, prefix="more"):
+        for item in items[:2]:
+            induction.complete_item(p, item, actor=None)
+    after = {}
+    for name, (user, url) in pages.items():
+        client.force_login(user)
+        after[name] = _count(client, url)
+    assert after == before

@@ -167,6 +167,32 @@ def best_assignment(p: Phase2, rows: set[int], score: np.ndarray) -> float:
     return -res.fun
 
 
+def best_with_counts(p: Phase2, counts: np.ndarray) -> float:
+    """The largest total base score over assignments that match exactly ``counts[c]`` leftover
+    mentees of each cell ``c``, each mentee at most once and each mentor within their free
+    places (a MILP): what step 3 must reach for the counts step 2 chose."""
+    n = len(p.pairs)
+    if n == 0:
+        return 0.0
+    cons, lb, ub = [], [], []
+    for i in p.rows:
+        a = np.zeros(n)
+        a[[e for e, (ii, _) in enumerate(p.pairs) if ii == i]] = 1
+        cons.append(a), lb.append(0), ub.append(1)
+    for j, k in p.cap.items():
+        a = np.zeros(n)
+        a[[e for e, (_, jj) in enumerate(p.pairs) if jj == j]] = 1
+        cons.append(a), lb.append(0), ub.append(k)
+    for c, k in enumerate(counts):
+        a = np.zeros(n)
+        a[[e for e, (ii, _) in enumerate(p.pairs) if p.cell[ii] == c]] = 1
+        cons.append(a), lb.append(k), ub.append(k)
+    res = _solve(
+        -p.base, LinearConstraint(np.array(cons), lb, ub), np.ones(n), np.zeros(n), np.ones(n)
+    )
+    return -res.fun
+
+
 def engine_values(inst: Instance, p: Phase2) -> tuple[int, list[float], float, list]:
     """The same three values for the engine's own phase 2 (the third: the best total base
     score of an assignment of the mentees it matched, as step 3 decides who is matched and

@@ -5,6 +5,14 @@ shown only if it has ``k`` responses or more; a filter's cells are a partition o
 shown results and are protected against differencing by ``lib.disclosure.visible_cells``.
 Results for mentors and mentees together are never shown, so the roles cannot be differenced.
 Free text uses the higher ``k_text`` the same way.
+
+The same people appear on several pages, so the rules hold across them (#23): an item's column
+on a filtered page is one part of the column the unfiltered page shows, and is shown only if
+``visible_parts`` allows it among the filter's answers to that item (the people in a shown group
+who answered an item can be fewer than ``k``); the baseline/follow-up comparison pools the
+questionnaires of a wave, and pools only those whose column their own results page shows, unless
+the others together answered ``k`` or more — otherwise pooled minus published would be a hidden
+group. ``tests/test_security_disclosure_pages.py`` checks every pair of pages with the auditor.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from equimentor.evaluation.definitions import (
     scale_choices,
 )
 from equimentor.evaluation.models import Response
-from equimentor.lib.disclosure import visible_cells
+from equimentor.lib.disclosure import visible_cells, visible_parts
 
 ROLE_LABELS = {"mentee": "Mentees", "mentor": "Mentors"}
 
@@ -34,6 +42,7 @@ class Resp:
     wave: str
     values: dict  # field -> (value, text)
     answer_ids: dict = field(default_factory=dict)  # field -> Answer id
+    code: str = ""  # the questionnaire's code (any version)
 
 
 def load(scheme, code: str | None = None, *, wave: str | None = None) -> list[Resp]:
@@ -51,6 +60,7 @@ def load(scheme, code: str | None = None, *, wave: str | None = None) -> list[Re
                 wave=r.questionnaire.wave,
                 values={a.item: (a.value, a.text) for a in answers},
                 answer_ids={a.item: a.pk for a in answers},
+                code=r.questionnaire.code,
             )
         )
     return out
@@ -98,13 +108,20 @@ def groups(resps: list[Resp], k: int, filter_item: str | None = None, filter_val
     return out
 
 
-def summarise_item(item: dict, grouped, k: int) -> dict:
-    """Per-role results of one item: n, and per type option counts/% or numeric summaries."""
+def _answered(resps: list[Resp], fields) -> list[Resp]:
+    return [r for r in resps if any(f in r.values for f in fields)]
+
+
+def summarise_item(item: dict, grouped, k: int, column_ok=None) -> dict:
+    """Per-role results of one item: n, and per type option counts/% or numeric summaries.
+    ``column_ok(role, fields)`` may withhold a column (or a matrix row) that another page's
+    figures would expose; by default every column with ``k`` answers is shown."""
     kind = item["type"]
+    column_ok = column_ok or (lambda role, fields: True)
     cols = []
     for role, resps, shown in grouped:
         asked = applies_to(item, role)
-        answered = [r for r in resps if any(f in r.values for f in definitions.fields_of(item))]
+        answered = _answered(resps, definitions.fields_of(item))
         cols.append(
             {
                 "role": role,
@@ -112,7 +129,10 @@ def summarise_item(item: dict, grouped, k: int) -> dict:
                 "asked": asked,
                 "group_n": len(resps),
                 "n": len(answered),
-                "shown": shown and asked and len(answered) >= k,
+                "shown": shown
+                and asked
+                and len(answered) >= k
+                and column_ok(role, definitions.fields_of(item)),
                 "resps": answered,
             }
         )
@@ -155,7 +175,9 @@ def summarise_item(item: dict, grouped, k: int) -> dict:
                 stats.append(
                     {
                         **numbers(values),
-                        "shown": col["shown"] and len(values) >= k,
+                        "shown": col["shown"]
+                        and len(values) >= k
+                        and column_ok(col["role"], [fcode]),
                         "label": col["label"],
                     }
                 )
@@ -165,7 +187,19 @@ def summarise_item(item: dict, grouped, k: int) -> dict:
 
 def results(definition: dict, resps: list[Resp], k: int, filter_item=None, filter_value=None):
     grouped = groups(resps, k, filter_item, filter_value)
-    blocks = [summarise_item(item, grouped, k) for item in definition["items"]]
+    column_ok = None
+    if filter_item:
+
+        def column_ok(role, fields):
+            """This filter answer's part of the column the unfiltered page shows: shown only if
+            the parts hidden beside it add up to 0 or ``k``+ (``visible_parts``)."""
+            parts: dict = {}
+            for r in _answered([r for r in resps if r.role == role], fields):
+                key = r.values.get(filter_item, (None, ""))[0]
+                parts[key] = parts.get(key, 0) + 1
+            return filter_value in visible_parts(parts, k)
+
+    blocks = [summarise_item(item, grouped, k, column_ok) for item in definition["items"]]
     return grouped, blocks
 
 
@@ -230,13 +264,37 @@ def theme_table(themes, tags: dict, answers_by_id: dict, k: int, k_text: int) ->
     return out, roles_n
 
 
+def _pool(resps: list[Resp], role: str, item: dict, k: int) -> list[Resp]:
+    """The responses of ``role`` to pool for ``item`` across a wave's questionnaires: those of
+    the questionnaires whose own results page shows this column, and the others only if
+    together they answered the item ``k`` or more times (or not at all)."""
+    fields = definitions.fields_of(item)
+    by_code: dict[str, list[Resp]] = {}
+    for r in resps:
+        if r.role == role:
+            by_code.setdefault(r.code, []).append(r)
+    published, others, others_answered = [], [], 0
+    for code in sorted(by_code):
+        mine = by_code[code]
+        answered = len(_answered(mine, fields))
+        if len(mine) >= k and answered >= k:
+            published += mine
+        else:
+            others += mine
+            others_answered += answered
+    return published + (others if others_answered == 0 or others_answered >= k else [])
+
+
 def compare(baseline: list[Resp], followup: list[Resp], items: list[dict], k: int) -> list[dict]:
     """For items asked in both waves: per role, baseline and follow-up side by side."""
     out = []
     for item in items:
         waves = []
         for label, resps in (("Baseline", baseline), ("Six months", followup)):
-            grouped = groups(resps, k)
+            grouped = []
+            for role in ROLES:
+                pool = _pool(resps, role, item, k)
+                grouped.append((role, pool, len(pool) >= k))
             waves.append((label, summarise_item(item, grouped, k)))
         out.append({"item": item, "waves": waves})
     return out

@@ -12,7 +12,12 @@ from django.urls import reverse
 
 from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.training import services
-from equimentor.training.models import FeedbackInvitation, Registration, SessionFeedback
+from equimentor.training.models import (
+    FeedbackInvitation,
+    PendingFeedback,
+    Registration,
+    SessionFeedback,
+)
 from tests.training_setup import members, session
 
 
@@ -86,16 +91,26 @@ def test_feedback_is_anonymous_once_and_only_for_those_asked(client, scheme_a, a
         bad = client.post(url, {"usefulness": "9", "would_recommend": "yes"})
         assert bad.status_code == 400
         client.post(url, {"usefulness": "4", "would_recommend": "yes"})
+        # kept sealed, with nothing linking it to the request, until a batch is due
+        assert not SessionFeedback.objects.exists()
+        pending = PendingFeedback.objects.get()
+        assert "usefulness" not in pending.sealed and "mentee" not in pending.sealed
+        assert services.store_pending_feedback() == 0  # one other attendee may still answer
+    with time_machine.travel(s.ends_at + timedelta(days=30)):
+        assert services.store_pending_feedback() == 1  # nobody else can answer now
         answer = SessionFeedback.objects.get()
         assert (answer.usefulness, answer.would_recommend, answer.role) == (4, True, "mentee")
         assert answer.month.day == 1
         fields = {f.name for f in SessionFeedback._meta.get_fields()}
         assert not fields & {"participant", "registration", "invitation", "user", "created_at"}
+        assert not PendingFeedback.objects.exists()
+        stored = AuditEvent.objects.get(action="training.feedback.stored")
+        assert stored.actor is None and stored.data == {"count": 1}
+    with time_machine.travel(s.ends_at + timedelta(hours=2)):
+        client.force_login(people[0].user)
         again = client.post(url, {"usefulness": "1", "would_recommend": "no"}, follow=True)
         assert b"already given feedback" in again.content
         assert SessionFeedback.objects.count() == 1
-        received = AuditEvent.objects.get(action="training.feedback.received")
-        assert received.actor is None and received.data == {}
         # the coordinator sees only how many answered, as the small-number rules allow
         client.force_login(alice)
         page = client.get(reverse("training:manage_session", args=["scheme-a", s.pk]))

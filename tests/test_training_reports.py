@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from equimentor.identity.models import IdentityAnswer
 from equimentor.reports.compute import Scope
@@ -33,6 +34,8 @@ def _answer(session, n, usefulness=4):
     ).order_by("id")[:n]
     for inv in invs:
         services.submit_feedback(inv, usefulness=usefulness, would_recommend=True)
+    with time_machine.travel(timezone.now() + timedelta(days=60)):  # every request has closed
+        services.store_pending_feedback()
 
 
 @pytest.fixture

@@ -196,6 +196,7 @@ def seed_training(scheme, coordinator, rng: random.Random) -> None:
                     would_recommend=rng.random() < 0.85,
                 )
 
+    services.store_pending_feedback()  # the batches that are due (the task does it on a site)
     next_circle = _schedule(
         scheme,
         coordinator,

@@ -373,7 +373,8 @@ class FeedbackInvitation(models.Model):
 
 class SessionFeedback(models.Model):
     """One anonymous answer to the two questions. No link to a person, a registration, an
-    invitation or an exact time; its key is random, and only the month is kept."""
+    invitation or an exact time; its key is random, and only the month it was stored is kept.
+    Written only by ``services.store_pending_feedback``, in batches (see :class:`PendingFeedback`)."""
 
     class Role(models.TextChoices):
         MENTEE = "mentee", "Mentee"
@@ -395,3 +396,21 @@ class SessionFeedback(models.Model):
 
     def __str__(self) -> str:
         return "Anonymous session feedback"
+
+
+class PendingFeedback(models.Model):
+    """Answers given but not yet stored: sealed (``lib.sealed``), with no link to a person, a
+    registration or an invitation, and no time. ``services.store_pending_feedback`` moves them into
+    :class:`SessionFeedback` rows in batches of at least the scheme's threshold, in random order
+    and in a transaction of their own, as evaluation answers are (docs/security.md)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="pending_feedback")
+    sealed = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "pending feedback"
+
+    def __str__(self) -> str:
+        return "Sealed session feedback"

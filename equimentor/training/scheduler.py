@@ -1,4 +1,5 @@
-"""The periodic job ``training.reminders``: each confirmed place is reminded the day before.
+"""The periodic job ``training.reminders``: each confirmed place is reminded the day before, and
+session feedback still waiting to be stored is stored once its batch is due.
 
 A place confirmed less than a day before the start is not reminded (its confirmation is fresh).
 Each reminder is claimed with ``jobs.once`` under the session's start time, so a session moved to
@@ -14,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from equimentor.core import jobs
-from equimentor.training import emails
+from equimentor.training import emails, services
 from equimentor.training.models import Registration, Session
 
 AHEAD = timedelta(hours=24)
@@ -39,4 +40,5 @@ def run(now=None) -> dict[str, int]:
             if jobs.once(f"training.reminder:{reg.pk}:{reg.session.starts_at:%Y%m%dT%H%M}"):
                 emails.reminder(reg)
                 sent += 1
-    return {"reminders": sent}
+    # feedback still waiting once nobody else can answer (a request closed) is stored now
+    return {"reminders": sent, "feedback_stored": services.store_pending_feedback()}

@@ -8,6 +8,8 @@ promoted in the order people joined it.
 
 from __future__ import annotations
 
+import json
+import random
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,12 +20,14 @@ from django.utils import timezone
 
 from equimentor.core import audit
 from equimentor.enrolment.models import Participant
+from equimentor.lib import sealed
 from equimentor.relationships.models import Membership, Relationship
 from equimentor.relationships.services.base import add_months
 from equimentor.training import emails
 from equimentor.training.models import (
     MAX_CAPACITY,
     FeedbackInvitation,
+    PendingFeedback,
     Registration,
     Series,
     Session,
@@ -558,10 +562,15 @@ def _role(participant: Participant) -> str:
     return SessionFeedback.Role.MENTOR if participant.is_mentor else SessionFeedback.Role.MENTEE
 
 
+SEAL = {"salt": b"equimentor.training", "info": b"pending-feedback"}
+
+
 @transaction.atomic
 def submit_feedback(invitation: FeedbackInvitation, *, usefulness: int, would_recommend: bool):
-    """Store the two answers anonymously and mark the request answered. Returns nothing on
-    purpose: the caller is never handed the stored answer."""
+    """Mark the request answered and keep the two answers sealed until they are stored with
+    others (``store_pending_feedback``): stored here, they would share this transaction (and its
+    time and place in the tables) with the request's flag. Nothing is audited per answer.
+    Returns nothing on purpose: the caller is never handed what is stored."""
     inv = (
         FeedbackInvitation.objects.select_for_update(of=("self",))
         .select_related("registration__session__scheme", "registration__participant")
@@ -574,15 +583,71 @@ def submit_feedback(invitation: FeedbackInvitation, *, usefulness: int, would_re
     if not 1 <= usefulness <= 5:
         raise TrainingError("Choose from 1 to 5.")
     session = inv.registration.session
-    today = timezone.localdate()
-    SessionFeedback.objects.create(
-        session=session,
-        role=_role(inv.registration.participant),
-        month=today.replace(day=1),
-        usefulness=usefulness,
-        would_recommend=bool(would_recommend),
+    plain = json.dumps(
+        {
+            "role": _role(inv.registration.participant),
+            "usefulness": usefulness,
+            "would_recommend": bool(would_recommend),
+        }
     )
+    PendingFeedback.objects.create(session=session, sealed=sealed.seal(plain.encode(), **SEAL))
     inv.has_responded = True
     inv.save(update_fields=["has_responded"])
-    # No actor and no invitation: the audit trail must not say who answered.
-    audit.record("training.feedback.received", session, scheme=session.scheme)
+    session_id = session.pk
+    transaction.on_commit(lambda: _store_later(session_id), robust=True)
+
+
+def _store_later(session_id: int) -> None:
+    from equimentor.training import tasks
+
+    tasks.store_feedback.enqueue(session_id)
+
+
+def _feedback_batch_due(session_id: int, waiting: int, k: int) -> bool:
+    """Once ``k`` answers wait, or once nobody else can still answer."""
+    if waiting >= k:
+        return True
+    return not FeedbackInvitation.objects.filter(
+        registration__session_id=session_id,
+        has_responded=False,
+        closes_on__gte=timezone.localdate(),
+    ).exists()
+
+
+def store_pending_feedback(session_id: int | None = None) -> int:
+    """Store the answers waiting for each session whose batch is due; how many were stored.
+    Each batch is a transaction of its own: rows made in random order (with random keys), the
+    month of storing their only date, and one audit event counting them. Safe to run any time."""
+    from equimentor.evaluation.models import EvaluationSettings
+
+    sessions = PendingFeedback.objects.values_list("session_id", flat=True).distinct()
+    if session_id is not None:
+        sessions = sessions.filter(session_id=session_id)
+    stored = 0
+    shuffle = random.SystemRandom().shuffle
+    for sid in sorted(set(sessions)):
+        with transaction.atomic():
+            waiting = list(PendingFeedback.objects.select_for_update().filter(session_id=sid))
+            if not waiting:
+                continue
+            session = Session.objects.select_related("scheme").get(pk=sid)
+            k = EvaluationSettings.for_scheme(session.scheme).k
+            if not _feedback_batch_due(sid, len(waiting), k):
+                continue
+            shuffle(waiting)
+            month = timezone.localdate().replace(day=1)
+            for pending in waiting:
+                values = json.loads(sealed.unseal(pending.sealed, **SEAL))
+                SessionFeedback.objects.create(
+                    session=session,
+                    role=values["role"],
+                    month=month,
+                    usefulness=values["usefulness"],
+                    would_recommend=values["would_recommend"],
+                )
+            PendingFeedback.objects.filter(pk__in=[p.pk for p in waiting]).delete()
+            audit.record(
+                "training.feedback.stored", session, scheme=session.scheme, count=len(waiting)
+            )
+            stored += len(waiting)
+    return stored

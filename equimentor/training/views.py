@@ -118,7 +118,7 @@ def _feedback_count(session) -> str:
     session's own results could be taken from its kind's)."""
     from equimentor.evaluation.models import EvaluationSettings
 
-    n = session.feedback.count()
+    n = FeedbackInvitation.objects.filter(registration__session=session, has_responded=True).count()
     k = EvaluationSettings.for_scheme(session.scheme).k
     return f"<{k}" if 0 < n < k else str(n)
 

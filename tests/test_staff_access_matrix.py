@@ -284,3 +284,34 @@ def test_a_superuser_reads_cases_only_as_a_lead_and_is_audited_either_way(client
         AuditEvent.objects.filter(action="safeguarding.superuser_allowed", actor=root).count() == 1
     )
     assert CaseAccess.objects.filter(user=root, case_number=objects["case"]).count() == 1
+
+
+def site_admin_urls() -> list[str]:
+    """Every URL whose view is wrapped by ``site_admin``."""
+    return sorted(
+        name
+        for name, pattern in _walk(get_resolver().url_patterns)
+        if getattr(pattern.callback, "access_rule", "") == "site-admin"
+    )
+
+
+def test_site_administrators_pages_are_theirs_alone(client, world):
+    _, people, _ = world
+    inst = factories.InstitutionFactory()
+    kwargs = {"staff:institution": {"pk": inst.pk}, "sso:site_provider": {"institution": inst.pk}}
+    mismatches = []
+    for name in site_admin_urls():
+        url = reverse(name, kwargs=kwargs.get(name, {}))
+        for who, user in people.items():
+            client.force_login(user)
+            got = client.get(url).status_code
+            allowed = who in ("site administrator", "superuser")
+            if allowed and got in (403, 404) or not allowed and got != 403:
+                mismatches.append(f"{name} as {who}: {got}")
+        client.logout()
+        if client.get(url).status_code != 302:
+            mismatches.append(f"{name} signed out: not sent to sign in")
+    assert mismatches == []
+    assert {"staff:site_home", "staff:institutions", "staff:administrators"} <= set(
+        site_admin_urls()
+    )

@@ -63,6 +63,9 @@ def test_a_site_administrator_starts_a_scheme_that_its_staff_then_run(site, make
     site.submit(page.get_by_role("button", name="Add this name"), "alias added")
     expect(page.get_by_role("button", name="Remove “NU”")).to_be_visible()
 
+    site.follow(nav.get_by_role("link", name="Site administrators"), "site administrators")
+    expect(page.get_by_role("row", name=re.compile("Ada"))).to_contain_text("the command line")
+
     # -- a new scheme, and its first coordinator by invitation
     site.follow(nav.get_by_role("link", name="Schemes"), "schemes")
     site.follow(page.get_by_role("link", name="Create a scheme"), "new scheme")
@@ -133,6 +136,9 @@ def test_a_site_administrator_starts_a_scheme_that_its_staff_then_run(site, make
     )
     site.submit(page.get_by_role("button", name="Accept and sign in"), "cases")
     expect(page.get_by_role("heading", level=1)).to_have_text("Northern Lights: safeguarding cases")
+    lead_link = link_to("lena.sharma@example.ac.uk", r"https?://\S+/staff-invitations/\S+/")
+    site.visit(lead_link, "invitation used", status=400)
+    expect(page.get_by_text("This invitation has already been used.")).to_be_visible()
     sign_out(site)
     site.visit(
         link_to("tom.reid@example.ac.uk", r"https?://\S+/staff-invitations/\S+/"),

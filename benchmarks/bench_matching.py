@@ -170,10 +170,11 @@ def child_full(path: str) -> dict:
     return out
 
 
-def child_phases(path: str) -> dict:
+def child_phases(path: str, repeats: int) -> dict:
     """Phase 1 alone (``match(stable_only=True)``) and both phases (``match()``) in one fresh
-    process: one run of each to warm up, then each twice, alternately; the medians of the
-    CPU times, phase 2 the difference. Peak RSS of the process (instance included)."""
+    process: one run of each to warm up, then each ``repeats`` times, alternately; the
+    medians of the CPU times, phase 2 the difference. Peak RSS of the process (instance
+    included)."""
     import orjson
 
     from equimentor.engine import instance_from_dict, match
@@ -182,7 +183,7 @@ def child_phases(path: str) -> dict:
         inst = instance_from_dict(orjson.loads(fh.read()))
     times: dict[str, list[tuple[float, float]]] = {"stable": [], "both": []}
     out: dict[str, float] = {}
-    for k in range(3):
+    for k in range(repeats + 1):
         for mode in ("stable", "both"):
             t, c = time.perf_counter(), time.process_time()
             result = match(inst, stable_only=mode == "stable")
@@ -325,7 +326,7 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
     print(f"  load average (1 min) during these runs: {min(loads):.1f}–{max(loads):.1f}")
 
 
-def scale(sizes: list[int], workdir: str, seed: int, timeout: float) -> None:
+def scale(sizes: list[int], workdir: str, seed: int, timeout: float, repeats: int) -> None:
     """Phase 1 alone and both phases at growing sizes (n mentees x n/4 mentors, 10 choices),
     a fresh process for each size (see child_phases); phase 2 is the difference. Growth
     exponents between sizes from the CPU time (steadier than wall time on a shared machine)."""
@@ -335,7 +336,7 @@ def scale(sizes: list[int], workdir: str, seed: int, timeout: float) -> None:
     for n in sizes:
         path = _instance_path(workdir, n, n // 4, (10, 10), seed)
         load = os.getloadavg()[0]
-        got = run_child(["phases", path], timeout)
+        got = run_child(["phases", path, str(repeats)], timeout)
         if "both_s" not in got:
             print(f"  {n} mentees: {got}")
             continue
@@ -406,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         elif kind == "full":
             res = child_full(path)
         elif kind == "phases":
-            res = child_phases(path)
+            res = child_phases(path, int(rest[0]))
         else:
             res = child_compare(path, rest[:1] == ["public"], *rest[1:2])
         print(json.dumps(res))
@@ -423,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             command_vs_package(big, args.workdir, args.repeats, args.compare_timeout)
         if args.scale:
             print("\n## phase 1 and phase 2 at scale")
-            scale(args.scale, args.workdir, args.seed, args.compare_timeout)
+            scale(args.scale, args.workdir, args.seed, args.compare_timeout, args.repeats)
         return 0
     big = _instance_path(args.workdir, args.mentees, args.mentors, (10, 10), args.seed)
     print(f"\n## phase 1: {args.mentees} mentees x {args.mentors} mentors, 10 choices")

@@ -274,15 +274,31 @@ WELCOME_RESEND_MINUTES = envint("WELCOME_RESEND_MINUTES", 10)
 REQUIRE_STAFF_2FA = envbool("REQUIRE_STAFF_2FA", not (TESTING or DEMO))
 OTP_TOTP_ISSUER = SITE_NAME
 
-# Failed password sign-ins are throttled per account and address (django-axes); sign-in links
-# still work while an account is locked. No log of successful sign-ins (addresses) is kept.
-AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+# Rate limits (equimentor/core/limits.py): per real client address with figures a whole university
+# behind one address can live with, per account or email address with tight ones.
+RATELIMITS = {
+    # failed password sign-ins from one address (any accounts): then that address waits
+    "sign_in_failures_per_address": os.environ.get("RATELIMIT_SIGN_IN_FAILURES", "100/h"),
+    # sign-in links asked for from one address, and for one email address
+    "sign_in_links_per_address": os.environ.get("RATELIMIT_SIGN_IN_LINKS", "300/h"),
+    "sign_in_links_per_email": "5/h",
+    # expressions of interest sent from one address, and for one email address
+    "interest_per_address": os.environ.get("RATELIMIT_INTEREST", "200/h"),
+    "interest_per_email": "5/h",
+    # institution sign-in starts from one address
+    "institution_sign_in_per_address": os.environ.get("RATELIMIT_INSTITUTION_SIGN_IN", "600/h"),
+}
+# Failed password sign-ins are also counted per account, from any address (django-axes): after
+# AXES_FAILURE_LIMIT in 15 minutes that account's password sign-in waits (even a right password;
+# a sign-in link still works). Attempts are kept a day, then deleted by the retention job. No log
+# of successful sign-ins (addresses) is kept.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_CALLABLE = "equimentor.privacy.twofactor.locked_out"
-AXES_CLIENT_IP_CALLABLE = lambda request: request.META.get("REMOTE_ADDR")  # noqa: E731
+AXES_CLIENT_IP_CALLABLE = "equimentor.core.net.client_address"
 AXES_USERNAME_CALLABLE = "equimentor.privacy.twofactor.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["pw-email", "pw-password", "link-email"]
 AXES_VERBOSE = False

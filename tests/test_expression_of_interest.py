@@ -84,6 +84,10 @@ def test_it_resends_after_the_window(
 
 
 def test_it_is_rate_limited_per_address(client, scheme_a, institution, settings):
+    settings.RATELIMITS = {
+        **settings.RATELIMITS,
+        "interest_per_address": "10/h",
+    }  # (200 by default)
     for i in range(10):
         _post(client, scheme_a, institution, email=f"p{i}@example.org")
     response = _post(client, scheme_a, institution, email="late@example.org", name="Late Person")

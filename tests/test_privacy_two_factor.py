@@ -66,20 +66,27 @@ def test_participants_do_not(client, bob, require_2fa):
     assert client.get(reverse("core:home")).status_code == 200
 
 
-def test_failed_password_sign_ins_are_throttled(client, db):
+def test_failed_password_sign_ins_are_throttled(client, db, settings):
+    """Per account, from any address (#23: keyed on the address alone, a guesser moving between
+    addresses was never stopped, and everyone behind one address shared one count)."""
     factories.UserFactory(email="erin@example.org")
     url = reverse("accounts:login")
-    for _ in range(5):
-        client.post(url, {"pw-email": "erin@example.org", "pw-password": "wrong"})
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            url, {"pw-email": "erin@example.org", "pw-password": "wrong"}, REMOTE_ADDR=f"10.0.1.{n}"
+        )
     response = client.post(
-        url, {"pw-email": "erin@example.org", "pw-password": "correct horse battery"}
-    )
-    assert response.status_code == 429
-    assert "_auth_user_id" not in client.session
-    # Another address is not locked out of this account.
-    other = client.post(
         url,
         {"pw-email": "erin@example.org", "pw-password": "correct horse battery"},
         REMOTE_ADDR="10.0.0.9",
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Other accounts from the same addresses are not locked out.
+    factories.UserFactory(email="fay@example.org")
+    other = client.post(
+        url,
+        {"pw-email": "fay@example.org", "pw-password": "correct horse battery"},
+        REMOTE_ADDR="10.0.1.0",
     )
     assert other.status_code == 302

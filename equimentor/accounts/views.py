@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from equimentor.accounts import services
 from equimentor.accounts.forms import AccountForm, EmailForm, PasswordSignInForm, SetPasswordForm
 from equimentor.accounts.models import same_site_path
+from equimentor.core import limits
 from equimentor.core.access import public, signed_in
 from equimentor.sso import logout as sso_logout
 
@@ -20,49 +20,51 @@ def _next_url(request) -> str:
     return same_site_path(request.POST.get("next") or request.GET.get("next"))
 
 
+WAIT = "Too many attempts from your network. Please wait a while and try again."
+
+
 @public
-@ratelimit(key="ip", rate="20/h", method="POST", block=False)
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    """Ask for a sign-in link, or sign in with a password if one was set."""
+    """Ask for a sign-in link, or sign in with a password if one was set.
+
+    Limits (``core.limits``): sign-in links per client address (generous: a university shares
+    one) and per email address (tight); failed password sign-ins per address (generous) here,
+    and per account by django-axes. A right password is never refused for the traffic of others
+    on the same network."""
     link_form = EmailForm(prefix="link")
     password_form = PasswordSignInForm(prefix="pw")
-    if request.method == "POST":
-        if getattr(request, "limited", False):
-            messages.error(
-                request, "Too many attempts from this network. Please wait a while and try again."
+    if request.method == "POST" and "link-email" in request.POST:
+        link_form = EmailForm(request.POST, prefix="link")
+        if link_form.is_valid():
+            email = link_form.cleaned_data["email"]
+            if limits.exceeded(request, "sign_in_links_per_address") or limits.exceeded(
+                request, "sign_in_links_per_email", key=email
+            ):
+                messages.error(request, WAIT)
+            else:
+                services.send_sign_in_link(email, next_path=_next_url(request))
+                return render(request, "accounts/link_sent.html", {"email": email})
+    elif request.method == "POST":
+        password_form = PasswordSignInForm(request.POST, prefix="pw")
+        if limits.exceeded(request, "sign_in_failures_per_address", count=False):
+            messages.error(request, WAIT)
+        elif password_form.is_valid():
+            user = authenticate(
+                request,
+                username=password_form.cleaned_data["email"],
+                password=password_form.cleaned_data["password"],
             )
-            link_form = (
-                EmailForm(request.POST, prefix="link")
-                if "link-email" in request.POST
-                else link_form
-            )
-        elif "link-email" in request.POST:
-            link_form = EmailForm(request.POST, prefix="link")
-            if link_form.is_valid():
-                services.send_sign_in_link(
-                    link_form.cleaned_data["email"], next_path=_next_url(request)
+            if user is None:
+                limits.exceeded(request, "sign_in_failures_per_address")  # counts this failure
+                password_form.add_error(
+                    None,
+                    "That email and password do not match an account. "
+                    "You can ask for a sign-in link instead.",
                 )
-                return render(
-                    request, "accounts/link_sent.html", {"email": link_form.cleaned_data["email"]}
-                )
-        else:
-            password_form = PasswordSignInForm(request.POST, prefix="pw")
-            if password_form.is_valid():
-                user = authenticate(
-                    request,
-                    username=password_form.cleaned_data["email"],
-                    password=password_form.cleaned_data["password"],
-                )
-                if user is None:
-                    password_form.add_error(
-                        None,
-                        "That email and password do not match an account. "
-                        "You can ask for a sign-in link instead.",
-                    )
-                else:
-                    login(request, user)
-                    return redirect(_next_url(request) or "core:home")
+            else:
+                login(request, user)
+                return redirect(_next_url(request) or "core:home")
     return render(
         request,
         "accounts/login.html",

@@ -79,5 +79,5 @@ def axes_username(request, credentials=None) -> str:
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """django-axes: too many failed password sign-ins for this account from this address."""
+    """django-axes: too many failed password sign-ins for this account (from any address)."""
     return render(request, "privacy/locked_out.html", status=429)

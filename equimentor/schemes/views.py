@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
+from equimentor.core import limits
 from equimentor.core.access import public
 from equimentor.enrolment import services
 from equimentor.enrolment.forms import ExpressionForm
@@ -20,7 +20,6 @@ def scheme_list(request):
 
 
 @public
-@ratelimit(key="ip", rate="10/h", method="POST", block=False)
 @require_http_methods(["GET", "POST"])
 def scheme_detail(request, slug: str):
     """The scheme page, with eligibility statements and the expression-of-interest form."""
@@ -28,7 +27,11 @@ def scheme_detail(request, slug: str):
     form = ExpressionForm(scheme)
     if request.method == "POST" and scheme.is_open:
         form = ExpressionForm(scheme, request.POST)
-        if getattr(request, "limited", False):
+        # per client address (generous: a university shares one) and per email address
+        if limits.exceeded(request, "interest_per_address") or (
+            form.is_valid()
+            and limits.exceeded(request, "interest_per_email", key=form.cleaned_data["email"])
+        ):
             form.add_error(
                 None, "Too many requests from this network. Please wait an hour and try again."
             )

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.decorators import ratelimit
 
+from equimentor.core import limits
 from equimentor.core.access import public, signed_in
 from equimentor.sso import logout as sso_logout
 from equimentor.sso import oidc, saml, services
@@ -43,13 +43,12 @@ def _start(request, provider: IdentityProvider):
 
 
 @public
-@ratelimit(key="ip", rate="60/h", method="POST", block=False)
 @require_POST
 def choose(request):
     """Route the sign-in page's email or institution to that institution's provider."""
     form = ChooseForm(request.POST)
     next_url = _safe_next(request, request.POST.get("next", ""))
-    if getattr(request, "limited", False):
+    if limits.exceeded(request, "institution_sign_in_per_address"):
         form.add_error(None, "Too many attempts from this network. Please wait and try again.")
     elif form.is_valid():
         provider = form.cleaned_data["institution"] or services.provider_for_email(

@@ -98,7 +98,8 @@ from scipy.sparse.csgraph import (
 from .scoring import Scorer
 from .validate import Prepared
 
-_BLOCK_CELLS = 1_000_000
+BLOCK_PAIRS = 1_000_000
+"""Pairs scored at a time (a block of mentees x mentors); larger blocks are cut by mentees."""
 CLUSTER_SIZE = 128
 """Mentors with free places per interest group (pruned candidate set)."""
 PROBES = 8
@@ -228,7 +229,7 @@ class Candidates:
         rows, cols, free = self.rows, self.cols, self.free
         nu, nf = len(rows), len(cols)
         target = min(nu, int(free.sum()))
-        chunk = max(1, _BLOCK_CELLS // max(nf, 1))
+        chunk = max(1, BLOCK_PAIRS // max(nf, 1))
         out: list[tuple[list, list, list]] = [([], [], []), ([], [], [])]
 
         def trim(score, part, k):
@@ -355,7 +356,7 @@ class Candidates:
 
         for g_rows, g_cols in self.blocks:
             g_pos = {j: c for c, j in enumerate(cols[g_cols].tolist())}
-            chunk = max(1, _BLOCK_CELLS // max(len(g_cols), 1))
+            chunk = max(1, BLOCK_PAIRS // max(len(g_cols), 1))
             whole = len(g_rows) <= chunk  # each mentor is in one block: its bests are final
             for start in range(0, len(g_rows), chunk):
                 rr = g_rows[start : start + chunk]

@@ -229,6 +229,21 @@ def test_grouped_candidates_keep_the_rules(inst):
     assert check_stability(inst, result) == []
 
 
+@FAST
+@given(instances(full_fallback=False), st.integers(1, 6))
+def test_candidates_scored_in_small_blocks_keep_the_rules(inst, block):
+    """Blocks of a few pairs: each mentee's best and each mentor's best (overall and of each
+    cell) are merged across blocks, with tiny interest groups and scarce places or not."""
+    old = fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES, fallback_mod.BLOCK_PAIRS
+    fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES, fallback_mod.BLOCK_PAIRS = 2, 2, block
+    try:
+        result = match(inst)
+    finally:
+        fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES, fallback_mod.BLOCK_PAIRS = old
+    check_rules(inst, result)
+    assert check_stability(inst, result) == []
+
+
 def test_grouped_candidates_reach_every_mentor_with_room():
     mentors = [Mentor(id=f"r{j}", capacity=1, interests=WORDS[j % len(WORDS)]) for j in range(12)]
     mentees = [Mentee(id=f"e{i}", interests=WORDS[i % 3]) for i in range(30)]

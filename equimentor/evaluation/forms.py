@@ -133,13 +133,20 @@ class UploadForm(forms.Form):
         self.fields["questionnaire"].choices = [(q.code, q.title) for q in questionnaires]
 
     def clean_file(self):
+        from equimentor.evaluation import importer
+
         f = self.cleaned_data["file"]
         if f.size > 2_000_000:
             raise forms.ValidationError("The file is larger than 2 MB.")
         try:
-            return f.read().decode("utf-8-sig")
+            text = f.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError("Save the file as UTF-8 CSV.") from exc
+        try:
+            importer.read(text)
+        except importer.ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return text
 
 
 class MappingForm(forms.Form):

@@ -21,6 +21,15 @@ from equimentor.evaluation.services import ImportedRow
 ROLE = "__role"
 MONTH = "__month"
 MAX_ROWS = 5000
+# A forms tool's export has a column per question (a few hundred at most) and answers of at most
+# answers.MAX_TEXT characters. Beyond these a file is refused with a message: 100,000 columns once
+# built a form field each and held a CPU for minutes, and a cell over csv's own limit was a 500.
+MAX_COLUMNS = 300
+MAX_CELL = 10_000
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read as responses; the message says why, for the person."""
 
 
 @dataclass
@@ -34,8 +43,33 @@ class Check:
 
 
 def read(text: str) -> tuple[list[str], list[list[str]]]:
-    text = text.lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(text)))
+    """(headers, rows) of a CSV text; :class:`ImportFileError` past ``MAX_COLUMNS`` columns,
+    ``MAX_CELL`` characters in a cell or ``MAX_ROWS`` rows, or if it cannot be parsed."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    rows = []
+    try:
+        for row in reader:
+            while row and row[-1] == "":
+                row.pop()
+            if len(row) > MAX_COLUMNS:
+                raise ImportFileError(
+                    f"Line {reader.line_num} has more than {MAX_COLUMNS} columns: keep only the "
+                    "columns of the questionnaire."
+                )
+            long = next((i for i, c in enumerate(row) if len(c) > MAX_CELL), None)
+            if long is not None:
+                raise ImportFileError(
+                    f"Line {reader.line_num}, column {long + 1}: a cell is longer than "
+                    f"{MAX_CELL:,} characters."
+                )
+            if len(rows) > MAX_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it.")
+            rows.append(row)
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's own limit
+        raise ImportFileError(
+            f"Line {reader.line_num} cannot be read as CSV (a cell is longer than "
+            f"{MAX_CELL:,} characters, or a quote is not closed)."
+        ) from exc
     if not rows:
         return [], []
     return [h.strip() for h in rows[0]], rows[1:]
@@ -118,8 +152,12 @@ def _translate(item: dict, raw: str, out: dict) -> None:
 
 
 def check(text: str, definition: dict, mapping: dict[str, str], fixed_role: str = "") -> Check:
-    headers, rows = read(text)
     result = Check()
+    try:
+        headers, rows = read(text)
+    except ImportFileError as exc:
+        result.errors.append((1, str(exc)))
+        return result
     if not headers:
         result.errors.append((1, "The file is empty."))
         return result

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.models import Scheme
@@ -256,3 +258,24 @@ class ThemeTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.theme} tag"
+
+
+class ResponseImport(models.Model):
+    """An uploaded CSV of responses between upload and import: kept here (never in the session),
+    deleted once imported or cancelled, and by the retention job after a day."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="response_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    code = models.SlugField(max_length=60, help_text="The questionnaire's code.")
+    role = models.CharField(max_length=10, blank=True, help_text="Every row's role, if given.")
+    text = models.TextField()
+    mapping = models.JSONField(default=dict, help_text="Column header -> field.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Response import {self.pk}"

@@ -28,6 +28,7 @@ from equimentor.evaluation.models import (
     EvaluationSettings,
     Invitation,
     Questionnaire,
+    ResponseImport,
     Theme,
     ThemeTag,
     Wave,
@@ -359,41 +360,55 @@ def _coding_page(request, scheme, q, target, form):
 @scheme_staff(*access.ANALYSTS)
 @require_http_methods(["GET", "POST"])
 def import_page(request, slug):
+    """Upload a CSV of responses, map its columns, preview, import. The file waits in a
+    ``ResponseImport`` row between steps; the session holds only its id."""
     scheme = request.staff.scheme
     questionnaires = services.current_questionnaires(scheme)
-    stash = request.session.get(IMPORT_KEY)
-    if stash and stash.get("scheme") != scheme.pk:
-        stash = None
+    stash = ResponseImport.objects.filter(
+        scheme=scheme, created_by=request.user, pk=request.session.get(IMPORT_KEY)
+    ).first()
     step = request.POST.get("step", "")
     if request.method == "POST" and step == "cancel":
+        if stash is not None:
+            stash.delete()
         request.session.pop(IMPORT_KEY, None)
         return redirect("evaluation:import", scheme.slug)
-    if request.method == "POST" and step == "upload" or not stash:
+    if request.method == "POST" and step == "upload" or stash is None:
         upload = forms.UploadForm(questionnaires, request.POST or None, request.FILES or None)
         if request.method == "POST" and step == "upload" and upload.is_valid():
             q = access.get_questionnaire(scheme, upload.cleaned_data["questionnaire"])
             headers, _rows = importer.read(upload.cleaned_data["file"])
-            request.session[IMPORT_KEY] = {
-                "scheme": scheme.pk,
-                "code": q.code,
-                "text": upload.cleaned_data["file"],
-                "role": upload.cleaned_data["role"],
-                "mapping": importer.guess(headers, q.definition),
-            }
+            if stash is not None:
+                stash.delete()
+            stash = ResponseImport.objects.create(
+                scheme=scheme,
+                created_by=request.user,
+                code=q.code,
+                text=upload.cleaned_data["file"],
+                role=upload.cleaned_data["role"],
+                mapping=importer.guess(headers, q.definition),
+            )
+            request.session[IMPORT_KEY] = stash.pk
             return redirect("evaluation:import", scheme.slug)
-        return render(request, "evaluation/import.html", _ctx(scheme, upload=upload))
-    q = access.get_questionnaire(scheme, stash["code"])
-    headers, _rows = importer.read(stash["text"])
+        return render(
+            request,
+            "evaluation/import.html",
+            _ctx(scheme, upload=upload),
+            status=400 if upload.errors else 200,
+        )
+    q = access.get_questionnaire(scheme, stash.code)
+    headers, _rows = importer.read(stash.text)
     mapping_form = forms.MappingForm(
-        headers, importer.targets(q.definition), stash["mapping"], request.POST or None
+        headers, importer.targets(q.definition), stash.mapping, request.POST or None
     )
     check = None
     if request.method == "POST" and mapping_form.is_valid():
-        stash["mapping"] = mapping_form.mapping()
-        request.session[IMPORT_KEY] = stash
-        check = importer.check(stash["text"], q.definition, stash["mapping"], stash["role"])
+        stash.mapping = mapping_form.mapping()
+        stash.save(update_fields=["mapping"])
+        check = importer.check(stash.text, q.definition, stash.mapping, stash.role)
         if step == "import" and check.ok:
             count = services.import_responses(q, check.rows, actor=request.user)
+            stash.delete()
             request.session.pop(IMPORT_KEY, None)
             messages.success(request, f"Imported {count} responses.")
             return redirect("evaluation:results", scheme.slug, q.code)

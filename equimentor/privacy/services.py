@@ -127,4 +127,9 @@ def run_retention(now=None) -> Counter:
 
     deleted, _ = ParticipantImport.objects.filter(created_at__lte=now - UPLOAD_HOURS).delete()
     done["import_uploads"] += deleted
+    # and CSVs of questionnaire responses uploaded and never imported (free text may name people)
+    from equimentor.evaluation.models import ResponseImport
+
+    deleted, _ = ResponseImport.objects.filter(created_at__lte=now - UPLOAD_HOURS).delete()
+    done["import_uploads"] += deleted
     return done

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "equimentor.core.middleware.UserTimezoneMiddleware",
+    "equimentor.core.params.IdRangeMiddleware",  # a path id no database can hold: 404
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 

@@ -20,3 +20,5 @@ urlpatterns = [
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
 ]
+
+handler400 = "equimentor.core.views.bad_request"

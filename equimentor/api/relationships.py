@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.core.access import scheme_staff
+from equimentor.core.params import QueryError
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.relationships import access, services
@@ -546,13 +547,17 @@ class SchemeRelationships(generics.ListAPIView):
             OpenApiParameter("state", str, description="A state, or ``open``."),
             OpenApiParameter("kind", str, enum=Relationship.Kind.values),
             OpenApiParameter("flagged", bool, description="Only those with open flags."),
-            OpenApiParameter("weeks", int, description="Open, and no meeting for N weeks."),
+            OpenApiParameter(
+                "weeks", int, description="Open, and no meeting for N weeks (1 to 520)."
+            ),
         ]
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return coordinator_rows(
-            self.request.staff.scheme, self.request.query_params
-        ).prefetch_related("flags")
+        try:
+            rows = coordinator_rows(self.request.staff.scheme, self.request.query_params)
+        except QueryError as exc:
+            raise serializers.ValidationError({"weeks": [str(exc)]}) from exc
+        return rows.prefetch_related("flags")

@@ -61,3 +61,12 @@ def readyz(request):
 
 def rate_limited(request, exception=None):
     return render(request, "core/rate_limited.html", status=429)
+
+
+@public
+def bad_request(request, exception=None):
+    """400: a request the site cannot act on; a ``QueryError`` says why (see ``core.params``)."""
+    from equimentor.core.params import QueryError
+
+    message = str(exception) if isinstance(exception, QueryError) else ""
+    return render(request, "400.html", {"message": message}, status=400)

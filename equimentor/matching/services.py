@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from equimentor import engine
 from equimentor.core import audit
+from equimentor.core.params import is_id
 from equimentor.directory.models import Conflict
 from equimentor.engine.core import TOP_CHOICES
 from equimentor.enrolment.models import Participant
@@ -93,7 +94,7 @@ def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) 
     names = {
         str(pk): name
         for pk, name in Participant.objects.filter(
-            pk__in=[int(x) for x in named if x.isdigit()]
+            pk__in=[int(x) for x in named if is_id(x)]
         ).values_list("pk", "user__full_name")
     }
     ProposedPair.objects.bulk_create(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.params import is_id
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Participant
@@ -170,7 +171,7 @@ def adjust(request, slug: str, pk: int):
     matching_round = get_round_for_coordinator(request.staff.scheme, pk)
     form = PairForm(matching_round.scheme, request.POST)
     # A refused "Add a pair" comes back with the people chosen still selected.
-    chosen = {k: request.POST[k] for k in ("mentee", "mentor") if request.POST.get(k, "").isdigit()}
+    chosen = {k: request.POST[k] for k in ("mentee", "mentor") if is_id(request.POST.get(k))}
     again = (
         f"{reverse('matching:round', args=[slug, pk])}?{urlencode(chosen)}"
         if request.POST.get("add") and chosen

@@ -9,6 +9,7 @@ from itertools import permutations
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from equimentor.core.params import query_int
 from equimentor.relationships.models import (
     AgreementVersion,
     CheckIn,
@@ -118,7 +119,8 @@ def check_ins_due(participant) -> QuerySet[CheckIn]:
 
 
 def coordinator_rows(scheme, params):
-    """The coordinator's list: every relationship with members, flags and last meeting."""
+    """The coordinator's list: every relationship with members, flags and last meeting.
+    ``core.params.QueryError`` if ``weeks`` is not from 1 to 520."""
     rows = (
         Relationship.objects.filter(scheme=scheme)
         .prefetch_related(
@@ -148,9 +150,9 @@ def coordinator_rows(scheme, params):
         rows = rows.filter(kind=kind)
     if params.get("flagged"):
         rows = rows.filter(flags__isnull=False, flags__resolved_at__isnull=True).distinct()
-    weeks = params.get("weeks", "")
-    if weeks.isdigit():
-        cutoff = timezone.now() - timedelta(weeks=int(weeks))
+    weeks = query_int(params, "weeks", lo=1, hi=520, label="Weeks without a meeting")
+    if weeks is not None:
+        cutoff = timezone.now() - timedelta(weeks=weeks)
         rows = rows.filter(state__in=Relationship.OPEN_STATES).filter(
             Q(last_met_at__lt=cutoff) | Q(last_met_at__isnull=True, started_at__lt=cutoff)
         )

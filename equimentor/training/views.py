@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.core.params import is_id
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.training import access, feed, forms, ics, induction, services
@@ -128,7 +129,7 @@ def _feedback_count(session) -> str:
 def manage_attendance(request, slug: str, pk: int):
     """Record (or correct) who came; attendees are asked for anonymous feedback."""
     session = access.get_session_for_coordinator(request.staff.scheme, pk)
-    attended = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+    attended = {int(v) for v in request.POST.getlist("attended") if is_id(v)}
     try:
         done = services.record_attendance(session, attended, actor=request.user)
     except services.TrainingError as exc:
@@ -488,7 +489,7 @@ def manage_induction_holdups(request, slug: str):
     """Who has required items still to do, which, and what the scheme holds back; reminders."""
     scheme = request.staff.scheme
     if request.method == "POST":
-        only = [int(v) for v in request.POST.getlist("participant") if v.isdigit()]
+        only = [int(v) for v in request.POST.getlist("participant") if is_id(v)]
         n = induction.remind(scheme, actor=request.user, only=only or None)
         messages.success(request, f"Reminder sent to {n} {'person' if n == 1 else 'people'}.")
         return redirect("training:manage_induction_holdups", slug)

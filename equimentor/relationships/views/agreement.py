@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import signed_in
+from equimentor.core.params import query_int
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.views.common import _fail, _tabs
 
@@ -76,8 +77,8 @@ def agreement_confirm(request, slug: str, pk: int):
 def agreement_print(request, slug: str, pk: int):
     rel, member = access.get_relationship_for_member(request.user, slug, pk)
     versions = rel.agreement_versions.prefetch_related("confirmations__participant__user")
-    number = request.GET.get("v", "")
-    version = versions.filter(number=number).first() if number.isdigit() else versions.first()
+    number = query_int(request.GET, "v", lo=1, hi=10_000, label="The agreement's version")
+    version = versions.filter(number=number).first() if number else versions.first()
     return render(
         request,
         "relationships/agreement_print.html",

@@ -52,8 +52,8 @@ class NotYourLink(EnrolmentError):
 
 
 class Sent(Enum):
-    """Which email :func:`express_interest` sent. Pages must not tell these apart (only
-    RECENTLY_SENT, which says nothing about who the address belongs to, may be shown)."""
+    """Which email :func:`express_interest` sent. Pages must not tell these apart, RECENTLY_SENT
+    included: that one says the address was given here minutes ago, by its owner or not (#23)."""
 
     WELCOME = "welcome"
     ALREADY_REGISTERED = "already_registered"
@@ -76,8 +76,10 @@ def express_interest(
 ) -> tuple[ExpressionOfInterest, Sent]:
     """Record interest (once per address) and send the welcome pack with a registration link.
 
-    Repeating it updates the same row; the welcome is sent again at most once
-    every ``WELCOME_RESEND_MINUTES``. Someone already registered is told so instead, and someone
+    Repeating it counts on the same row and keeps the name and institution first given: anyone
+    can type anyone's address, so a later form never changes what is stored (the person gives
+    both again when registering). The welcome is sent again at most once every
+    ``WELCOME_RESEND_MINUTES``. Someone already registered is told so instead, and someone
     who withdrew from the scheme gets a link to rejoin it. What the caller shows must not depend
     on which (the form would tell anyone whether an address belongs to a participant).
     """
@@ -102,20 +104,8 @@ def express_interest(
         expression, created = ExpressionOfInterest.objects.get(scheme=scheme, email=email), False
     expression = ExpressionOfInterest.objects.select_for_update().get(pk=expression.pk)
     if not created:
-        expression.name = name
-        expression.institution = institution
-        expression.institution_other = institution_other
-        expression.declared_eligible = True
         expression.times_expressed += 1
-        expression.save(
-            update_fields=[
-                "name",
-                "institution",
-                "institution_other",
-                "declared_eligible",
-                "times_expressed",
-            ]
-        )
+        expression.save(update_fields=["times_expressed"])
     audit.record("enrolment.interest.expressed", expression, scheme=scheme, repeat=not created)
 
     participant = (

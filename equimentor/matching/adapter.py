@@ -82,6 +82,22 @@ def forbidden_pairs(scheme) -> set[tuple[int, int]]:
     return declined | never_again_pairs(scheme) | blocked_pairs(scheme)
 
 
+def explained_pairs(scheme) -> set[tuple[int, int]]:
+    """The pairs of :func:`forbidden_pairs` whose reason the mentee already knows: a proposal
+    between them that was declined (she was told it is not going ahead), and relationships that
+    ended in a way she was told of. The others — a safeguarding block or suspension, the
+    mentor's own wish never to be matched again, the coordinator leaving a pair out — must not
+    be told to her, not even as "declined or ended before" (#23)."""
+    from equimentor.relationships.queries import never_again_pairs
+
+    declined = set(
+        Proposal.objects.filter(scheme=scheme, status=Proposal.Status.DECLINED).values_list(
+            "mentee_id", "mentor_id"
+        )
+    )
+    return declined | never_again_pairs(scheme, told_only=True)
+
+
 def eligible_mentees(scheme):
     """Approved mentees with no proposal waiting and no open one-to-one relationship (a mentee in
     a group, circle or network may still be matched one-to-one), and with their required

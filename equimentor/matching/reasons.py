@@ -16,20 +16,34 @@ from equimentor.identity.dimensions import DIMENSIONS
 
 _CHOICE = re.compile(r"^your (\d+(?:st|nd|rd|th)) choice$")
 _DROPPED = re.compile(r"^your choice (.+?) was not considered: (.+)$")
+# A dropped choice whose reason the mentee must not learn (``adapter.explained_pairs``): the
+# coordinator reads this, the mentee nothing at all (as when a mentor has no free place).
+UNTOLD = "kept apart (not shown to the mentee)"
 
 
-def name_dropped_choices(reasons: list[str], names: dict[str, str]) -> list[str]:
+def name_dropped_choices(
+    reasons: list[str], names: dict[str, str], untold: set[str] = frozenset()
+) -> list[str]:
     """Put the mentor's name for the engine's id into notes on dropped choices.
 
-    ``names`` maps the id as the engine shows it (a participant's pk, as text) to a name.
+    ``names`` maps the id as the engine shows it (a participant's pk, as text) to a name;
+    ``untold`` holds the ids whose reason is not the mentee's to know (:data:`UNTOLD`).
     """
     out = []
     for reason in reasons:
         dropped = _DROPPED.match(reason)
-        if dropped and dropped.group(1) in names:
-            reason = f"your choice {names[dropped.group(1)]} was not considered: {dropped.group(2)}"
+        if dropped:
+            who, why = dropped.group(1), dropped.group(2)
+            if who in untold:
+                why = UNTOLD
+            reason = f"your choice {names.get(who, who)} was not considered: {why}"
         out.append(reason)
     return out
+
+
+def dropped_choices(reasons: list[str]) -> list[tuple[str, str]]:
+    """(engine id, why) of each note on a dropped choice."""
+    return [(m.group(1), m.group(2)) for m in map(_DROPPED.match, reasons) if m]
 
 
 def dropped_choice_ids(reasons: list[str]) -> set[str]:
@@ -85,6 +99,8 @@ def reasons_for(reasons: list[str], side: str) -> list[str]:
             continue
         if side == "mentor" and _DROPPED.match(reason):
             continue  # about the mentee's other choices: theirs alone
+        if reason.endswith(": " + UNTOLD) and _DROPPED.match(reason):
+            continue  # a reason the mentee must not learn
         choice = _CHOICE.match(reason)
         if choice and side == "mentor":
             out.append(f"you were their {choice.group(1)} choice")

@@ -10,6 +10,7 @@ from equimentor.core import audit
 from equimentor.core.params import is_id
 from equimentor.directory.models import Conflict
 from equimentor.engine.core import TOP_CHOICES
+from equimentor.engine.validate import RULE_TEXT
 from equimentor.enrolment.models import Participant
 from equimentor.matching import adapter, emails, reasons, tasks
 from equimentor.matching.capacity import load_of, places_of, with_load
@@ -97,6 +98,18 @@ def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) 
             pk__in=[int(x) for x in named if is_id(x)]
         ).values_list("pk", "user__full_name")
     }
+    explained = adapter.explained_pairs(matching_round.scheme) if named else set()
+
+    def untold(a) -> set[str]:
+        """Dropped choices kept apart for a reason this mentee is not told."""
+        return {
+            who
+            for who, why in reasons.dropped_choices(a.reasons)
+            if why == RULE_TEXT["forbidden"]
+            and is_id(who)
+            and (a.mentee, int(who)) not in explained
+        }
+
     ProposedPair.objects.bulk_create(
         [
             ProposedPair(
@@ -106,7 +119,7 @@ def dry_run(matching_round: MatchingRound, *, actor, stable_only: bool = False) 
                 via=a.via,
                 choice_rank=a.choice_rank,
                 score=a.score,
-                reasons=reasons.name_dropped_choices(a.reasons, names),
+                reasons=reasons.name_dropped_choices(a.reasons, names, untold(a)),
                 components=a.components,
             )
             for a in assignments

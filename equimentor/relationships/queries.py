@@ -20,11 +20,14 @@ from equimentor.relationships.models import (
 )
 
 
-def never_again_pairs(scheme) -> set[tuple[int, int]]:
+def never_again_pairs(scheme, *, told_only: bool = False) -> set[tuple[int, int]]:
     """(mentee id, mentor id) pairs never to be proposed again, both ways round.
 
     A relationship closed as no-fault or for safeguarding keeps all its members apart; someone who
     stepped away after the trial, or asked never to be matched again, is kept apart from the others.
+    With ``told_only``, only the pairs whose first person knows why: the relationship's close,
+    their own step-away or wish, or the other's step-away (they were told the relationship would
+    not continue) — never the other's wish not to be matched again, which is theirs alone.
     """
     rows = (
         Membership.objects.filter(relationship__scheme=scheme)
@@ -42,17 +45,20 @@ def never_again_pairs(scheme) -> set[tuple[int, int]]:
         )
         .distinct()
     )
-    members: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    members: dict[int, list[tuple[int, bool, bool]]] = defaultdict(list)
     whole: set[int] = set()
     for rel_id, pid, left_reason, never_again, close_reason in rows:
-        apart = never_again or left_reason == Membership.LeftReason.STEPPED_AWAY
-        members[rel_id].append((pid, apart))
+        stepped = left_reason == Membership.LeftReason.STEPPED_AWAY
+        members[rel_id].append((pid, never_again or stepped, stepped))
         if close_reason in Relationship.NEVER_AGAIN_REASONS:
             whole.add(rel_id)
     pairs: set[tuple[int, int]] = set()
     for rel_id, people in members.items():
-        for (a, a_apart), (b, b_apart) in permutations(people, 2):
-            if rel_id in whole or a_apart or b_apart:
+        for (a, a_apart, _a_stepped), (b, b_apart, b_stepped) in permutations(people, 2):
+            if told_only:
+                if rel_id in whole or a_apart or b_stepped:
+                    pairs.add((a, b))
+            elif rel_id in whole or a_apart or b_apart:
                 pairs.add((a, b))
     return pairs
 

@@ -38,7 +38,7 @@ def scheme_detail(request, slug: str):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                _, sent = services.express_interest(
+                services.express_interest(  # the page is the same whatever it sent (#23)
                     scheme,
                     name=data["name"],
                     email=data["email"],
@@ -52,7 +52,7 @@ def scheme_detail(request, slug: str):
                 return render(
                     request,
                     "schemes/interest_received.html",
-                    {"scheme": scheme, "email": data["email"], "sent": sent.value},
+                    {"scheme": scheme, "email": data["email"]},
                 )
     return render(
         request,

@@ -29,7 +29,12 @@ def test_a_participant_lists_and_answers_proposals(client, published):
     url = reverse("api:reply_to_proposal", args=["scheme-a", item["id"]])
     assert client.post(url, {"answer": "maybe"}).status_code == 400
     response = client.post(url, {"answer": "decline", "note": "private"})
-    assert response.json() == {"id": item["id"], "status": "declined"}
+    answer = response.json()  # the proposal as the caller now sees it (as the schema says)
+    assert (answer["id"], answer["status"], answer["my_reply"]) == (
+        item["id"],
+        "declined",
+        "decline",
+    )
     assert client.post(url, {"answer": "accept"}).status_code == 409
 
 

@@ -7,11 +7,13 @@ Access reuses the pages' helpers (``enrolment.access``, ``matching.access``) and
 from __future__ import annotations
 
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.relationships import RefusedSerializer
 from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
@@ -94,11 +96,16 @@ class ReplySerializer(serializers.Serializer):
 
 
 class ReplyToProposal(APIView):
-    """Signed in, the proposal's mentee or mentor: accept or decline (no reason needed)."""
+    """Signed in, the proposal's mentee or mentor: accept or decline (no reason needed).
+    Answers with the proposal as the caller now sees it."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = ReplySerializer
 
+    @extend_schema(
+        request=ReplySerializer,
+        responses={200: MyProposalSerializer, 409: RefusedSerializer},
+    )
     def post(self, request, slug: str, pk: int):
         proposal, participant = get_own_proposal(request.user, slug, pk)
         data = ReplySerializer(data=request.data)
@@ -113,7 +120,10 @@ class ReplyToProposal(APIView):
             )
         except services.MatchingError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response({"id": proposal.pk, "status": proposal.status})
+        proposal = Proposal.objects.select_related(
+            "mentee__user", "mentee__institution", "mentor__user", "mentor__institution"
+        ).get(pk=proposal.pk)
+        return Response(MyProposalSerializer(proposal, context={"participant": participant}).data)
 
 
 class RoundSerializer(serializers.ModelSerializer):

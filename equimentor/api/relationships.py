@@ -132,7 +132,14 @@ class MyRelationships(generics.ListAPIView):
 class MeetingSerializer(serializers.ModelSerializer):
     """A meeting as its members see it: the plan and the shared log. Private notes never."""
 
-    arranged_by = serializers.CharField(source="arranged_by.user.full_name", default=None)
+    arranged_by = serializers.CharField(
+        source="arranged_by.user.full_name", default=None, allow_null=True, read_only=True
+    )
+    # null when not given (stored as ""): a URI and an enum as the schema says, or null (#23)
+    video_link = serializers.URLField(read_only=True, allow_null=True)
+    agenda_by = serializers.ChoiceField(
+        choices=Meeting.AgendaBy.choices, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Meeting
@@ -154,6 +161,12 @@ class MeetingSerializer(serializers.ModelSerializer):
             "logged_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, meeting):
+        data = super().to_representation(meeting)
+        for name in ("video_link", "agenda_by"):
+            data[name] = data[name] or None
+        return data
 
 
 class MeetingPlanSerializer(serializers.Serializer):

@@ -45,7 +45,14 @@ class MeetingPlan:
     location: str = ""
 
 
+FIRST_YEAR = 2000  # no mentoring meeting is older; before this, zones' old offsets appear
+
+
 def _apply_plan(meeting: Meeting, plan: MeetingPlan) -> None:
+    last_year = timezone.now().year + 5
+    if not FIRST_YEAR <= plan.local_start.year <= last_year:
+        # (a year-695 date came back with a local-mean-time offset of seconds: #23)
+        raise RelationshipError(f"Choose a date from {FIRST_YEAR} to {last_year}.")
     if not 10 <= plan.duration_minutes <= 480:
         raise RelationshipError("A meeting lasts between 10 minutes and 8 hours.")
     if plan.mode not in Meeting.Mode.values:

@@ -1,0 +1,153 @@
+"""The API answers what its OpenAPI schema says (#23): meetings came back with ``video_link`` and
+``agenda_by`` as "" against a URI and an enum, a year-695 ``starts_at`` was accepted and answered
+with a local-mean-time offset, and a proposal reply answered ``{id, status}`` where the schema
+promised ``{answer, note}``. Each response here is validated against the generated schema
+(jsonschema; OpenAPI's ``nullable`` read as JSON Schema's null, ``uri`` and ``date-time`` checked).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+
+from tests.test_relationships_setup import accepted, member, pair
+
+SLUG = "scheme-a"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _json_schema(node, components, seen=()):
+    """An OpenAPI 3.0 schema object as JSON Schema, its $refs inlined."""
+    if isinstance(node, list):
+        return [_json_schema(n, components, seen) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[1]
+        assert name not in seen, f"recursive schema {name}"
+        return _json_schema(components[name], components, (*seen, name))
+    out = {k: _json_schema(v, components, seen) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("uri", raises=ValueError)
+def _uri(value) -> bool:
+    if not isinstance(value, str):
+        return True  # (formats constrain strings only)
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc)
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    # RFC 3339: an offset of hours and minutes (not seconds), and a four-digit year
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)", value):
+        return False
+    datetime.fromisoformat(value)
+    return True
+
+
+def conforms(schema, route: str, method: str, response) -> None:
+    """Fail unless ``response`` (status and JSON body) is what the schema documents."""
+    operation = schema["paths"][route][method]
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented is not None, (route, method, response.status_code, response.content)
+    body_schema = documented["content"]["application/json"]["schema"]
+    jsonschema.validate(
+        response.json(),
+        _json_schema(body_schema, schema["components"]["schemas"]),
+        format_checker=FORMATS,
+    )
+
+
+MEETINGS = "/api/v1/me/schemes/{slug}/relationships/{id}/meetings/"
+LOG = "/api/v1/me/schemes/{slug}/relationships/{id}/meetings/{mid}/log/"
+REPLY = "/api/v1/me/schemes/{slug}/proposals/{id}/reply/"
+
+
+@pytest.fixture
+def relationship(scheme_a, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    mail.outbox.clear()
+    return rel, member(rel, mentors[0]), member(rel, mentees[0])
+
+
+def test_meetings_answer_as_documented(client, schema, relationship):
+    rel, mentor, _mentee = relationship
+    client.force_login(mentor.participant.user)
+    url = reverse("api:relationship_meetings", args=[SLUG, rel.pk])
+    past = (timezone.localdate() - timedelta(days=2)).isoformat()
+    made = client.post(
+        url,
+        {"date": past, "time": "10:00", "time_zone": "Asia/Kolkata", "mode": "virtual"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    conforms(schema, MEETINGS, "post", made)
+    assert made.json()["video_link"] is None and made.json()["agenda_by"] is None
+    logged = client.post(
+        reverse("api:relationship_meeting_log", args=[SLUG, rel.pk, made.json()["id"]]),
+        {"happened": True, "actual_minutes": 45},
+        content_type="application/json",
+    )
+    assert logged.status_code == 200
+    conforms(schema, LOG, "post", logged)
+    listed = client.get(url)
+    conforms(schema, MEETINGS, "get", listed)
+    assert listed.json()["results"][0]["starts_at"].endswith("T04:30:00Z")  # 10:00 in Kolkata
+
+
+@pytest.mark.parametrize("date", ["0695-03-01", "1899-12-31", "2999-01-01"])
+def test_a_meeting_date_out_of_range_is_refused_as_documented(client, schema, relationship, date):
+    rel, mentor, _mentee = relationship
+    client.force_login(mentor.participant.user)
+    refused = client.post(
+        reverse("api:relationship_meetings", args=[SLUG, rel.pk]),
+        {"date": date, "time": "10:00", "time_zone": "Europe/London"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 409
+    conforms(schema, MEETINGS, "post", refused)
+    assert refused.json()["detail"].startswith("Choose a date from 2000 to ")
+    assert not rel.meetings.exists()
+
+
+def test_a_proposal_reply_answers_as_documented(
+    client, schema, scheme_a, alice, django_capture_on_commit_callbacks
+):
+    from equimentor.matching import services
+    from tests.matching_setup import choose, people
+
+    mentors, mentees = people(scheme_a, alice, mentors=1, mentees=1)
+    choose(mentees[0], mentors[0])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    services.close_choices(matching_round, actor=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        [proposal] = services.publish(matching_round, actor=alice)
+    client.force_login(mentees[0].user)
+    url = reverse("api:reply_to_proposal", args=[SLUG, proposal.pk])
+    answered = client.post(url, {"answer": "accept"}, content_type="application/json")
+    assert answered.status_code == 200
+    conforms(schema, REPLY, "post", answered)
+    assert answered.json()["my_reply"] == "accept" and answered.json()["id"] == proposal.pk

@@ -164,7 +164,9 @@ def questionnaire_outcomes(
     wanted = measures(items, exclude=by)
     fields = [m.field for m in wanted] + by
     resps = _load(scheme, code, fields)
-    out.report = _report(latest[code], [groupable[b] for b in by], wanted, resps, rules)
+    out.report = outcomes_report(
+        latest[code].title, [groupable[b] for b in by], wanted, resps, rules
+    )
     if out.scheme_wide_note:
         out.report.notes.append(out.scheme_wide_note)
     return out
@@ -357,7 +359,12 @@ def _role_rows(role, role_resps, by_items, wanted, rules: Rules, shown_n: str) -
     return rows
 
 
-def _report(q, by_items: list[dict], wanted: list[Measure], resps, rules: Rules) -> Report:
+def outcomes_report(
+    title: str, by_items: list[dict], wanted: list[Measure], resps, rules: Rules
+) -> Report:
+    """The published table of questionnaire ``title``'s outcomes, from ``resps`` ([(role,
+    {field: value})]) grouped by role and ``by_items``: no database, so the disclosure tests can
+    read it beside the evaluation pages over the same people."""
     by_role = {role: [v for r, v in resps if r == role] for role in ROLES}
     p = protect(
         list(ROLES),
@@ -370,7 +377,7 @@ def _report(q, by_items: list[dict], wanted: list[Measure], resps, rules: Rules)
     rows = []
     for role in ROLES:
         rows += _role_rows(role, by_role[role], by_items, wanted, rules, p.cell(role, "n"))
-    title = f"Questionnaire outcomes: {q.title} by role"
+    title = f"Questionnaire outcomes: {title} by role"
     if by_items:
         title += ", " + ", ".join(_short(i) for i in by_items)
     notes = [

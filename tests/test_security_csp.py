@@ -138,3 +138,43 @@ def test_no_template_needs_inline_script_or_style():
         for match in forbidden.finditer(template.read_text()):
             found.append((str(rel), match.group(0)))
     assert found == []
+
+
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|<style\b|\sstyle=|\son[a-z]+=",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("who", ["participant", "coordinator"])
+def test_the_browsable_api_needs_nothing_the_policy_forbids(client, scheme_a, who):
+    """The API's HTML pages (Django REST framework's browsable API) under the same policy: DRF
+    inlines its code-highlighting rules in a style element, which browsers refused; they come from
+    a file now. A JSON data block (DRF's CSRF settings) is not a script and is allowed."""
+    if who == "participant":
+        client.force_login(factories.register_participant(scheme_a, "p@example.org").user)
+    else:
+        client.force_login(factories.make_staff(scheme_a, "coordinator"))
+    pages, found = 0, []
+    for url in (u for u in URLS if u.startswith("/api/v1/")):
+        response = client.get(url, HTTP_ACCEPT="text/html")
+        if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            continue
+        pages += 1
+        html = response.content.decode()
+        assert "/static/equimentor/api-code.css" in html
+        found += [(url, m.group(0)) for m in INLINE.finditer(html)]
+    assert found == []
+    assert pages >= 4
+
+
+def test_the_api_code_style_file_is_what_drf_would_inline():
+    """Kept in step with Django REST framework and Pygments: the file holds the rules DRF's
+    renderer would have put inline."""
+    from rest_framework.compat import pygments_css
+    from rest_framework.renderers import BrowsableAPIRenderer
+
+    rules = pygments_css(BrowsableAPIRenderer.code_style)
+    assert rules  # Pygments is installed (pytest needs it), so DRF would inline them
+    css = (Path(settings.BASE_DIR) / "core/static/equimentor/api-code.css").read_text()
+    assert rules in css

@@ -58,7 +58,7 @@ def test_it_validates_ownership_outsiders_get_nothing(client, world, charlie):
         client.force_login(user)
         for url in _urls(world):
             response = client.get(url)
-            assert response.status_code in (403, 404), (user, url)
+            assert response.status_code == 403, (user, url)
             _nothing_leaked(response, world)
 
 

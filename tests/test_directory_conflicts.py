@@ -61,6 +61,8 @@ def test_an_unpublished_mentor_can_still_be_named(pair):
     mentee, (m1, _) = pair
     services.update_listing(m1, actor=m1.user, is_published=False)
     services.add_conflict(mentee, m1, "line_manager", actor=mentee.user)
+    conflict = Conflict.objects.get(mentee=mentee)
+    assert (conflict.mentor, conflict.reason) == (m1, "line_manager")
 
 
 def test_through_the_pages(client, pair):

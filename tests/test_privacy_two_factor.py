@@ -32,14 +32,13 @@ def test_staff_are_sent_to_set_up_then_verify(client, alice, require_2fa, time_m
     page = client.get(response["Location"])
     assert "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user=alice)
-    assert client.post(reverse("privacy:two_factor_setup"), {"code": "000000"}).status_code in (
-        400,
-        302,
-    )
+    wrong = f"{(int(code(device)) + 1) % 10**6:06d}"  # never the right code by chance
+    assert client.post(reverse("privacy:two_factor_setup"), {"code": wrong}).status_code == 400
     device.refresh_from_db()
+    assert not device.confirmed
     device.throttle_reset()
-    if not device.confirmed:
-        client.post(reverse("privacy:two_factor_setup"), {"code": code(device)})
+    response = client.post(reverse("privacy:two_factor_setup"), {"code": code(device)})
+    assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(reverse("backoffice:index")).status_code == 200

@@ -190,7 +190,7 @@ class Response(models.Model):
 
 
 class PendingResponse(models.Model):
-    """Answers given but not yet stored: sealed (``lib.sealed``, unreadable without the site's
+    """Answers given but not yet stored: sealed (``core.sealed``, unreadable without the site's
     secret key), no link to a person or an invitation, no time. ``services.store_pending`` moves
     them into :class:`Response` rows in batches of at least the scheme's threshold, in random
     order and in a transaction of their own, so that nothing in the database (transaction ids,

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from equimentor.core import audit
+from equimentor.core import audit, sealed
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.evaluation import definitions, emails
@@ -32,7 +32,6 @@ from equimentor.evaluation.models import (
     Theme,
     ThemeTag,
 )
-from equimentor.lib import sealed
 
 SEAL = {"salt": b"equimentor.evaluation", "info": b"pending-response"}
 

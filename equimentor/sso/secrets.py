@@ -1,11 +1,11 @@
-"""Client secrets at rest, sealed by ``lib.sealed`` (Fernet under a key derived with HKDF from
+"""Client secrets at rest, sealed by ``core.sealed`` (Fernet under a key derived with HKDF from
 ``SECRET_KEY``). Older keys in ``SECRET_KEY_FALLBACKS`` still decrypt, so a key rotation keeps
 secrets readable; re-saving a provider re-encrypts it under the current key.
 """
 
 from __future__ import annotations
 
-from equimentor.lib import sealed
+from equimentor.core import sealed
 
 PURPOSE = {"salt": b"equimentor.sso", "info": b"client-secret"}
 

@@ -399,7 +399,7 @@ class SessionFeedback(models.Model):
 
 
 class PendingFeedback(models.Model):
-    """Answers given but not yet stored: sealed (``lib.sealed``), with no link to a person, a
+    """Answers given but not yet stored: sealed (``core.sealed``), with no link to a person, a
     registration or an invitation, and no time. ``services.store_pending_feedback`` moves them into
     :class:`SessionFeedback` rows in batches of at least the scheme's threshold, in random order
     and in a transaction of their own, as evaluation answers are (docs/security.md)."""

@@ -18,9 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from equimentor.core import audit
+from equimentor.core import audit, sealed
 from equimentor.enrolment.models import Participant
-from equimentor.lib import sealed
 from equimentor.relationships.models import Membership, Relationship
 from equimentor.relationships.services.base import add_months
 from equimentor.training import emails

@@ -1,65 +1,50 @@
 """Content-Security-Policy on every response (django-csp), strict: the product's pages load one
 script and one stylesheet from this site and nothing inline, so nothing else may run or load.
 
-``settings.CONTENT_SECURITY_POLICY`` holds the policy. One addition is made here: a page with a
-form that signs in or out through an institution (``sso:choose``, ``sso:single_logout``) is
-answered with a redirect to the institution's identity provider, and browsers check that
-redirect against ``form-action``; those pages add the origins of the active providers (an OpenID
-provider's issuer, a SAML provider's single sign-on and logout locations from its metadata).
+``settings.CONTENT_SECURITY_POLICY`` holds the policy. One addition is made here: a page holding
+a form whose answer is a redirect off the site (signing in or out through an institution: its
+identity provider) adds the origins it may go to to ``form-action``, which browsers check that
+redirect against. The apps that have such forms register them (``allow_forms_to_leave``; the
+``sso`` app's ``ready()``, with ``sso.csp.provider_origins``).
 """
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from csp.middleware import PolicyParts
 from django.urls import NoReverseMatch, reverse
 
-SAML_LOCATION = re.compile(
-    r"<(?:\w+:)?(?:SingleSignOnService|SingleLogoutService)\b[^>]*\bLocation=\"([^\"]+)\"", re.S
-)
+# Pages whose forms leave the site: (URL names of the form actions, a function giving the origins
+# the browser must let those forms go to). Apps register theirs in AppConfig.ready(), so core
+# imports none of them (docs/architecture.md, "Layers"): sso registers its sign-in and sign-out.
+_FORMS_LEAVING: list[tuple[tuple[str, ...], Callable[[], list[str]]]] = []
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def provider_origins() -> list[str]:
-    """Where the active identity providers' sign-in and sign-out pages are."""
-    from equimentor.sso.models import IdentityProvider
-
-    origins = set()
-    for protocol, issuer, metadata in IdentityProvider.objects.filter(is_active=True).values_list(
-        "protocol", "issuer", "metadata_xml"
-    ):
-        if protocol == IdentityProvider.Protocol.OIDC:
-            origins.add(_origin(issuer))
-        else:
-            origins.update(_origin(u) for u in SAML_LOCATION.findall(metadata or ""))
-    return sorted(o for o in origins if o)
+def allow_forms_to_leave(url_names: tuple[str, ...], origins: Callable[[], list[str]]) -> None:
+    """Let a page holding a form that posts to one of ``url_names`` send it on to ``origins()``
+    (a redirect the browser checks against ``form-action``)."""
+    _FORMS_LEAVING.append((tuple(url_names), origins))
 
 
 class CSPMiddleware(BaseCSPMiddleware):
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and self._posts_to_a_provider(response):
-            origins = provider_origins()
-            if origins:
-                parts.update = {**(parts.update or {}), "form-action": origins}
+        if report_only or response.streaming or "html" not in response.get("Content-Type", ""):
+            return parts
+        origins: set[str] = set()
+        for url_names, give in _FORMS_LEAVING:
+            if self._posts_to(response.content, url_names):
+                origins.update(give())
+        if origins:
+            parts.update = {**(parts.update or {}), "form-action": sorted(origins)}
         return parts
 
     @staticmethod
-    def _posts_to_a_provider(response) -> bool:
-        if response.streaming or "html" not in response.get("Content-Type", ""):
-            return False
-        body = response.content
+    def _posts_to(body: bytes, url_names: tuple[str, ...]) -> bool:
         try:
-            actions = [reverse(name) for name in ("sso:choose", "sso:single_logout")]
-        except NoReverseMatch:  # a URL configuration without sign-in (some tests)
+            actions = [reverse(name) for name in url_names]
+        except NoReverseMatch:  # a URL configuration without those pages (some tests)
             return False
         return any(f'action="{action}"'.encode() in body for action in actions)

@@ -5,3 +5,9 @@ class SsoConfig(AppConfig):
     name = "equimentor.sso"
     label = "sso"
     verbose_name = "Institutional single sign-on"
+
+    def ready(self) -> None:
+        from equimentor.core.csp import allow_forms_to_leave
+        from equimentor.sso.csp import provider_origins
+
+        allow_forms_to_leave(("sso:choose", "sso:single_logout"), provider_origins)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "equimentor.privacy",
     "equimentor.reports",
     "equimentor.sso",
+    "equimentor.portal",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -163,8 +164,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

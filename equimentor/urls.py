@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("equimentor.portal.urls")),
     path("", include("equimentor.core.urls")),
     path("accounts/", include("equimentor.accounts.urls")),
     path("sso/", include("equimentor.sso.urls")),

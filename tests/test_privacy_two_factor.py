@@ -57,12 +57,12 @@ def test_staff_are_sent_to_set_up_then_verify(client, alice, require_2fa, time_m
 @pytest.mark.parametrize("role", ["safeguarding", "evaluator"])
 def test_other_sensitive_roles_need_it(client, scheme_a, require_2fa, role):
     client.force_login(factories.make_staff(scheme_a, role))
-    assert client.get(reverse("core:home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302
 
 
 def test_participants_do_not(client, bob, require_2fa):
     client.force_login(bob)
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_failed_password_sign_ins_are_throttled(client, db, settings):

@@ -147,7 +147,7 @@ def test_subject_finds_no_trace(client, world, django_capture_on_commit_callback
     trends = client.get(reverse("safeguarding:trends", args=[slug])).content.decode()
     assert "<td>&lt;5</td>" not in trends
     for url in (
-        reverse("core:home"),
+        reverse("portal:home"),
         reverse("relationships:home", args=[slug]),
         reverse("safeguarding:my_concerns"),
         reverse("privacy:export"),

@@ -44,4 +44,4 @@ def test_concern_page_links_to_raise_flow(client, bob, scheme_a):
     client.force_login(bob)
     page = client.get(reverse("relationships:concern", args=[scheme_a.slug])).content.decode()
     assert reverse("safeguarding:raise") in page
-    assert reverse("safeguarding:raise") in client.get(reverse("core:home")).content.decode()
+    assert reverse("safeguarding:raise") in client.get(reverse("portal:home")).content.decode()

@@ -76,7 +76,7 @@ def test_next_must_be_on_this_site(client, db):
             "next": "https://evil.example/",
         },
     )
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("portal:home")
 
 
 def test_account_settings_keep_time_zone(client, db):

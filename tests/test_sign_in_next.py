@@ -60,7 +60,7 @@ def test_only_a_path_on_this_site_is_followed(
         client.post(reverse("accounts:login"), {"link-email": user.email, "next": next_value})
     assert SignInLink.objects.get(user=user).next_path == ""
     response = client.post(_link_path(mail.outbox[-1].body))
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("portal:home")
 
 
 def test_a_link_asked_for_without_next_goes_home_and_paths_keep_their_query(client, db):
@@ -69,4 +69,4 @@ def test_a_link_asked_for_without_next_goes_home_and_paths_keep_their_query(clie
     link, raw = SignInLink.issue(user, "https://evil.example/")
     assert link.next_path == ""
     response = client.post(reverse("accounts:use_link", args=[raw]))
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("portal:home")

@@ -141,4 +141,4 @@ def test_signing_out_offers_the_saml_single_logout(client, saml_idp):
 def test_signing_out_of_an_ordinary_session_is_unchanged(client, bob):
     client.force_login(bob)
     response = client.post(reverse("accounts:logout"))
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("portal:home")

@@ -80,7 +80,7 @@ def test_a_second_sign_in_finds_the_linked_account(client, oidc_provider):
     _round_trip(client, oidc_provider, sub)
     client.logout()
     response = _round_trip(client, oidc_provider, sub)
-    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    assert response.status_code == 302 and response["Location"] == reverse("portal:home")
     assert User.objects.filter(email="ada@uni.example.ac.uk").count() == 1
 
 
@@ -89,7 +89,7 @@ def test_an_existing_account_is_linked_by_a_verified_email(client, oidc_provider
     existing = UserFactory(email="ada@uni.example.ac.uk")
     sub = _person(oidc_provider, email="Ada@UNI.example.ac.uk")
     response = _round_trip(client, oidc_provider, sub)
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("portal:home")
     assert int(client.session["_auth_user_id"]) == existing.pk
 
 

@@ -90,7 +90,7 @@ def test_site_pages_are_for_site_administrators_only(client, ada, alice, bob):
     client.force_login(ada)
     for url in pages:
         assert client.get(url).status_code == 200, url
-    home = client.get(reverse("core:home")).content.decode()
+    home = client.get(reverse("portal:home")).content.decode()
     assert reverse("staff:site_home") in home  # the menu offers it
     client.logout()
     assert client.get(pages[0]).status_code == 302
@@ -455,13 +455,13 @@ def test_staff_page_lists_holders_since_when_in_a_fixed_number_of_queries(
 def test_staff_home_pages_do_not_invite_staff_to_register(client, scheme_a, alice, ada, bob):
     for user in (alice, ada):
         client.force_login(user)
-        page = client.get(reverse("core:home")).content.decode()
+        page = client.get(reverse("portal:home")).content.decode()
         assert "express your interest" not in page and "open for registration" not in page
     assert reverse("staff:site_home") in page  # the site administrator's way in
     # someone who takes part somewhere keeps their schemes, staff or not
     StaffRole.objects.create(user=bob, scheme=scheme_a, role=Role.COMMITTEE)
     client.force_login(bob)
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("portal:home")).content.decode()
     assert "Your schemes" in page and "Scheme A" in page
     client.force_login(factories.UserFactory())
-    assert "express your interest" in client.get(reverse("core:home")).content.decode()
+    assert "express your interest" in client.get(reverse("portal:home")).content.decode()

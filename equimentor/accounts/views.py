@@ -64,7 +64,7 @@ def login_view(request):
                 )
             else:
                 login(request, user)
-                return redirect(_next_url(request) or "core:home")
+                return redirect(_next_url(request) or "portal:home")
     return render(
         request,
         "accounts/login.html",
@@ -86,7 +86,7 @@ def use_link(request, token: str):
         except services.LinkError as exc:
             return render(request, "accounts/link_problem.html", {"problem": str(exc)}, status=400)
         messages.success(request, "You are signed in.")
-        return redirect(same_site_path(next_path) or "core:home")
+        return redirect(same_site_path(next_path) or "portal:home")
     return render(request, "accounts/use_link.html", {"token": token})
 
 
@@ -99,7 +99,7 @@ def logout_view(request):
     if offer:
         sso_logout.remember(request, offer)
         return redirect("sso:signed_out")
-    return redirect("core:home")
+    return redirect("portal:home")
 
 
 @signed_in

@@ -43,12 +43,12 @@ def _staff_links(request) -> list[tuple[str, str]]:
     if len(lead_schemes) == 1:
         links.append(("Safeguarding", reverse("safeguarding:cases", args=lead_schemes)))
     elif lead_schemes:
-        links.append(("Safeguarding", reverse("core:home") + "#roles-h"))
+        links.append(("Safeguarding", reverse("portal:home") + "#roles-h"))
     if Role.EVALUATOR in kinds:
         links.append(("Evaluation", reverse("evaluation:index")))
     committee_schemes = [slug for role, slug in roles if role == Role.COMMITTEE]
     if len(committee_schemes) == 1:
         links.append(("Reports", reverse("reports:committee", args=committee_schemes)))
     elif committee_schemes:
-        links.append(("Reports", reverse("core:home") + "#roles-h"))
+        links.append(("Reports", reverse("portal:home") + "#roles-h"))
     return links

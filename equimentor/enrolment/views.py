@@ -358,7 +358,7 @@ def withdraw(request, slug: str):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"You have withdrawn from {participant.scheme.name}.")
-                return redirect("core:home")
+                return redirect("portal:home")
     return render(
         request,
         "enrolment/withdraw.html",

@@ -151,7 +151,7 @@ def two_factor_setup(request):
             otp_login(request, device)
             audit.record("privacy.two_factor.enrolled", user, actor=user)
             messages.success(request, "Two-factor sign-in is set up.")
-            return redirect(_next(request) or "core:home")
+            return redirect(_next(request) or "portal:home")
         form.add_error("code", "That code is not right. Check your app's time and try again.")
     return render(
         request,
@@ -178,7 +178,7 @@ def two_factor_verify(request):
         # verify_token is throttled by django-otp itself (growing delays after each failure).
         if device.verify_token(form.cleaned_data["code"]):
             otp_login(request, device)
-            return redirect(_next(request) or "core:home")
+            return redirect(_next(request) or "portal:home")
         form.add_error("code", "That code is not right, or you tried too soon. Please try again.")
     return render(
         request,

@@ -94,7 +94,7 @@ def complete(request, provider: IdentityProvider, asserted: services.Asserted, n
     if created:
         return redirect("sso:welcome")
     messages.success(request, "You are signed in.")
-    return redirect(next_url or "core:home")
+    return redirect(next_url or "portal:home")
 
 
 @public

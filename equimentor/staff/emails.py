@@ -39,7 +39,7 @@ def role_granted(staff, actor) -> None:
             "role": Role(staff.role).label,
             "by": _from(actor),
             "institutions": list(staff.institutions.all()),
-            "url": absolute_url("core:home"),
+            "url": absolute_url("portal:home"),
         },
         key=f"staff-role-granted-{staff.pk}",
     )

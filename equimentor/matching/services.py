@@ -365,6 +365,19 @@ def side_of(proposal: Proposal, participant: Participant) -> str:
     raise MatchingError("This proposal is not yours.")
 
 
+# What an accepted proposal starts, registered by the app that owns it (relationships, in its
+# AppConfig.ready(): ``start_from_proposal``), so matching never imports the apps above it
+# (docs/architecture.md, "Layers"). Called inside reply()'s transaction, with the mentor's row
+# locked: a relationship is started exactly when a proposal is accepted, or neither happens.
+_WHEN_ACCEPTED: list = []
+
+
+def when_accepted(then) -> None:
+    """Register ``then(proposal, actor)``, run when both sides have accepted a proposal."""
+    if then not in _WHEN_ACCEPTED:
+        _WHEN_ACCEPTED.append(then)
+
+
 @transaction.atomic
 def reply(
     proposal: Proposal, participant: Participant, *, accept: bool, note: str = "", actor
@@ -413,9 +426,10 @@ def reply(
         status=proposal.status,
     )
     if proposal.status == Proposal.Status.ACCEPTED:
-        from equimentor.relationships.services import start_from_proposal
-
-        start_from_proposal(proposal, actor)
+        if not _WHEN_ACCEPTED:
+            raise RuntimeError("Nothing starts a relationship from an accepted proposal.")
+        for then in _WHEN_ACCEPTED:
+            then(proposal, actor)
         emails.match_confirmed(proposal)
     elif proposal.status == Proposal.Status.DECLINED:
         emails.match_not_going_ahead(proposal, to_side="mentor" if side == "mentee" else "mentee")

@@ -10,6 +10,10 @@ class RelationshipsConfig(AppConfig):
 
     def ready(self):
         from equimentor.core import jobs
+        from equimentor.matching.services import when_accepted
         from equimentor.relationships import scheduler
+        from equimentor.relationships.services import start_from_proposal
 
         jobs.register("relationships.reminders", scheduler.run, every=timedelta(minutes=10))
+        # an accepted proposal starts a relationship: the rule is this app's, run by matching
+        when_accepted(start_from_proposal)

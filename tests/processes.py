@@ -94,8 +94,13 @@ def free_port() -> int:
 
 
 def redis_url() -> str:
-    """The Redis database the tests may use (CI starts Redis; set EQUIMENTOR_TEST_REDIS_URL)."""
-    return os.environ.get("EQUIMENTOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    """The Redis database the tests may use (CI starts Redis; set EQUIMENTOR_TEST_REDIS_URL):
+    database 15 for the first pytest-xdist worker, 14 for the second, and so on, so workers
+    running at once never share keys, queues or rate-limit counters."""
+    if url := os.environ.get("EQUIMENTOR_TEST_REDIS_URL"):
+        return url
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    return f"redis://127.0.0.1:6379/{15 - worker % 8}"
 
 
 def require_redis() -> str:

@@ -118,7 +118,7 @@ def test_time_to_match_and_match_rate_by_hand(data, scheme_a):
     median_row = rep.rows[-1]
     expected = sorted(10 * (i + 1) for i in range(n))
     med = (expected[(n - 1) // 2] + expected[n // 2]) / 2
-    assert median_row[1] == f"{med:.1f}"
+    assert median_row[1] == f"{med:.0f}"  # whole days
     # match rate, all mentees: matched / 4 approved mentees
     assert ["Approved mentees → Matched", f"{100 * n / 4:.0f}%"] in rep.rows
     assert now
@@ -140,3 +140,16 @@ def test_benchmark_representation(data, scheme_a):
     )
     rep = compute.representation(compute.Scope(scheme_a), LOOSE)
     assert rep.rows[1][:4] == ["Not Asian", "0", "0%", "50%"]
+
+
+def test_median_days_to_match_is_in_whole_days(data, scheme_a):
+    """A committee read "231.0" days: days are whole, on the page and in the exports."""
+    from equimentor.enrolment.models import Participant
+
+    mentors, mentees = data
+    Participant.objects.filter(pk__in=[m.pk for m in mentees]).update(
+        registered_at=timezone.now() - timedelta(days=230, hours=12)
+    )
+    rows = dict(compute.conversions(compute.Scope(scheme_a), LOOSE).rows)
+    median = rows["Median days from registration to match"]
+    assert median == "230"  # registered 230½ days before the match: 230 whole days

@@ -79,6 +79,74 @@ def xlsx_cell(sheet, value):
     return cell
 
 
+INTEGER = re.compile(r"-?\d{1,15}")
+DECIMAL = re.compile(r"-?\d{1,15}\.\d{1,6}")
+PERCENT = re.compile(r"(-?\d{1,3}(?:\.\d{1,3})?)%")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def typed(value: Any) -> tuple[Any, str | None]:
+    """A table cell written as text ("12", "3.5", "34%", "2026-03-01") as the number or date it
+    says, with the number format that shows it the same way: (value, format or None). Anything
+    else ("<5", "x", "–", "12 of 40", a name) stays as it is, so a spreadsheet computes with the
+    figures and never with a suppressed cell."""
+    if not isinstance(value, str):
+        return value, None
+    text = value.strip()
+    if INTEGER.fullmatch(text):
+        return int(text), "0"
+    if DECIMAL.fullmatch(text):
+        places = len(text.split(".")[1])
+        return float(text), "0." + "0" * places
+    if m := PERCENT.fullmatch(text):
+        places = len(m.group(1).split(".")[1]) if "." in m.group(1) else 0
+        return float(m.group(1)) / 100, "0" + ("." + "0" * places if places else "") + "%"
+    if ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text), "yyyy-mm-dd"
+        except ValueError:
+            return value, None
+    return value, None
+
+
+def xlsx_append_typed(sheet, row) -> None:
+    """:func:`xlsx_append` for a published table's row: figures written as text become numbers,
+    percentages and dates (:func:`typed`), shown as they were written."""
+    cells = []
+    for v in row:
+        value, number_format = typed(v)
+        cell = xlsx_cell(sheet, value)
+        if number_format:
+            cell.number_format = number_format
+        cells.append(cell)
+    sheet.append(cells)
+
+
+# Characters Excel refuses in a sheet name, and the name's limit.
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_MAX = 31
+
+
+def sheet_names(titles: list[str]) -> list[str]:
+    """Distinct, valid sheet names for ``titles``, in order: the title itself where it fits in
+    Excel's 31 characters, else cut at a word with "…" and, where two would clash, numbered.
+    The full title stays in the sheet's first cell."""
+    out: list[str] = []
+    for title in titles:
+        name = title.replace("/", "-")  # "Mentors/mentees" reads as "Mentors-mentees"
+        name = " ".join(SHEET_FORBIDDEN.sub("", name).split()).strip("'") or "Sheet"
+        if len(name) > SHEET_MAX:
+            cut = name[: SHEET_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;-–·")
+            name = (cut or name[: SHEET_MAX - 1]) + "…"
+        base, n = name, 2
+        while name.casefold() in {o.casefold() for o in out}:
+            suffix = f" ({n})"
+            name = base[: SHEET_MAX - len(suffix)].rstrip() + suffix
+            n += 1
+        out.append(name)
+    return out
+
+
 def xlsx_append(sheet, row) -> None:
     """Append ``row`` to an openpyxl worksheet through :func:`xlsx_cell`."""
     sheet.append([xlsx_cell(sheet, v) for v in row])

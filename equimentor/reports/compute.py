@@ -783,7 +783,9 @@ def conversions(scope: Scope, rules: Rules, *, page: list[str] | None = None) ->
                 ]
             )
     days = match_days(scope, [])
-    rows.append(["Median days from registration to match", rules.statistic(days.get((), []))])
+    rows.append(
+        ["Median days from registration to match", rules.statistic(days.get((), []), "median", 0)]
+    )
     return Report("Conversion rates", ["Step", "Rate"], rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from equimentor.lib.cells import csv_writer, xlsx_append
+from equimentor.lib.cells import csv_writer, sheet_names, xlsx_append, xlsx_append_typed
 from equimentor.reports.compute import Report
 
 
@@ -26,18 +26,19 @@ def to_csv(reports: list[Report], legend: str = "") -> str:
 
 
 def to_xlsx(reports: list[Report], legend: str = "") -> bytes:
-    """One sheet per table, each ending with ``legend`` so that a sheet read alone explains its
-    "<5", "x" and "–"."""
+    """One sheet per table, named after it (``sheet_names``), each ending with ``legend`` so that
+    a sheet read alone explains its "<5", "x" and "–". Figures are numbers, percentages and dates
+    as such (``xlsx_append_typed``); suppressed cells stay text."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
-    for i, rep in enumerate(reports, start=1):
-        ws = wb.create_sheet(f"{i} {rep.title}"[:31].replace(":", "").replace("/", "-"))
+    for rep, name in zip(reports, sheet_names([r.title for r in reports]), strict=True):
+        ws = wb.create_sheet(name)
         xlsx_append(ws, [rep.title])
         xlsx_append(ws, rep.columns)
         for row in rep.rows:
-            xlsx_append(ws, row)
+            xlsx_append_typed(ws, row)
         for note in rep.notes:
             xlsx_append(ws, [note])
         if legend:

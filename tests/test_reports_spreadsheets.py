@@ -6,7 +6,7 @@ Excel's 31 characters and distinctly."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -70,3 +70,24 @@ def test_the_committee_export_computes(client, alice, scheme_a):
     assert any(isinstance(v, int) and not isinstance(v, bool) for v in values)
     # and no cell is a figure left as text
     assert not [v for v in values if isinstance(v, str) and typed(v)[1] is not None]
+
+
+def test_the_meeting_pack_says_when_what_period_and_whom_to_ask(client, alice, scheme_a):
+    """The committee PDF had no date, period or contact (#21)."""
+    from pypdf import PdfReader
+
+    from equimentor.enrolment.models import Participant
+
+    person = factories.register_participant(scheme_a, "p@example.org")
+    Participant.objects.filter(pk=person.pk).update(
+        registered_at=datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
+    )
+    alice.time_zone = "Asia/Tokyo"  # shown in the reader's zone (no summer time there)
+    alice.save()
+    client.force_login(alice)
+    pdf = client.get(reverse("reports:export", args=["scheme-a", "pdf"]) + "?by1=gender").content
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Produced " in text and "(JST)" in text
+    assert "Covers everything recorded from 14 March 2025 to " in text
+    assert "Grouped by gender." in text
+    assert "Questions about this report: a@example.org." in text

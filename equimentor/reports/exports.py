@@ -48,7 +48,9 @@ def to_xlsx(reports: list[Report], legend: str = "") -> bytes:
     return out.getvalue()
 
 
-def to_pdf(title: str, subtitle: str, reports: list[Report]) -> bytes:
+def to_pdf(title: str, subtitle: str, reports: list[Report], facts: list[str] = ()) -> bytes:
+    """The meeting pack: ``title``, then ``facts`` (when produced, the period, the contact), then
+    ``subtitle`` (what "<5", "x" and "–" mean), then the tables."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
@@ -71,7 +73,9 @@ def to_pdf(title: str, subtitle: str, reports: list[Report]) -> bytes:
         topMargin=28,
         bottomMargin=28,
     )
-    story = [para(title, styles["Title"]), para(subtitle, styles["BodyText"])]
+    story = [para(title, styles["Title"])]
+    story += [para(fact, styles["BodyText"]) for fact in facts]
+    story.append(para(subtitle, styles["BodyText"]))
     for rep in reports:
         story += [Spacer(1, 10), para(rep.title, styles["Heading2"])]
         data = [[para(c, small) for c in rep.columns]]

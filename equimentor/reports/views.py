@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,6 +22,7 @@ from rest_framework.views import APIView
 from equimentor.core import audit
 from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
+from equimentor.enrolment.models import ExpressionOfInterest, Participant
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.reports import exports
 from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
@@ -148,6 +152,7 @@ def export(request, slug, fmt):
                 f"{scheme.name}: committee report{where}",
                 legend,
                 reports,
+                facts=_pack_facts(scheme, by),
             ),
             content_type="application/pdf",
         )
@@ -155,6 +160,26 @@ def export(request, slug, fmt):
         raise Http404
     resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return resp
+
+
+def _pack_facts(scheme, by: list[str]) -> list[str]:
+    """What a meeting pack says on its first page: when it was produced (in the reader's time
+    zone), the period its figures cover, how they are grouped, and whom to ask."""
+    now = timezone.localtime()
+    first = ExpressionOfInterest.objects.filter(scheme=scheme).aggregate(at=Min("created_at"))["at"]
+    registered = Participant.objects.filter(scheme=scheme).aggregate(at=Min("registered_at"))["at"]
+    start = min((d for d in (first, registered) if d), default=None)
+    facts = [f"Produced {date_format(now, 'j F Y, H:i')} ({now.tzname()})."]
+    if start:
+        since = date_format(timezone.localtime(start), "j F Y")
+        facts.append(f"Covers everything recorded from {since} to {date_format(now, 'j F Y')}.")
+    else:
+        facts.append("Nothing has been recorded yet.")
+    if by:
+        facts.append("Grouped by " + ", ".join(DIMENSIONS[d].label.lower() for d in by) + ".")
+    if scheme.contact_email:
+        facts.append(f"Questions about this report: {scheme.contact_email}.")
+    return facts
 
 
 class SettingsForm(forms.ModelForm):

@@ -193,9 +193,22 @@ def _scenario(pattern):
             },
             tuple(f"results first{band}" for band in ("", " band=a", " band=b", " band=c")),
         ),
+        # found by the property (k = 3): bands a and b (2 and 1 mentees) all answered q, hidden
+        # beside band c's 3; the band table gives each band's size, so the unfiltered 6 minus
+        # c's 3 pinned a's hidden 2 and b's 1 at their sizes
+        (
+            {
+                ("first", "mentee", "a", "x"): 2,
+                ("first", "mentee", "b", "x"): 1,
+                ("first", "mentee", "c", "x"): 3,
+                ("first", "mentee", "c", None): 1,
+            },
+            ("results first", "results first band=a", "results first band=c"),
+        ),
     ],
 )
 def test_the_reported_differences_are_closed(pattern, read):
     resps, counts = _scenario(pattern)
-    every = pages(resps, 5)
-    assert disclosed([every[name] for name in read], every, counts, 5) == []
+    for k in (3, 5):
+        every = pages(resps, k)
+        assert disclosed([every[name] for name in read], every, counts, k) == []

@@ -192,12 +192,29 @@ def results(definition: dict, resps: list[Resp], k: int, filter_item=None, filte
 
         def column_ok(role, fields):
             """This filter answer's part of the column the unfiltered page shows: shown only if
-            the parts hidden beside it add up to 0 or ``k``+ (``visible_parts``)."""
+            the parts hidden beside it add up to 0 or ``k``+ (``visible_parts``), and not when
+            everyone in the hidden filter groups answered: the filter item's own table publishes
+            each group's size, so the hidden parts, each at most its group's size, would then be
+            pinned at those sizes (then the smallest shown part is hidden too, and so on)."""
+            mine = [r for r in resps if r.role == role]
+            sizes: dict = {}
+            for r in mine:
+                key = r.values.get(filter_item, (None, ""))[0]
+                sizes[key] = sizes.get(key, 0) + 1
             parts: dict = {}
-            for r in _answered([r for r in resps if r.role == role], fields):
+            for r in _answered(mine, fields):
                 key = r.values.get(filter_item, (None, ""))[0]
                 parts[key] = parts.get(key, 0) + 1
-            return filter_value in visible_parts(parts, k)
+            shown = visible_parts(parts, k)
+            while True:
+                hidden = [g for g, n in parts.items() if n and g not in shown]
+                if not hidden or sum(parts[g] for g in hidden) < sum(sizes[g] for g in hidden):
+                    break
+                others = sorted((n, str(g), g) for g, n in parts.items() if n and g in shown)
+                if not others:
+                    break
+                shown = shown - {others[0][2]}
+            return filter_value in shown
 
     blocks = [summarise_item(item, grouped, k, column_ok) for item in definition["items"]]
     return grouped, blocks

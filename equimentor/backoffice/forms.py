@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.db.models import Q
 
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
@@ -233,3 +236,52 @@ class MappingForm(forms.Form):
         except ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return data
+
+
+class RegistrationFilter(forms.Form):
+    """The registrations list's search and filters (a GET form: the URL keeps them)."""
+
+    ROLES = [("", "Any role"), ("mentee", "Mentees"), ("mentor", "Mentors"), ("both", "Both")]
+
+    q = forms.CharField(label="Name or email", required=False, max_length=200)
+    institution = forms.ChoiceField(label="Institution", required=False)
+    role = forms.ChoiceField(label="Role", required=False, choices=ROLES)
+
+    def __init__(self, scheme, data=None):
+        super().__init__(data or None)
+        used = (
+            Institution.objects.filter(participants__scheme=scheme)
+            .distinct()
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+        self.fields["institution"].choices = [
+            ("", "Any institution"),
+            *[(str(pk), name) for pk, name in used],
+            ("other", "Not listed yet"),
+        ]
+
+    def apply(self, rows):
+        if not self.is_valid():
+            return rows
+        data = self.cleaned_data
+        if q := data["q"].strip():
+            rows = rows.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
+        if data["institution"] == "other":
+            rows = rows.filter(institution__isnull=True)
+        elif data["institution"]:
+            rows = rows.filter(institution_id=int(data["institution"]))
+        role = data["role"]
+        if role == "mentee":
+            rows = rows.filter(is_mentee=True)
+        elif role == "mentor":
+            rows = rows.filter(is_mentor=True)
+        elif role == "both":
+            rows = rows.filter(is_mentee=True, is_mentor=True)
+        return rows
+
+    def query(self) -> str:
+        """The filters as a query string, for the tabs, pages and export links."""
+        if not self.is_valid():
+            return ""
+        return urlencode({k: v for k, v in self.cleaned_data.items() if v})

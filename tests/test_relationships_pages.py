@@ -325,3 +325,34 @@ def test_the_move_form_shows_the_meetings_date_in_the_date_picker(client, world)
     page = client.get(url).content.decode()
     local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.time_zone))
     assert re.search(rf'type="date"[^>]*value="{local:%Y-%m-%d}"', page)
+
+
+def test_the_time_zone_list_offers_the_likely_zones_first(client, world):
+    """It started at "Africa/Abidjan" with 600 entries (#21): the member's own zone, the other
+    member's and the zone last used come first, in a group of their own."""
+    rel, mentor, mentee, _other = world
+    mentee.participant.user.time_zone = "Asia/Kolkata"
+    mentee.participant.user.save()
+    mentor.participant.user.time_zone = "America/Toronto"
+    mentor.participant.user.save()
+    client.force_login(mentee.participant.user)
+    url = reverse("relationships:meetings", args=[rel.scheme.slug, rel.pk])
+    html = client.get(url).content.decode()
+    select = html[html.index('name="time_zone"') :]
+    select = select[: select.index("</select>")]
+    likely = select[select.index('<optgroup label="Likely">') : select.index("</optgroup>")]
+    assert re.findall(r'value="([^"]+)"', likely) == ["Asia/Kolkata", "America/Toronto"]
+    assert '<optgroup label="All time zones">' in select
+    assert select.count('value="Asia/Kolkata"') == 1  # not offered twice
+    # a meeting arranged in another zone puts that zone among the likely ones
+    services.schedule_meeting(
+        rel, mentor, plan("2031-01-06T10:00", "Europe/Berlin"), actor=mentor.participant.user
+    )
+    html = client.get(url).content.decode()
+    likely = html[html.index('<optgroup label="Likely">') :]
+    likely = likely[: likely.index("</optgroup>")]
+    assert re.findall(r'value="([^"]+)"', likely) == [
+        "Asia/Kolkata",
+        "America/Toronto",
+        "Europe/Berlin",
+    ]

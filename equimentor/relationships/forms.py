@@ -28,6 +28,19 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in names]
 
 
+def likely_first(likely=()) -> list:
+    """The time zones, with the ones this person is likely to want first (their own, the other
+    members', the zone last used), in a group of their own above the 600 others."""
+    known = dict(time_zone_choices())
+    first = [z for i, z in enumerate(likely) if z in known and z not in likely[:i]]
+    if not first:
+        return time_zone_choices()
+    return [
+        ("Likely", [(z, known[z]) for z in first]),
+        ("All time zones", [(z, label) for z, label in known.items() if z not in first]),
+    ]
+
+
 class DateInput(forms.DateInput):
     """A browser date picker: its value must be ISO (2026-11-30), whatever the site's locale."""
 
@@ -69,9 +82,9 @@ class MeetingForm(forms.Form):
     )
     location = forms.CharField(label="Where (in person)", required=False, max_length=200)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, likely=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["time_zone"].choices = likely_first(tuple(likely))
 
     def clean(self):
         data = super().clean()

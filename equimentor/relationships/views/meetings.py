@@ -16,6 +16,18 @@ from equimentor.relationships.models import Goal, Meeting
 from equimentor.relationships.views.common import State, _fail, _local_plan, _tabs, _zone
 
 
+def _likely_zones(user, rel) -> list[str]:
+    """The zones a member is likely to arrange in: their own, the other members', and the zone
+    of the meeting arranged last (two queries)."""
+    others = (
+        rel.memberships.filter(left_at__isnull=True)
+        .exclude(participant__user=user)
+        .values_list("participant__user__time_zone", flat=True)
+    )
+    last = rel.meetings.order_by("-created_at", "-id").values_list("time_zone", flat=True)[:1]
+    return [user.time_zone, *others, *last]
+
+
 @signed_in
 @require_http_methods(["GET", "POST"])
 def meetings(request, slug: str, pk: int):
@@ -23,6 +35,7 @@ def meetings(request, slug: str, pk: int):
     form = forms.MeetingForm(
         request.POST or None,
         initial={"time_zone": request.user.time_zone, "duration_minutes": 60, "mode": "virtual"},
+        likely=_likely_zones(request.user, rel),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,6 +136,7 @@ def meeting(request, slug: str, pk: int, mid: int):
             return redirect("relationships:meeting", slug, pk, mid)
     local = timezone.localtime(meeting.starts_at, timezone.get_current_timezone())
     move_form = forms.MeetingForm(
+        likely=[meeting.time_zone, *_likely_zones(request.user, rel)],
         initial={
             "date": meeting.starts_at.astimezone(_zone(meeting.time_zone)).date(),
             "time": meeting.starts_at.astimezone(_zone(meeting.time_zone)).time(),
@@ -131,7 +145,7 @@ def meeting(request, slug: str, pk: int, mid: int):
             "mode": meeting.mode,
             "video_link": meeting.video_link,
             "location": meeting.location,
-        }
+        },
     )
     return render(
         request,

@@ -235,3 +235,22 @@ def test_an_existing_account_registers_into_a_second_scheme(
         "scheme-a",
         "scheme-b",
     }
+
+
+def test_errors_in_several_parts_of_the_form_get_one_summary(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
+    """Name, profile and consent errors came as three stacked "There is a problem" boxes (#21)."""
+    link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
+    response = client.post(
+        link, _form(scheme_a, institution, full_name="", job_title="", code_of_conduct=None)
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count("There is a problem") == 1
+    assert html.count('id="error-summary-title"') == 1
+    summary = html[
+        html.index("There is a problem") : html.index("</ul>", html.index("There is a problem"))
+    ]
+    assert summary.count("<li>") == 3
+    assert "This consent is needed to take part." in summary

@@ -60,3 +60,17 @@ def table_body(rows) -> str:
             + "</tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value escaped above
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(*forms):
+    """One "There is a problem" summary for a page whose one submission fills several forms
+    (registration: name, profile, identity, consent), listing every form's errors in order,
+    each linked to its field."""
+    errors = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        errors += [(None, e) for e in form.non_field_errors()]
+        errors += [(field, e) for field in form for e in field.errors]
+    return {"errors": errors}

@@ -74,3 +74,23 @@ def test_the_page_offers_identity_only_with_consent(client, scheme_a, alice):
     )
     assert "Your preferences are saved." in response.content.decode()
     assert MenteePreference.objects.get(mentee=other).wants_shared == ["pathway"]
+
+
+def test_an_unanswered_characteristic_is_said_to_have_no_effect(client, scheme_a, alice):
+    """A mentee could tick "gender" without having answered it, to no effect (#21)."""
+    from equimentor.identity.models import IdentityAnswer
+
+    mentee = support.mentee(scheme_a, alice)  # answered ethnicity only (the factory)
+    IdentityAnswer.objects.create(
+        participant=mentee, dimension="disability", value="prefer_not_to_say"
+    )
+    assert services.unanswered_characteristics(mentee) == {"gender", "disability"}
+    client.force_login(mentee.user)
+    page = client.get(reverse("directory:choices", args=["scheme-a"])).content.decode()
+    note = "You have not answered this question, so ticking it has no effect until you do"
+    assert page.count(note) == 2
+    for code in ("gender", "disability"):
+        label_at = page.index(f'value="{code}"')
+        assert note in page[label_at : page.index("</div>", label_at)]
+    ethnicity_at = page.index('value="ethnicity"')
+    assert note not in page[ethnicity_at : page.index("</div>", ethnicity_at)]

@@ -31,7 +31,8 @@ from equimentor.directory.models import (
 )
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import DIMENSIONS
+from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
+from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.models import MatchingRound
 from equimentor.schemes.models import Scheme
 from equimentor.training.gate import MENTEE, MENTOR, is_ready, ready
@@ -457,6 +458,18 @@ def characteristic_choices(scheme: Scheme, *, with_identity: bool) -> list[tuple
     if with_identity:
         found += [(code, DIMENSIONS[code].label) for code in identity_codes(scheme)]
     return found + list(PROFILE_CHARACTERISTICS.items())
+
+
+def unanswered_characteristics(mentee: Participant) -> set[str]:
+    """The scheme's identity characteristics the mentee has not answered (or preferred not to
+    say): asking for a mentor who shares one of them cannot count in matching, so the page says
+    so beside it. Only which codes, never an answer, leaves this function."""
+    answered = set(
+        IdentityAnswer.objects.filter(participant=mentee)
+        .exclude(value__in=["", PREFER_NOT])
+        .values_list("dimension", flat=True)
+    )
+    return {code for code in identity_codes(mentee.scheme) if code not in answered}
 
 
 @transaction.atomic

@@ -238,6 +238,7 @@ def choices(request, slug: str):
             "identity_consented": consented,
             "identity_codes": services.identity_codes(scheme),
             "preference_form": preference_form,
+            "unanswered": services.unanswered_characteristics(mentee) if consented else set(),
             "ignored_identity": bool(hidden),
             "conflicts": Conflict.objects.filter(mentee=mentee)
             .select_related("mentor__user")

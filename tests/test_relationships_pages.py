@@ -356,3 +356,22 @@ def test_the_time_zone_list_offers_the_likely_zones_first(client, world):
         "America/Toronto",
         "Europe/Berlin",
     ]
+
+
+def test_pages_name_the_other_person_not_the_kind_and_state(client, world):
+    """Titled "One-to-one Active" before (#21)."""
+    rel, mentor, mentee, _other = world
+    mentor_name = mentor.participant.user.full_name
+    client.force_login(mentee.participant.user)
+    home = client.get(reverse("relationships:home", args=[rel.scheme.slug])).content.decode()
+    assert f"One-to-one with {mentor_name}</a>" in home
+    assert "You are the mentee" in home
+    detail = client.get(reverse("relationships:detail", args=[rel.scheme.slug, rel.pk]))
+    html = detail.content.decode()
+    assert f"<title>One-to-one with {mentor_name} — {rel.scheme.name}" in html
+    assert f"<h1>One-to-one with {mentor_name} <span" in html
+    assert '<span class="visually-hidden">Status: </span>' in html
+    # and the mentor reads the mentee's name
+    client.force_login(mentor.participant.user)
+    html = client.get(reverse("relationships:detail", args=[rel.scheme.slug, rel.pk])).content
+    assert f"One-to-one with {mentee.participant.user.full_name}" in html.decode()

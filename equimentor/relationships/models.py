@@ -164,6 +164,23 @@ class Relationship(models.Model):
             return self.name
         return self.get_kind_display()
 
+    def title_for(self, user) -> str:
+        """The relationship as ``user`` names it: its name, or its kind with the other members
+        ("One-to-one with Ben Okoro"), not "One-to-one" beside a status."""
+        if self.name:
+            return self.name
+        others = [
+            m.participant.user.full_name
+            for m in self.active_members()
+            if m.participant.user_id != getattr(user, "pk", None)
+        ]
+        if not others:
+            return self.get_kind_display()
+        if len(others) > 3:
+            others = [*others[:3], f"{len(others) - 3} more"]
+        names = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+        return f"{self.get_kind_display()} with {names}"
+
 
 class Membership(models.Model):
     class Side(models.TextChoices):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from django.core.management import call_command
@@ -19,6 +20,7 @@ from equimentor.relationships import services as rel_services
 from equimentor.relationships.models import Membership, PrivateNote, Relationship
 from equimentor.safeguarding import services as sg
 from equimentor.safeguarding.models import Case
+from tests import factories
 from tests.test_relationships_setup import accepted, pair, plan
 
 
@@ -163,3 +165,27 @@ def test_retention_job_prunes_failed_sign_ins_after_a_day(db, time_machine):
     time_machine.move_to(timezone.now() + timedelta(days=2))
     assert run_retention()["failed_sign_ins"] == 1
     assert not AccessAttempt.objects.exists()
+
+
+def test_the_data_download_can_be_read_by_a_person(client, scheme_a, bob_participant):
+    """The download was a raw database dump (#21): the readable page says the same in words."""
+    from equimentor.core.models import AuditEvent
+
+    bob = bob_participant.user
+    client.force_login(bob)
+    html = client.get(reverse("privacy:export_readable")).content.decode()
+    assert "<h1>Everything we hold about you</h1>" in html
+    # the scheme, institution and documents by name, not number; codes and answers in words
+    assert "<dd>Scheme A</dd>" in html and "<dd>University of Exampleton</dd>" in html
+    assert "Code of conduct" in html and ", version 1</dd>" in html
+    assert "<dt>Dimension</dt><dd>Ethnicity</dd>" in html
+    assert "<dd>British Bangladeshi</dd>" in html
+    assert "<dt>Registered at</dt>" in html
+    # no database ids, no ISO timestamps
+    assert "<dt>Participant id</dt>" not in html and "<dt>Id</dt>" not in html
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", html)
+    assert AuditEvent.objects.filter(action="privacy.export.read", actor=bob).count() == 1
+    # another person's data never appears: each reads only their own
+    other = factories.register_participant(scheme_a, "other@example.org", full_name="Zed Other")
+    client.force_login(other.user)
+    assert "bob@example.org" not in client.get(reverse("privacy:export_readable")).content.decode()

@@ -7,6 +7,7 @@ app_name = "privacy"
 urlpatterns = [
     path("me/privacy/", views.my_data, name="my_data"),
     path("me/privacy/my-data.json", views.export, name="export"),
+    path("me/privacy/my-data/", views.export_readable, name="export_readable"),
     path("me/privacy/erase/", views.erase, name="erase"),
     path("schemes/<slug:slug>/privacy/", views.notice, name="notice"),
     path("manage/<slug:slug>/privacy/retention/", views.retention, name="retention"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -23,6 +24,7 @@ from equimentor.lib.markdown import render as render_markdown
 from equimentor.privacy import services
 from equimentor.privacy.forms import CodeForm, EraseForm, RetentionForm
 from equimentor.privacy.models import RetentionSettings
+from equimentor.privacy.readable import readable
 from equimentor.schemes.models import Scheme
 from equimentor.staff.access import is_site_admin
 
@@ -53,6 +55,18 @@ def export(request):
     """Subject access: everything held about the signed-in person, as JSON."""
     audit.record("privacy.export.downloaded", request.user, actor=request.user)
     return _download(services.export_person(request.user), "my-equimentor-data.json")
+
+
+@signed_in
+def export_readable(request):
+    """Subject access: the same content as the JSON, to read (and print or save as PDF)."""
+    audit.record("privacy.export.read", request.user, actor=request.user)
+    data = services.export_person(request.user)
+    return render(
+        request,
+        "privacy/my_data_readable.html",
+        {"parts": readable(data), "generated": timezone.now()},
+    )
 
 
 @signed_in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from equimentor.core.mail import absolute_url, send_email
+from equimentor.core.mail import absolute_url, render_email, send_email
 
 
 def _proposals_url(proposal) -> str:
@@ -14,17 +14,26 @@ def proposal_key(proposal, side: str) -> str:
     return f"proposal:{proposal.pk}:{side}"
 
 
+def _proposal_context(proposal, side: str) -> dict:
+    me, other = (
+        (proposal.mentee, proposal.mentor)
+        if side == "mentee"
+        else (proposal.mentor, proposal.mentee)
+    )
+    return {
+        "proposal": proposal,
+        "scheme": proposal.scheme,
+        "person": me.user,
+        "other": other,
+        "url": _proposals_url(proposal),
+    }
+
+
 def proposal_to_mentee(proposal) -> None:
     send_email(
         "proposal_to_mentee",
         proposal.mentee.user.email,
-        {
-            "proposal": proposal,
-            "scheme": proposal.scheme,
-            "person": proposal.mentee.user,
-            "other": proposal.mentor,
-            "url": _proposals_url(proposal),
-        },
+        _proposal_context(proposal, "mentee"),
         key=proposal_key(proposal, "mentee"),
     )
 
@@ -33,15 +42,18 @@ def proposal_to_mentor(proposal) -> None:
     send_email(
         "proposal_to_mentor",
         proposal.mentor.user.email,
-        {
-            "proposal": proposal,
-            "scheme": proposal.scheme,
-            "person": proposal.mentor.user,
-            "other": proposal.mentee,
-            "url": _proposals_url(proposal),
-        },
+        _proposal_context(proposal, "mentor"),
         key=proposal_key(proposal, "mentor"),
     )
+
+
+def preview_proposal(proposal) -> list[tuple[str, str, str]]:
+    """(who, subject, text) of the two emails ``proposal`` sends, rendered exactly as they will
+    be and sent to nobody: the coordinator reads them before publishing."""
+    return [
+        (side, *render_email(f"proposal_to_{side}", _proposal_context(proposal, side))[:2])
+        for side in ("mentee", "mentor")
+    ]
 
 
 def match_confirmed(proposal) -> None:

@@ -318,19 +318,7 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
             raise MatchingError(
                 "A mentor's capacity changed since the run; run matching again before publishing."
             )
-        proposals.append(
-            Proposal(
-                scheme=matching_round.scheme,
-                round=matching_round,
-                mentee_id=pair.mentee_id,
-                mentor_id=pair.mentor_id,
-                via=pair.via,
-                choice_rank=pair.choice_rank,
-                score=pair.score,
-                reasons=pair.reasons,
-                proposed_at=now,
-            )
-        )
+        proposals.append(proposal_from(matching_round, pair, now))
     proposals = Proposal.objects.bulk_create(proposals, batch_size=1000)
     matching_round.status = MatchingRound.Status.PUBLISHED
     matching_round.published_at = now
@@ -376,6 +364,22 @@ def when_accepted(then) -> None:
     """Register ``then(proposal, actor)``, run when both sides have accepted a proposal."""
     if then not in _WHEN_ACCEPTED:
         _WHEN_ACCEPTED.append(then)
+
+
+def proposal_from(matching_round: MatchingRound, pair, now) -> Proposal:
+    """The proposal a run's pair becomes when the round is published (unsaved): publishing
+    stores these, and the confirmation page previews their emails from one of them."""
+    return Proposal(
+        scheme=matching_round.scheme,
+        round=matching_round,
+        mentee_id=pair.mentee_id,
+        mentor_id=pair.mentor_id,
+        via=pair.via,
+        choice_rank=pair.choice_rank,
+        score=pair.score,
+        reasons=pair.reasons,
+        proposed_at=now,
+    )
 
 
 @transaction.atomic

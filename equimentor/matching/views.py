@@ -9,14 +9,15 @@ from django.contrib import messages
 from django.db.models import Count, F, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
 from equimentor.core.params import is_id
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Participant
-from equimentor.matching import metrics, services
+from equimentor.matching import emails, metrics, services
 from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
 from equimentor.matching.adapter import available_mentors, eligible_mentees
 from equimentor.matching.forms import PairForm, ReplyForm
@@ -197,8 +198,39 @@ def adjust(request, slug: str, pk: int):
 
 
 @scheme_staff(COORDINATOR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def publish(request, slug: str, pk: int):
+    """GET: what publishing will do (how many proposals and emails, who is left unmatched) and
+    the two emails of the first pair as they will be sent; POST: publish."""
+    if request.method == "GET":
+        matching_round = get_round_for_coordinator(request.staff.scheme, pk)
+        run = matching_round.latest_run
+        if matching_round.status != MatchingRound.Status.CLOSED or run is None:
+            messages.error(
+                request, "Only a round with closed choices and a dry run can be published."
+            )
+            return redirect("matching:round", slug, pk)
+        pairs = list(run.pairs.select_related("mentee__user", "mentor__user").order_by("pk"))
+        first = None
+        if pairs:
+            first = services.proposal_from(matching_round, pairs[0], timezone.now())
+            first.mentee, first.mentor = pairs[0].mentee, pairs[0].mentor
+        return render(
+            request,
+            "matching/publish.html",
+            {
+                "scheme": request.staff.scheme,
+                "round": matching_round,
+                "run": run,
+                "pairs": len(pairs),
+                "mentees": len({p.mentee_id for p in pairs}),
+                "mentors": len({p.mentor_id for p in pairs}),
+                "unmatched": max(run.metrics.get("mentees", 0) - run.metrics.get("matched", 0), 0),
+                "first": first,
+                "previews": emails.preview_proposal(first) if first else [],
+            },
+        )
+
     def action(r):
         proposals = services.publish(r, actor=request.user)
         if not proposals:

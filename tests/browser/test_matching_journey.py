@@ -91,7 +91,11 @@ def test_choose_match_accept(site, scheme, coordinator, make_registration):
     expect(pairs).to_contain_text("the mentee's 1st choice")
     site.phone_screenshot("dry run")
     mail.outbox.clear()
-    site.submit(site.page.get_by_role("button", name=re.compile("Publish")), "published")
+    site.follow(site.page.get_by_role("link", name=re.compile("Review and publish")), "confirm")
+    expect(site.page.get_by_role("heading", name=re.compile("To the mentee: "))).to_be_visible()
+    assert mail.outbox == []  # reading the emails sent nothing
+    site.phone_screenshot("confirm publishing")
+    site.submit(site.page.get_by_role("button", name="Publish and email 2 people"), "published")
     expect(site.page.get_by_text("Each person is being emailed")).to_be_visible()
     assert {m.to[0] for m in mail.outbox} == {"noor@example.org", "efua@example.org"}
     _sign_out(site)

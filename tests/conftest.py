@@ -49,6 +49,30 @@ def bob(bob_participant):
     return bob_participant.user
 
 
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The demo's primary scheme's id, the demo seeded once per test module inside a transaction
+    rolled back at the module's end (as Django's ``setUpTestData``). Request it with ``db``: each
+    test runs in a savepoint of it, so what one test writes is gone before the next. (Seeding
+    took 5–10 s a test; issue #22.)"""
+    from django.db import transaction
+    from django.test import TestCase
+
+    from equimentor.demo.seed import seed
+    from equimentor.schemes.models import Scheme
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=False):
+                assert seed() is True
+            yield Scheme.objects.get(slug="horizons").pk
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; every test starts with none."""

@@ -51,13 +51,10 @@ def _snapshot():
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    from equimentor.demo.seed import seed
+def demo(seeded_demo, db):
     from equimentor.schemes.models import Scheme
 
-    with django_capture_on_commit_callbacks(execute=False):
-        assert seed() is True
-    return Scheme.objects.get(slug="horizons")
+    return Scheme.objects.get(pk=seeded_demo)
 
 
 @pytest.mark.django_db

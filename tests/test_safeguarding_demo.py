@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
-from equimentor.demo.seed import seed
 from equimentor.safeguarding.models import Case, ContactRoute
 
 
-@pytest.mark.django_db
-def test_the_lead_has_cases_and_the_demo_people_see_none(client):
-    seed()
+def test_the_lead_has_cases_and_the_demo_people_see_none(client, seeded_demo, db):
     assert Case.objects.count() == 2
     assert ContactRoute.objects.count() == 3
     from equimentor.accounts.models import User
@@ -26,12 +22,10 @@ def test_the_lead_has_cases_and_the_demo_people_see_none(client):
         assert not Case.objects.filter(excluded=user).exists()
 
 
-@pytest.mark.django_db
-def test_the_named_case_is_about_the_mentor_so_every_action_can_be_tried(client):
+def test_the_named_case_is_about_the_mentor_so_every_action_can_be_tried(client, seeded_demo, db):
     from equimentor.accounts.models import User
     from equimentor.safeguarding.models import Suspension
 
-    seed()
     named = Case.objects.get(is_anonymous=False)
     mentor = named.relationship.memberships.get(side="mentor").participant
     assert named.subject_id == mentor.user_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from equimentor.core.models import AuditEvent
 from equimentor.directory import services
@@ -191,3 +192,30 @@ def test_a_full_mentor_can_still_be_chosen(people):
     support.fill(mentors[0], 2)
     services.add_choice(mentee, mentors[0], actor=mentee.user)
     assert ranks(mentee) == [(mentors[0].pk, 1)]
+
+
+def test_a_mentee_with_a_proposal_waiting_is_told_she_is_not_in_a_new_round(
+    client, scheme_a, alice
+):
+    """She was told "choices are open" and then left out of the next round without a word (#21)."""
+    from equimentor.matching import services as matching
+    from equimentor.matching.models import Proposal
+    from tests.matching_setup import choose, people
+
+    mentors, mentees = people(scheme_a, alice, mentors=1, mentees=1, capacity=1)
+    choose(mentees[0], mentors[0])
+    rnd = matching.open_round(scheme_a, actor=alice)
+    matching.close_choices(rnd, actor=alice)
+    matching.publish(rnd, actor=alice)
+    matching.open_round(scheme_a, actor=alice)  # a new round collects choices
+    client.force_login(mentees[0].user)
+    url = reverse("directory:choices", args=["scheme-a"])
+    html = client.get(url).content.decode()
+    assert "A proposed match is waiting for your reply" in html
+    assert "Until you reply, you are not part of a new matching round." in html
+    assert "Choices are open." not in html
+    # once she replies, the page says choices are open again
+    proposal = Proposal.objects.get(mentee=mentees[0])
+    matching.reply(proposal, mentees[0], accept=False, actor=mentees[0].user)
+    html = client.get(url).content.decode()
+    assert "A proposed match is waiting" not in html and "Choices are open." in html

@@ -33,7 +33,7 @@ from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
-from equimentor.matching.models import MatchingRound
+from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.schemes.models import Scheme
 from equimentor.training.gate import MENTEE, MENTOR, is_ready, ready
 
@@ -80,6 +80,12 @@ def choices_closed_reason(scheme: Scheme) -> str:
     if current.status == MatchingRound.Status.PUBLISHED:
         return PUBLISHED_MESSAGE
     return CLOSED_MESSAGE
+
+
+def has_waiting_proposal(mentee: Participant) -> bool:
+    """Whether a proposal waits for a reply: while it does, the mentee is left out of a new
+    round (``matching.adapter.eligible_mentees``), and her choices page says so."""
+    return Proposal.objects.filter(mentee=mentee, status=Proposal.Status.PROPOSED).exists()
 
 
 def choices_are_open(scheme: Scheme) -> bool:

@@ -235,6 +235,7 @@ def choices(request, slug: str):
             "choices": rows,
             "room": max(scheme.max_choices - len(rows), 0),
             "closed_reason": services.choices_closed_reason(scheme),
+            "proposal_waiting": services.has_waiting_proposal(mentee),
             "identity_consented": consented,
             "identity_codes": services.identity_codes(scheme),
             "preference_form": preference_form,

@@ -14,8 +14,11 @@ def test_a_long_unbroken_answer_wraps(site, scheme, coordinator, make_registrati
     from equimentor.enrolment.models import Participant
 
     person = make_registration(scheme, email="long@example.ac.uk", name="Lee Long", role="mentee")
+    limit = {f: Participant._meta.get_field(f).max_length for f in ("department", "job_title")}
     Participant.objects.filter(pk=person.pk).update(
-        research_interests=LONG, department="y" * 300, job_title="z" * 200
+        research_interests=LONG,  # a text field: no limit
+        department="y" * limit["department"],  # as long as the field allows, unbroken
+        job_title="z" * limit["job_title"],
     )
     site.sign_in_with_password(coordinator.email, coordinator.raw_password)
     site.visit(f"/manage/{scheme.slug}/registrations/{person.pk}/", "registration with long text")

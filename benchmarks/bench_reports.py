@@ -8,7 +8,7 @@
 Generates participants across 40 institutions and 6 career stages (about 80% consenting to
 identity reports, with answers in 2–3 dimensions), expressions of interest, accepted and declined
 proposals, relationships in every state with close reasons, memberships, sponsorship acts and
-milestones, all with ``bulk_create``. Then times the computation alone (``reports.compute``, a
+milestones, all with ``bulk_create``. Then times the computation alone (``reports.sections``, a
 fresh scope each run) for the funnel overall, by institution, by one identity dimension, by two
 (intersectional) and the equity indicators; and the whole coordinator's dashboard page and the
 committee page (Django test client; each request computes everything afresh) overall, by
@@ -249,7 +249,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from equimentor.reports import compute
+    from equimentor.reports import queries, sections
     from equimentor.reports.models import rules_for
 
     t0 = time.perf_counter()
@@ -273,19 +273,19 @@ def main() -> int:
     rules = rules_for(scheme)
 
     def scope():  # a fresh scope each time: nothing cached between runs
-        return compute.Scope(scheme)
+        return queries.Scope(scheme)
 
     computations = {
-        "funnel, overall": lambda: compute.funnel_report(scope(), [], rules),
-        "funnel, by institution": lambda: compute.funnel_report(scope(), ["institution"], rules),
-        "funnel, by ethnicity": lambda: compute.funnel_report(scope(), ["ethnicity"], rules),
-        "funnel, ethnicity x gender": lambda: compute.funnel_report(
+        "funnel, overall": lambda: sections.funnel_report(scope(), [], rules),
+        "funnel, by institution": lambda: sections.funnel_report(scope(), ["institution"], rules),
+        "funnel, by ethnicity": lambda: sections.funnel_report(scope(), ["ethnicity"], rules),
+        "funnel, ethnicity x gender": lambda: sections.funnel_report(
             scope(), ["ethnicity", "gender"], rules
         ),
-        "equity indicators, ethnicity": lambda: compute.equity_report(
+        "equity indicators, ethnicity": lambda: sections.equity_report(
             scope(), ["ethnicity"], rules
         ),
-        "equity, ethnicity x gender": lambda: compute.equity_report(
+        "equity, ethnicity x gender": lambda: sections.equity_report(
             scope(), ["ethnicity", "gender"], rules
         ),
     }

@@ -13,7 +13,8 @@ from django.urls import reverse
 from equimentor.core.models import AuditEvent
 from equimentor.enrolment import services
 from equimentor.enrolment.models import ExpressionOfInterest, Participant
-from equimentor.reports.compute import Scope, funnel_counts, label
+from equimentor.reports.labels import label
+from equimentor.reports.queries import Scope, funnel_counts
 from equimentor.schemes.models import Institution, InstitutionAlias
 from tests import factories
 from tests.test_registration import _form

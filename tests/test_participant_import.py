@@ -19,7 +19,7 @@ from equimentor.core.models import AuditEvent
 from equimentor.enrolment import imports
 from equimentor.enrolment.models import Consent, ImportInvite, Participant, ParticipantImport
 from equimentor.identity.models import IdentityAnswer
-from equimentor.reports.compute import Scope, funnel_counts
+from equimentor.reports.queries import Scope, funnel_counts
 from equimentor.schemes.models import InstitutionAlias
 from tests import factories
 from tests.test_registration import _form

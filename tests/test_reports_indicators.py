@@ -13,7 +13,7 @@ from equimentor.lib.disclosure import Rules
 from equimentor.matching import services as matching
 from equimentor.matching.models import Proposal
 from equimentor.relationships.models import Milestone, Relationship, SponsorshipAct
-from equimentor.reports import compute
+from equimentor.reports import labels, queries, sections
 from tests.matching_setup import choose, people
 
 LOOSE = Rules(threshold=3, min_values=3)  # small enough to see a hand-sized dataset
@@ -50,7 +50,7 @@ def test_funnel_counts_by_hand(data, scheme_a):
         for m in mentees
         if m.pk in by_mentee
     }
-    f = compute.funnel_counts(compute.Scope(scheme_a), [])
+    f = queries.funnel_counts(queries.Scope(scheme_a), [])
     assert f["eoi"][()] == 7 and f["eligible"][()] == 7
     assert f["registered"][()] == 7 and f["approved"][()] == 7 and f["mentees"][()] == 4
     assert f["matched"][()] == len(by_mentee)
@@ -65,7 +65,7 @@ def test_funnel_counts_by_hand(data, scheme_a):
         activated_at=timezone.now() - timedelta(days=300),
         started_at=timezone.now() - timedelta(days=300),
     )
-    f = compute.funnel_counts(compute.Scope(scheme_a), [])
+    f = queries.funnel_counts(queries.Scope(scheme_a), [])
     assert f["trial"][()] == 1 and f["early"][()] == 1 and f["six_months"][()] == 1
 
 
@@ -83,22 +83,22 @@ def test_equity_by_ethnicity_by_hand(data, scheme_a):
     Milestone.objects.create(
         participant=mentees[0], kind="grant", title="G", achieved_on="2024-02-01"
     )
-    c = compute.equity_counts(compute.Scope(scheme_a), ["ethnicity"])
-    assert c["mentees"] == {("asian",): 2, ("black",): 1, (compute.NOT_STATED,): 1}
+    c = queries.equity_counts(queries.Scope(scheme_a), ["ethnicity"])
+    assert c["mentees"] == {("asian",): 2, ("black",): 1, (labels.NOT_STATED,): 1}
     matched = {}
-    for m, key in zip(mentees, ["asian", "asian", "black", compute.NOT_STATED], strict=True):
+    for m, key in zip(mentees, ["asian", "asian", "black", labels.NOT_STATED], strict=True):
         if m.pk in by_mentee:
             matched[(key,)] = matched.get((key,), 0) + 1
     assert c["matched"] == matched
     assert c["sponsorship"] == {("asian",): 1}
     assert c["grant"] == {("asian",): 1}
     # mentors: all asian with consent; load = relationships per mentor
-    rep = compute.mentor_load(compute.Scope(scheme_a), ["ethnicity"], LOOSE)
+    rep = sections.mentor_load(queries.Scope(scheme_a), ["ethnicity"], LOOSE)
     assert rep.rows[0][0] == "Asian or Asian British"
     assert rep.rows[0][1] == "3" and rep.rows[0][2] == str(len(by_mentee))
     assert rep.rows[0][4] == f"{len(by_mentee) / 3:.2f}"
     # published with the default rules, every group here is small
-    counts, ind = compute.equity_report(compute.Scope(scheme_a), ["ethnicity"], Rules())
+    counts, ind = sections.equity_report(queries.Scope(scheme_a), ["ethnicity"], Rules())
     for row in counts.rows:
         for cell in row[1:]:
             assert cell in ("0", "<5", "x") or int(cell) >= 5
@@ -111,10 +111,10 @@ def test_time_to_match_and_match_rate_by_hand(data, scheme_a):
         Proposal.objects.filter(pk=p.pk).update(
             decided_at=p.mentee.registered_at + timedelta(days=10 * (i + 1))
         )
-    days = compute.match_days(compute.Scope(scheme_a), [])
+    days = queries.match_days(queries.Scope(scheme_a), [])
     n = len(days[()])
     assert sorted(round(d) for d in days[()]) == [10 * (i + 1) for i in range(n)]
-    rep = compute.conversions(compute.Scope(scheme_a), LOOSE)
+    rep = sections.conversions(queries.Scope(scheme_a), LOOSE)
     median_row = rep.rows[-1]
     expected = sorted(10 * (i + 1) for i in range(n))
     med = (expected[(n - 1) // 2] + expected[n // 2]) / 2
@@ -130,15 +130,15 @@ def test_benchmark_representation(data, scheme_a):
     Benchmark.objects.create(
         scheme=scheme_a, label="Asian", groups={"ethnicity": "asian"}, expected_percent=9
     )
-    rep = compute.representation(compute.Scope(scheme_a), LOOSE)
+    rep = sections.representation(queries.Scope(scheme_a), LOOSE)
     # 3 mentors + 2 mentees answered asian with consent, of 7 participants: the other 2 are a
     # small group recoverable as 7 - 5, so the 5 is hidden too
     assert rep.rows[0][:4] == ["Asian", "x", "–", "9%"]
-    rep = compute.representation(compute.Scope(scheme_a), Rules(threshold=3, min_values=3))
+    rep = sections.representation(queries.Scope(scheme_a), Rules(threshold=3, min_values=3))
     Benchmark.objects.create(
         scheme=scheme_a, label="Not Asian", groups={"ethnicity": "white"}, expected_percent=50
     )
-    rep = compute.representation(compute.Scope(scheme_a), LOOSE)
+    rep = sections.representation(queries.Scope(scheme_a), LOOSE)
     assert rep.rows[1][:4] == ["Not Asian", "0", "0%", "50%"]
 
 
@@ -150,6 +150,6 @@ def test_median_days_to_match_is_in_whole_days(data, scheme_a):
     Participant.objects.filter(pk__in=[m.pk for m in mentees]).update(
         registered_at=timezone.now() - timedelta(days=230, hours=12)
     )
-    rows = dict(compute.conversions(compute.Scope(scheme_a), LOOSE).rows)
+    rows = dict(sections.conversions(queries.Scope(scheme_a), LOOSE).rows)
     median = rows["Median days from registration to match"]
     assert median == "230"  # registered 230½ days before the match: 230 whole days

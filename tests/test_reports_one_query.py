@@ -1,4 +1,4 @@
-"""The page's counts come from one query over people (``compute.person_cells``); here they are
+"""The page's counts come from one query over people (``queries.person_cells``); here they are
 checked against the straightforward form — one grouped query per table, as the reports were first
 written — on generated data with the awkward cases added: co-mentors, a mentee matched twice, a
 registration on a quarter boundary in summer time, withdrawn consent and a blank answer."""
@@ -9,17 +9,19 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from benchmarks.bench_reports import generate
 from equimentor.enrolment.models import Consent, ExpressionOfInterest, Participant
 from equimentor.identity.models import IdentityAnswer
+from equimentor.lib.disclosure import Rules
 from equimentor.matching.models import Proposal, Via
 from equimentor.relationships.models import Membership, Milestone, Relationship, SponsorshipAct
-from equimentor.reports import compute
-from equimentor.reports.compute import EARLY, OUTCOME_MILESTONES, SIX_MONTHS, Scope
+from equimentor.reports import queries, sections
+from equimentor.reports.labels import OUTCOME_MILESTONES
+from equimentor.reports.queries import EARLY, SIX_MONTHS, Scope
 
 BYS = [
     [],
@@ -35,6 +37,24 @@ BYS = [
 # --- the reference: one grouped query per table -------------------------------------------------
 
 
+def grouped_steps(qs, keys, counted, steps: dict, distinct=True) -> dict:
+    """{step: {group tuple: n}} for several steps over one queryset in ONE query: each step is a
+    condition (``None``: every row) counted with ``Count(..., filter=...)``. Groups with no row
+    in a step are left out of it, exactly as a separate ``values().annotate(Count())`` would."""
+    aggs = {
+        f"n_{i}": Count(counted, distinct=distinct, filter=cond)
+        for i, cond in enumerate(steps.values())
+    }
+    if keys:
+        rows = list(qs.values(*keys).annotate(**aggs).order_by())
+    else:
+        rows = [qs.order_by().aggregate(**aggs)]
+    out = {}
+    for i, step in enumerate(steps):
+        out[step] = {tuple(r[k] for k in keys): r[f"n_{i}"] for r in rows if r[f"n_{i}"]}
+    return out
+
+
 def ref_funnel(scope: Scope, by, quarter=False) -> dict:
     now = scope.now
     scheme = scope.scheme
@@ -42,9 +62,9 @@ def ref_funnel(scope: Scope, by, quarter=False) -> dict:
     def grouped(qs, prefix, ref, date_field, steps):
         if quarter:
             qs = qs.annotate(g_quarter=TruncQuarter(date_field))
-        qs, keys = compute._annotate(qs, by, prefix, ref)
+        qs, keys = queries.annotate_groups(qs, by, prefix, ref)
         keys += ["g_quarter"] if quarter else []
-        return compute._grouped_steps(qs, keys, ref if prefix else "pk", steps)
+        return grouped_steps(qs, keys, ref if prefix else "pk", steps)
 
     out = {}
     if not [b for b in by if b != "institution"]:
@@ -57,9 +77,7 @@ def ref_funnel(scope: Scope, by, quarter=False) -> dict:
             q = q.annotate(g_quarter=TruncQuarter("created_at"))
         keys = list(exprs) + (["g_quarter"] if quarter else [])
         out.update(
-            compute._grouped_steps(
-                q, keys, "pk", {"eoi": None, "eligible": Q(declared_eligible=True)}
-            )
+            grouped_steps(q, keys, "pk", {"eoi": None, "eligible": Q(declared_eligible=True)})
         )
     approved = Q(status=Participant.Status.APPROVED)
     out.update(
@@ -110,12 +128,12 @@ def ref_equity(scope: Scope, by) -> dict:
         ),
         "participant__",
     )
-    out["closed"] = compute._counts(mem, by, "participant__", "participant", "participant")
+    out["closed"] = queries.group_counts(mem, by, "participant__", "participant", "participant")
     acts = scope.restrict(SponsorshipAct.objects.filter(relationship__scheme=scheme), "mentee__")
-    out["sponsorship"] = compute._counts(acts, by, "mentee__", "mentee")
+    out["sponsorship"] = queries.group_counts(acts, by, "mentee__", "mentee")
     ms = scope.restrict(Milestone.objects.filter(participant__scheme=scheme), "participant__")
-    ms, keys = compute._annotate(ms, by, "participant__", "participant")
-    out.update(compute._grouped_steps(ms, keys, "pk", {k: Q(kind=k) for k in OUTCOME_MILESTONES}))
+    ms, keys = queries.annotate_groups(ms, by, "participant__", "participant")
+    out.update(grouped_steps(ms, keys, "pk", {k: Q(kind=k) for k in OUTCOME_MILESTONES}))
     return out
 
 
@@ -127,14 +145,14 @@ def ref_mentors(scope: Scope, by) -> dict:
         ),
         "",
     )
-    out = {"mentors": compute._counts(mentors, by, "", "pk")}
+    out = {"mentors": queries.group_counts(mentors, by, "", "pk")}
     mem = scope.restrict(
         Membership.objects.filter(relationship__scheme=scheme, side=Membership.Side.MENTOR),
         "participant__",
     )
-    mem, keys = compute._annotate(mem, by, "participant__", "participant")
+    mem, keys = queries.annotate_groups(mem, by, "participant__", "participant")
     out.update(
-        compute._grouped_steps(
+        grouped_steps(
             mem,
             keys,
             "relationship",
@@ -148,7 +166,7 @@ def ref_current(scope: Scope, by) -> dict:
     people = scope.people().exclude(
         status__in=[Participant.Status.WITHDRAWN, Participant.Status.DECLINED]
     )
-    return compute._counts(people, by, "", "pk")
+    return queries.group_counts(people, by, "", "pk")
 
 
 def ref_days(scope: Scope, by) -> dict:
@@ -158,7 +176,7 @@ def ref_days(scope: Scope, by) -> dict:
         ),
         "mentee__",
     )
-    qs, keys = compute._annotate(accepted, by, "mentee__", "mentee")
+    qs, keys = queries.annotate_groups(accepted, by, "mentee__", "mentee")
     out = defaultdict(list)
     for row in qs.values_list(*keys, "decided_at", "mentee__registered_at"):
         out[tuple(row[: len(keys)])].append((row[-2] - row[-1]).total_seconds() / 86400)
@@ -252,7 +270,7 @@ def generated(db):
 
 
 def _funnel_from(scope, by, quarter=False):
-    counts = compute.funnel_counts(scope, by, quarter=quarter)
+    counts = queries.funnel_counts(scope, by, quarter=quarter)
     return {step: dict(groups) for step, groups in counts.items()}
 
 
@@ -262,7 +280,7 @@ def test_one_query_matches_one_query_per_table(generated, committee):
     now = timezone.now()
     inst = institution if committee else None
     page = Scope(scheme, inst, now=now)  # as a page does: the finest table first
-    compute.prepare(page, ["ethnicity", "gender", "disability"])
+    queries.prepare(page, ["ethnicity", "gender", "disability"])
     for by in BYS:
         ref = ref_funnel(Scope(scheme, inst, now=now), by)
         assert _funnel_from(Scope(scheme, inst, now=now), by) == ref, by
@@ -275,10 +293,10 @@ def test_one_query_matches_one_query_per_table(generated, committee):
         assert _funnel_from(page, [], quarter=True) == ref_funnel(
             Scope(scheme, inst, now=now), [], quarter=True
         )
-        equity = compute.equity_counts(Scope(scheme, inst, now=now), by)
+        equity = queries.equity_counts(Scope(scheme, inst, now=now), by)
         for col, groups in ref_equity(Scope(scheme, inst, now=now), by).items():
             assert equity[col] == groups, (by, col)
-        cells = compute.person_cells(Scope(scheme, inst, now=now), by)
+        cells = queries.person_cells(Scope(scheme, inst, now=now), by)
         mentors = ref_mentors(Scope(scheme, inst, now=now), by)
         assert {k: r["mentors"] for k, r in cells.items() if r["mentors"]} == mentors["mentors"]
         assert {k: r["current"] for k, r in cells.items() if r["current"]} == ref_current(
@@ -288,7 +306,7 @@ def test_one_query_matches_one_query_per_table(generated, committee):
         for scope in (Scope(scheme, inst, now=now), page):
             if scope is page and not set(by) <= {"ethnicity", "gender", "disability"}:
                 continue
-            days = compute.match_days(scope, by)
+            days = queries.match_days(scope, by)
             got = {k: sorted(v) for k, v in days.items() if v}
             assert got.keys() == expected_days.keys(), by
             for k, values in expected_days.items():
@@ -300,36 +318,36 @@ def test_co_mentors_count_a_relationship_once(generated):
     now = timezone.now()
     for by in BYS:
         expected = ref_mentors(Scope(scheme, now=now), by)
-        cells = compute.person_cells(Scope(scheme, now=now), by)
+        cells = queries.person_cells(Scope(scheme, now=now), by)
         carried = {k: r["carried"] for k, r in cells.items()}
         current = {k: r["current_rels"] for k, r in cells.items()}
-        for (key, closed), extra in compute._co_mentors(Scope(scheme, now=now), by).items():
+        for (key, closed), extra in queries.co_mentors(Scope(scheme, now=now), by).items():
             carried[key] -= extra
             if not closed:
                 current[key] -= extra
         assert {k: n for k, n in carried.items() if n} == expected["carried"], by
         assert {k: n for k, n in current.items() if n} == expected["current"], by
     # the network's two look-alike mentors are counted once per relationship
-    assert compute._co_mentors(Scope(scheme, now=now), ["institution"])
+    assert queries.co_mentors(Scope(scheme, now=now), ["institution"])
 
 
 def test_full_report_identical_with_and_without_the_page_tables(generated):
     """Each table alone (fresh scope) equals the same table on a page (shared scope)."""
     scheme, _ = generated
     now = timezone.now()
-    rules = compute.Rules(threshold=3, min_values=3)
+    rules = Rules(threshold=3, min_values=3)
     by = ["ethnicity", "gender"]
-    page = compute.full_report(Scope(scheme, now=now), by, rules)
-    counts, ind = compute.equity_report(Scope(scheme, now=now), by, rules)
+    page = sections.full_report(Scope(scheme, now=now), by, rules)
+    counts, ind = sections.equity_report(Scope(scheme, now=now), by, rules)
     alone = [
-        compute.funnel_report(Scope(scheme, now=now), [], rules),
-        compute.conversions(Scope(scheme, now=now), rules),
-        compute.funnel_report(Scope(scheme, now=now), by, rules),
-        compute.funnel_report(Scope(scheme, now=now), [], rules, quarter=True),
+        sections.funnel_report(Scope(scheme, now=now), [], rules),
+        sections.conversions(Scope(scheme, now=now), rules),
+        sections.funnel_report(Scope(scheme, now=now), by, rules),
+        sections.funnel_report(Scope(scheme, now=now), [], rules, quarter=True),
         counts,
         ind,
-        compute.mentor_load(Scope(scheme, now=now), by, rules),
-        compute.closed_by_reason(Scope(scheme, now=now), rules),
+        sections.mentor_load(Scope(scheme, now=now), by, rules),
+        sections.closed_by_reason(Scope(scheme, now=now), rules),
     ]
     assert [(r.title, r.rows, r.chart) for r in page[: len(alone)]] == [
         (r.title, r.rows, r.chart) for r in alone

@@ -1,4 +1,4 @@
-"""A reports page protects its mentee population once (``compute.page_tables``): every table of
+"""A reports page protects its mentee population once (``tables.page_tables``): every table of
 the page that counts the same people shows them the same way, and the linear-programming auditor
 (``lib.disclosure_audit``) finds nothing to work out from the page's mentee tables together.
 
@@ -21,8 +21,9 @@ from equimentor.lib.disclosure import HIDDEN, WITHHELD, Rules, protect
 from equimentor.lib.disclosure_audit import audit
 from equimentor.matching.models import Proposal
 from equimentor.relationships.models import Membership, Milestone, Relationship, SponsorshipAct
-from equimentor.reports import compute
-from equimentor.reports.compute import EQUITY_COLS, FUNNEL, Scope
+from equimentor.reports import labels, queries, sections, tables
+from equimentor.reports.labels import EQUITY_COLS, FUNNEL
+from equimentor.reports.queries import Scope
 from tests import factories
 
 RULES = Rules()
@@ -117,8 +118,13 @@ class Microdata:
 
     def __init__(self, scope: Scope, by: list[str]):
         self.by = by
-        self.people = compute.person_cells(scope, by, quarter=True)
-        self.eoi = compute._eoi_cells(scope, [], True)
+        self.people = queries.person_cells(scope, by, quarter=True)
+        # expressions of interest by quarter, as the page's funnel counts them
+        self.eoi: dict = {}
+        for step, counts in queries.funnel_counts(scope, [], quarter=True).items():
+            if step in ("eoi", "eligible"):
+                for key, n in counts.items():
+                    self.eoi.setdefault(key, {})[step] = n
         self.groups = sorted({k[:-1] for k in self.people}, key=str)
         self.quarters = sorted({k[-1] for k in self.people} | {k[-1] for k in self.eoi}, key=str)
 
@@ -141,7 +147,7 @@ class Microdata:
 
 def mentee_tables(scheme, reports, by) -> dict:
     """The page's tables of counts of mentees, by title: (what a row counts, a report)."""
-    dims = compute.dimensions(scheme)
+    dims = labels.dimensions(scheme)
     suffix = " by " + ", ".join(dims[b] for b in by) if by else ""
     out = {r.title: r for r in reports}
     tables = {"Funnel": ("all", out["Funnel"])}
@@ -160,8 +166,8 @@ def mentee_tables(scheme, reports, by) -> dict:
 
 def published(scheme, micro: Microdata, tables: dict) -> dict:
     """{(title, row label, column label): (atoms, text)} for every count the tables show."""
-    group_of = {compute._row_label(scheme, micro.by, g): g for g in micro.groups}
-    quarter_of = {compute.label(scheme, "quarter", q): q for q in micro.quarters}
+    group_of = {labels.row_label(scheme, micro.by, g): g for g in micro.groups}
+    quarter_of = {labels.label(scheme, "quarter", q): q for q in micro.quarters}
     out = {}
     for title, (kind, rep) in tables.items():
         for row in rep.rows:
@@ -198,7 +204,7 @@ def reader_view(micro: Microdata, shown: dict):
 
 def page(scheme, by):
     scope = Scope(scheme)
-    reports = compute.full_report(scope, by, RULES)
+    reports = sections.full_report(scope, by, RULES)
     micro = Microdata(Scope(scheme), by)
     return scope, reports, micro
 
@@ -228,7 +234,7 @@ def test_every_cell_meaning_the_same_people_is_shown_alike(page_data, by):
     }
     rates = dict(next(r for r in reports if r.title == "Conversion rates").rows)
     names = dict(FUNNEL)
-    for to, frm in compute.CONVERSIONS:
+    for to, frm in labels.CONVERSIONS:
         rate = rates[f"{names[frm]} → {names[to]}"]
         a, b = overall[names[to]], overall[names[frm]]
         if HIDDEN in (a, b) or RULES.small in (a, b):
@@ -276,9 +282,9 @@ def test_the_auditor_finds_nothing_on_the_page(page_data, by):
 
 def _old_funnel(scope, by, quarter=False):
     """The funnel as it was published: its own ``protect()`` per table."""
-    counts = compute.funnel_counts(scope, by, quarter=quarter)
+    counts = queries.funnel_counts(scope, by, quarter=quarter)
     steps = [s for s, _ in FUNNEL if s in counts]
-    keys = compute._rows_of(counts) or [()]
+    keys = tables.rows_of(counts) or [()]
     grouped = bool(by) or quarter
     p = protect(
         keys,
@@ -327,7 +333,7 @@ def test_the_auditor_catches_the_old_independent_protections(page_data):
     "Ended early" is 4 + 4 by group, so the table by group hides its total (8) — which the
     overall funnel shows, giving both groups away."""
     scope = Scope(page_data)
-    compute.prepare(scope, ["ethnicity"])
+    queries.prepare(scope, ["ethnicity"])
     micro = Microdata(scope, ["ethnicity"])
     keys, steps, by_group = _old_funnel(scope, ["ethnicity"])
     _, osteps, overall = _old_funnel(scope, [])
@@ -354,7 +360,7 @@ def test_the_auditor_catches_agreeing_on_the_total_alone(page_data):
     only its total, as the table by group does, would leave the total in plain sight — which is
     why the page hides the rest of that column too."""
     scope = Scope(page_data)
-    compute.prepare(scope, ["ethnicity"])
+    queries.prepare(scope, ["ethnicity"])
     micro = Microdata(scope, ["ethnicity"])
     keys, steps, by_group = _old_funnel(scope, ["ethnicity"])
     qkeys, qsteps, by_quarter = _old_funnel(scope, [], quarter=True)
@@ -371,7 +377,7 @@ def test_the_auditor_catches_agreeing_on_the_total_alone(page_data):
     pinned = {f.key for f in _audit_loosely(micro, shown) if f.why == "pinned"}
     assert ("Funnel by Ethnicity", ("asian",), "early") in pinned
     # the page itself hides the whole column in the quarter table
-    reports = compute.full_report(Scope(page_data), ["ethnicity"], RULES)
+    reports = sections.full_report(Scope(page_data), ["ethnicity"], RULES)
     rep = next(r for r in reports if r.title == "Funnel by quarter of registration")
     i = rep.columns.index("Ended early")
     assert {row[i] for row in rep.rows} == {"0", HIDDEN}

@@ -12,8 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from equimentor.lib.cells import sheet_names, typed
-from equimentor.reports.compute import Report
 from equimentor.reports.exports import to_xlsx
+from equimentor.reports.sections import Report
 from tests import factories
 
 

@@ -426,8 +426,8 @@ def test_pdf_reports_print_names_as_text(tmp_path):
     committee's PDF fail, and an image path or URL in it would be read by the server."""
     from pypdf import PdfReader
 
-    from equimentor.reports.compute import Report
     from equimentor.reports.exports import to_pdf
+    from equimentor.reports.sections import Report
 
     image = tmp_path / "secret.png"
     name = f'Scheme <img src="{image}" width="9" height="9"/> & <b>co</b>'

@@ -30,8 +30,8 @@ def test_demo_training():
     from django.utils import timezone
 
     from equimentor.demo.seed import seed
-    from equimentor.reports.compute import Scope
     from equimentor.reports.models import rules_for
+    from equimentor.reports.queries import Scope
     from equimentor.training import induction
     from equimentor.training.reports import training_reports
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from equimentor.identity.models import IdentityAnswer
-from equimentor.reports.compute import Scope
 from equimentor.reports.models import rules_for
+from equimentor.reports.queries import Scope
 from equimentor.training import induction, services
 from equimentor.training.models import FeedbackInvitation
 from equimentor.training.reports import training_reports

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.disclosure import rules_for
 from equimentor.core.params import is_id
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
@@ -22,10 +23,9 @@ from equimentor.matching.access import get_own_proposal, get_round_for_coordinat
 from equimentor.matching.adapter import available_mentors, eligible_mentees
 from equimentor.matching.forms import PairForm, ReplyForm
 from equimentor.matching.models import MatchingRound, Proposal
+from equimentor.matching.queries import accepted_with_date, days_to_match
 from equimentor.matching.reasons import for_coordinator, reasons_for
 from equimentor.relationships.capacity import count_of
-from equimentor.reports.compute import Scope, match_days
-from equimentor.reports.models import rules_for
 
 COORDINATOR = Role.COORDINATOR
 
@@ -255,7 +255,7 @@ def proposals(request, slug: str):
     status = request.GET.get("status", "")
     if status in Proposal.Status.values:
         rows = rows.filter(status=status)
-    days = match_days(Scope(scheme), []).get((), [])
+    days = days_to_match(accepted_with_date(scheme)).get((), [])
     median = round(statistics.median(days)) if days else None
     return render(
         request,

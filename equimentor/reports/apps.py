@@ -5,3 +5,10 @@ class ReportsConfig(AppConfig):
     name = "equimentor.reports"
     label = "reports"
     verbose_name = "Reports and the equity audit"
+
+    def ready(self) -> None:
+        from equimentor.core import disclosure
+        from equimentor.reports.models import rules_for
+
+        # the matching dry run (below this app) shows its counts under the scheme's rules
+        disclosure.register(rules_for)

@@ -6,7 +6,7 @@ import io
 from xml.sax.saxutils import escape
 
 from equimentor.lib.cells import csv_writer, sheet_names, xlsx_append, xlsx_append_typed
-from equimentor.reports.compute import Report
+from equimentor.reports.sections import Report
 
 
 def to_csv(reports: list[Report], legend: str = "") -> str:

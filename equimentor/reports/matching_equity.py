@@ -19,7 +19,9 @@ from equimentor.enrolment.models import Participant
 from equimentor.lib.disclosure import WITHHELD, Rules, protect
 from equimentor.matching.metrics import _identity_labels
 from equimentor.matching.models import MatchingRound, MatchingRun, ProposedPair
-from equimentor.reports.compute import Report, Scope, dimensions
+from equimentor.reports.labels import dimensions
+from equimentor.reports.queries import Scope
+from equimentor.reports.sections import Report
 
 
 def _group_labels(scope: Scope, ids: set[int], by: list[str]) -> dict[int, str]:

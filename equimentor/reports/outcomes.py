@@ -37,7 +37,7 @@ from equimentor.evaluation.definitions import ROLES, applies_to, option_labels
 from equimentor.evaluation.models import Answer, EvaluationSettings, Questionnaire, Response, Wave
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.lib.disclosure import HIDDEN, WITHHELD, Rules, protect
-from equimentor.reports.compute import Report
+from equimentor.reports.sections import Report
 
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "n/a"

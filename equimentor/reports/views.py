@@ -25,10 +25,12 @@ from equimentor.core.roles import Role
 from equimentor.enrolment.models import ExpressionOfInterest, Participant
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.reports import exports
-from equimentor.reports.compute import Scope, clean_by, dimensions, full_report
+from equimentor.reports.labels import clean_by, dimensions
 from equimentor.reports.matching_equity import matching_equity
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
 from equimentor.reports.outcomes import questionnaire_outcomes
+from equimentor.reports.queries import Scope
+from equimentor.reports.sections import full_report
 from equimentor.training.reports import training_reports
 
 

@@ -23,8 +23,10 @@ from equimentor.enrolment.models import Participant
 from equimentor.evaluation.models import EvaluationSettings
 from equimentor.lib.disclosure import WITHHELD, Rules, protect, visible_cells
 from equimentor.relationships.models import Membership, Relationship
-from equimentor.reports.compute import EARLY, Report, Scope, dimensions
+from equimentor.reports.labels import dimensions
 from equimentor.reports.matching_equity import _group_labels
+from equimentor.reports.queries import EARLY, Scope
+from equimentor.reports.sections import Report
 from equimentor.training.induction import current_pack
 from equimentor.training.models import (
     ItemCompletion,

@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from equimentor.core import jobs, workers
+        from equimentor.core import erasure, jobs, shredders, workers
 
         jobs.register("core.prune", workers.prune, every=timedelta(hours=24))
+        # its part of erasing a person (core.erasure)
+        erasure.register(shredders.AUDIT)
+        erasure.register(shredders.EMAILS)

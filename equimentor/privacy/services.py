@@ -1,4 +1,18 @@
-"""Subject access, erasure and retention. Each change is one transaction with one audit event."""
+"""Subject access, erasure and retention. Each change is one transaction with one audit event.
+
+Each app exports and erases what it holds about a person through the shredders it registers with
+``core.erasure`` (``<app>/shredders.py``); this module runs them. Erasure anonymises rather than
+deletes rows that reports count (participations, relationships, meetings, audit events), so
+aggregate totals stay correct; free text and contact details are blanked, identity answers and
+private notes are deleted. The audit trail keeps every event (that an action happened, when, of
+what kind) with its actor pointing at the anonymised account.
+
+Not exported (UK GDPR exemptions for other people's data): anything that would identify a reporter
+(no case in which the person is the subject appears), other people's private notes, coordinators'
+private notes about proposals written by the other side, and mentors' rankings of mentees.
+Not erased: safeguarding cases the person is the subject of (kept for the retention period, as
+safeguarding records), and the ``excluded`` links that keep such a case hidden from them.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +22,26 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from equimentor.core import audit
+from equimentor.core import audit, erasure
 from equimentor.privacy.models import RetentionSettings
-from equimentor.privacy.shredders import SHREDDERS, _audit_erase
 
 
 def export_person(user) -> dict:
-    """Everything held about ``user``, machine-readable (see ``shredders`` for the exemptions)."""
+    """Everything held about ``user``, machine-readable: each registered shredder's part, in
+    their order (see the module's docstring for the exemptions)."""
     return {
         "generated_at": timezone.now().isoformat(),
         "format": "equimentor-subject-access/1",
-        **{s.name: s.export(user) for s in SHREDDERS},
+        **erasure.export(user),
     }
 
 
 @transaction.atomic
 def erase_person(user, *, actor) -> dict:
-    """Export, then erase, everything held about ``user``. Returns the export."""
+    """Export, then erase, everything held about ``user``: every registered shredder in its
+    order, in this one transaction with the audit event. Returns the export."""
     data = export_person(user)
-    personal = (user.email, user.full_name)
-    counts = {}
-    for s in SHREDDERS:
-        counts[s.name] = _audit_erase(user, personal) if s.name == "audit" else s.erase(user)
+    counts = erasure.erase(erasure.Person.of(user))
     audit.record(
         "privacy.person.erased",
         user,

@@ -9,7 +9,9 @@ class TrainingConfig(AppConfig):
     verbose_name = "Induction, training and peer support"
 
     def ready(self):
-        from equimentor.core import jobs
-        from equimentor.training import scheduler
+        from equimentor.core import erasure, jobs
+        from equimentor.training import scheduler, shredders
 
         jobs.register("training.reminders", scheduler.run, every=timedelta(minutes=15))
+        # its part of erasing a person (core.erasure)
+        erasure.register(shredders.SHREDDER)

@@ -32,8 +32,8 @@ from django.utils import timezone
 
 from equimentor.enrolment.models import Participant
 from equimentor.evaluation import answers, definitions, services
+from equimentor.evaluation.due import SIDES, add_months
 from equimentor.evaluation.models import Answer, EvaluationSettings, Questionnaire, Wave
-from equimentor.evaluation.scheduler import SIDES, add_months
 from equimentor.identity.dimensions import PREFER_NOT
 from equimentor.relationships.models import Membership
 

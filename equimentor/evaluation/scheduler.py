@@ -8,69 +8,37 @@ sends nothing twice; reminders go only when the last send is old enough.
 
 from __future__ import annotations
 
-import calendar
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from equimentor.evaluation import services
-from equimentor.evaluation.models import EvaluationSettings, Invitation, Wave
-from equimentor.relationships.models import Membership
-
-SIDES = {"mentor": ("mentor",), "mentee": ("mentee",), "peer": ("mentor", "mentee")}
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
-def _first_starts() -> dict[tuple[int, str], tuple]:
-    """For each (participant, role): the start of their first relationship in that role."""
-    first: dict[tuple[int, str], tuple] = {}
-    rows = (
-        Membership.objects.filter(participant__status="approved")
-        .select_related("relationship", "participant__user", "participant__scheme")
-        .order_by("relationship__started_at", "id")
-    )
-    for m in rows:
-        for role in SIDES.get(m.side, ()):
-            first.setdefault((m.participant_id, role), (m.relationship.started_at, m.participant))
-    return first
+from equimentor.evaluation import due, services
+from equimentor.evaluation.models import EvaluationSettings, Invitation, Questionnaire
 
 
 def run(now: datetime | None = None) -> dict:
-    """Send whatever is due at ``now``. Returns counts by kind."""
+    """Send whatever is due at ``now``. Returns counts by kind. Questionnaires on hold send
+    nothing, reminders included."""
     now = now or timezone.now()
     done: Counter = Counter()
-    confs: dict[int, EvaluationSettings] = {}
-    questionnaires: dict[int, list] = {}
+    starts_by_scheme: dict[int, list[due.Start]] = defaultdict(list)
+    for start in due.first_starts():
+        starts_by_scheme[start.participant.scheme_id].append(start)
     # who already has which invitation: one query, not one per person and questionnaire
-    sent = set(Invitation.objects.values_list("participant_id", "code", "role"))
-    for (pid, role), (started, participant) in _first_starts().items():
-        scheme = participant.scheme
-        if scheme.pk not in confs:
-            confs[scheme.pk] = EvaluationSettings.for_scheme(scheme)
-            questionnaires[scheme.pk] = [
-                q for q in services.current_questionnaires(scheme) if q.is_active
-            ]
-        conf = confs[scheme.pk]
-        due_at = {
-            Wave.BASELINE: started + timedelta(days=conf.baseline_delay_days),
-            Wave.MONTH_6: add_months(started, conf.followup_months),
-        }
-        for q in questionnaires[scheme.pk]:
-            if now < due_at[q.wave]:
+    sent = due.sent_keys()
+    for starts in starts_by_scheme.values():
+        scheme = starts[0].participant.scheme
+        conf = EvaluationSettings.for_scheme(scheme)
+        for q in services.current_questionnaires(scheme):
+            if not q.is_active:
                 continue
-            if q.wave == Wave.BASELINE and now > due_at[q.wave] + timedelta(days=conf.open_days):
-                continue  # joined before the evaluation began: too late for a baseline
-            if (pid, q.code, role) in sent:
-                continue
-            if services.invite(q, participant, role, now=now, conf=conf):
-                done[f"evaluation_{q.wave}"] += 1
+            for d in due.pending(q, conf, starts, sent):
+                if d.sendable(now) and services.invite(
+                    q, d.participant, d.role, now=now, conf=conf
+                ):
+                    done[f"evaluation_{q.wave}"] += 1
     _reminders(now, done)
     # answers waiting for a batch whose questionnaire has since closed for everyone else
     stored = services.store_pending()
@@ -81,8 +49,14 @@ def run(now: datetime | None = None) -> dict:
 
 def _reminders(now, done) -> None:
     today = timezone.localdate(now)
-    waiting = Invitation.objects.filter(has_responded=False, closes_on__gte=today).select_related(
-        "questionnaire__scheme", "participant"
+    # a questionnaire is sent while one of its versions (always the newest) is; on hold, none is
+    sending = Questionnaire.objects.filter(
+        scheme=OuterRef("questionnaire__scheme"), code=OuterRef("code"), is_active=True
+    )
+    waiting = (
+        Invitation.objects.filter(has_responded=False, closes_on__gte=today)
+        .filter(Exists(sending))
+        .select_related("questionnaire__scheme", "participant")
     )
     confs: dict[int, EvaluationSettings] = {}
     for inv in waiting:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from equimentor.core import audit, sealed
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.evaluation import definitions, emails
+from equimentor.evaluation import definitions, due, emails
 from equimentor.evaluation.models import (
     Answer,
     EvaluationSettings,
@@ -49,9 +49,10 @@ def this_month(day: date | None = None) -> date:
 
 
 @transaction.atomic
-def install_template(scheme, template_code: str, *, actor) -> Questionnaire:
+def install_template(scheme, template_code: str, *, actor, sending: bool = True) -> Questionnaire:
     """Copy a shipped template into the scheme as its editable questionnaire (version 1), with
-    the identity-mirroring items of the identity questions the scheme asks."""
+    the identity-mirroring items of the identity questions the scheme asks. ``sending=False``
+    adds it on hold (the coordinator's page does: nothing goes until they start it)."""
     template = definitions.shipped().get(template_code)
     if template is None:
         raise EvaluationError("No such template.")
@@ -66,25 +67,36 @@ def install_template(scheme, template_code: str, *, actor) -> Questionnaire:
         title=template["title"],
         definition=template,
         source=f"{template['code']}@{template.get('version', 1)}",
+        is_active=sending,
     )
     audit.record(
-        "evaluation.questionnaire.installed", q, actor=actor, scheme=scheme, source=q.source
+        "evaluation.questionnaire.installed",
+        q,
+        actor=actor,
+        scheme=scheme,
+        source=q.source,
+        sending=sending,
     )
     return q
 
 
-def install_shipped(scheme, *, actor) -> list[Questionnaire]:
+def install_shipped(scheme, *, actor, sending: bool = True) -> list[Questionnaire]:
     have = set(Questionnaire.objects.filter(scheme=scheme).values_list("code", flat=True))
     return [
-        install_template(scheme, code, actor=actor)
+        install_template(scheme, code, actor=actor, sending=sending)
         for code in definitions.shipped()
         if code not in have
     ]
 
 
 @transaction.atomic
-def save_definition(scheme, definition: dict, *, actor, is_active: bool = True) -> Questionnaire:
-    """Save ``definition`` as the next version of its questionnaire (or a new questionnaire)."""
+def save_definition(
+    scheme, definition: dict, *, actor, is_active: bool | None = None
+) -> Questionnaire:
+    """Save ``definition`` as the next version of its questionnaire (or a new questionnaire).
+
+    A new version is sent or held as the one it replaces was, unless ``is_active`` says; a new
+    questionnaire is sent unless ``is_active=False`` (the coordinator's page adds it on hold)."""
     definition = definitions.validate(definition)
     latest = (
         Questionnaire.objects.select_for_update()
@@ -95,6 +107,8 @@ def save_definition(scheme, definition: dict, *, actor, is_active: bool = True) 
     if latest and latest.wave != definition["wave"]:
         raise EvaluationError("A questionnaire keeps its wave; make a new one instead.")
     version = (latest.version + 1) if latest else 1
+    if is_active is None:
+        is_active = latest.is_active if latest else True
     definition = {**definition, "version": version}
     q = Questionnaire.objects.create(
         scheme=scheme,
@@ -125,6 +139,61 @@ def current_questionnaires(scheme) -> list[Questionnaire]:
     wanted = {code: v for code, v in latest}
     rows = Questionnaire.objects.filter(scheme=scheme, code__in=wanted).order_by("wave", "code")
     return [q for q in rows if q.version == wanted[q.code]]
+
+
+def _newest_for_update(questionnaire: Questionnaire) -> Questionnaire:
+    return (
+        Questionnaire.objects.select_for_update()
+        .filter(scheme=questionnaire.scheme_id, code=questionnaire.code)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def hold(questionnaire: Questionnaire, *, actor) -> bool:
+    """Stop sending ``questionnaire`` (new invitations and reminders) until :func:`resume`.
+    Returns whether it was being sent. Invitations already sent stay open to answer."""
+    q = _newest_for_update(questionnaire)
+    if not q.is_active:
+        return False
+    q.is_active = False
+    q.save(update_fields=["is_active"])
+    audit.record("evaluation.questionnaire.held", q, actor=actor, scheme=q.scheme)
+    return True
+
+
+@transaction.atomic
+def resume(questionnaire: Questionnaire, *, actor) -> bool:
+    """Send ``questionnaire`` again from the next tick: everyone due then is invited (a
+    baseline whose window passed while it was held is not sent). Returns whether it was held."""
+    q = _newest_for_update(questionnaire)
+    if q.is_active:
+        return False
+    q.is_active = True
+    q.save(update_fields=["is_active"])
+    audit.record("evaluation.questionnaire.resumed", q, actor=actor, scheme=q.scheme)
+    return True
+
+
+def send_due(questionnaire: Questionnaire, *, actor, now=None) -> int:
+    """Invite now everyone the questionnaire is due for (as the next tick would, even while it is
+    held: the coordinator asked). Each invitation is its own transaction, sent once however often
+    this runs. Returns how many were invited."""
+    now = now or timezone.now()
+    q = (
+        Questionnaire.objects.filter(scheme=questionnaire.scheme_id, code=questionnaire.code)
+        .select_related("scheme")
+        .order_by("-version")
+        .first()
+    )
+    conf = EvaluationSettings.for_scheme(q.scheme)
+    rows = due.pending(q, conf, due.first_starts(q.scheme), due.sent_keys(q.scheme))
+    sent = sum(
+        1 for d in rows if d.sendable(now) and invite(q, d.participant, d.role, now=now, conf=conf)
+    )
+    audit.record("evaluation.questionnaire.sent_now", q, actor=actor, scheme=q.scheme, sent=sent)
+    return sent
 
 
 @transaction.atomic

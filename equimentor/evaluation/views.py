@@ -4,7 +4,10 @@ analyse, code, import and export. Views validate input and call services; access
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,20 +16,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 from equimentor.core.access import scheme_staff, signed_in
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
+from equimentor.enrolment.models import Participant
 from equimentor.evaluation import (
     access,
     analysis,
     charts,
     definitions,
+    due,
+    emails,
     exports,
     forms,
     importer,
     services,
+    tasks,
 )
 from equimentor.evaluation.models import (
     Answer,
     EvaluationSettings,
-    Invitation,
     Questionnaire,
     ResponseImport,
     Theme,
@@ -97,22 +103,32 @@ def _ctx(scheme, **extra):
     return {"scheme": scheme, "active": "evaluation", **extra}
 
 
+ROLES = (("mentee", "Mentees"), ("mentor", "Mentors"))
+
+
+def _rates(counts, code: str, k: int) -> list[tuple[str, str, str, str]]:
+    """(role label, sent, answered, share answered) with small numbers withheld."""
+    out = []
+    for role, label in ROLES:
+        c = counts.get((code, role), due.Sent(0, 0, 0))
+        out.append(
+            (
+                label,
+                disclosure.count(c.sent, k),
+                disclosure.count(c.answered, k),
+                disclosure.share(c.answered, c.sent, k),
+            )
+        )
+    return out
+
+
 @scheme_staff(*access.READERS)
 def manage(request, slug):
     scheme = request.staff.scheme
     conf = EvaluationSettings.for_scheme(scheme)
     questionnaires = services.current_questionnaires(scheme)
-    rows = []
-    for q in questionnaires:
-        invs = Invitation.objects.filter(questionnaire__scheme=scheme, code=q.code)
-        by_role = []
-        for role, label in (("mentee", "Mentees"), ("mentor", "Mentors")):
-            sent = invs.filter(role=role).count()
-            answered = invs.filter(role=role, has_responded=True).count()
-            by_role.append(
-                (label, disclosure.count(sent, conf.k), disclosure.count(answered, conf.k))
-            )
-        rows.append((q, by_role))
+    counts = due.invitation_counts(scheme, timezone.localdate())
+    rows = [(q, _rates(counts, q.code, conf.k)) for q in questionnaires]
     return render(
         request,
         "evaluation/manage.html",
@@ -132,8 +148,13 @@ def manage(request, slug):
 @require_POST
 def install(request, slug):
     scheme = request.staff.scheme
-    made = services.install_shipped(scheme, actor=request.user)
-    messages.success(request, f"Added {len(made)} questionnaire{'s' if len(made) != 1 else ''}.")
+    made = services.install_shipped(scheme, actor=request.user, sending=False)
+    n = len(made)
+    messages.success(
+        request,
+        f"Added {n} questionnaire{'s' if n != 1 else ''}, on hold: nothing is sent until you "
+        "check each one's schedule and preview and start sending it.",
+    )
     return redirect("evaluation:manage", scheme.slug)
 
 
@@ -148,6 +169,113 @@ def settings_page(request, slug):
         messages.success(request, "Evaluation settings saved.")
         return redirect("evaluation:manage", scheme.slug)
     return render(request, "evaluation/settings.html", _ctx(scheme, form=form))
+
+
+SHOWN = 100  # people listed per part of a schedule (the rest are counted)
+
+
+@scheme_staff(Role.COORDINATOR)
+def schedule(request, slug, code):
+    """Who the questionnaire goes to and when: everyone due now (sent at the next tick unless it
+    is on hold, or at once with "Send now") and everyone due later, by name; what has been sent
+    and answered only as counts (never who answered), small numbers withheld."""
+    scheme = request.staff.scheme
+    q = access.get_questionnaire(scheme, code)
+    now = timezone.now()
+    plan = due.schedule(q, now)
+    conf = EvaluationSettings.for_scheme(scheme)
+    counts = due.invitation_counts(scheme, timezone.localdate(now))
+    still_open = sum(counts.get((q.code, role), due.Sent(0, 0, 0)).still_open for role, _ in ROLES)
+    return render(
+        request,
+        "evaluation/schedule.html",
+        _ctx(
+            scheme,
+            q=q,
+            conf=conf,
+            plan=plan,
+            due_now=plan.due_now[:SHOWN],
+            upcoming=plan.upcoming[:SHOWN],
+            shown=SHOWN,
+            rates=_rates(counts, q.code, conf.k),
+            still_open=still_open,
+        ),
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def hold(request, slug, code):
+    q = access.get_questionnaire(request.staff.scheme, code)
+    if services.hold(q, actor=request.user):
+        messages.success(
+            request, f"“{q.title}” is on hold: nothing more is sent, reminders included."
+        )
+    else:
+        messages.info(request, f"“{q.title}” was already on hold.")
+    return redirect("evaluation:schedule", slug, q.code)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def resume(request, slug, code):
+    q = access.get_questionnaire(request.staff.scheme, code)
+    if services.resume(q, actor=request.user):
+        messages.success(
+            request,
+            f"“{q.title}” is being sent again: everyone due goes at the next scheduled run, "
+            "or now with “Send now”.",
+        )
+    else:
+        messages.info(request, f"“{q.title}” was already being sent.")
+    return redirect("evaluation:schedule", slug, q.code)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_POST
+def send_now(request, slug, code):
+    """Invite everyone due now, in the background (the schedule page shows them go)."""
+    q = access.get_questionnaire(request.staff.scheme, code)
+    waiting = len(due.schedule(q, timezone.now()).due_now)
+    if not waiting:
+        messages.info(request, "Nobody is due this questionnaire now; nothing was sent.")
+    else:
+        qid, uid = q.pk, request.user.pk
+        transaction.on_commit(lambda: tasks.send_due.enqueue(qid, uid), robust=True)
+        messages.success(
+            request,
+            f"Sending “{q.title}” to {waiting} {'person' if waiting == 1 else 'people'} now.",
+        )
+    return redirect("evaluation:schedule", slug, q.code)
+
+
+@scheme_staff(*access.ANALYSTS)
+def preview(request, slug, code):
+    """The questionnaire as a participant in each role sees it, and its two emails, addressed
+    to the reader (nothing is sent or stored)."""
+    scheme = request.staff.scheme
+    q = access.get_questionnaire(scheme, code)
+    role = request.GET.get("role", "mentee")
+    if role not in dict(ROLES):
+        raise Http404("No such role.")
+    conf = EvaluationSettings.for_scheme(scheme)
+    items = definitions.items_for(q.definition, role)
+    reader = Participant(user=request.user, scheme=scheme)
+    closes_on = timezone.localdate() + timedelta(days=conf.open_days)
+    return render(
+        request,
+        "evaluation/preview.html",
+        _ctx(
+            scheme,
+            q=q,
+            role=role,
+            roles=ROLES,
+            form=forms.QuestionnaireForm(items),
+            intro=q.definition.get("intro", ""),
+            emails=emails.preview(q, reader, role, closes_on),
+            is_coordinator=request.staff.has(Role.COORDINATOR),
+        ),
+    )
 
 
 @scheme_staff(*access.ANALYSTS)
@@ -178,7 +306,10 @@ def edit(request, slug, code=None):
             form.add_error("definition", "That code is taken; edit that questionnaire instead.")
         else:
             try:
-                saved = services.save_definition(scheme, definition, actor=request.user)
+                # a new questionnaire starts on hold; a new version is sent as the last one was
+                saved = services.save_definition(
+                    scheme, definition, actor=request.user, is_active=None if q else False
+                )
             except services.EvaluationError as exc:
                 form.add_error("definition", str(exc))
             else:

@@ -199,6 +199,7 @@ def schedule(request, slug, code):
             shown=SHOWN,
             rates=_rates(counts, q.code, conf.k),
             still_open=still_open,
+            is_analyst=True,
         ),
     )
 
@@ -274,6 +275,7 @@ def preview(request, slug, code):
             intro=q.definition.get("intro", ""),
             emails=emails.preview(q, reader, role, closes_on),
             is_coordinator=request.staff.has(Role.COORDINATOR),
+            is_analyst=True,
         ),
     )
 

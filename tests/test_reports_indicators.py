@@ -153,3 +153,43 @@ def test_median_days_to_match_is_in_whole_days(data, scheme_a):
     rows = dict(sections.conversions(queries.Scope(scheme_a), LOOSE).rows)
     median = rows["Median days from registration to match"]
     assert median == "230"  # registered 230½ days before the match: 230 whole days
+
+
+def test_active_at_six_months_is_not_yet_due_until_a_relationship_is_six_months_old(
+    data, scheme_a, alice, client
+):
+    """The committee read "Active at 6 months 0 / 0%" when no relationship could have reached
+    six months (#21): the funnel, the conversion, the chart, the page and the PDF now say it is
+    not yet due, and show the count once a relationship started six months ago."""
+    import io
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    scope = queries.Scope(scheme_a)
+    funnel = sections.funnel_report(scope, [], LOOSE)
+    six = funnel.columns.index("Active at 6 months")
+    assert funnel.rows[0][six] == sections.NOT_YET_DUE
+    assert "Active at 6 months" not in dict(funnel.chart)
+    assert sections.SIX_MONTHS_NOTE in funnel.notes
+    conv = dict(sections.conversions(scope, LOOSE).rows)
+    assert conv["Trial passed → Active at 6 months"] == sections.NOT_YET_DUE
+    client.force_login(alice)
+    page = client.get(reverse("reports:committee", args=[scheme_a.slug])).content.decode()
+    assert "not yet due" in page and sections.SIX_MONTHS_NOTE in page
+    pdf = client.get(reverse("reports:export", args=[scheme_a.slug, "pdf"])).content
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "not yet due" in text
+
+    # one relationship started seven months ago: the figure is due, and counted
+    rel = Relationship.objects.filter(scheme=scheme_a).first()
+    seven_months = timezone.now() - timedelta(days=213)
+    Relationship.objects.filter(pk=rel.pk).update(
+        activated_at=seven_months, started_at=seven_months
+    )
+    scope = queries.Scope(scheme_a)
+    funnel = sections.funnel_report(scope, [], LOOSE)
+    assert funnel.rows[0][six] == "<3"  # one relationship: counted, and withheld as small
+    assert sections.SIX_MONTHS_NOTE not in funnel.notes
+    conv = dict(sections.conversions(scope, LOOSE).rows)
+    assert conv["Trial passed → Active at 6 months"] != sections.NOT_YET_DUE

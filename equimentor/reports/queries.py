@@ -86,6 +86,18 @@ class Scope:
             qs = qs.filter(institution__in=self.institution_ids)
         return qs
 
+    def six_months_due(self) -> bool:
+        """Has any relationship of the scheme started at least six months ago? Until one has,
+        "Active at 6 months" is not yet due (a scheme-wide fact, so it tells nothing of any
+        group or institution)."""
+        now = self.now or timezone.now()
+        return self.cached(
+            ("six_months_due",),
+            lambda: Relationship.objects.filter(
+                scheme=self.scheme, started_at__lte=now - SIX_MONTHS
+            ).exists(),
+        )
+
     def restrict(self, qs, prefix):
         if self.institutions:
             return qs.filter(**{prefix + "institution__in": self.institution_ids})

@@ -30,6 +30,12 @@ from equimentor.reports.queries import (
 )
 from equimentor.reports.tables import page_tables
 
+NOT_YET_DUE = "not yet due"
+SIX_MONTHS_NOTE = (
+    "Active at 6 months: no relationship has yet been running for six months, so this is not "
+    "yet due."
+)
+
 
 @dataclass
 class Report:
@@ -82,13 +88,21 @@ def funnel_report(
         notes.append(
             "Expressions of interest carry no identity answers; the funnel starts at registration."
         )
+    not_due = {"six_months"} if not scope.six_months_due() else set()
+    if not_due:
+        at = [i + 1 for i, (s, _) in enumerate(steps) if s in not_due]
+        for row in rows:
+            for i in at:
+                row[i] = NOT_YET_DUE
+        if at:
+            notes.append(SIX_MONTHS_NOTE)
     rep = Report(title, ["Group"] + [lbl for _, lbl in steps], rows, notes)
     if not grouped:
         rep.chart = [
             (lbl, t.values[key])
             for s, lbl in steps
             for t, key in [figure[((), s)]]
-            if _text((t, key)) not in (rules.small, HIDDEN)
+            if s not in not_due and _text((t, key)) not in (rules.small, HIDDEN)
         ]
     return rep
 
@@ -104,7 +118,12 @@ def conversions(scope: Scope, rules: Rules, *, page: list[str] | None = None) ->
     tables = page_tables(scope, list(page or []), rules)
     names = dict(FUNNEL)
     rows = []
+    notes = []
     for to, frm in CONVERSIONS:
+        if to == "six_months" and not scope.six_months_due():
+            rows.append([f"{names[frm]} → {names[to]}", NOT_YET_DUE])
+            notes = [SIX_MONTHS_NOTE]
+            continue
         if to in tables.overall_steps and frm in tables.overall_steps:
             (pa, a), (pb, b) = tables.total(to), tables.total(frm)
             rows.append(
@@ -119,7 +138,7 @@ def conversions(scope: Scope, rules: Rules, *, page: list[str] | None = None) ->
     rows.append(
         ["Median days from registration to match", rules.statistic(days.get((), []), "median", 0)]
     )
-    return Report("Conversion rates", ["Step", "Rate"], rows)
+    return Report("Conversion rates", ["Step", "Rate"], rows, notes)
 
 
 def equity_report(scope: Scope, by: list[str], rules: Rules) -> tuple[Report, Report]:

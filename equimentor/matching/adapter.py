@@ -117,6 +117,55 @@ def eligible_mentees(scheme):
     )
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """An approved mentee a new round leaves out, and why (for the coordinator)."""
+
+    participant: Participant
+    reason: str  # one of LEFT_OUT
+    since: object = None  # when the waiting proposal was made
+
+
+LEFT_OUT = {
+    "proposal_waiting": "A proposed match waits for a reply; she joins a round again if it "
+    "does not go ahead.",
+    "in_relationship": "Already in a one-to-one mentoring relationship.",
+    "induction": "Required induction not yet done.",
+}
+
+
+def left_out_mentees(scheme) -> list[LeftOut]:
+    """Approved mentees :func:`eligible_mentees` leaves out, each with the first reason that
+    applies (in the order of ``LEFT_OUT``), by name. A fixed number of queries."""
+    from equimentor.relationships.queries import mentees_in_open_one_to_one
+
+    approved = Participant.objects.filter(
+        scheme=scheme, status=Participant.Status.APPROVED, is_mentee=True
+    )
+    waiting = dict(
+        Proposal.objects.filter(scheme=scheme, status=Proposal.Status.PROPOSED).values_list(
+            "mentee_id", "proposed_at"
+        )
+    )
+    in_relationship = set(
+        approved.filter(pk__in=mentees_in_open_one_to_one(scheme)).values_list("pk", flat=True)
+    )
+    not_ready = set(approved.exclude(ready(MENTEE)).values_list("pk", flat=True))
+    out = []
+    for person in (
+        approved.filter(pk__in=set(waiting) | in_relationship | not_ready)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    ):
+        if person.pk in waiting:
+            out.append(LeftOut(person, "proposal_waiting", waiting[person.pk]))
+        elif person.pk in in_relationship:
+            out.append(LeftOut(person, "in_relationship"))
+        else:
+            out.append(LeftOut(person, "induction"))
+    return out
+
+
 def available_mentors(scheme):
     """Approved mentors whose listing is published (or who have none yet), with their required
     induction done where the scheme asks it, with ``free`` places."""

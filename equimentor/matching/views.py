@@ -20,7 +20,12 @@ from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Participant
 from equimentor.matching import emails, metrics, services
 from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
-from equimentor.matching.adapter import available_mentors, eligible_mentees
+from equimentor.matching.adapter import (
+    LEFT_OUT,
+    available_mentors,
+    eligible_mentees,
+    left_out_mentees,
+)
 from equimentor.matching.forms import PairForm, ReplyForm
 from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.queries import accepted_with_date, days_to_match
@@ -85,6 +90,11 @@ def round_detail(request, slug: str, pk: int):
         "groupings": metrics.groupings(scheme),
         "threshold": threshold,
     }
+    if matching_round.status != MatchingRound.Status.PUBLISHED:
+        context["left_out"] = [
+            {"participant": x.participant, "text": LEFT_OUT[x.reason], "since": x.since}
+            for x in left_out_mentees(scheme)
+        ]
     if run is not None:
         tables = metrics.run_tables(run, request.GET.get("by", "institution"), threshold)
         pairs = list(

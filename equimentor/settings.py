@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "equimentor.core.middleware.UserTimezoneMiddleware",
+    "equimentor.core.middleware.AuditContextMiddleware",  # API token of this request only
     "equimentor.core.params.IdRangeMiddleware",  # a path id no database can hold: 404
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
@@ -350,14 +351,24 @@ SCHEDULER_INTERVAL_SECONDS = envint("SCHEDULER_INTERVAL_SECONDS", 10)
 SSO_SAML_KEY_FILE = os.environ.get("SSO_SAML_KEY_FILE", "")
 SSO_SAML_CERT_FILE = os.environ.get("SSO_SAML_CERT_FILE", "")
 
+# API tokens (docs/api.md): how long a new one lasts unless its maker says, the longest allowed,
+# and the requests each token may make (DRF's rate: "120/min", "5000/hour"), counted in the cache.
+API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 366)
+API_TOKEN_RATE = os.environ.get("API_TOKEN_RATE", "120/min")
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # bearer first: its 401s carry the challenge; a session still needs its CSRF token
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "equimentor.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["equimentor.api.auth.TokenRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "equimentor.api.renderers.APIPageRenderer",  # the browsable API: lang, no inline style
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "equimentor.api.schema.AutoSchema",  # tokens' scopes per operation
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("equimentor.staff.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
+    path("", include("equimentor.api.page_urls")),  # making and revoking API tokens
 ]
 
 handler400 = "equimentor.core.views.bad_request"

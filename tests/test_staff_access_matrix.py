@@ -107,6 +107,7 @@ RULES: dict[str, set[Role]] = {
     "api:round_pairs": {C},
     "api:scheme_relationships": {C},
     "staff:scheme_staff": {C, S},
+    "tokens:scheme": {C},
 }
 # ... and where site administrators are let in too (``scheme_staff(..., site_admins=True)``)
 SITE_ADMINS_TOO = {"staff:scheme_staff"}

@@ -11,3 +11,4 @@ class AccountsConfig(AppConfig):
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        erasure.register(shredders.API_TOKENS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -114,3 +116,74 @@ class SignInLink(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+class APIToken(models.Model):
+    """A credential for the REST API, sent as ``Authorization: Bearer eqm_<prefix>_<secret>``.
+
+    A personal token acts as its owner; a scheme's service token (``scheme`` set) acts as the
+    coordinator who made it, within that scheme only. Only the secret's SHA-256 is kept: the
+    token is shown once, when it is made. ``prefix`` (random, not secret) finds the row and
+    names the token in lists. What a token may do: ``equimentor.api.scopes`` and docs/api.md.
+    """
+
+    PREFIX_TAG = "eqm"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    scheme = models.ForeignKey(
+        "schemes.Scheme",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="service_tokens",
+        help_text="Set for a scheme's service token; empty for a personal token.",
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}"
+
+    @property
+    def is_service(self) -> bool:
+        return self.scheme_id is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired
+
+    @classmethod
+    def new_secret(cls) -> tuple[str, str, str]:
+        """``(raw token, prefix, secret hash)``: keep the prefix and hash, show the raw once."""
+        prefix = secrets.token_hex(6)
+        secret, hashed = new_token()
+        return f"{cls.PREFIX_TAG}_{prefix}_{secret}", prefix, hashed
+
+    @classmethod
+    def find(cls, raw: str) -> APIToken | None:
+        """The token ``raw`` names if its secret matches (compared in constant time), else None.
+        Whether it still works (revoked, expired, its owner) is the caller's question."""
+        tag, _, rest = raw.partition("_")
+        prefix, _, secret = rest.partition("_")
+        if tag != cls.PREFIX_TAG or not prefix or not secret or len(prefix) > 16:
+            return None
+        token = cls.objects.select_related("user", "scheme").filter(prefix=prefix).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, digest(secret)):
+            return None
+        return token

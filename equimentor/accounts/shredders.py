@@ -5,7 +5,7 @@ from __future__ import annotations
 from axes.models import AccessAttempt, AccessLog
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from equimentor.accounts.models import SignInLink, User
+from equimentor.accounts.models import APIToken, SignInLink, User
 from equimentor.core import erasure
 
 
@@ -43,4 +43,29 @@ SHREDDER = erasure.Shredder(
     ),
     erase=_erase,
     export=_export,
+)
+
+
+def _api_tokens_export(user):
+    """Her API tokens: names, scopes and dates (never the secret's hash)."""
+    return erasure.rows(user.api_tokens.all())
+
+
+def _api_tokens_erase(person: erasure.Person) -> int:
+    """Her tokens go, with them the scheme service tokens she made (they acted as her)."""
+    return person.user.api_tokens.all().delete()[0]
+
+
+API_TOKENS = erasure.Shredder(
+    name="api_tokens",
+    order=99,
+    covers=(
+        erasure.Covers(
+            APIToken,
+            deleted="her API tokens",
+            kept={"revoked_by": "tokens of others she revoked point at the anonymised account"},
+        ),
+    ),
+    erase=_api_tokens_erase,
+    export=_api_tokens_export,
 )

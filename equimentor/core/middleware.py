@@ -1,10 +1,12 @@
-"""Show times in the signed-in person's own time zone."""
+"""Show times in the signed-in person's own time zone; start every request's audit context afresh."""
 
 from __future__ import annotations
 
 import zoneinfo
 
 from django.utils import timezone
+
+from equimentor.core import audit
 
 
 class UserTimezoneMiddleware:
@@ -18,3 +20,18 @@ class UserTimezoneMiddleware:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
+
+
+class AuditContextMiddleware:
+    """No request inherits the API token an earlier one on the same thread acted through
+    (``audit.acting_through_token``): the context is cleared before and after each."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reset = audit._via_token.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            audit._via_token.reset(reset)

@@ -24,6 +24,11 @@ class AuditEvent(models.Model):
         "schemes.Scheme", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     data = models.JSONField(default=dict, blank=True)
+    via_token = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The id of the API token the change was made through (accounts.APIToken).",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -1,0 +1,11 @@
+"""The token pages (outside /api/: they are pages, not API endpoints)."""
+
+from django.urls import path
+
+from equimentor.api import pages
+
+app_name = "tokens"
+urlpatterns = [
+    path("accounts/account/api-tokens/", pages.my_tokens, name="mine"),
+    path("manage/<slug:slug>/api-tokens/", pages.scheme_tokens, name="scheme"),
+]

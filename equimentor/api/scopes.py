@@ -1,0 +1,82 @@
+"""What an API token may reach: the scopes, and the one table saying which scope each endpoint
+needs and whose records it serves.
+
+A token is checked against this table on every request (``api.auth``); an API view missing from
+it refuses every token (``tests/test_api_tokens.py`` fails on one). Reading (GET, HEAD, OPTIONS)
+needs ``AREA:read``, anything else ``AREA:write``. Scopes only narrow: the endpoint's own
+permission (``scheme_staff``, the access helpers) still decides as it does for the token's owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from rest_framework.permissions import SAFE_METHODS
+
+# scope -> what it lets a token do (shown on the token pages and in the OpenAPI schema)
+SCOPES: dict[str, str] = {
+    "schemes:read": "Read the public list of schemes.",
+    "registrations:read": "Read your own registrations; a coordinator reads the scheme's.",
+    "directory:read": "Read the mentor directory and your ranked choices.",
+    "directory:write": "Replace your ranked choices.",
+    "matching:read": "Read your proposals; a coordinator reads matching rounds and their pairs.",
+    "matching:write": "Accept or decline your proposals.",
+    "relationships:read": "Read your relationships, meetings, goals and check-ins; a coordinator "
+    "reads the scheme's relationships.",
+    "relationships:write": "Arrange and log meetings, set goals, answer check-ins.",
+    "reports:read": "Read the scheme's reports, suppressed as on the pages.",
+}
+
+# The scopes a new token is offered ticked.
+DEFAULT_SCOPES = [s for s in SCOPES if s.endswith(":read")]
+
+PUBLIC, PERSONAL, SCHEME = "public", "personal", "scheme"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    area: str
+    serves: str  # PUBLIC (anyone's), PERSONAL (the caller's own), SCHEME (one scheme's: ``slug``)
+
+    def scope(self, method: str) -> str:
+        return f"{self.area}:{'read' if method in SAFE_METHODS else 'write'}"
+
+
+def endpoints() -> dict[type, Endpoint]:
+    """Every API view: the area whose scopes it needs and whose records it serves."""
+    from equimentor.api import directory, matching, views
+    from equimentor.api import relationships as rel
+    from equimentor.reports.views import ReportAPI
+
+    return {
+        views.SchemeList: Endpoint("schemes", PUBLIC),
+        views.SchemeDetail: Endpoint("schemes", PUBLIC),
+        views.MyParticipations: Endpoint("registrations", PERSONAL),
+        views.SchemeRegistrations: Endpoint("registrations", SCHEME),
+        views.SchemeRegistration: Endpoint("registrations", SCHEME),
+        directory.DirectoryMentors: Endpoint("directory", SCHEME),
+        directory.MyChoices: Endpoint("directory", PERSONAL),
+        matching.MyProposals: Endpoint("matching", PERSONAL),
+        matching.ReplyToProposal: Endpoint("matching", PERSONAL),
+        matching.SchemeRounds: Endpoint("matching", SCHEME),
+        matching.RoundPairs: Endpoint("matching", SCHEME),
+        rel.MyRelationships: Endpoint("relationships", PERSONAL),
+        rel.RelationshipMeetings: Endpoint("relationships", PERSONAL),
+        rel.LogMeeting: Endpoint("relationships", PERSONAL),
+        rel.RelationshipGoals: Endpoint("relationships", PERSONAL),
+        rel.UpdateGoal: Endpoint("relationships", PERSONAL),
+        rel.MyCheckIns: Endpoint("relationships", PERSONAL),
+        rel.AnswerCheckIn: Endpoint("relationships", PERSONAL),
+        rel.SchemeRelationships: Endpoint("relationships", SCHEME),
+        ReportAPI: Endpoint("reports", SCHEME),
+    }
+
+
+@cache
+def _table() -> dict[type, Endpoint]:
+    return endpoints()  # built on first use: the views import late
+
+
+def endpoint_of(view_class: type) -> Endpoint | None:
+    return _table().get(view_class)

@@ -1,12 +1,20 @@
-"""The account's part of erasure: last, since other shredders find the person by address."""
+"""The account's part of erasure: last, since other shredders find the person by address. It also
+declares the framework's tables that sign-in uses (sessions, permissions, failed sign-ins,
+two-factor devices)."""
 
 from __future__ import annotations
 
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from equimentor.accounts.models import APIToken, SignInLink, User
 from equimentor.core import erasure
+
+NO_ONE = "Django's own tables of permissions and models: no one's data"
+SIGN_IN = "what a failed or logged sign-in carried: rows with her address are deleted"
 
 
 def _export(user):
@@ -17,8 +25,10 @@ def _erase(person: erasure.Person) -> int:
     user = person.user
     user.sign_in_links.all().delete()
     TOTPDevice.objects.filter(user=user).delete()
-    AccessAttempt.objects.filter(username__iexact=person.email).delete()
-    AccessLog.objects.filter(username__iexact=person.email).delete()
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=person.email).delete()
+    user.groups.clear()
+    user.user_permissions.clear()
     user.email = erasure.erased_email(user)
     user.full_name = erasure.ERASED_NAME
     user.set_unusable_password()
@@ -33,13 +43,28 @@ SHREDDER = erasure.Shredder(
     covers=(
         erasure.Covers(
             User,
-            erased="email full_name password",
+            erased="email full_name password groups user_permissions",
             kept={"time_zone": "a setting, identifies no one"},
         ),
+        erasure.Covers(User.groups.through, deleted="her groups"),
+        erasure.Covers(User.user_permissions.through, deleted="her permissions"),
         erasure.Covers(SignInLink, deleted="her sign-in links"),
         erasure.Covers(TOTPDevice, deleted="her two-factor devices"),
-        erasure.Covers(AccessAttempt, deleted="failed sign-ins with her address"),
-        erasure.Covers(AccessLog, deleted="sign-ins with her address"),
+        erasure.Covers(AccessAttempt, deleted=SIGN_IN),
+        erasure.Covers(AccessLog, deleted=SIGN_IN),
+        erasure.Covers(AccessFailureLog, deleted=SIGN_IN),
+        erasure.Covers(
+            Session,
+            kept={
+                "session_key session_data": (
+                    "signed data holding an account id, not her details; her sessions stop "
+                    "working (the account is inactive and its password hash changed) and expire"
+                )
+            },
+        ),
+        erasure.Covers(Permission, kept={"name codename": NO_ONE}),
+        erasure.Covers(Group, kept={"name": NO_ONE}),
+        erasure.Covers(ContentType, kept={"app_label model": NO_ONE}),
     ),
     erase=_erase,
     export=_export,

@@ -14,3 +14,4 @@ class CoreConfig(AppConfig):
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.AUDIT)
         erasure.register(shredders.EMAILS)
+        erasure.register(shredders.TASKS)

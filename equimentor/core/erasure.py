@@ -19,6 +19,7 @@ their models with them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
@@ -86,8 +87,12 @@ class Person:
         fields = list(fields)
         q = models.Q()
         for f in fields:
+            is_json = isinstance(queryset.model._meta.get_field(f), models.JSONField)
             for m in self.markers:
                 q |= models.Q(**{f"{f}__icontains": m})
+                escaped = json.dumps(m)[1:-1]  # as JSON stores it when not plain ASCII
+                if is_json and escaped != m:
+                    q |= models.Q(**{f"{f}__icontains": escaped})
         if not q:
             return 0
         n = 0

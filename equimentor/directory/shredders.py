@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from equimentor.core import erasure
-from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorListing
+from equimentor.directory.models import (
+    Choice,
+    Conflict,
+    MenteePreference,
+    MentorListing,
+    MentorRanking,
+)
 
 
 def _export(user):
@@ -18,8 +24,17 @@ def _export(user):
 def _erase(person: erasure.Person) -> int:
     user = person.user
     n = MentorListing.objects.filter(participant__user=user).update(is_published=False)
-    return n + Choice.objects.filter(mentee__user=user).update(note="")
+    n += Choice.objects.filter(mentee__user=user).update(note="")
+    n += person.scrub_rows(Choice.objects.all(), ["note"])  # others' notes naming her
+    # which shared characteristics mattered to her (tied to her identity answers)
+    n += MenteePreference.objects.filter(mentee__user=user).delete()[0]
+    # the conflicts of interest she declared, and her rankings of mentees
+    n += Conflict.objects.filter(mentee__user=user).delete()[0]
+    n += MentorRanking.objects.filter(mentor__user=user).delete()[0]
+    return n
 
+
+OTHERS = "another mentee's declaration (or mentor's ranking) about her: theirs, coded, no text"
 
 SHREDDER = erasure.Shredder(
     name="directory",
@@ -34,6 +49,11 @@ SHREDDER = erasure.Shredder(
             erased="note",
             kept={"mentee mentor": "choices made count in the matching reports"},
         ),
+        erasure.Covers(MenteePreference, deleted="her preferences"),
+        erasure.Covers(
+            Conflict, deleted="the conflicts she declared", kept={"mentor reason": OTHERS}
+        ),
+        erasure.Covers(MentorRanking, deleted="her rankings of mentees", kept={"mentee": OTHERS}),
     ),
     erase=_erase,
     export=_export,

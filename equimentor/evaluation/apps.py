@@ -9,7 +9,9 @@ class EvaluationConfig(AppConfig):
     verbose_name = "Evaluation"
 
     def ready(self):
-        from equimentor.core import jobs
-        from equimentor.evaluation import scheduler
+        from equimentor.core import erasure, jobs
+        from equimentor.evaluation import scheduler, shredders
 
         jobs.register("evaluation.invitations", scheduler.run, every=timedelta(minutes=30))
+        # its part of erasing a person (core.erasure)
+        erasure.register(shredders.SHREDDER)

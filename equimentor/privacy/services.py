@@ -11,7 +11,9 @@ Not exported (UK GDPR exemptions for other people's data): anything that would i
 (no case in which the person is the subject appears), other people's private notes, coordinators'
 private notes about proposals written by the other side, and mentors' rankings of mentees.
 Not erased: safeguarding cases the person is the subject of (kept for the retention period, as
-safeguarding records), and the ``excluded`` links that keep such a case hidden from them.
+safeguarding records), and the ``excluded`` links that keep such a case hidden from them; a case
+she raised keeps its account of what happened, without her as reporter or her address and name in
+its text. Each shredder declares, field by field, what it erases and what it keeps and why.
 """
 
 from __future__ import annotations

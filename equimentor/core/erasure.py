@@ -165,6 +165,10 @@ def register(shredder: Shredder) -> None:
     _registry[shredder.name] = shredder
 
 
+def unregister(name: str) -> Shredder:
+    return _registry.pop(name)
+
+
 def shredders() -> list[Shredder]:
     """The registered shredders in the order they run (and their parts of the export appear)."""
     return sorted(_registry.values(), key=lambda s: (s.order, s.name))
@@ -173,7 +177,7 @@ def shredders() -> list[Shredder]:
 @contextmanager
 def without(name: str):
     """Leave out one shredder for the duration (tests: showing what it alone covers)."""
-    shredder = _registry.pop(name)
+    shredder = unregister(name)
     try:
         yield shredder
     finally:

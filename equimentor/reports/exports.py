@@ -6,6 +6,7 @@ import io
 from xml.sax.saxutils import escape
 
 from equimentor.lib.cells import csv_writer, sheet_names, xlsx_append, xlsx_append_typed
+from equimentor.reports import charts
 from equimentor.reports.sections import Report
 
 
@@ -78,6 +79,9 @@ def to_pdf(title: str, subtitle: str, reports: list[Report], facts: list[str] = 
     story.append(para(subtitle, styles["BodyText"]))
     for rep in reports:
         story += [Spacer(1, 10), para(rep.title, styles["Heading2"])]
+        chart = charts.for_report(rep)
+        if chart is not None:
+            story += [charts.pdf_drawing(chart), para(chart.summary, small), Spacer(1, 4)]
         data = [[para(c, small) for c in rep.columns]]
         data += [[para(c, small) for c in row] for row in rep.rows]
         table = Table(data, repeatRows=1)

@@ -19,6 +19,7 @@ from equimentor.enrolment.models import Participant
 from equimentor.lib.disclosure import WITHHELD, Rules, protect
 from equimentor.matching.metrics import _identity_labels
 from equimentor.matching.models import MatchingRound, MatchingRun, ProposedPair
+from equimentor.reports.charts import ALL, Lines
 from equimentor.reports.labels import dimensions
 from equimentor.reports.queries import Scope
 from equimentor.reports.sections import Report
@@ -111,6 +112,7 @@ def matching_equity(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
             "being asked for more (the minority tax)."
         ],
     )
+    rates_by_round: list[dict[str, float]] = []
     for run in runs:
         name = run.round.name
         mentee_cells: dict[tuple[str, str], int] = defaultdict(int)
@@ -123,7 +125,9 @@ def matching_equity(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
         for u in run.unmatched:
             if u["mentee"] in inside:
                 mentee_cells[(labels.get(u["mentee"], "Not stated"), "mentees")] += 1
-        equity.rows.extend(_equity_rows(name, mentee_cells, rules, equity.notes))
+        rows, rates = _equity_rows(name, mentee_cells, rules, equity.notes)
+        equity.rows.extend(rows)
+        rates_by_round.append(rates)
         places = {int(pk): n for pk, n in (run.metrics.get("places") or {}).items()}
         used: dict[int, int] = defaultdict(int)
         for _, _, mentor, _, _ in by_run[run.pk]:
@@ -136,13 +140,21 @@ def matching_equity(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
                 mentor_cells[(g, "places")] += max(places.get(pk, 0), used.get(pk, 0))
                 mentor_cells[(g, "used")] += used.get(pk, 0)
         load.rows.extend(_load_rows(name, mentor_cells, rules, bool(places)))
+    groups = sorted({g for rates in rates_by_round for g in rates} - {ALL})
+    equity.lines = Lines(
+        [run.round.name for run in runs],
+        [(g, [rates.get(g) for rates in rates_by_round]) for g in [ALL, *groups]],
+    )
     return [equity, load]
 
 
-def _equity_rows(name: str, cells: dict, rules: Rules, notes: list[str]) -> list[list[str]]:
+def _equity_rows(
+    name: str, cells: dict, rules: Rules, notes: list[str]
+) -> tuple[list[list[str]], dict[str, float]]:
+    """The round's rows, and the match rates they publish by group (for the chart)."""
     groups = sorted({g for g, _ in cells})
     if not groups:
-        return [[name, "All", "0", WITHHELD, "", WITHHELD, ""]]
+        return [[name, "All", "0", WITHHELD, "", WITHHELD, ""]], {}
     cols = ["mentees", "matched", "rank1"]
     p = protect(groups, cols, dict(cells), rules, row_totals=False, col_totals=True)
     total = {c: sum(cells.get((g, c), 0) for g in groups) for c in cols}
@@ -157,8 +169,11 @@ def _equity_rows(name: str, cells: dict, rules: Rules, notes: list[str]) -> list
     def pct(part, whole) -> float:
         return 100 * part / whole
 
-    rows = [[name, "All mentees", p.col_total("mentees"), all_rate, "", all_first, ""]]
+    rows = [[name, ALL, p.col_total("mentees"), all_rate, "", all_first, ""]]
     shown = []
+    published = {}
+    if all_rate != WITHHELD:
+        published[ALL] = pct(total["matched"], total["mentees"])
     for g in groups if len(groups) > 1 else []:
         m, mt, r1 = (cells.get((g, c), 0) for c in cols)
         hid = {c: p.is_hidden(("cell", g, c)) for c in cols}
@@ -168,6 +183,8 @@ def _equity_rows(name: str, cells: dict, rules: Rules, notes: list[str]) -> list
         if rate != WITHHELD and all_rate != WITHHELD:
             gap = f"{pct(mt, m) - pct(total['matched'], total['mentees']):+.0f} pts"
             shown.append((pct(mt, m), g))
+        if rate != WITHHELD:
+            published[g] = pct(mt, m)
         if first != WITHHELD and all_first != WITHHELD:
             gap1 = f"{pct(r1, m) - pct(total['rank1'], total['mentees']):+.0f} pts"
         rows.append([name, g, p.cell(g, "mentees"), rate, gap, first, gap1])
@@ -177,7 +194,7 @@ def _equity_rows(name: str, cells: dict, rules: Rules, notes: list[str]) -> list
             f"{name}: match-rate gap between the groups shown {hi - lo:.0f} points "
             f"({hi_g} {hi:.0f}% against {lo_g} {lo:.0f}%)."
         )
-    return rows
+    return rows, published
 
 
 def _load_rows(name: str, cells: dict, rules: Rules, known: bool) -> list[list[str]]:

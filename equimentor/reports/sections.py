@@ -46,6 +46,7 @@ class Report:
     rows: list[list[str]]  # first cell is the group label
     notes: list[str] = field(default_factory=list)
     chart: list[tuple[str, float]] = field(default_factory=list)  # (label, value) shown only
+    lines: object = None  # a charts.Lines of published figures over rounds (or None)
 
 
 def funnel_report(

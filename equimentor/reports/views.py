@@ -24,7 +24,7 @@ from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import ExpressionOfInterest, Participant
 from equimentor.identity.dimensions import DIMENSIONS
-from equimentor.reports import exports
+from equimentor.reports import charts, exports
 from equimentor.reports.labels import clean_by, dimensions
 from equimentor.reports.matching_equity import matching_equity
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
@@ -70,21 +70,9 @@ def _outcome_context(outcomes, by) -> dict:
     }
 
 
-def _charts(reports):
-    charts = []
-    for rep in reports:
-        if rep.chart:
-            top = max(v for _, v in rep.chart) or 1
-            bars = [(lbl, v, 30 + 26 * i, 360 * v / top) for i, (lbl, v) in enumerate(rep.chart)]
-            charts.append(
-                {
-                    "title": rep.title,
-                    "bars": bars,
-                    "height": 40 + 26 * len(bars),
-                    "percent": "indicators" in rep.title,
-                }
-            )
-    return charts
+def _charted(reports) -> list:
+    """Each report with its chart (or None), drawn beside its table."""
+    return [(rep, charts.for_report(rep)) for rep in reports]
 
 
 @scheme_staff(Role.COORDINATOR)
@@ -98,7 +86,7 @@ def dashboard(request, slug):
         {
             "scheme": scheme,
             "reports": reports,
-            "charts": _charts(reports),
+            "charted": _charted(reports),
             "by": by,
             "dims": dimensions(scheme),
             "rules": rules,
@@ -121,6 +109,7 @@ def committee(request, slug):
             "scheme": scheme,
             "institutions": institutions,
             "reports": reports,
+            "charted": _charted(reports),
             "by": by,
             "dims": dimensions(scheme),
             "rules": rules,

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from equimentor.evaluation import analysis, exports, importer
+from equimentor.evaluation.definitions import fields_of
 from equimentor.evaluation.models import Response
 from tests import evaluation_setup as es
 
@@ -23,7 +24,7 @@ FORMS_CSV = (
     "3,2022-04-11,Mentee,How to navigate my career as a woman of ethnic minority,No,\n"
 )
 MAPPING = {
-    "ID": "",
+    "ID": importer.IGNORE,
     "Start time": importer.MONTH,
     "Are you a mentor or mentee?": importer.ROLE,
     "What do you want to get out of the scheme?": "want",
@@ -47,10 +48,10 @@ def test_import_page_maps_previews_and_imports(client, scheme_a, alice, qs):
     )
     assert r.status_code == 302
     page = client.get(url).content.decode()
-    assert "Map columns" in page
+    assert "Map the file to" in page
     fields = {f"col_{i}": t for i, t in enumerate(MAPPING.values())}
     preview = client.post(url, {"step": "preview", **fields}).content.decode()
-    assert "All 3 rows are correct" in preview and Response.objects.count() == 0
+    assert "all 3 rows are correct" in preview and Response.objects.count() == 0
     client.post(url, {"step": "import", **fields})
     assert Response.objects.count() == 3
     want = sorted(a.value for r in Response.objects.all() for a in r.answers.filter(item="want"))
@@ -60,12 +61,24 @@ def test_import_page_maps_previews_and_imports(client, scheme_a, alice, qs):
 
 def test_bad_rows_are_reported_by_number_and_nothing_is_imported(tmp_path, scheme_a, qs):
     bad = FORMS_CSV + "4,2022-05-01,Mentor,General support,Maybe,\n5,yesterday,Student,,,\n"
-    check = importer.check(bad, qs["aimms-baseline"].definition, MAPPING)
+    definition = qs["aimms-baseline"].definition
+    check = importer.check(bad, definition, MAPPING)
+    # an answer that is no option is refused for its column before any row is read
+    assert check.errors == [
+        (
+            1,
+            "Column “Do you feel that having a successful career in academic medicine has been "
+            "more challenging because you are a woman from an ethnic minority?”: the answer "
+            "“Maybe” (1 row) is not mapped to an option.",
+        )
+    ]
+    check = importer.check(bad, definition, MAPPING, values={"challenged": {"Maybe": "__none"}})
     rows = sorted({row for row, _msg in check.errors})
     assert rows == [5, 6] and not check.ok
     messages = " ".join(m for _r, m in check.errors)
     assert "'general_support' is not one of the options" in messages  # a mentee-only option
-    assert "'Maybe'" in messages and "not a date" in messages
+    assert "'Student'" in messages or "role 'student'" in messages
+    assert "not a date" in messages
     (tmp_path / "data.csv").write_text(bad)
     (tmp_path / "map.yaml").write_text(yaml.safe_dump({"columns": MAPPING}))
     with pytest.raises(CommandError, match="nothing was imported"):
@@ -200,7 +213,7 @@ def test_exports_read_back(client, scheme_a, alice, qs):
                 if picked:
                     values[code] = (picked, d.get(f"{code}_other", ""))
             elif kind == "matrix":
-                for f in importer.fields_of(item):
+                for f in fields_of(item):
                     if d.get(exports.var(f)):
                         values[f] = (int(d[exports.var(f)]), "")
             elif kind == "text":

@@ -56,7 +56,7 @@ def test_the_uploaded_file_waits_in_the_database_not_the_session(importing, alic
     assert "A confidential answer" not in str(dict(client.session))
     stored = ResponseImport.objects.get()
     assert stored.text == text and stored.created_by == alice
-    assert "Map columns" in client.get(url).content.decode()
+    assert "Map the file to" in client.get(url).content.decode()
     # another analyst of the scheme does not pick it up, even given its id
     from django.test import Client
 
@@ -65,7 +65,7 @@ def test_the_uploaded_file_waits_in_the_database_not_the_session(importing, alic
     session = other.session
     session["evaluation_import"] = stored.pk
     session.save()
-    assert "Map columns" not in other.get(url).content.decode()
+    assert "Map the file to" not in other.get(url).content.decode()
     client.post(url, {"step": "cancel"})
     assert not ResponseImport.objects.exists()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from equimentor.evaluation import definitions
+from equimentor.evaluation import definitions, mapping
 from equimentor.evaluation.answers import clean as clean_answers
 from equimentor.evaluation.definitions import CHOICE_TYPES, fields_of, scale_choices
+from equimentor.evaluation.mapping import IGNORE
 from equimentor.evaluation.models import EvaluationSettings
 
 
@@ -150,22 +151,88 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    def __init__(self, headers, targets, initial_map, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [("", "Ignore this column")] + [
-            (c, f"{c} — {label[:70]}") for c, label in targets
-        ]
-        for i, h in enumerate(headers):
-            self.fields[f"col_{i}"] = forms.ChoiceField(
-                label=h or f"Column {i + 1}",
-                choices=choices,
-                required=False,
-                initial=initial_map.get(h, ""),
-            )
-        self.headers = headers
+    """A file's columns (``col_<i>``: the question each holds, or ignored) and the distinct
+    answers of each choice or scale column (``val_<i>_<j>``: the option each means), as
+    ``mapping.plan`` found them. An answer's choice counts only while its column still holds
+    the question the answers were listed for."""
 
-    def mapping(self) -> dict[str, str]:
-        return {h: self.cleaned_data.get(f"col_{i}", "") for i, h in enumerate(self.headers)}
+    def __init__(self, plan, targets, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        choices = [
+            ("", "Not mapped yet: choose a question or ignore the column"),
+            (IGNORE, "Ignore this column (its answers are not imported)"),
+        ] + [(c, f"{c} — {label[:70]}") for c, label in targets]
+        labels = dict(targets)
+        self.layout = []
+        for c in plan.columns:
+            name = f"col_{c.index}"
+            if c.how == "matched":
+                note = f"Matched by wording: {c.confidence}% alike."
+            elif c.how == "saved":
+                note = "From the saved mapping."
+            elif c.how == "chosen":
+                note = "Chosen by you."
+            elif c.nearest:
+                note = (
+                    f"Not matched. The most alike question is “{labels[c.nearest][:80]}” "
+                    f"({c.nearest_score}% alike)."
+                )
+            else:
+                note = "Not matched to any question."
+            self.fields[name] = forms.ChoiceField(
+                label=c.key, choices=choices, required=False, initial=c.target, help_text=note
+            )
+            rows = []
+            if c.index in plan.values:
+                item, values = plan.values[c.index]
+                options = mapping.answer_choices(item)
+                for j, v in enumerate(values):
+                    vname = f"val_{c.index}_{j}"
+                    opts = [
+                        (t, f"{label} (suggested)" if t == v.suggestion else label)
+                        for t, label in options
+                    ]
+                    self.fields[vname] = forms.ChoiceField(
+                        label=f"“{v.raw}”",
+                        choices=[("", "Not mapped yet: choose")] + opts,
+                        required=False,
+                        initial=v.target,
+                    )
+                    rows.append((v, vname))
+            self.layout.append((c, name, rows))
+
+    def clean(self):
+        data = super().clean()
+        seen: dict[str, str] = {}
+        for c in self.plan.columns:
+            target = data.get(f"col_{c.index}", "")
+            if target and target != IGNORE:
+                if target in seen:
+                    self.add_error(
+                        f"col_{c.index}",
+                        f"“{seen[target]}” is mapped to this question already.",
+                    )
+                seen[target] = c.key
+        return data
+
+    def columns(self) -> dict[str, str]:
+        return {c.key: self.cleaned_data.get(f"col_{c.index}", "") for c in self.plan.columns}
+
+    def values(self) -> dict[str, dict[str, str]]:
+        """field -> {answer: target} chosen for the columns that still hold their question."""
+        out: dict[str, dict[str, str]] = {}
+        for c, name, rows in self.layout:
+            if not rows or self.cleaned_data.get(name) != c.target:
+                continue
+            out[c.target] = {
+                v.raw: self.cleaned_data[vname] for v, vname in rows if self.cleaned_data.get(vname)
+            }
+        return out
+
+    def bound_layout(self):
+        """(column, its field, [(answer, its field)]) for the template."""
+        return [(c, self[name], [(v, self[vn]) for v, vn in rows]) for c, name, rows in self.layout]
 
 
 class ThemeForm(forms.Form):

@@ -1,8 +1,10 @@
 """Importing responses from a forms tool's CSV: one row per response, one column per question.
 
-``mapping`` maps column headers to a stored field code (an item code, ``code.row`` for a matrix
-row, ``code.other`` for an "other" text), to ``ROLE`` or ``MONTH``, or to "" (ignored). Values
-may be option codes or labels (as forms tools export them); several ticks are separated by ";".
+``columns`` maps each column (by header: ``mapping.column_keys``) to a stored field code (an
+item code, ``code.row`` for a matrix row, ``code.other`` for an "other" text), to ``ROLE`` or
+``MONTH``, or to ``IGNORE``; a column mapped to nothing refuses the import. ``values`` maps
+answers as written to the items' options (``mapping``: what is obvious is mapped without it);
+several ticks are separated by ";".
 :func:`check` parses everything and reports bad rows by row number (the header is row 1); the
 import itself (``services.import_responses``) stores all rows or none.
 """
@@ -14,12 +16,12 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from equimentor.evaluation import answers, definitions
-from equimentor.evaluation.definitions import CHOICE_TYPES, OTHER, fields_of, scale_choices
+from equimentor.evaluation import answers, definitions, mapping
+from equimentor.evaluation.definitions import CHOICE_TYPES, OTHER, scale_choices
+from equimentor.evaluation.mapping import IGNORE, MONTH, NO_ANSWER, ROLE
 from equimentor.evaluation.services import ImportedRow
 
-ROLE = "__role"
-MONTH = "__month"
+__all__ = ["IGNORE", "MONTH", "NO_ANSWER", "ROLE", "Check", "ImportFileError", "check", "read"]
 MAX_ROWS = 5000
 # A forms tool's export has a column per question (a few hundred at most) and answers of at most
 # answers.MAX_TEXT characters. Beyond these a file is refused with a message: 100,000 columns once
@@ -77,28 +79,12 @@ def read(text: str) -> tuple[list[str], list[list[str]]]:
 
 def targets(definition: dict) -> list[tuple[str, str]]:
     """(code, label) of everything a column can be mapped to."""
-    out = [(ROLE, "Respondent's role (mentee or mentor)"), (MONTH, "Date answered (kept as month)")]
-    for item in definition["items"]:
-        if item["type"] == "matrix":
-            out += [
-                (f, f"{item['text']} — {r['label']}")
-                for f, r in zip(fields_of(item), item["rows"], strict=True)
-            ]
-        else:
-            out.append((item["code"], item["text"]))
-        if item.get("other"):
-            out.append((f"{item['code']}.other", f"{item['text']} — other, please say"))
-    return out
+    return [(t.code, t.label) for t in mapping.targets(definition)]
 
 
 def guess(headers: list[str], definition: dict) -> dict[str, str]:
-    """A first mapping: columns named like an item code or its question text."""
-    by_name = {}
-    for code, label in targets(definition):
-        by_name[code.lower()] = code
-        by_name.setdefault(label.lower().strip(), code)
-    by_name.update({"role": ROLE, "respondent_role": ROLE, "month": MONTH, "date": MONTH})
-    return {h: by_name.get(h.lower().strip(), "") for h in headers}
+    """A first mapping: columns matched to items by wording (``mapping.match_columns``)."""
+    return {c.key: c.target for c in mapping.match_columns(headers, definition)}
 
 
 def _month(raw: str) -> date:
@@ -118,10 +104,35 @@ def _month(raw: str) -> date:
     raise answers.AnswerError(f"'{raw}' is not a date")
 
 
-def _translate(item: dict, raw: str, out: dict) -> None:
-    """Put the column's value for ``item`` into ``out`` as codes (labels accepted)."""
+def _translate(item: dict, raw: str, out: dict, values: dict[str, str] | None = None) -> None:
+    """Put the column's value for ``item`` into ``out`` as codes (labels accepted). ``values``
+    maps answers as written to option codes, scale values, ``NO_ANSWER`` or ``OTHER`` (the
+    answer kept as the item's "other" text); it is tried first."""
     code = item["code"]
     kind = item["type"]
+    if values:
+        picked, other = [], ""
+        known = True
+        for p in mapping.pieces(item, raw):
+            target = values.get(p)
+            if target is None:
+                known = False
+                break
+            if target == NO_ANSWER:
+                continue
+            if target == OTHER and kind in CHOICE_TYPES:
+                other = p
+                picked.append(OTHER)
+            else:
+                picked.append(target)
+        if known:
+            if other:
+                out[f"{code}.other"] = other
+            if kind == "multiple":
+                out[code] = picked
+            else:
+                out[code] = picked[0] if picked else ""
+            return
     if kind in CHOICE_TYPES:
         lookup = {}
         for o in item["options"]:
@@ -151,7 +162,17 @@ def _translate(item: dict, raw: str, out: dict) -> None:
         out[code] = raw
 
 
-def check(text: str, definition: dict, mapping: dict[str, str], fixed_role: str = "") -> Check:
+def check(
+    text: str,
+    definition: dict,
+    columns: dict[str, str],
+    fixed_role: str = "",
+    values: dict[str, dict[str, str]] | None = None,
+) -> Check:
+    """Every row parsed with ``columns`` (column key -> target, ``IGNORE`` or "": see
+    ``mapping.column_keys``) and ``values`` (field -> {answer as written: target}). Refused
+    (errors on row 1) while a column is unmapped or an answer of a choice or scale column maps
+    to nothing: a column nobody mapped is never dropped silently."""
     result = Check()
     try:
         headers, rows = read(text)
@@ -164,21 +185,51 @@ def check(text: str, definition: dict, mapping: dict[str, str], fixed_role: str 
     if len(rows) > MAX_ROWS:
         result.errors.append((1, f"At most {MAX_ROWS} rows can be imported at once."))
         return result
-    mapped = {h: t for h, t in mapping.items() if t and h in headers}
+    plan = mapping.plan(headers, rows, definition, columns, values, match=False)
+    for c in plan.unmapped:
+        result.errors.append(
+            (1, f"Column “{c.header}” is not mapped: map it to a question or ignore it.")
+        )
+    used: dict[str, str] = {}
+    for c in plan.columns:
+        if c.target and c.target != IGNORE:
+            if c.target in used:
+                result.errors.append(
+                    (
+                        1,
+                        f"Columns “{used[c.target]}” and “{c.header}” are mapped to the same question.",
+                    )
+                )
+            used[c.target] = c.header
+    for c, v in plan.unmapped_values:
+        result.errors.append(
+            (
+                1,
+                f"Column “{c.header}”: the answer “{v.raw}” ({v.count} row{'s' if v.count != 1 else ''}) "
+                "is not mapped to an option.",
+            )
+        )
+    if result.errors:
+        return result
+    mapped = {c.key: c.target for c in plan.columns if c.target != IGNORE}
     if fixed_role not in definitions.ROLES and ROLE not in mapped.values():
         result.errors.append(
             (1, "Map a column to the respondent's role, or choose one role for every row.")
         )
         return result
+    value_maps = {
+        c.target: plan.value_map(c.target) for c in plan.columns if c.index in plan.values
+    }
     items = {i["code"]: i for i in definition["items"]}
+    keys = mapping.column_keys(headers)
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        cells = dict(zip(headers, row + [""] * (len(headers) - len(row)), strict=False))
+        cells = dict(zip(keys, row + [""] * (len(keys) - len(row)), strict=False))
         raw: dict = {}
         role, month, problems = fixed_role, None, []
-        for header, target in mapped.items():
-            value = cells.get(header, "")
+        for key, target in mapped.items():
+            value = cells.get(key, "")
             try:
                 if target == ROLE:
                     role = value.strip().lower().rstrip("s") or fixed_role
@@ -189,23 +240,23 @@ def check(text: str, definition: dict, mapping: dict[str, str], fixed_role: str 
                 elif "." in target:  # a matrix row
                     item = items[target.split(".")[0]]
                     tmp: dict = {}
-                    _translate({**item, "code": target}, value, tmp)
+                    _translate({**item, "code": target}, value, tmp, value_maps.get(target))
                     raw.update(tmp)
                 elif target in items:
-                    _translate(items[target], value, raw)
+                    _translate(items[target], value, raw, value_maps.get(target))
                 else:
-                    problems.append(f"column '{header}' is mapped to an unknown question")
+                    problems.append(f"column '{key}' is mapped to an unknown question")
             except answers.AnswerError as exc:
-                problems.append(f"{header}: {exc}")
+                problems.append(f"{key}: {exc}")
         if role not in definitions.ROLES:
             problems.append(f"role '{role}' is not mentee or mentor")
         else:
-            values, errors = answers.clean(definitions.items_for(definition, role), raw)
+            values_, errors = answers.clean(definitions.items_for(definition, role), raw)
             problems += [f"{code}: {msg}" for code, msg in errors.items()]
         if problems:
             result.errors += [(number, p) for p in problems]
         else:
-            result.rows.append(ImportedRow(row=number, role=role, month=month, values=values))
+            result.rows.append(ImportedRow(row=number, role=role, month=month, values=values_))
     if not result.rows and not result.errors:
         result.errors.append((1, "There are no rows to import."))
     return result

@@ -272,7 +272,13 @@ class ResponseImport(models.Model):
     code = models.SlugField(max_length=60, help_text="The questionnaire's code.")
     role = models.CharField(max_length=10, blank=True, help_text="Every row's role, if given.")
     text = models.TextField()
-    mapping = models.JSONField(default=dict, help_text="Column header -> field.")
+    mapping = models.JSONField(default=dict, help_text="Column header -> field (or ignored).")
+    values = models.JSONField(
+        default=dict, help_text="Field -> {answer as written: option}, as the evaluator chose."
+    )
+    matched = models.JSONField(
+        default=dict, help_text="Column header -> how it was mapped at upload (for the page)."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -55,7 +55,9 @@ SHREDDER = erasure.Shredder(
             deleted="uploads not yet imported that name her",
             kept={
                 "created_by": "who uploaded (staff), pointing at the anonymised account",
-                "code role mapping": "other uploads' questionnaire and columns",
+                "code role mapping matched": "other uploads' questionnaire and columns",
+                "values": "other uploads' answers mapped to options (an upload whose file "
+                "names her, and so its answers, is deleted)",
             },
         ),
     ),

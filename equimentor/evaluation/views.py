@@ -27,6 +27,7 @@ from equimentor.evaluation import (
     exports,
     forms,
     importer,
+    mapping,
     services,
     tasks,
 )
@@ -490,11 +491,32 @@ def _coding_page(request, scheme, q, target, form):
 # -- import and export ----------------------------------------------------------------------------
 
 
+def _import_plan(stash, q):
+    """The stashed file set against the questionnaire, as mapped so far: each column as it was
+    matched at upload unless the evaluator has since chosen otherwise."""
+    headers, rows = importer.read(stash.text)
+    plan = mapping.plan(
+        headers, rows, q.definition, stash.mapping, stash.values, match=False, values_how="chosen"
+    )
+    for c in plan.columns:
+        first = stash.matched.get(c.key) or {}
+        if c.target and c.target == first.get("target"):
+            c.how, c.confidence = first.get("how", ""), first.get("confidence")
+        elif c.target:
+            c.how = "chosen"
+        else:
+            c.how = ""
+            c.nearest, c.nearest_score = first.get("nearest", ""), first.get("nearest_score", 0)
+    return plan
+
+
 @scheme_staff(*access.ANALYSTS)
 @require_http_methods(["GET", "POST"])
 def import_page(request, slug):
-    """Upload a CSV of responses, map its columns, preview, import. The file waits in a
-    ``ResponseImport`` row between steps; the session holds only its id."""
+    """Upload a CSV of responses; its columns are matched to the questionnaire's questions by
+    wording and its answers to their options; the evaluator maps or ignores what is left,
+    sees a dry run and imports. Refused while a column or an answer is unmapped. The file waits
+    in a ``ResponseImport`` row between steps; the session holds only its id."""
     scheme = request.staff.scheme
     questionnaires = services.current_questionnaires(scheme)
     stash = ResponseImport.objects.filter(
@@ -510,7 +532,8 @@ def import_page(request, slug):
         upload = forms.UploadForm(questionnaires, request.POST or None, request.FILES or None)
         if request.method == "POST" and step == "upload" and upload.is_valid():
             q = access.get_questionnaire(scheme, upload.cleaned_data["questionnaire"])
-            headers, _rows = importer.read(upload.cleaned_data["file"])
+            headers, rows = importer.read(upload.cleaned_data["file"])
+            plan = mapping.plan(headers, rows, q.definition)
             if stash is not None:
                 stash.delete()
             stash = ResponseImport.objects.create(
@@ -519,7 +542,17 @@ def import_page(request, slug):
                 code=q.code,
                 text=upload.cleaned_data["file"],
                 role=upload.cleaned_data["role"],
-                mapping=importer.guess(headers, q.definition),
+                mapping=plan.mapping(),
+                matched={
+                    c.key: {
+                        "target": c.target,
+                        "how": c.how,
+                        "confidence": c.confidence,
+                        "nearest": c.nearest,
+                        "nearest_score": c.nearest_score,
+                    }
+                    for c in plan.columns
+                },
             )
             request.session[IMPORT_KEY] = stash.pk
             return redirect("evaluation:import", scheme.slug)
@@ -530,33 +563,54 @@ def import_page(request, slug):
             status=400 if upload.errors else 200,
         )
     q = access.get_questionnaire(scheme, stash.code)
-    headers, _rows = importer.read(stash.text)
-    mapping_form = forms.MappingForm(
-        headers, importer.targets(q.definition), stash.mapping, request.POST or None
+    targets = importer.targets(q.definition)
+    plan = _import_plan(stash, q)
+    mapping_form = forms.MappingForm(plan, targets, request.POST or None)
+    if request.method == "POST":
+        if not mapping_form.is_valid():
+            return _import_render(request, scheme, q, plan, mapping_form, None, status=400)
+        columns = mapping_form.columns()
+        changed = columns != stash.mapping
+        values = {f: v for f, v in stash.values.items() if f in columns.values()}
+        values.update(mapping_form.values())
+        stash.mapping, stash.values = columns, values
+        stash.save(update_fields=["mapping", "values"])
+        plan = _import_plan(stash, q)
+        if changed and step == "import":
+            messages.error(
+                request,
+                "Nothing was imported: you changed which question a column holds. Check its "
+                "answers below, then import.",
+            )
+            step = "preview"
+    check = importer.check(stash.text, q.definition, stash.mapping, stash.role, stash.values)
+    if step == "import" and check.ok:
+        count = services.import_responses(q, check.rows, actor=request.user)
+        stash.delete()
+        request.session.pop(IMPORT_KEY, None)
+        messages.success(request, f"Imported {count} responses.")
+        return redirect("evaluation:results", scheme.slug, q.code)
+    if step == "import":
+        messages.error(request, "Nothing was imported: map or fix what is listed first.")
+    return _import_render(
+        request, scheme, q, plan, forms.MappingForm(plan, targets), check, status=200
     )
-    check = None
-    if request.method == "POST" and mapping_form.is_valid():
-        stash.mapping = mapping_form.mapping()
-        stash.save(update_fields=["mapping"])
-        check = importer.check(stash.text, q.definition, stash.mapping, stash.role)
-        if step == "import" and check.ok:
-            count = services.import_responses(q, check.rows, actor=request.user)
-            stash.delete()
-            request.session.pop(IMPORT_KEY, None)
-            messages.success(request, f"Imported {count} responses.")
-            return redirect("evaluation:results", scheme.slug, q.code)
-        if step == "import":
-            messages.error(request, "Nothing was imported: fix the rows below first.")
+
+
+def _import_render(request, scheme, q, plan, mapping_form, check, *, status):
     return render(
         request,
         "evaluation/import.html",
         _ctx(
             scheme,
             q=q,
+            plan=plan,
             mapping_form=mapping_form,
+            layout=mapping_form.bound_layout(),
             check=check,
-            preview=[r for r in (check.rows[:10] if check else [])],
+            preview=check.rows[:10] if check else [],
         ),
+        status=status,
     )
 
 

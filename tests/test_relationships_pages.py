@@ -375,3 +375,23 @@ def test_pages_name_the_other_person_not_the_kind_and_state(client, world):
     client.force_login(mentor.participant.user)
     html = client.get(reverse("relationships:detail", args=[rel.scheme.slug, rel.pk])).content
     assert f"One-to-one with {mentee.participant.user.full_name}" in html.decode()
+
+
+def test_every_time_zone_field_is_searchable_and_keeps_a_zone_already_saved(client, alice):
+    """site.js gives each time-zone select a search box (data-zone-search); a zone saved before
+    the list was curated (such as Etc/GMT+5) stays valid for its owner."""
+    from equimentor.accounts.forms import AccountForm
+
+    alice.time_zone = "Etc/GMT+5"
+    alice.save()
+    client.force_login(alice)
+    html = client.get(reverse("accounts:account")).content.decode()
+    select = html[html.index('<select name="time_zone"') :]
+    assert "data-zone-search" in select[: select.index(">")]
+    likely = select[select.index('<optgroup label="Likely">') :]
+    assert re.findall(r'value="([^"]+)"', likely[: likely.index("</optgroup>")]) == ["Etc/GMT+5"]
+    kept = AccountForm({"full_name": "A", "time_zone": "Etc/GMT+5"}, current="Etc/GMT+5")
+    assert kept.is_valid(), kept.errors
+    other = AccountForm({"full_name": "A", "time_zone": "Etc/GMT+5"}, current="Europe/London")
+    assert not other.is_valid() and "time_zone" in other.errors
+    assert not AccountForm({"full_name": "A", "time_zone": "Mars/Olympus"}).is_valid()

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 from django.contrib.auth import password_validation
 
-TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+from equimentor.core.zones import TimeZoneField
 
 
 class EmailForm(forms.Form):
@@ -19,11 +17,14 @@ class PasswordSignInForm(forms.Form):
 
 class AccountForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=200)
-    time_zone = forms.ChoiceField(
+    time_zone = TimeZoneField(
         label="Your time zone",
-        choices=[(tz, tz.replace("_", " ")) for tz in TIME_ZONES],
         help_text="Meeting times and deadlines are shown in this time zone.",
     )
+
+    def __init__(self, *args, current="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].offer_first([current])
 
 
 class SetPasswordForm(forms.Form):

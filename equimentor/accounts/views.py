@@ -107,10 +107,13 @@ def logout_view(request):
 def account(request):
     """A person's own name, time zone and optional password."""
     user = request.user
-    form = AccountForm(initial={"full_name": user.full_name, "time_zone": user.time_zone})
+    form = AccountForm(
+        initial={"full_name": user.full_name, "time_zone": user.time_zone},
+        current=user.time_zone,
+    )
     password_form = SetPasswordForm(user)
     if request.method == "POST" and "save-account" in request.POST:
-        form = AccountForm(request.POST)
+        form = AccountForm(request.POST, current=user.time_zone)
         if form.is_valid():
             services.update_account(user, **form.cleaned_data)
             messages.success(request, "Your account details are saved.")

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
-
 from django import forms
 
+from equimentor.core.zones import TimeZoneField
 from equimentor.enrolment.models import Participant
 from equimentor.relationships.models import (
     AgreementVersion,
@@ -16,29 +14,6 @@ from equimentor.relationships.models import (
     RelationshipSettings,
     SponsorshipAct,
 )
-
-
-@cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(
-        z
-        for z in zoneinfo.available_timezones()
-        if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
-    return [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in names]
-
-
-def likely_first(likely=()) -> list:
-    """The time zones, with the ones this person is likely to want first (their own, the other
-    members', the zone last used), in a group of their own above the 600 others."""
-    known = dict(time_zone_choices())
-    first = [z for i, z in enumerate(likely) if z in known and z not in likely[:i]]
-    if not first:
-        return time_zone_choices()
-    return [
-        ("Likely", [(z, known[z]) for z in first]),
-        ("All time zones", [(z, label) for z, label in known.items() if z not in first]),
-    ]
 
 
 class DateInput(forms.DateInput):
@@ -68,7 +43,7 @@ class AgreementForm(forms.ModelForm):
 class MeetingForm(forms.Form):
     date = forms.DateField(widget=DateInput)
     time = forms.TimeField(widget=TimeInput, help_text="In the time zone below.")
-    time_zone = forms.ChoiceField(choices=time_zone_choices)
+    time_zone = TimeZoneField()
     duration_minutes = forms.IntegerField(
         label="Length (minutes)", min_value=10, max_value=480, initial=60
     )
@@ -84,7 +59,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, likely=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = likely_first(tuple(likely))
+        self.fields["time_zone"].offer_first(likely)
 
     def clean(self):
         data = super().clean()

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from django import forms
 
-from equimentor.relationships.forms import DateInput, TimeInput, time_zone_choices
+from equimentor.core.zones import TimeZoneField
+from equimentor.relationships.forms import DateInput, TimeInput
 from equimentor.relationships.models import Relationship
 from equimentor.training.models import MAX_CAPACITY, InductionItem, Session, TrainingSettings
 from equimentor.training.services import MAX_OCCURRENCES, SessionPlan
@@ -36,9 +37,7 @@ class SessionForm(forms.Form):
     date = forms.DateField(widget=DateInput)
     start_time = forms.TimeField(label="Starts at", widget=TimeInput)
     end_time = forms.TimeField(label="Ends at", widget=TimeInput, help_text="On the same day.")
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices, help_text="The times above are in this zone."
-    )
+    time_zone = TimeZoneField(help_text="The times above are in this zone.")
     online_link = forms.URLField(
         label="Online link", required=False, max_length=500, assume_scheme="https"
     )
@@ -62,9 +61,9 @@ class SessionForm(forms.Form):
         "circle'.",
     )
 
-    def __init__(self, scheme, *args, **kwargs):
+    def __init__(self, scheme, *args, likely=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["time_zone"].offer_first(likely)
         self.fields["relationships"].queryset = (
             Relationship.objects.filter(scheme=scheme, state__in=Relationship.OPEN_STATES)
             .prefetch_related("memberships__participant__user")

@@ -59,7 +59,7 @@ def manage_sessions(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def manage_new_session(request, slug: str):
     scheme = request.staff.scheme
-    form = forms.NewSessionForm(scheme, request.POST or None)
+    form = forms.NewSessionForm(scheme, request.POST or None, likely=[request.user.time_zone])
     if request.method == "POST" and form.is_valid():
         try:
             made = services.schedule(
@@ -147,10 +147,13 @@ def manage_attendance(request, slug: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def manage_edit_session(request, slug: str, pk: int):
     session = access.get_session_for_coordinator(request.staff.scheme, pk)
+    likely = [session.time_zone, request.user.time_zone]
     if request.method == "POST":
-        form = forms.SessionForm(session.scheme, request.POST)
+        form = forms.SessionForm(session.scheme, request.POST, likely=likely)
     else:
-        form = forms.SessionForm(session.scheme, initial=forms.SessionForm.initial_for(session))
+        form = forms.SessionForm(
+            session.scheme, initial=forms.SessionForm.initial_for(session), likely=likely
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.update(session, form.plan(), actor=request.user)

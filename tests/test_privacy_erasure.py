@@ -107,7 +107,7 @@ def _populate(scheme_id):
         SponsorshipAct,
     )
     from equimentor.safeguarding import services as sg
-    from equimentor.safeguarding.models import Case, LeavingReason
+    from equimentor.safeguarding.models import LeavingReason
     from equimentor.schemes.models import Scheme, StaffRole
     from equimentor.sso.models import ExternalIdentity, IdentityProvider
     from equimentor.staff import services as staff
@@ -231,10 +231,8 @@ def _populate(scheme_id):
     )
     # training: her calendar feed, a session she hosts
     feed.issue(her, actor=her)
-    Session.objects.filter(scheme=scheme).order_by("pk")[:1].get()
-    Session.objects.filter(pk=Session.objects.filter(scheme=scheme).order_by("pk")[0].pk).update(
-        host_name=name
-    )
+    session = Session.objects.filter(scheme=scheme).order_by("pk").first()
+    Session.objects.filter(pk=session.pk).update(host_name=name)
     # evaluation: an anonymous answer naming her, a CSV of responses naming her
     response = Response.objects.filter(questionnaire__scheme=scheme).first()
     Answer.objects.create(response=response, item="improve", text=f"More time with {name}")
@@ -286,7 +284,6 @@ def _populate(scheme_id):
         traceback="",
         status="SUCCESSFUL",
     )
-    Case.objects.filter(pk=case.pk)  # (the case stays; checked below)
     return her, (email.lower(), name.lower(), MARK)
 
 

@@ -45,7 +45,7 @@ class MyProposalSerializer(serializers.ModelSerializer):
         ]
 
     def _side(self, p) -> str:
-        return "mentee" if p.mentee_id == self.context["participant"].pk else "mentor"
+        return services.side_of(p, self.context["participant"])
 
     def get_side(self, p) -> str:
         return self._side(p)

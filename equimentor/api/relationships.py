@@ -9,7 +9,6 @@ input is a 400 with a message per field; a change the services refuse is a 409 w
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -189,15 +188,7 @@ class MeetingPlanSerializer(serializers.Serializer):
         return data
 
     def plan(self) -> services.MeetingPlan:
-        d = self.validated_data
-        return services.MeetingPlan(
-            local_start=datetime.combine(d["date"], d["time"]),
-            time_zone=d["time_zone"],
-            duration_minutes=d["duration_minutes"],
-            mode=d["mode"],
-            video_link=d.get("video_link") or "",
-            location=d.get("location") or "",
-        )
+        return services.MeetingPlan.from_fields(self.validated_data)
 
 
 class RelationshipMeetings(generics.ListAPIView):

@@ -250,6 +250,19 @@ class Membership(models.Model):
         return self.get_side_display()
 
 
+def pairs_among(members) -> list[tuple[Membership, Membership]]:
+    """The pairs within a relationship that the pairing rules (forbidden and blocked pairs,
+    conflicts, different institutions) apply to, as (mentee side, mentor side): every mentee with
+    every mentor, and in a peer circle every ordered pair of peers. ``members`` may be unsaved."""
+    members = list(members)
+    mentors = [m for m in members if m.side == Membership.Side.MENTOR]
+    mentees = [m for m in members if m.side == Membership.Side.MENTEE]
+    peers = [m for m in members if m.side == Membership.Side.PEER]
+    return [(e, o) for e in mentees for o in mentors] + [
+        (a, b) for a in peers for b in peers if a is not b
+    ]
+
+
 class AgreementVersion(models.Model):
     """One saved version of a relationship's agreement. Never edited: a new save is a new row."""
 

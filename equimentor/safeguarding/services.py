@@ -16,7 +16,7 @@ from django.utils import timezone
 from equimentor.core import audit
 from equimentor.enrolment.models import Participant
 from equimentor.lib.tokens import digest
-from equimentor.relationships.models import Membership, Relationship
+from equimentor.relationships.models import Membership, Relationship, pairs_among
 from equimentor.safeguarding import emails
 from equimentor.safeguarding.models import (
     Case,
@@ -237,13 +237,8 @@ def _rel_services():
 
 
 def _pairs(rel: Relationship) -> list[tuple[Participant, Participant]]:
-    members = list(Membership.objects.filter(relationship=rel).select_related("participant"))
-    mentors = [m.participant for m in members if m.side == Membership.Side.MENTOR]
-    mentees = [m.participant for m in members if m.side == Membership.Side.MENTEE]
-    peers = [m.participant for m in members if m.side == Membership.Side.PEER]
-    pairs = [(e, o) for e in mentees for o in mentors]
-    pairs += [(a, b) for a in peers for b in peers if a.pk != b.pk]
-    return pairs
+    members = Membership.objects.filter(relationship=rel).select_related("participant")
+    return [(e.participant, o.participant) for e, o in pairs_among(members)]
 
 
 def block_pair(scheme, mentee: Participant, mentor: Participant, *, case=None) -> bool:

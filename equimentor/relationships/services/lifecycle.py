@@ -14,7 +14,7 @@ from django.utils import timezone
 from equimentor.core import audit
 from equimentor.enrolment.models import Participant
 from equimentor.relationships import emails
-from equimentor.relationships.models import Meeting, Membership, Relationship
+from equimentor.relationships.models import Meeting, Membership, Relationship, pairs_among
 from equimentor.relationships.services.agreements import _maybe_activate
 from equimentor.relationships.services.base import (
     Reason,
@@ -132,10 +132,7 @@ def _check_members(scheme, kind: str, members: list[NewMember]) -> None:
     if kind == Relationship.Kind.NETWORK and len(set(roles)) != len(roles):
         raise RelationshipError("Give each mentor of a network a different role.")
     # pairs that must not be together
-    if peers:
-        pairs = [(a, b) for a in peers for b in peers if a is not b]
-    else:
-        pairs = [(a, b) for a in mentees for b in mentors]
+    pairs = pairs_among(members)
     forbidden = forbidden_pairs(scheme)
     for mentee, mentor in pairs:
         if scheme.different_institutions and (

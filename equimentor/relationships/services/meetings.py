@@ -44,6 +44,19 @@ class MeetingPlan:
     video_link: str = ""
     location: str = ""
 
+    @classmethod
+    def from_fields(cls, data: dict) -> MeetingPlan:
+        """The plan a meeting form or API request asked for: ``date`` and ``time`` in
+        ``time_zone``, with length, mode and where (one reading of both, so they never differ)."""
+        return cls(
+            local_start=datetime.combine(data["date"], data["time"]),
+            time_zone=data["time_zone"],
+            duration_minutes=data["duration_minutes"],
+            mode=data["mode"],
+            video_link=data.get("video_link") or "",
+            location=data.get("location") or "",
+        )
+
 
 FIRST_YEAR = 2000  # no mentoring meeting is older; before this, zones' old offsets appear
 

@@ -3,8 +3,6 @@ meeting times."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.utils import timezone
 
@@ -57,15 +55,7 @@ def _fail(request, exc) -> None:
 
 
 def _local_plan(form) -> services.MeetingPlan:
-    data = form.cleaned_data
-    return services.MeetingPlan(
-        local_start=datetime.combine(data["date"], data["time"]),
-        time_zone=data["time_zone"],
-        duration_minutes=data["duration_minutes"],
-        mode=data["mode"],
-        video_link=data.get("video_link") or "",
-        location=data.get("location") or "",
-    )
+    return services.MeetingPlan.from_fields(form.cleaned_data)
 
 
 def _zone(name: str):

@@ -219,3 +219,159 @@ def test_the_commands_help_documents_the_mapping_with_an_example():
     text = cmd.create_parser("equimentor", "import_responses").format_help()
     assert '    "Timestamp": __ignore   # a column that is no question' in text
     assert "  values:" in text and '"Yes": 4' in text and "__none" in text
+
+
+# -- a mapping saved for the next file --------------------------------------------------------------
+
+HEADER = MESSY.splitlines()[0]
+SECOND = "\n".join(
+    [
+        HEADER,
+        "2024/09/02 09:00:00,Mentee,4,3,Yes,Yes,Neutral,Agree,Agree,Agree,Agree,Agree,8,7",
+        "2024/09/02 10:00:00,Mentee,5 stars,5,No,Strongly Agree,Agree,Neutral,Agree,Neutral,Agree,Agree,9,9",
+        "2024/09/03 11:30:00,Mentor,3,1,No,Neutral,Disagree,Neutral,Neutral,Disagree,Agree,Disagree,5,4",
+        "",
+    ]
+)
+
+
+def _import_first_file_saving_the_mapping(client, url):
+    _upload(client, url, MESSY)
+    form = client.get(url).context["mapping_form"]
+    yes = next(
+        n
+        for n, f in form.fields.items()
+        if n.startswith("val_") and "Agree (suggested)" in str(f.choices)
+    )
+    fields = {**_fields(form), "col_0": importer.IGNORE, yes: "4", "save_as": "Forms export"}
+    r = client.post(url, {**fields, "step": "preview"})
+    fields = {**_fields(r.context["mapping_form"]), "save_as": "Forms export"}
+    assert client.post(url, {**fields, "step": "import"}).status_code == 302
+
+
+def _stored():
+    return sorted((a.item, str(a.value)) for a in Answer.objects.all())
+
+
+def test_a_saved_mapping_maps_the_next_file_with_no_questions_asked(client, scheme_a, alice, qs):
+    from equimentor.core.models import AuditEvent
+    from equimentor.evaluation.models import ImportMapping
+
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _import_first_file_saving_the_mapping(client, url)
+    saved = ImportMapping.objects.get(scheme=scheme_a, code="aimms-month-6")
+    assert saved.name == "Forms export" and saved.columns["Timestamp"] == importer.IGNORE
+    assert saved.values == {"good_relationship": {"Yes": "4"}}  # only what was not obvious
+    event = AuditEvent.objects.get(action="evaluation.import_mapping.saved")
+    assert event.actor == alice and event.data["columns"] == 14
+    assert "Yes" not in str(event.data)
+
+    assert _upload(client, url, SECOND).status_code == 302
+    page = client.get(url)
+    html = page.content.decode()
+    assert "The saved mapping “Forms export” was applied" in html
+    assert "all mapped or ignored" in html and "to map" not in html
+    assert "all 3 rows are correct" in html and "Import 3 responses" in html
+    assert "From the saved mapping" in html
+    r = client.post(url, {**_fields(page.context["mapping_form"]), "step": "import"})
+    assert r.status_code == 302 and Response.objects.count() == 12
+    assert Answer.objects.filter(item="good_relationship", value=4).count() == 6
+
+
+def test_the_command_with_the_saved_mapping_imports_the_same(client, tmp_path, scheme_a, alice, qs):
+    from django.core.management import CommandError, call_command
+
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _import_first_file_saving_the_mapping(client, url)
+    by_page = _stored()
+    assert len(by_page) > 9 * 12 - 5
+    data = tmp_path / "export.csv"
+    data.write_text(MESSY, encoding="utf-8")
+
+    Response.objects.all().delete()
+    out = io.StringIO()
+    call_command(
+        "import_responses",
+        scheme_a.slug,
+        "aimms-month-6",
+        str(data),
+        saved="Forms export",
+        stdout=out,
+    )
+    assert "Imported 9 responses" in out.getvalue() and _stored() == by_page
+
+    # the same mapping downloaded from the page, as a file
+    from equimentor.evaluation.models import ImportMapping
+
+    saved = ImportMapping.objects.get()
+    body = client.get(f"{url}mappings/{saved.pk}.yaml")
+    assert body["Content-Type"].startswith("application/yaml")
+    spec = tmp_path / "map.yaml"
+    spec.write_bytes(body.content)
+    assert yaml.safe_load(body.content)["values"] == {"good_relationship": {"Yes": "4"}}
+    Response.objects.all().delete()
+    call_command(
+        "import_responses", scheme_a.slug, "aimms-month-6", str(data), mapping=str(spec), stdout=out
+    )
+    assert _stored() == by_page
+
+    with pytest.raises(CommandError, match=r"No mapping 'Qualtrics' .* \(saved: 'Forms export'\)"):
+        call_command(
+            "import_responses", scheme_a.slug, "aimms-month-6", str(data), saved="Qualtrics"
+        )
+
+
+def test_another_schemes_evaluator_can_neither_see_nor_use_the_saved_mapping(
+    client, tmp_path, scheme_a, scheme_b, alice, qs
+):
+    from django.core.management import CommandError, call_command
+
+    from equimentor.evaluation.models import ImportMapping
+
+    client.force_login(alice)
+    url_a = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _import_first_file_saving_the_mapping(client, url_a)
+    saved = ImportMapping.objects.get()
+    assert "Forms export" in client.get(url_a).content.decode()
+
+    es.install(scheme_b, es.staff(scheme_b, "coordinator", "cora@example.org"))
+    outsider = es.staff(scheme_b, "evaluator", "eve@example.org")
+    client.force_login(outsider)
+    url_b = f"/manage/{scheme_b.slug}/evaluation/import/"
+    page = client.get(url_b).content.decode()
+    assert "Forms export" not in page and "Saved mappings" not in page
+    r = _upload(client, url_b, MESSY, saved=str(saved.pk))
+    assert r.status_code == 400 and "Select a valid choice" in r.content.decode()
+    # by default nothing of the other scheme is applied: the timestamp and the "Yes" wait
+    assert _upload(client, url_b, MESSY).status_code == 302
+    html = client.get(url_b).content.decode()
+    assert "1 not mapped yet" in html and "1 answer to map" in html
+    assert "saved mapping" not in html.split("<h2>Map the file")[1].split("<form")[0]
+    # its file and its deletion are the other scheme's
+    assert client.get(f"{url_b}mappings/{saved.pk}.yaml").status_code == 404
+    assert client.get(f"{url_a}mappings/{saved.pk}.yaml").status_code == 403
+    assert client.post(f"{url_b}mappings/{saved.pk}/delete/").status_code == 404
+    assert client.post(f"{url_a}mappings/{saved.pk}/delete/").status_code == 403
+    assert ImportMapping.objects.filter(pk=saved.pk).exists()
+    # nor does the command find it under the other scheme
+    data = tmp_path / "export.csv"
+    data.write_text(MESSY, encoding="utf-8")
+    with pytest.raises(CommandError, match="none is saved"):
+        call_command(
+            "import_responses", scheme_b.slug, "aimms-month-6", str(data), saved="Forms export"
+        )
+
+
+def test_a_saved_mapping_is_deleted_by_an_analyst_of_its_scheme(client, scheme_a, alice, qs):
+    from equimentor.core.models import AuditEvent
+    from equimentor.evaluation.models import ImportMapping
+
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _import_first_file_saving_the_mapping(client, url)
+    saved = ImportMapping.objects.get()
+    assert client.post(f"{url}mappings/{saved.pk}/delete/").status_code == 302
+    assert not ImportMapping.objects.exists()
+    assert AuditEvent.objects.filter(action="evaluation.import_mapping.deleted").count() == 1

@@ -87,6 +87,8 @@ RULES: dict[str, set[Role]] = {
     "evaluation:coding": {C, E},
     "evaluation:code_answers": {E},
     "evaluation:import": {C, E},
+    "evaluation:mapping_file": {C, E},
+    "evaluation:delete_mapping": {C, E},
     "evaluation:export": {C, E},
     "safeguarding:leaving_reasons": {C},
     "safeguarding:cases": {S},
@@ -183,6 +185,9 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
             scheme=scheme_a, filename="x.csv", content=b"email,name\n", headers=["email", "name"]
         ).pk,
         "induction item": draft_item.pk,
+        "import mapping": evaluation.save_import_mapping(
+            scheme_a, "aimms-month-6", "Forms", columns={"Q": "stars"}, values={}, actor=alice
+        ).pk,
     }
     return scheme_a, people, objects
 
@@ -210,6 +215,8 @@ PK_OF = {
     "safeguarding:case": "case",
     "safeguarding:case_act": "case",
     "safeguarding:case_export": "case",
+    "evaluation:mapping_file": "import mapping",
+    "evaluation:delete_mapping": "import mapping",
 }
 OTHER_KWARGS = {
     "backoffice:edit_document": {"kind": "privacy_notice"},

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
-from equimentor.evaluation.models import Invitation, Questionnaire
+from equimentor.evaluation.models import ImportMapping, Invitation, Questionnaire
 
 ANALYSTS = (Role.COORDINATOR, Role.EVALUATOR)
 READERS = (Role.COORDINATOR, Role.EVALUATOR, Role.COMMITTEE)
@@ -39,3 +39,16 @@ def get_questionnaire(scheme, code: str) -> Questionnaire:
     if q is None:
         raise Http404("No such questionnaire.")
     return q
+
+
+def get_import_mapping(scheme, pk: int) -> ImportMapping:
+    """A saved import mapping of the scheme (the caller is one of its analysts)."""
+    saved = ImportMapping.objects.filter(scheme=scheme, pk=pk).first()
+    if saved is None:
+        raise Http404("No such mapping.")
+    return saved
+
+
+def import_mappings(scheme):
+    """The scheme's saved import mappings, and no other scheme's."""
+    return ImportMapping.objects.filter(scheme=scheme).order_by("code", "name")

@@ -128,10 +128,41 @@ class UploadForm(forms.Form):
         required=False,
         choices=[("", "Given in a column"), ("mentee", "All mentees"), ("mentor", "All mentors")],
     )
+    saved = forms.ChoiceField(
+        label="Saved mapping",
+        required=False,
+        help_text="A mapping saved with an earlier file maps the same columns and answers again.",
+    )
 
-    def __init__(self, questionnaires, *args, **kwargs):
+    LATEST = ""
+    NONE = "none"
+
+    def __init__(self, questionnaires, *args, mappings=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["questionnaire"].choices = [(q.code, q.title) for q in questionnaires]
+        titles = {q.code: q.title for q in questionnaires}
+        self.mappings = {str(m.pk): m for m in mappings}
+        self.fields["saved"].choices = [
+            (self.LATEST, "The one last saved for this questionnaire, if any"),
+            (self.NONE, "None: match the columns by their wording"),
+        ] + [(pk, f"{m.name} ({titles.get(m.code, m.code)})") for pk, m in self.mappings.items()]
+
+    def clean(self):
+        data = super().clean()
+        chosen = self.mappings.get(data.get("saved") or "")
+        if chosen is not None and chosen.code != data.get("questionnaire"):
+            self.add_error("saved", "That mapping is for another questionnaire.")
+        return data
+
+    def saved_mapping(self):
+        """The chosen mapping; the latest of the questionnaire by default; or None."""
+        choice = self.cleaned_data.get("saved") or self.LATEST
+        if choice == self.NONE:
+            return None
+        if choice != self.LATEST:
+            return self.mappings[choice]
+        mine = [m for m in self.mappings.values() if m.code == self.cleaned_data["questionnaire"]]
+        return max(mine, key=lambda m: m.updated_at, default=None)
 
     def clean_file(self):
         from equimentor.evaluation import importer
@@ -156,13 +187,21 @@ class MappingForm(forms.Form):
     ``mapping.plan`` found them. An answer's choice counts only while its column still holds
     the question the answers were listed for."""
 
-    def __init__(self, plan, targets, *args, **kwargs):
+    save_as = forms.CharField(
+        label="Save this mapping for the next file as",
+        max_length=100,
+        required=False,
+        help_text="Saved when you import, for this questionnaire; leave blank not to save it.",
+    )
+
+    def __init__(self, plan, targets, *args, save_as: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["save_as"].initial = save_as
         self.plan = plan
         choices = [
             ("", "Not mapped yet: choose a question or ignore the column"),
             (IGNORE, "Ignore this column (its answers are not imported)"),
-        ] + [(c, f"{c} — {label[:70]}") for c, label in targets]
+        ] + [(c, label if c.startswith("__") else f"{c} — {label[:90]}") for c, label in targets]
         labels = dict(targets)
         self.layout = []
         for c in plan.columns:

@@ -16,6 +16,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import yaml
+
 from equimentor.evaluation import answers, definitions, mapping
 from equimentor.evaluation.definitions import CHOICE_TYPES, OTHER, scale_choices
 from equimentor.evaluation.mapping import IGNORE, MONTH, NO_ANSWER, ROLE
@@ -85,6 +87,17 @@ def targets(definition: dict) -> list[tuple[str, str]]:
 def guess(headers: list[str], definition: dict) -> dict[str, str]:
     """A first mapping: columns matched to items by wording (``mapping.match_columns``)."""
     return {c.key: c.target for c in mapping.match_columns(headers, definition)}
+
+
+def mapping_file(code: str, columns: dict, values: dict, role: str = "") -> str:
+    """A mapping as the ``import_responses`` command reads it (YAML; see its ``--help``)."""
+    spec: dict = {"questionnaire": code}
+    if role:
+        spec["role"] = role
+    spec["columns"] = columns
+    if values:
+        spec["values"] = values
+    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _month(raw: str) -> date:

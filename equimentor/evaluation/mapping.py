@@ -148,7 +148,7 @@ def targets(definition: dict) -> list[Target]:
                 out.append(
                     Target(
                         f,
-                        f"{text} — {row['label']}",
+                        f"{row['label']} (a row of “{text}”)",
                         (f,),
                         question=text,
                         part=row["label"],
@@ -162,7 +162,7 @@ def targets(definition: dict) -> list[Target]:
             out.append(
                 Target(
                     f"{code}.other",
-                    f"{text} — {other}",
+                    f"{other} (the text of “{text}”)",
                     (f"{code}.other", f"{code}_other"),
                     question=text,
                     part=other if isinstance(other, str) else "Other, please say",

@@ -285,3 +285,29 @@ class ResponseImport(models.Model):
 
     def __str__(self) -> str:
         return f"Response import {self.pk}"
+
+
+class ImportMapping(models.Model):
+    """How a survey tool's export of one questionnaire maps onto it, saved by the scheme's
+    analysts for the next file (the import page and ``import_responses --saved``): which question
+    each column holds (by header) or that it is ignored, and the answers not worded as options."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="import_mappings")
+    code = models.SlugField(max_length=60, help_text="The questionnaire's code (any version).")
+    name = models.CharField(max_length=100)
+    columns = models.JSONField(default=dict, help_text="Column header -> field, or ignored.")
+    values = models.JSONField(default=dict, help_text="Field -> {answer as written: option}.")
+    role = models.CharField(max_length=10, blank=True, help_text="Every row's role, if given.")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code", "name"], name="one_mapping_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,6 +25,7 @@ from equimentor.evaluation import definitions, due, emails
 from equimentor.evaluation.models import (
     Answer,
     EvaluationSettings,
+    ImportMapping,
     Invitation,
     PendingResponse,
     Questionnaire,
@@ -402,6 +403,53 @@ def import_responses(questionnaire: Questionnaire, rows: Iterable[ImportedRow], 
         count=count,
     )
     return count
+
+
+@transaction.atomic
+def save_import_mapping(
+    scheme, code: str, name: str, *, columns: dict, values: dict, role: str = "", actor
+) -> ImportMapping:
+    """Save (or replace) the scheme's mapping ``name`` of questionnaire ``code``."""
+    name = " ".join(name.split())[:100]
+    if not name:
+        raise EvaluationError("Give the mapping a name.")
+    if role not in ("", *definitions.ROLES):
+        raise EvaluationError("The role is mentee or mentor.")
+    saved, created = ImportMapping.objects.update_or_create(
+        scheme=scheme,
+        code=code,
+        name=name,
+        defaults={
+            "columns": columns,
+            "values": values,
+            "role": role,
+            "updated_at": timezone.now(),
+            "updated_by": actor,
+        },
+    )
+    audit.record(
+        "evaluation.import_mapping.saved",
+        saved,
+        actor=actor,
+        scheme=scheme,
+        questionnaire=code,
+        created=created,
+        columns=len(columns),
+        mapped_answers=sum(len(v) for v in values.values()),
+    )
+    return saved
+
+
+@transaction.atomic
+def delete_import_mapping(saved: ImportMapping, *, actor) -> None:
+    audit.record(
+        "evaluation.import_mapping.deleted",
+        saved,
+        actor=actor,
+        scheme=saved.scheme,
+        questionnaire=saved.code,
+    )
+    saved.delete()
 
 
 # -- theme coding ---------------------------------------------------------------------------------

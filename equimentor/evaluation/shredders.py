@@ -6,6 +6,7 @@ from __future__ import annotations
 from equimentor.core import erasure
 from equimentor.evaluation.models import (
     Answer,
+    ImportMapping,
     Invitation,
     PendingResponse,
     Questionnaire,
@@ -26,6 +27,8 @@ def _erase(person: erasure.Person) -> int:
     # free text may name people: her address or name in an answer or a theme is replaced
     n = person.scrub_rows(Answer.objects.all(), ["text", "value"])
     n += person.scrub_rows(Theme.objects.all(), ["label", "description"])
+    # a saved mapping's answers as written come from survey files and may name her
+    n += person.scrub_rows(ImportMapping.objects.all(), ["values"])
     # CSVs of responses uploaded and not yet imported that name her go (a day at most anyway)
     return n + sum(
         upload.delete()[0] > 0
@@ -58,6 +61,15 @@ SHREDDER = erasure.Shredder(
                 "code role mapping matched": "other uploads' questionnaire and columns",
                 "values": "other uploads' answers mapped to options (an upload whose file "
                 "names her, and so its answers, is deleted)",
+            },
+        ),
+        erasure.Covers(
+            ImportMapping,
+            erased="values",
+            kept={
+                "code name columns role": "how a survey tool's columns map onto a questionnaire "
+                "(question wording, written by staff)",
+                "updated_by": "who saved it (staff), pointing at the anonymised account",
             },
         ),
     ),

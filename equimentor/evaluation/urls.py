@@ -23,5 +23,11 @@ urlpatterns = [
     path(M + "coding/<slug:code>/<slug:item>/", views.coding, name="coding"),
     path(M + "coding/<slug:code>/<slug:item>/code/", views.code_answers, name="code_answers"),
     path(M + "import/", views.import_page, name="import"),
+    path(M + "import/mappings/<int:pk>.yaml", views.import_mapping_file, name="mapping_file"),
+    path(
+        M + "import/mappings/<int:pk>/delete/",
+        views.delete_import_mapping,
+        name="delete_mapping",
+    ),
     path(M + "export/<slug:fmt>/", views.export, name="export"),
 ]

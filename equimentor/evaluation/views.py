@@ -44,6 +44,7 @@ from equimentor.lib import disclosure
 from equimentor.schemes.access import staff_schemes
 
 IMPORT_KEY = "evaluation_import"
+SAVED = "__saved"  # in ResponseImport.matched: the saved mapping applied at upload
 
 
 # -- participants ---------------------------------------------------------------------------------
@@ -507,6 +508,11 @@ def _import_plan(stash, q):
         else:
             c.how = ""
             c.nearest, c.nearest_score = first.get("nearest", ""), first.get("nearest_score", 0)
+    saved = (stash.matched.get(SAVED) or {}).get("values", {})
+    for i, (_item, values) in plan.values.items():
+        for v in values:
+            if v.how == "chosen" and saved.get(plan.columns[i].target, {}).get(v.raw) == v.target:
+                v.how = "saved"
     return plan
 
 
@@ -529,11 +535,27 @@ def import_page(request, slug):
         request.session.pop(IMPORT_KEY, None)
         return redirect("evaluation:import", scheme.slug)
     if request.method == "POST" and step == "upload" or stash is None:
-        upload = forms.UploadForm(questionnaires, request.POST or None, request.FILES or None)
+        saved_mappings = list(access.import_mappings(scheme))
+        upload = forms.UploadForm(
+            questionnaires,
+            request.POST or None,
+            request.FILES or None,
+            mappings=saved_mappings,
+        )
         if request.method == "POST" and step == "upload" and upload.is_valid():
             q = access.get_questionnaire(scheme, upload.cleaned_data["questionnaire"])
             headers, rows = importer.read(upload.cleaned_data["file"])
-            plan = mapping.plan(headers, rows, q.definition)
+            saved = upload.saved_mapping()
+            plan = mapping.plan(
+                headers,
+                rows,
+                q.definition,
+                saved.columns if saved else None,
+                saved.values if saved else None,
+            )
+            role = upload.cleaned_data["role"]
+            if saved and not role and importer.ROLE not in plan.mapping().values():
+                role = saved.role
             if stash is not None:
                 stash.delete()
             stash = ResponseImport.objects.create(
@@ -541,8 +563,9 @@ def import_page(request, slug):
                 created_by=request.user,
                 code=q.code,
                 text=upload.cleaned_data["file"],
-                role=upload.cleaned_data["role"],
+                role=role,
                 mapping=plan.mapping(),
+                values=saved.values if saved else {},
                 matched={
                     c.key: {
                         "target": c.target,
@@ -552,23 +575,29 @@ def import_page(request, slug):
                         "nearest_score": c.nearest_score,
                     }
                     for c in plan.columns
-                },
+                }
+                | (
+                    {SAVED: {"id": saved.pk, "label": saved.name, "values": saved.values}}
+                    if saved
+                    else {}
+                ),
             )
             request.session[IMPORT_KEY] = stash.pk
             return redirect("evaluation:import", scheme.slug)
         return render(
             request,
             "evaluation/import.html",
-            _ctx(scheme, upload=upload),
+            _ctx(scheme, upload=upload, saved_mappings=saved_mappings),
             status=400 if upload.errors else 200,
         )
     q = access.get_questionnaire(scheme, stash.code)
     targets = importer.targets(q.definition)
     plan = _import_plan(stash, q)
-    mapping_form = forms.MappingForm(plan, targets, request.POST or None)
+    save_as = (stash.matched.get(SAVED) or {}).get("label") or f"{q.title}: survey export"
+    mapping_form = forms.MappingForm(plan, targets, request.POST or None, save_as=save_as)
     if request.method == "POST":
         if not mapping_form.is_valid():
-            return _import_render(request, scheme, q, plan, mapping_form, None, status=400)
+            return _import_render(request, scheme, q, stash, plan, mapping_form, None, status=400)
         columns = mapping_form.columns()
         changed = columns != stash.mapping
         values = {f: v for f, v in stash.values.items() if f in columns.values()}
@@ -585,19 +614,37 @@ def import_page(request, slug):
             step = "preview"
     check = importer.check(stash.text, q.definition, stash.mapping, stash.role, stash.values)
     if step == "import" and check.ok:
-        count = services.import_responses(q, check.rows, actor=request.user)
+        with transaction.atomic():
+            count = services.import_responses(q, check.rows, actor=request.user)
+            save_as = mapping_form.cleaned_data.get("save_as", "")
+            if save_as:
+                saved = services.save_import_mapping(
+                    scheme,
+                    q.code,
+                    save_as,
+                    columns=stash.mapping,
+                    values=plan.chosen_values(),
+                    role=stash.role,
+                    actor=request.user,
+                )
+                messages.info(request, f"Mapping saved as “{saved.name}” for the next file.")
         stash.delete()
         request.session.pop(IMPORT_KEY, None)
         messages.success(request, f"Imported {count} responses.")
         return redirect("evaluation:results", scheme.slug, q.code)
     if step == "import":
         messages.error(request, "Nothing was imported: map or fix what is listed first.")
-    return _import_render(
-        request, scheme, q, plan, forms.MappingForm(plan, targets), check, status=200
+    fresh = forms.MappingForm(
+        plan,
+        targets,
+        save_as=mapping_form.cleaned_data.get("save_as", save_as)
+        if mapping_form.is_bound
+        else save_as,
     )
+    return _import_render(request, scheme, q, stash, plan, fresh, check, status=200)
 
 
-def _import_render(request, scheme, q, plan, mapping_form, check, *, status):
+def _import_render(request, scheme, q, stash, plan, mapping_form, check, *, status):
     return render(
         request,
         "evaluation/import.html",
@@ -607,11 +654,31 @@ def _import_render(request, scheme, q, plan, mapping_form, check, *, status):
             plan=plan,
             mapping_form=mapping_form,
             layout=mapping_form.bound_layout(),
+            stash_saved=(stash.matched.get(SAVED) or {}).get("label", ""),
             check=check,
             preview=check.rows[:10] if check else [],
         ),
         status=status,
     )
+
+
+@scheme_staff(*access.ANALYSTS)
+def import_mapping_file(request, slug, pk):
+    """A saved mapping as the ``import_responses`` command's mapping file (YAML)."""
+    saved = access.get_import_mapping(request.staff.scheme, pk)
+    body = importer.mapping_file(saved.code, saved.columns, saved.values, saved.role)
+    response = HttpResponse(body, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{saved.code}-mapping-{saved.pk}.yaml"'
+    return response
+
+
+@scheme_staff(*access.ANALYSTS)
+@require_POST
+def delete_import_mapping(request, slug, pk):
+    saved = access.get_import_mapping(request.staff.scheme, pk)
+    services.delete_import_mapping(saved, actor=request.user)
+    messages.success(request, f"Mapping “{saved.name}” deleted.")
+    return redirect("evaluation:import", slug)
 
 
 @scheme_staff(*access.ANALYSTS)

@@ -1,7 +1,8 @@
-"""``equimentor import_responses SCHEME QUESTIONNAIRE FILE.csv --mapping MAP.yaml``
+"""``equimentor import_responses SCHEME QUESTIONNAIRE FILE.csv (--mapping MAP.yaml | --saved NAME)``
 
 Imports a forms tool's CSV the way the import page does, for scripted migrations, with a
-mapping file (the format is in ``EPILOG``, shown by ``--help``). As on the page, every column
+mapping file (the format is in ``EPILOG``, shown by ``--help``) or a mapping saved on the import
+page, by its name (the page also downloads it as a file). As on the page, every column
 must be mapped or ignored and every answer of a choice or scale column must mean an option (the
 obvious are mapped without the file: same wording, "Neutral", "4 - Agree"); what is left is
 listed and nothing is imported. Bad rows are reported by row number; ``--dry-run`` only checks.
@@ -16,13 +17,15 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from equimentor.evaluation import importer, mapping, services
-from equimentor.evaluation.models import Questionnaire
+from equimentor.evaluation.models import ImportMapping, Questionnaire
 from equimentor.schemes.models import Scheme
 
 EPILOG = """\
-The mapping file (YAML, or JSON) says which question each column holds and, where the answers
+A mapping saved on the import page is used by its name (--saved NAME), or downloaded there as
+a file. The mapping file (YAML, or JSON) says which question each column holds and, where the answers
 are not worded as the questionnaire's options, what each answer means:
 
+  questionnaire: aimms-month-6   # optional: refused if it is not the questionnaire named
   role: mentee              # optional: every row's role, if no column gives it
   columns:                  # every column of the file, by its header
     "Timestamp": __ignore   # a column that is no question: left out on purpose
@@ -62,8 +65,10 @@ class Command(BaseCommand):
         parser.add_argument("scheme", help="the scheme's slug")
         parser.add_argument("questionnaire", help="the questionnaire's code")
         parser.add_argument("csv", help="the CSV file (UTF-8)")
-        parser.add_argument(
-            "--mapping", required=True, help="a YAML or JSON mapping file (format below)"
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--mapping", help="a YAML or JSON mapping file (format below)")
+        source.add_argument(
+            "--saved", metavar="NAME", help="a mapping saved on the import page, by its name"
         )
         parser.add_argument("--role", default="", choices=["", "mentee", "mentor"])
         parser.add_argument("--dry-run", action="store_true")
@@ -80,11 +85,31 @@ class Command(BaseCommand):
         if q is None:
             raise CommandError(f"No questionnaire '{opts['questionnaire']}' in {scheme.slug}.")
         try:
-            spec = yaml.safe_load(Path(opts["mapping"]).read_text(encoding="utf-8")) or {}
             text = Path(opts["csv"]).read_text(encoding="utf-8-sig")
+            if opts["mapping"]:
+                spec = yaml.safe_load(Path(opts["mapping"]).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise CommandError(str(exc)) from exc
-        columns, values, role = _spec(spec)
+        if opts["saved"]:
+            saved = ImportMapping.objects.filter(
+                scheme=scheme, code=q.code, name=opts["saved"]
+            ).first()
+            if saved is None:
+                names = ", ".join(
+                    f"'{n}'"
+                    for n in ImportMapping.objects.filter(scheme=scheme, code=q.code).values_list(
+                        "name", flat=True
+                    )
+                )
+                raise CommandError(
+                    f"No mapping '{opts['saved']}' of {q.code} in {scheme.slug}"
+                    + (f" (saved: {names})." if names else " (none is saved).")
+                )
+            columns, values, role = saved.columns, saved.values, saved.role
+        else:
+            columns, values, role = _spec(spec)
+            if spec.get("questionnaire") not in (None, q.code):
+                raise CommandError(f"The mapping is for '{spec['questionnaire']}', not '{q.code}'.")
         role = opts["role"] or role
         try:
             headers, rows = importer.read(text)

@@ -213,7 +213,7 @@ def test_transition_table_refuses_what_is_not_listed():
             if target in targets:
                 continue
             with pytest.raises(RelationshipError, match="cannot become"):
-                services._move(rel, target)
+                services.move_to(rel, target)
 
 
 def test_email_subjects_read_well_when_the_scheme_name_ends_in_mentoring():

@@ -9,7 +9,6 @@ address and attendees are opaque ``urn:uuid:`` addresses carrying a name only.
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,8 @@ from email.utils import parseaddr
 import icalendar
 from django.conf import settings
 from django.utils import timezone
+
+from equimentor.core import zones
 
 
 @dataclass
@@ -38,13 +39,6 @@ class Event:
     attendees: list[tuple[str, str]] = field(default_factory=list)  # (opaque key, name)
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def _address(value: str, name: str, **params) -> icalendar.vCalAddress:
     address = icalendar.vCalAddress(value)
     address.params["CN"] = name
@@ -62,7 +56,7 @@ def domain() -> str:
 
 
 def _vevent(item: Event, stamp: datetime) -> icalendar.Event:
-    tz = _zone(item.time_zone)
+    tz = zones.zone(item.time_zone or "UTC", "UTC")
     event = icalendar.Event()
     event.add("uid", f"{item.uid}@{domain()}")
     event.add("sequence", item.sequence)

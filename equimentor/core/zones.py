@@ -8,6 +8,7 @@ import zoneinfo
 from functools import cache
 
 from django import forms
+from django.conf import settings
 
 
 @cache
@@ -18,6 +19,23 @@ def time_zone_choices() -> list[tuple[str, str]]:
         if "/" in z and not z.startswith(("Etc/", "SystemV/"))
     )
     return [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in names]
+
+
+def zone(name: str, fallback: str | None = None) -> zoneinfo.ZoneInfo:
+    """The zone called ``name``; an unknown name gives ``fallback`` (the site's zone if that is
+    empty) or, with no fallback, raises ValueError."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        if fallback is None:
+            raise ValueError(f"Unknown time zone: {name!r}") from exc
+        return zoneinfo.ZoneInfo(fallback or settings.TIME_ZONE)
+
+
+def wall_clock(when, zone_name: str):
+    """``when`` as the wall-clock time in ``zone_name`` (the site's zone if unknown), naive so
+    that templates do not convert it again."""
+    return when.astimezone(zone(zone_name or settings.TIME_ZONE, "")).replace(tzinfo=None)
 
 
 @cache

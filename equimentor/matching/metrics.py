@@ -71,7 +71,7 @@ RATE_COLUMNS = [
 MENTOR_COLUMNS = ["Mentors", "Places offered", "Places used", "Share of places used"]
 
 
-def _identity_labels(mentee_ids: list[int], codes: list[str]) -> dict[int, list[str]]:
+def identity_labels(mentee_ids: list[int], codes: list[str]) -> dict[int, list[str]]:
     """Each person's answer label per question in ``codes`` (report consent only)."""
     consented = set(
         Consent.objects.filter(
@@ -111,7 +111,7 @@ def _labels(scheme, ids: list[int], by: str) -> dict[int, str]:
             return {p.pk: scheme.career_stage_label(p.career_stage) for p in people}
         return {p.pk: p.get_pathway_display() for p in people}
     codes = scheme.fair_dimensions if by == FAIR else [by]
-    return {pid: " · ".join(row) for pid, row in _identity_labels(ids, codes).items()}
+    return {pid: " · ".join(row) for pid, row in identity_labels(ids, codes).items()}
 
 
 # Each mentee falls in one category: 1st choice / another choice / no choice ("r1", "rn", "r0"),

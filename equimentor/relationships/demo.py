@@ -347,7 +347,7 @@ def _demo_mentor_pair(scheme, rng: random.Random) -> Relationship | None:
     )
     for mentee in candidates[:20]:
         try:
-            return services.lifecycle._create_checked(
+            return services.lifecycle.create_checked(
                 scheme,
                 Relationship.Kind.ONE_TO_ONE,
                 [

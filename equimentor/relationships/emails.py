@@ -7,11 +7,8 @@ carry identity data. Meeting invitations carry a real .ics file; they are render
 
 from __future__ import annotations
 
-import zoneinfo
-
-from django.conf import settings
-
 from equimentor.core.mail import absolute_url, send_email
+from equimentor.core.zones import wall_clock
 from equimentor.relationships import ics
 
 _url = absolute_url
@@ -46,15 +43,6 @@ def _context(rel, member, **extra) -> dict:
     }
 
 
-def _local(when, user):
-    """Wall-clock time in the person's zone, naive so templates do not convert it again."""
-    try:
-        zone = zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return when.astimezone(zone).replace(tzinfo=None)
-
-
 def started(rel) -> None:
     for member in rel.active_members():
         send_email("rel_started", member.participant.user.email, _context(rel, member))
@@ -73,7 +61,7 @@ def meeting_invitation(meeting, *, update: bool = False) -> None:
                 member,
                 meeting=meeting,
                 update=update,
-                local_start=_local(meeting.starts_at, user),
+                local_start=wall_clock(meeting.starts_at, user.time_zone),
                 time_zone=user.time_zone,
                 meeting_url=_url("relationships:meeting", rel.scheme.slug, rel.pk, meeting.pk),
             ),
@@ -95,7 +83,7 @@ def meeting_cancelled(meeting) -> None:
                 rel,
                 member,
                 meeting=meeting,
-                local_start=_local(meeting.starts_at, user),
+                local_start=wall_clock(meeting.starts_at, user.time_zone),
                 time_zone=user.time_zone,
             ),
             attachments=[
@@ -109,7 +97,7 @@ def _cancellations(rel, member, cancelled, members) -> tuple[dict, list]:
     person's local time, and one calendar cancellation per meeting (nothing says why)."""
     user = member.participant.user
     context = {
-        "cancelled": [(_local(m.starts_at, user), m) for m in cancelled],
+        "cancelled": [(wall_clock(m.starts_at, user.time_zone), m) for m in cancelled],
         "time_zone": user.time_zone,
     }
     files = [

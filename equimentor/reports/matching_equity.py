@@ -17,7 +17,7 @@ from django.db.models import Max
 
 from equimentor.enrolment.models import Participant
 from equimentor.lib.disclosure import WITHHELD, Rules, protect
-from equimentor.matching.metrics import _identity_labels
+from equimentor.matching.metrics import identity_labels
 from equimentor.matching.models import MatchingRound, MatchingRun, ProposedPair
 from equimentor.reports.charts import ALL, Lines
 from equimentor.reports.labels import dimensions
@@ -25,11 +25,11 @@ from equimentor.reports.queries import Scope
 from equimentor.reports.sections import Report
 
 
-def _group_labels(scope: Scope, ids: set[int], by: list[str]) -> dict[int, str]:
+def group_labels(scope: Scope, ids: set[int], by: list[str]) -> dict[int, str]:
     """Each person's group under the breakdown ``by`` (one to three codes), in two queries."""
     people = {p.pk: p for p in Participant.objects.filter(pk__in=ids).select_related("institution")}
     identity = [code for code in by if code not in ("institution", "career_stage")]
-    answers = _identity_labels(list(people), identity) if identity else {}
+    answers = identity_labels(list(people), identity) if identity else {}
     labels = {}
     for pk, p in people.items():
         parts, k = [], 0
@@ -73,7 +73,7 @@ def matching_equity(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
     for run in runs:
         ids |= {u["mentee"] for u in run.unmatched}
         ids |= {int(pk) for pk in (run.metrics.get("places") or {})}
-    labels = _group_labels(scope, ids, by)
+    labels = group_labels(scope, ids, by)
     if scope.institutions:
         inside = set(
             Participant.objects.filter(

@@ -4,7 +4,7 @@ never who else registered; invitations carry an .ics file (``training.ics``)."""
 from __future__ import annotations
 
 from equimentor.core.mail import absolute_url, send_email
-from equimentor.relationships.emails import _local
+from equimentor.core.zones import wall_clock
 from equimentor.training import ics
 
 
@@ -13,8 +13,8 @@ def _context(session, user, **extra) -> dict:
         "session": session,
         "scheme": session.scheme,
         "person": user,
-        "local_start": _local(session.starts_at, user),
-        "local_end": _local(session.ends_at, user),
+        "local_start": wall_clock(session.starts_at, user.time_zone),
+        "local_end": wall_clock(session.ends_at, user.time_zone),
         "time_zone": user.time_zone,
         "url": absolute_url("training:session", session.scheme.slug, session.pk),
         "list_url": absolute_url("training:sessions", session.scheme.slug),
@@ -107,7 +107,10 @@ def registrations_ended(participant, registrations) -> None:
             "scheme": participant.scheme,
             "person": user,
             "sessions": [
-                {"session": r.session, "local_start": _local(r.session.starts_at, user)}
+                {
+                    "session": r.session,
+                    "local_start": wall_clock(r.session.starts_at, user.time_zone),
+                }
                 for r in registrations
             ],
             "time_zone": user.time_zone,

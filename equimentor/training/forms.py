@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django import forms
 
+from equimentor.core import zones
 from equimentor.core.zones import TimeZoneField
 from equimentor.relationships.forms import DateInput, TimeInput
 from equimentor.relationships.models import Relationship
@@ -102,9 +103,7 @@ class SessionForm(forms.Form):
 
     @classmethod
     def initial_for(cls, session: Session) -> dict:
-        from equimentor.relationships.views.common import _zone
-
-        tz = _zone(session.time_zone)
+        tz = zones.zone(session.time_zone, "")
         start, end = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
         initial = {
             "title": session.title,

@@ -24,7 +24,7 @@ from equimentor.evaluation.models import EvaluationSettings
 from equimentor.lib.disclosure import WITHHELD, Rules, protect, visible_cells
 from equimentor.relationships.models import Membership, Relationship
 from equimentor.reports.labels import dimensions
-from equimentor.reports.matching_equity import _group_labels
+from equimentor.reports.matching_equity import group_labels
 from equimentor.reports.queries import EARLY, Scope
 from equimentor.reports.sections import Report
 from equimentor.training.induction import current_pack
@@ -67,7 +67,7 @@ def training_reports(scope: Scope, by: list[str], rules: Rules) -> list[Report]:
         scope.people().filter(status=Participant.Status.APPROVED).values_list("pk", "approved_at")
     )
     ids = set(approved) | {p for _, p, _ in places}
-    labels = _group_labels(scope, ids, by) if by else dict.fromkeys(ids, "All")
+    labels = group_labels(scope, ids, by) if by else dict.fromkeys(ids, "All")
     title = " by " + ", ".join(dimensions(scope.scheme)[b] for b in by) if by else ""
     if held:
         reports.append(_attendance_by_group(places, kind_of, labels, title, rules))

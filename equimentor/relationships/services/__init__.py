@@ -31,8 +31,8 @@ from equimentor.relationships.services.base import (
     RelationshipError,
     Side,
     State,
-    _move,
     add_months,
+    move_to,
     today,
 )
 from equimentor.relationships.services.checkins import answer_check_in, raise_flag, resolve_flag
@@ -72,7 +72,7 @@ __all__ = [
     "RelationshipError",
     "Side",
     "State",
-    "_move",  # used by the lifecycle tests to walk every transition
+    "move_to",  # used by the lifecycle tests to walk every transition
     "add_months",
     "today",
     # lifecycle

@@ -16,11 +16,11 @@ from equimentor.relationships.models import (
 from equimentor.relationships.services.base import (
     RelationshipError,
     State,
-    _lock,
-    _member_of,
-    _move,
-    _require_open,
-    _touch,
+    current_member,
+    lock_relationship,
+    move_to,
+    require_open,
+    touch,
 )
 
 # -- agreement -------------------------------------------------------------------------------------
@@ -75,9 +75,9 @@ def latest_agreement(rel: Relationship) -> AgreementVersion | None:
 @transaction.atomic
 def save_agreement(rel: Relationship, member: Membership, data: dict, *, actor) -> AgreementVersion:
     """Save an edit as a new version; earlier versions and their confirmations are kept."""
-    rel = _lock(rel)
-    _require_open(rel, "change the agreement")
-    member = _member_of(rel, member)
+    rel = lock_relationship(rel)
+    require_open(rel, "change the agreement")
+    member = current_member(rel, member)
     values = {f: (data.get(f) or "").strip() for f in AGREEMENT_FIELDS}
     missing = [f for f, v in values.items() if not v]
     if missing:
@@ -92,7 +92,7 @@ def save_agreement(rel: Relationship, member: Membership, data: dict, *, actor) 
         saved_at=timezone.now(),
         **values,
     )
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.agreement.saved",
         version,
@@ -108,9 +108,9 @@ def save_agreement(rel: Relationship, member: Membership, data: dict, *, actor) 
 def confirm_agreement(
     rel: Relationship, member: Membership, version: AgreementVersion, *, actor
 ) -> AgreementConfirmation:
-    rel = _lock(rel)
-    _require_open(rel, "confirm the agreement")
-    member = _member_of(rel, member)
+    rel = lock_relationship(rel)
+    require_open(rel, "confirm the agreement")
+    member = current_member(rel, member)
     latest = latest_agreement(rel)
     if version.relationship_id != rel.pk or latest is None:
         raise RelationshipError("No such agreement version in this relationship.")
@@ -125,7 +125,7 @@ def confirm_agreement(
     )
     if not created:
         raise RelationshipError("You have already confirmed this version.")
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.agreement.confirmed",
         version,
@@ -134,7 +134,7 @@ def confirm_agreement(
         relationship_id=rel.pk,
         number=version.number,
     )
-    _maybe_activate(rel, actor=actor)
+    maybe_activate(rel, actor=actor)
     return confirmation
 
 
@@ -146,7 +146,7 @@ def agreement_confirmed_by_all(rel: Relationship) -> bool:
     return all(m.participant_id in confirmed for m in rel.active_members())
 
 
-def _maybe_activate(rel: Relationship, *, actor) -> None:
+def maybe_activate(rel: Relationship, *, actor) -> None:
     if rel.state != State.TRIAL:
         return
     members = rel.active_members()
@@ -155,5 +155,5 @@ def _maybe_activate(rel: Relationship, *, actor) -> None:
     if not agreement_confirmed_by_all(rel):
         return
     rel.activated_at = timezone.now()
-    _move(rel, State.ACTIVE, fields=["activated_at"])
+    move_to(rel, State.ACTIVE, fields=["activated_at"])
     audit.record("relationships.relationship.activated", rel, actor=actor, scheme=rel.scheme)

@@ -42,7 +42,7 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def _lock(rel: Relationship) -> Relationship:
+def lock_relationship(rel: Relationship) -> Relationship:
     """The relationship's row, locked for this transaction, with its members loaded."""
     locked = Relationship.objects.select_for_update().get(pk=rel.pk)
     locked = Relationship.objects.select_related("scheme").get(pk=locked.pk)
@@ -50,14 +50,14 @@ def _lock(rel: Relationship) -> Relationship:
     return locked
 
 
-def _member_of(rel: Relationship, member: Membership) -> Membership:
+def current_member(rel: Relationship, member: Membership) -> Membership:
     for m in rel.memberships.all():
         if m.pk == member.pk and m.left_at is None:
             return m
     raise RelationshipError("You are no longer a member of this relationship.")
 
 
-def _move(rel: Relationship, to: str, *, fields: list[str] | None = None) -> None:
+def move_to(rel: Relationship, to: str, *, fields: list[str] | None = None) -> None:
     if to not in TRANSITIONS[rel.state]:
         raise RelationshipError(
             f"A relationship that is {rel.get_state_display().lower()} cannot become "
@@ -68,11 +68,11 @@ def _move(rel: Relationship, to: str, *, fields: list[str] | None = None) -> Non
     rel.save(update_fields=["state", "last_activity_at", *(fields or [])])
 
 
-def _touch(rel: Relationship) -> None:
+def touch(rel: Relationship) -> None:
     rel.last_activity_at = timezone.now()
     rel.save(update_fields=["last_activity_at"])
 
 
-def _require_open(rel: Relationship, doing: str) -> None:
+def require_open(rel: Relationship, doing: str) -> None:
     if rel.state == State.CLOSED:
         raise RelationshipError(f"This relationship has closed, so you cannot {doing}.")

@@ -13,11 +13,11 @@ from equimentor.relationships.models import Goal, GoalReview, Membership, Relati
 from equimentor.relationships.services.base import (
     RelationshipError,
     Side,
-    _lock,
-    _member_of,
-    _require_open,
-    _touch,
+    current_member,
+    lock_relationship,
+    require_open,
     today,
+    touch,
 )
 
 # -- goals ----------------------------------------------------------------------------------------
@@ -35,9 +35,9 @@ class GoalCheck:
 def add_goal(
     rel: Relationship, member: Membership, *, title: str, detail: str, target_date: date, actor
 ) -> Goal:
-    rel = _lock(rel)
-    _require_open(rel, "add goals")
-    member = _member_of(rel, member)
+    rel = lock_relationship(rel)
+    require_open(rel, "add goals")
+    member = current_member(rel, member)
     if member.side == Side.MENTOR:
         raise RelationshipError("Goals belong to the mentee: she sets them for herself.")
     if not title.strip():
@@ -51,14 +51,14 @@ def add_goal(
         detail=detail.strip(),
         target_date=target_date,
     )
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.goal.added", goal, actor=actor, scheme=rel.scheme, relationship_id=rel.pk
     )
     return goal
 
 
-def _review_goal(rel, check: GoalCheck, *, by, meeting=None) -> GoalReview:
+def review_goal(rel, check: GoalCheck, *, by, meeting=None) -> GoalReview:
     goal = check.goal
     if goal.relationship_id != rel.pk:
         raise RelationshipError("No such goal in this relationship.")
@@ -83,14 +83,14 @@ def _review_goal(rel, check: GoalCheck, *, by, meeting=None) -> GoalReview:
 @transaction.atomic
 def update_goal(goal: Goal, member: Membership, check: GoalCheck, *, actor) -> Goal:
     """The mentee who owns a goal records its progress and status."""
-    rel = _lock(goal.relationship)
-    _require_open(rel, "update goals")
-    member = _member_of(rel, member)
+    rel = lock_relationship(goal.relationship)
+    require_open(rel, "update goals")
+    member = current_member(rel, member)
     if goal.owner_id != member.participant_id:
         raise RelationshipError("Only the mentee who owns this goal can update it.")
     check.goal = Goal.objects.select_for_update().get(pk=goal.pk)
-    review = _review_goal(rel, check, by=member.participant)
-    _touch(rel)
+    review = review_goal(rel, check, by=member.participant)
+    touch(rel)
     audit.record(
         "relationships.goal.updated",
         check.goal,

@@ -15,18 +15,18 @@ from equimentor.core import audit
 from equimentor.enrolment.models import Participant
 from equimentor.relationships import emails
 from equimentor.relationships.models import Meeting, Membership, Relationship, pairs_among
-from equimentor.relationships.services.agreements import _maybe_activate
+from equimentor.relationships.services.agreements import maybe_activate
 from equimentor.relationships.services.base import (
     Reason,
     RelationshipError,
     Side,
     State,
-    _lock,
-    _member_of,
-    _move,
-    _touch,
     add_months,
+    current_member,
+    lock_relationship,
+    move_to,
     today,
+    touch,
 )
 from equimentor.relationships.services.meetings import cancel_meetings_to_come
 
@@ -171,11 +171,11 @@ def create_relationship(scheme, kind: str, members: list[NewMember], *, actor, n
     """The coordinator creates a group, peer circle or network (capacity and rules checked)."""
     if kind == Relationship.Kind.ONE_TO_ONE:
         raise RelationshipError("One-to-one relationships start from an accepted proposal.")
-    return _create_checked(scheme, kind, members, actor=actor, name=name)
+    return create_checked(scheme, kind, members, actor=actor, name=name)
 
 
 @transaction.atomic
-def _create_checked(scheme, kind: str, members: list[NewMember], *, actor, name: str = ""):
+def create_checked(scheme, kind: str, members: list[NewMember], *, actor, name: str = ""):
     """Create a relationship of any kind once the members pass every rule (capacity, same
     institution, conflicts). Pages reach one-to-one relationships only through proposals; the
     demo data uses this directly to give its demo mentor a one-to-one."""
@@ -224,8 +224,8 @@ def trial_decision(
     rel: Relationship, member: Membership, *, go_on: bool, never_again: bool = False, actor
 ) -> Relationship:
     """After the first meeting, each person privately says continue or step away (no fault)."""
-    rel = _lock(rel)
-    member = _member_of(rel, member)
+    rel = lock_relationship(rel)
+    member = current_member(rel, member)
     if rel.state == State.ACCEPTED:
         raise RelationshipError(
             "You can decide whether to continue once your first meeting has been logged."
@@ -247,7 +247,7 @@ def trial_decision(
             relationship_id=rel.pk,
             decision="continue",
         )
-        _maybe_activate(rel, actor=actor)
+        maybe_activate(rel, actor=actor)
         return rel
     member.trial_decision = Membership.TrialDecision.STEP_AWAY
     member.left_at = now
@@ -275,8 +275,8 @@ def trial_decision(
     if not _viable(rel):
         _, cancelled = _close(rel, Reason.NO_FAULT, actor=actor)
     else:
-        _touch(rel)
-        _maybe_activate(rel, actor=actor)
+        touch(rel)
+        maybe_activate(rel, actor=actor)
     emails.will_not_continue(rel, remaining, cancelled)
     return rel
 
@@ -286,9 +286,9 @@ def trial_decision(
 
 @transaction.atomic
 def pause(rel: Relationship, *, reason: str, actor, member: Membership | None = None):
-    rel = _lock(rel)
+    rel = lock_relationship(rel)
     if member is not None:
-        _member_of(rel, member)
+        current_member(rel, member)
     if rel.state not in (State.ACTIVE, State.EXTENDED, State.ENDING_DUE):
         raise RelationshipError(
             "Only an active relationship can be paused "
@@ -300,7 +300,7 @@ def pause(rel: Relationship, *, reason: str, actor, member: Membership | None = 
     rel.paused_on = today()
     rel.pause_reason = reason
     rel.memberships.update(end_choice="", end_choice_date=None, end_choice_at=None)
-    _move(rel, State.PAUSED, fields=["resume_state", "paused_on", "pause_reason"])
+    move_to(rel, State.PAUSED, fields=["resume_state", "paused_on", "pause_reason"])
     audit.record("relationships.relationship.paused", rel, actor=actor, scheme=rel.scheme)
     emails.paused(rel)
     return rel
@@ -309,9 +309,9 @@ def pause(rel: Relationship, *, reason: str, actor, member: Membership | None = 
 @transaction.atomic
 def resume(rel: Relationship, *, actor, member: Membership | None = None):
     """Resume after a pause: the end date moves on by the length of the pause."""
-    rel = _lock(rel)
+    rel = lock_relationship(rel)
     if member is not None:
-        _member_of(rel, member)
+        current_member(rel, member)
     if rel.state != State.PAUSED:
         raise RelationshipError("Only a paused relationship can be resumed.")
     days = (today() - rel.paused_on).days
@@ -321,7 +321,7 @@ def resume(rel: Relationship, *, actor, member: Membership | None = None):
     rel.paused_on = None
     rel.pause_reason = ""
     rel.resume_state = ""
-    _move(
+    move_to(
         rel, target, fields=["end_date", "paused_days", "paused_on", "pause_reason", "resume_state"]
     )
     audit.record(
@@ -338,13 +338,13 @@ def resume(rel: Relationship, *, actor, member: Membership | None = None):
 
 @transaction.atomic
 def mark_ending_due(rel: Relationship, *, actor=None, prompt_days: int = 14) -> Relationship:
-    rel = _lock(rel)
+    rel = lock_relationship(rel)
     if rel.state not in (State.ACTIVE, State.EXTENDED):
         raise RelationshipError("Only an active or extended relationship can become due to end.")
     if today() < rel.end_date - timedelta(days=prompt_days):
         raise RelationshipError("The end date is not near yet.")
     rel.memberships.update(end_choice="", end_choice_date=None, end_choice_at=None)
-    _move(rel, State.ENDING_DUE)
+    move_to(rel, State.ENDING_DUE)
     audit.record(
         "relationships.relationship.ending_due",
         rel,
@@ -367,8 +367,8 @@ def end_choice(
     actor,
 ) -> Relationship:
     """At the end date each says extend (with a new end date) or close; both must agree to extend."""
-    rel = _lock(rel)
-    member = _member_of(rel, member)
+    rel = lock_relationship(rel)
+    member = current_member(rel, member)
     if rel.state != State.ENDING_DUE:
         raise RelationshipError(
             "You will be asked whether to extend or close two weeks before the end date."
@@ -409,7 +409,7 @@ def end_choice(
         rel.end_date = new_end_date
         rel.extended_count += 1
         rel.memberships.update(end_choice="", end_choice_date=None, end_choice_at=None)
-        _move(rel, State.EXTENDED, fields=["end_date", "extended_count"])
+        move_to(rel, State.EXTENDED, fields=["end_date", "extended_count"])
         audit.record(
             "relationships.relationship.extended",
             rel,
@@ -428,7 +428,7 @@ def _close(rel: Relationship, reason: str, *, actor) -> tuple[list[Membership], 
     still_in = rel.active_members()
     rel.closed_at = now
     rel.close_reason = reason
-    _move(rel, State.CLOSED, fields=["closed_at", "close_reason"])
+    move_to(rel, State.CLOSED, fields=["closed_at", "close_reason"])
     rel.memberships.filter(left_at__isnull=True).update(
         left_at=now, left_reason=Membership.LeftReason.CLOSED
     )
@@ -460,12 +460,12 @@ def close(
 ) -> Relationship:
     """Close a relationship. Members give goals met, circumstances changed or no-fault; the
     coordinator may also close for lapsed, safeguarding or withdrawn. Nobody else is told why."""
-    rel = _lock(rel)
+    rel = lock_relationship(rel)
     if rel.state == State.CLOSED:
         raise RelationshipError("This relationship is already closed.")
     if member is not None:
         return _member_close(
-            rel, _member_of(rel, member), reason=reason, never_again=never_again, actor=actor
+            rel, current_member(rel, member), reason=reason, never_again=never_again, actor=actor
         )
     if reason not in Reason.values:
         raise RelationshipError("Choose why the relationship is closing.")

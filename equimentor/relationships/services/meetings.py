@@ -16,13 +16,13 @@ from equimentor.relationships.models import Meeting, Membership, PrivateNote, Re
 from equimentor.relationships.services.base import (
     RelationshipError,
     State,
-    _lock,
-    _member_of,
-    _move,
-    _require_open,
-    _touch,
+    current_member,
+    lock_relationship,
+    move_to,
+    require_open,
+    touch,
 )
-from equimentor.relationships.services.goals import GoalCheck, _review_goal
+from equimentor.relationships.services.goals import GoalCheck, review_goal
 
 # -- meetings --------------------------------------------------------------------------------------
 
@@ -83,15 +83,15 @@ def _apply_plan(meeting: Meeting, plan: MeetingPlan) -> None:
 @transaction.atomic
 def schedule_meeting(rel: Relationship, member: Membership, plan: MeetingPlan, *, actor) -> Meeting:
     """Arrange a meeting; a future one sends everyone an iCalendar invitation."""
-    rel = _lock(rel)
-    _require_open(rel, "arrange meetings")
+    rel = lock_relationship(rel)
+    require_open(rel, "arrange meetings")
     if rel.state == State.PAUSED:
         raise RelationshipError("This relationship is paused; resume it to arrange meetings.")
-    member = _member_of(rel, member)
+    member = current_member(rel, member)
     meeting = Meeting(relationship=rel, arranged_by=member.participant)
     _apply_plan(meeting, plan)
     meeting.save()
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.meeting.scheduled",
         meeting,
@@ -110,16 +110,16 @@ def schedule_meeting(rel: Relationship, member: Membership, plan: MeetingPlan, *
 def reschedule_meeting(
     meeting: Meeting, member: Membership, plan: MeetingPlan, *, actor
 ) -> Meeting:
-    rel = _lock(meeting.relationship)
-    _require_open(rel, "change meetings")
-    member = _member_of(rel, member)
+    rel = lock_relationship(meeting.relationship)
+    require_open(rel, "change meetings")
+    member = current_member(rel, member)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise RelationshipError("Only a meeting that has not been logged or cancelled can move.")
     _apply_plan(meeting, plan)
     meeting.sequence += 1
     meeting.save()
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.meeting.rescheduled",
         meeting,
@@ -139,15 +139,15 @@ def reschedule_meeting(
 
 @transaction.atomic
 def cancel_meeting(meeting: Meeting, member: Membership, *, actor) -> Meeting:
-    rel = _lock(meeting.relationship)
-    member = _member_of(rel, member)
+    rel = lock_relationship(meeting.relationship)
+    member = current_member(rel, member)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise RelationshipError("Only a meeting that has not been logged can be cancelled.")
     meeting.status = Meeting.Status.CANCELLED
     meeting.sequence += 1
     meeting.save(update_fields=["status", "sequence"])
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.meeting.cancelled",
         meeting,
@@ -218,9 +218,9 @@ def log_meeting(
 ) -> Meeting:
     """Record whether a meeting happened, its length, agenda, shared notes, actions and the goals
     reviewed. The first meeting held starts the trial."""
-    rel = _lock(meeting.relationship)
-    _require_open(rel, "log meetings")
-    member = _member_of(rel, member)
+    rel = lock_relationship(meeting.relationship)
+    require_open(rel, "log meetings")
+    member = current_member(rel, member)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.relationship_id != rel.pk:
         raise RelationshipError("No such meeting in this relationship.")
@@ -243,11 +243,11 @@ def log_meeting(
     meeting.logged_by = member.participant
     meeting.save()
     for check in reviews or []:
-        _review_goal(rel, check, by=member.participant, meeting=meeting)
+        review_goal(rel, check, by=member.participant, meeting=meeting)
     if happened and (rel.last_met_at is None or meeting.starts_at > rel.last_met_at):
         rel.last_met_at = meeting.starts_at
         rel.save(update_fields=["last_met_at"])
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.meeting.logged",
         meeting,
@@ -258,7 +258,7 @@ def log_meeting(
         goals_reviewed=len(reviews or []),
     )
     if happened and rel.state == State.ACCEPTED:
-        _move(rel, State.TRIAL)
+        move_to(rel, State.TRIAL)
         audit.record("relationships.relationship.trial", rel, actor=actor, scheme=rel.scheme)
     return meeting
 
@@ -269,7 +269,7 @@ def log_meeting(
 @transaction.atomic
 def add_private_note(rel: Relationship, member: Membership, body: str, *, actor, meeting=None):
     """A note only its author will ever see. The audit trail holds its id, never its text."""
-    member = _member_of(_lock(rel), member)
+    member = current_member(lock_relationship(rel), member)
     body = body.strip()
     if not body:
         raise RelationshipError("Write something to save.")

@@ -12,10 +12,10 @@ from equimentor.relationships.models import Membership, Milestone, Relationship,
 from equimentor.relationships.services.base import (
     RelationshipError,
     Side,
-    _lock,
-    _member_of,
-    _touch,
+    current_member,
+    lock_relationship,
     today,
+    touch,
 )
 
 
@@ -80,8 +80,8 @@ def record_sponsorship(
     on_date: date,
     actor,
 ) -> SponsorshipAct:
-    rel = _lock(rel)
-    member = _member_of(rel, member)
+    rel = lock_relationship(rel)
+    member = current_member(rel, member)
     if member.side not in (Side.MENTOR, Side.PEER):
         raise RelationshipError("Sponsorship is recorded by the mentor.")
     if not any(m.participant_id == mentee.pk and m.pk != member.pk for m in rel.active_members()):
@@ -98,7 +98,7 @@ def record_sponsorship(
         description=description.strip(),
         on_date=on_date,
     )
-    _touch(rel)
+    touch(rel)
     audit.record(
         "relationships.sponsorship.recorded",
         act,

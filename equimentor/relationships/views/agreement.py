@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from equimentor.core.access import signed_in
 from equimentor.core.params import query_int
 from equimentor.relationships import access, forms, services
-from equimentor.relationships.views.common import _fail, _tabs
+from equimentor.relationships.views.common import show_error, tabs
 
 
 @signed_in
@@ -32,7 +32,7 @@ def agreement(request, slug: str, pk: int):
         try:
             version = services.save_agreement(rel, member, form.cleaned_data, actor=request.user)
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             messages.success(
                 request, f"Saved as version {version.number}. Everyone now confirms this version."
@@ -43,7 +43,7 @@ def agreement(request, slug: str, pk: int):
         request,
         "relationships/agreement.html",
         {
-            **_tabs(rel, "agreement"),
+            **tabs(rel, "agreement"),
             "member": member,
             "form": form,
             "latest": latest,
@@ -67,7 +67,7 @@ def agreement_confirm(request, slug: str, pk: int):
             raise services.RelationshipError("Choose the version you are confirming.")
         services.confirm_agreement(rel, member, version, actor=request.user)
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, f"You confirmed version {version.number} of the agreement.")
     return redirect("relationships:agreement", slug, pk)

@@ -4,7 +4,6 @@ meeting times."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.utils import timezone
 
 from equimentor.core.roles import Role
 from equimentor.relationships import services
@@ -46,22 +45,13 @@ def next_steps(rel: Relationship, member: Membership, *, confirmed_latest: bool 
     return steps
 
 
-def _tabs(rel, active: str) -> dict:
+def tabs(rel, active: str) -> dict:
     return {"rel": rel, "active": active, "scheme": rel.scheme}
 
 
-def _fail(request, exc) -> None:
+def show_error(request, exc) -> None:
     messages.error(request, str(exc))
 
 
-def _local_plan(form) -> services.MeetingPlan:
+def local_plan(form) -> services.MeetingPlan:
     return services.MeetingPlan.from_fields(form.cleaned_data)
-
-
-def _zone(name: str):
-    import zoneinfo
-
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_default_timezone()

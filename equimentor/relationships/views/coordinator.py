@@ -15,7 +15,7 @@ from equimentor.lib.cells import csv_writer
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Flag, Relationship, RelationshipSettings
 from equimentor.relationships.queries import coordinator_rows
-from equimentor.relationships.views.common import COORDINATOR, State, _fail
+from equimentor.relationships.views.common import COORDINATOR, State, show_error
 
 # -- coordinator pages -------------------------------------------------------------------------------
 
@@ -206,7 +206,7 @@ def manage_act(request, slug: str, pk: int):
         else:
             raise services.RelationshipError("Choose what to do.")
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     return redirect("relationships:manage_detail", slug, pk)
 
 
@@ -217,7 +217,7 @@ def manage_resolve_flag(request, slug: str, pk: int):
     try:
         services.resolve_flag(flag, actor=request.user)
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, "Flag marked as dealt with.")
     if flag.relationship_id:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from equimentor.core.access import signed_in
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Goal, Membership
-from equimentor.relationships.views.common import _fail, _tabs
+from equimentor.relationships.views.common import show_error, tabs
 
 
 @signed_in
@@ -30,7 +30,7 @@ def goals(request, slug: str, pk: int):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             messages.success(request, "Goal added.")
             return redirect("relationships:goals", slug, pk)
@@ -48,7 +48,7 @@ def goals(request, slug: str, pk: int):
         request,
         "relationships/goals.html",
         {
-            **_tabs(rel, "goals"),
+            **tabs(rel, "goals"),
             "member": member,
             "form": form,
             "goals": rows,
@@ -79,7 +79,7 @@ def goal_update(request, slug: str, pk: int, gid: int):
             actor=request.user,
         )
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, "Goal updated.")
     return redirect("relationships:goals", slug, pk)
@@ -100,7 +100,7 @@ def notes(request, slug: str, pk: int):
                 rel, member, form.cleaned_data["body"], meeting=meeting, actor=request.user
             )
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             messages.success(request, "Private note saved. Only you can read it.")
             if meeting is not None:
@@ -110,7 +110,7 @@ def notes(request, slug: str, pk: int):
         request,
         "relationships/notes.html",
         {
-            **_tabs(rel, "notes"),
+            **tabs(rel, "notes"),
             "member": member,
             "form": form,
             "notes": access.private_notes_of(request.user, rel),
@@ -131,7 +131,7 @@ def note_edit(request, slug: str, pk: int, nid: int):
             note, request.user, form.cleaned_data["body"], actor=request.user
         )
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, "Private note saved.")
     return redirect("relationships:notes", slug, pk)

@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from equimentor.core import zones
 from equimentor.core.access import signed_in
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.ics import build as build_ics
 from equimentor.relationships.ics import filename as ics_filename
 from equimentor.relationships.models import Goal, Meeting
-from equimentor.relationships.views.common import State, _fail, _local_plan, _tabs, _zone
+from equimentor.relationships.views.common import State, local_plan, show_error, tabs
 
 
 def _likely_zones(user, rel) -> list[str]:
@@ -39,9 +40,9 @@ def meetings(request, slug: str, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.schedule_meeting(rel, member, _local_plan(form), actor=request.user)
+            meeting = services.schedule_meeting(rel, member, local_plan(form), actor=request.user)
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             if meeting.starts_at > timezone.now():
                 messages.success(request, "Meeting arranged: everyone has a calendar invitation.")
@@ -54,7 +55,7 @@ def meetings(request, slug: str, pk: int):
         request,
         "relationships/meetings.html",
         {
-            **_tabs(rel, "meetings"),
+            **tabs(rel, "meetings"),
             "member": member,
             "form": form,
             "upcoming": sorted(
@@ -130,7 +131,7 @@ def meeting(request, slug: str, pk: int, mid: int):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             messages.success(request, "Meeting logged.")
             return redirect("relationships:meeting", slug, pk, mid)
@@ -138,8 +139,8 @@ def meeting(request, slug: str, pk: int, mid: int):
     move_form = forms.MeetingForm(
         likely=[meeting.time_zone, *_likely_zones(request.user, rel)],
         initial={
-            "date": meeting.starts_at.astimezone(_zone(meeting.time_zone)).date(),
-            "time": meeting.starts_at.astimezone(_zone(meeting.time_zone)).time(),
+            "date": meeting.starts_at.astimezone(zones.zone(meeting.time_zone, "")).date(),
+            "time": meeting.starts_at.astimezone(zones.zone(meeting.time_zone, "")).time(),
             "time_zone": meeting.time_zone,
             "duration_minutes": meeting.duration_minutes,
             "mode": meeting.mode,
@@ -151,13 +152,13 @@ def meeting(request, slug: str, pk: int, mid: int):
         request,
         "relationships/meeting.html",
         {
-            **_tabs(rel, "meetings"),
+            **tabs(rel, "meetings"),
             "member": member,
             "meeting": meeting,
             "local": local,
-            "arranged_local": meeting.starts_at.astimezone(_zone(meeting.time_zone)).replace(
-                tzinfo=None
-            ),
+            "arranged_local": meeting.starts_at.astimezone(
+                zones.zone(meeting.time_zone, "")
+            ).replace(tzinfo=None),
             "form": form,
             "move_form": move_form,
             "goals": goals,
@@ -181,9 +182,9 @@ def meeting_move(request, slug: str, pk: int, mid: int):
             raise services.RelationshipError(
                 "Check the new date, time, time zone, length and how you will meet."
             )
-        services.reschedule_meeting(meeting, member, _local_plan(form), actor=request.user)
+        services.reschedule_meeting(meeting, member, local_plan(form), actor=request.user)
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, "Meeting moved: everyone has an updated invitation.")
     return redirect("relationships:meeting", slug, pk, mid)
@@ -196,7 +197,7 @@ def meeting_cancel(request, slug: str, pk: int, mid: int):
     try:
         services.cancel_meeting(meeting, member, actor=request.user)
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, "Meeting cancelled: everyone's calendar is updated.")
     return redirect("relationships:meetings", slug, pk)

@@ -15,7 +15,7 @@ from equimentor.enrolment.access import get_own_participation
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Meeting, Membership, Relationship
 from equimentor.relationships.queries import check_ins_due, relationships_of
-from equimentor.relationships.views.common import State, _fail, _tabs, next_steps
+from equimentor.relationships.views.common import State, next_steps, show_error, tabs
 from equimentor.schemes.models import StaffRole
 
 # -- participant pages -----------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def _render_detail(request, rel, member, *, sponsorship_form=None, status=200):
         latest and latest.confirmations.filter(participant=member.participant_id).exists()
     )
     context = {
-        **_tabs(rel, "overview"),
+        **tabs(rel, "overview"),
         "member": member,
         "members": list(rel.memberships.all()),
         "steps": next_steps(rel, member, confirmed_latest=confirmed),
@@ -123,7 +123,7 @@ def trial(request, slug: str, pk: int):
             actor=request.user,
         )
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
         return redirect("relationships:detail", slug, pk)
     if go_on:
         messages.success(request, "Thank you. Your answer is private.")
@@ -154,7 +154,7 @@ def end(request, slug: str, pk: int):
             actor=request.user,
         )
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         if rel.state == State.EXTENDED:
             messages.success(request, f"Extended: the new end date is {rel.end_date:%-d %B %Y}.")
@@ -175,7 +175,7 @@ def pause(request, slug: str, pk: int):
             raise services.RelationshipError("Choose why the relationship is pausing.")
         services.pause(rel, reason=form.cleaned_data["reason"], actor=request.user, member=member)
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, "Paused. When you resume, the end date moves on by the pause.")
     return redirect("relationships:detail", slug, pk)
@@ -188,7 +188,7 @@ def resume(request, slug: str, pk: int):
     try:
         rel = services.resume(rel, actor=request.user, member=member)
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(request, f"Resumed. The end date is now {rel.end_date:%-d %B %Y}.")
     return redirect("relationships:detail", slug, pk)
@@ -210,7 +210,7 @@ def close(request, slug: str, pk: int):
             actor=request.user,
         )
     except services.RelationshipError as exc:
-        _fail(request, exc)
+        show_error(request, exc)
     else:
         messages.success(
             request,
@@ -239,7 +239,7 @@ def sponsorship(request, slug: str, pk: int):
         )
     except services.RelationshipError as exc:
         if not _records_sponsorship(rel, member):
-            _fail(request, exc)  # no form is shown to put the message on
+            show_error(request, exc)  # no form is shown to put the message on
             return redirect("relationships:detail", slug, pk)
         # Show the form again as it was typed, with what is wrong.
         if not form.errors:
@@ -264,7 +264,7 @@ def check_in(request, slug: str, pk: int):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             messages.success(
                 request, "Thank you. Your answer is private: only the coordinator sees it."
@@ -316,7 +316,7 @@ def milestones(request, slug: str):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            _fail(request, exc)
+            show_error(request, exc)
         else:
             messages.success(request, "Milestone recorded. Congratulations!")
             return redirect("relationships:milestones", slug)

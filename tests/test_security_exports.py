@@ -125,10 +125,15 @@ def _exports(slug):
         (f"/manage/{slug}/evaluation/export/{fmt}/", fmt)
         for fmt in ("csv", "xlsx", "redcap-dictionary", "redcap-data")
     ]
+    results = [
+        (reverse("evaluation:results_export", args=[slug, "aimms-baseline", fmt]), fmt)
+        for fmt in ("csv", "xlsx")
+    ]
     reports = [(reverse("reports:export", args=[slug, fmt]), fmt) for fmt in ("csv", "xlsx")]
     relationships = [(reverse("relationships:manage_export", args=[slug]), "csv")]
     return {
         "evaluation:export": evaluation,
+        "evaluation:results_export": results,
         "reports:export": reports,
         "relationships:manage_export": relationships,
     }

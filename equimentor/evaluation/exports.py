@@ -7,6 +7,7 @@ Rows come in random (UUID) order, numbered from 1; a record id is never a person
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import Workbook
 
@@ -18,7 +19,7 @@ from equimentor.evaluation.definitions import (
     option_labels,
     scale_choices,
 )
-from equimentor.lib.cells import csv_writer, xlsx_append
+from equimentor.lib.cells import csv_writer, xlsx_append, xlsx_append_typed
 
 EVENTS = {"baseline": "baseline_arm_1", "month_6": "month_6_arm_1"}
 DICTIONARY_HEADER = [
@@ -328,3 +329,101 @@ def redcap_data(items: list[dict], resps: list[Resp]) -> str:
             ]
         )
     return buf.getvalue()
+
+
+# -- aggregated results (the results page's tables) -----------------------------------------------
+
+NOT_ASKED = "N/A"
+HIDDEN = "–"
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _stat(value):
+    """A summary figure as a number where it is one ("4.6" -> 4.6), else as written ("–")."""
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        return float(value) if "." in value else int(value)
+    return value
+
+
+def results_table(blocks: list[dict]) -> tuple[list[str], list[list]]:
+    """The results page's tables (``analysis.results`` blocks) as one table: per item, a row
+    for how many answered, one per answer (count and share) and, for numbers and scales, the
+    mean, median, minimum and maximum; a column pair per role. A figure the page withholds is
+    "–" here too, and a question or answer not put to a role is "N/A"."""
+    roles = [col["label"] for col in blocks[0]["cols"]] if blocks else []
+    header = ["Section", "Item", "Question", "Row"]
+    for role in roles:
+        header += [role, f"{role} %"]
+    rows: list[list] = []
+    for block in blocks:
+        item = block["item"]
+        base = [item.get("section", ""), item["code"], item["text"]]
+
+        def n_of(col):
+            if not col["asked"]:
+                return NOT_ASKED
+            return col["n"] if col["shown"] else HIDDEN
+
+        rows.append(base + ["Answered (n)"] + [x for c in block["cols"] for x in (n_of(c), "")])
+        for row in block["rows"]:
+            cells: list = []
+            for cell in row["cells"]:
+                if not cell["offered"]:
+                    cells += [NOT_ASKED, NOT_ASKED]
+                elif cell["shown"]:
+                    cells += [cell["count"], cell["pct"]]
+                else:
+                    cells += [HIDDEN, HIDDEN]
+            rows.append(base + [row["label"], *cells])
+        summaries = [("Mean", "mean"), ("Median", "median"), ("Minimum", "min"), ("Maximum", "max")]
+        if block["stats"]:
+            for label, key in summaries:
+                rows.append(
+                    base
+                    + [label]
+                    + [
+                        x
+                        for s in block["stats"]
+                        for x in (_stat(s[key]) if s["shown"] else HIDDEN, "")
+                    ]
+                )
+        for m in block["matrix"]:
+            rows.append(
+                base
+                + [f"{m['label']}: answered (n)"]
+                + [x for s in m["stats"] for x in (s["n"] if s["shown"] else HIDDEN, "")]
+            )
+            for label, key in summaries:
+                rows.append(
+                    base
+                    + [f"{m['label']}: {label.lower()}"]
+                    + [x for s in m["stats"] for x in (_stat(s[key]) if s["shown"] else HIDDEN, "")]
+                )
+    return header, rows
+
+
+def results_csv(blocks: list[dict]) -> str:
+    header, rows = results_table(blocks)
+    buf = io.StringIO()
+    writer = csv_writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def results_xlsx(blocks: list[dict], about: list[tuple[str, str]]) -> bytes:
+    """The table on a "Results" sheet (counts, shares and summaries stored as numbers, withheld
+    cells as text), and what it covers on an "About" sheet."""
+    header, rows = results_table(blocks)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Results"
+    xlsx_append(ws, header)
+    for row in rows:
+        xlsx_append_typed(ws, [v if isinstance(v, str) else str(v) for v in row])
+    notes = wb.create_sheet("About")
+    for key, value in about:
+        xlsx_append(notes, [key, value])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

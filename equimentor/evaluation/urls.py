@@ -19,6 +19,11 @@ urlpatterns = [
     path(M + "questionnaires/<slug:code>/send-now/", views.send_now, name="send_now"),
     path(M + "questionnaires/<slug:code>/preview/", views.preview, name="preview"),
     path(M + "results/<slug:code>/", views.results, name="results"),
+    path(
+        M + "results/<slug:code>/export/<slug:fmt>/",
+        views.results_export,
+        name="results_export",
+    ),
     path(M + "compare/", views.compare, name="compare"),
     path(M + "coding/<slug:code>/<slug:item>/", views.coding, name="coding"),
     path(M + "coding/<slug:code>/<slug:item>/code/", views.code_answers, name="code_answers"),

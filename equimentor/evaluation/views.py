@@ -5,12 +5,14 @@ analyse, code, import and export. Views validate input and call services; access
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import scheme_staff, signed_in
@@ -331,9 +333,10 @@ def _filters(definition):
     ]
 
 
-@scheme_staff(*access.READERS)
-def results(request, slug, code):
-    scheme = request.staff.scheme
+def _results(request, scheme, code):
+    """The questionnaire, its settings, and its results as the page shows them (with the
+    page's filter, if any): ``(q, conf, resps, filter_item, filter_value, filters, grouped,
+    blocks)``. The page and its CSV/XLSX export both read them here."""
     q = access.get_questionnaire(scheme, code)
     conf = EvaluationSettings.for_scheme(scheme)
     resps = analysis.load(scheme, code)
@@ -343,9 +346,19 @@ def results(request, slug, code):
     if filter_item and filter_item not in {i["code"] for i in filters}:
         raise Http404("No such filter.")
     grouped, blocks = analysis.results(q.definition, resps, conf.k, filter_item, filter_value)
+    return q, conf, resps, filter_item, filter_value, filters, grouped, blocks
+
+
+@scheme_staff(*access.READERS)
+def results(request, slug, code):
+    scheme = request.staff.scheme
+    q, conf, resps, filter_item, filter_value, filters, grouped, blocks = _results(
+        request, scheme, code
+    )
     free_text = access.sees_free_text(request.staff)
     for block in blocks:
         block["chart"] = charts.for_block(block)
+    query = urlencode({"filter": filter_item, "value": filter_value or ""}) if filter_item else ""
     return render(
         request,
         "evaluation/results.html",
@@ -363,8 +376,55 @@ def results(request, slug, code):
             filter_value=filter_value,
             free_text=free_text,
             is_coder=request.staff.has(*access.CODERS),
+            export_query=query,
         ),
     )
+
+
+@scheme_staff(*access.READERS)
+def results_export(request, slug, code, fmt):
+    """The results page's tables as a CSV or XLSX file, withheld figures withheld as on the
+    page (the same ``analysis.results``); aggregated, so its readers are the page's."""
+    scheme = request.staff.scheme
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("No such format.")
+    q, conf, _resps, filter_item, filter_value, filters, _grouped, blocks = _results(
+        request, scheme, code
+    )
+    services.record_export(q, actor=request.user, scheme=scheme, fmt=f"results-{fmt}")
+    name = f"{scheme.slug}-{q.code}-results"
+    if filter_item:
+        name += f"-{slugify(filter_item)}-{slugify(filter_value or 'none')}"
+    if fmt == "csv":
+        response = HttpResponse(exports.results_csv(blocks), content_type="text/csv")
+    else:
+        item = next((f for f in filters if f["code"] == filter_item), None)
+        answer = (
+            next((o["label"] for o in item["options"] if o["code"] == filter_value), filter_value)
+            if item
+            else ""
+        )
+        about = [
+            ("Questionnaire", f"{q.title} (version {q.version})"),
+            ("Scheme", scheme.name),
+            ("Produced", timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
+            (
+                "Filter",
+                f"{item['text']}: {answer or 'no answer'}" if item else "None: every response",
+            ),
+            (
+                "Withheld",
+                f"A role's figures are shown only with {conf.k} or more responses (and answers); "
+                "filtered views withhold further groups so that comparing views reveals no small "
+                "group. “–” is a withheld figure, “N/A” a question or answer not put to that role.",
+            ),
+        ]
+        response = HttpResponse(
+            exports.results_xlsx(blocks, about),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 @scheme_staff(*access.READERS)

@@ -5,6 +5,14 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q
 
+from equimentor.engine import DEFAULT_WEIGHTS
+from equimentor.enrolment.imports import (
+    FIELDS,
+    MAX_BYTES,
+    ImportFileError,
+    check_mapping,
+    is_identity_header,
+)
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 
@@ -76,7 +84,6 @@ class SchemeForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args, **kwargs):
-        from equimentor.engine import DEFAULT_WEIGHTS
 
         super().__init__(*args, **kwargs)
         # (a form posted without them keeps the scheme's policy; groups start as those asked)
@@ -189,7 +196,6 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self):
-        from equimentor.enrolment.imports import MAX_BYTES
 
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
@@ -204,7 +210,6 @@ class MappingForm(forms.Form):
     Columns that ask about identity get no choice: they are never imported."""
 
     def __init__(self, headers: list[str], mapping: dict[str, str], *args, **kwargs):
-        from equimentor.enrolment.imports import FIELDS, is_identity_header
 
         super().__init__(*args, **kwargs)
         self.identity_columns = []
@@ -228,7 +233,6 @@ class MappingForm(forms.Form):
         }
 
     def clean(self):
-        from equimentor.enrolment.imports import ImportFileError, check_mapping
 
         data = super().clean()
         try:

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from equimentor.core import audit
 from equimentor.core.roles import SUPERUSER_ACTS_AS, Role
 
 
@@ -75,7 +76,6 @@ def resolve_staff(
     is a site administrator where ``site_admins`` (403 otherwise). A superuser acts in every role
     but the safeguarding lead's; when a safeguarding-only rule decides about a superuser, the
     decision is audited either way."""
-    from equimentor.core import audit
     from equimentor.schemes.access import acting_roles, held_roles
     from equimentor.schemes.models import Scheme
     from equimentor.staff.access import is_site_admin

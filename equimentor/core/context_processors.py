@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
 
+from equimentor.core.roles import Role
+
 
 def site(request):
     """Site name, demo flag, and the staff areas the signed-in person may open (for the menu)."""
@@ -17,7 +19,6 @@ def _staff_links(request) -> list[tuple[str, str]]:
         return []
     from django.db.models import CharField, Value
 
-    from equimentor.core.roles import Role
     from equimentor.schemes.models import StaffRole
     from equimentor.staff.access import SITE_ADMIN_CACHE, is_site_admin
     from equimentor.staff.models import SiteAdministrator

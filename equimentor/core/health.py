@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.crypto import get_random_string
 
-from equimentor.core import workers
+from equimentor.core import views, workers
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,6 @@ class HealthCheckMiddleware:
     """Answer GET/HEAD ``/healthz`` and ``/readyz`` before the https redirect and host check."""
 
     def __init__(self, get_response):
-        from equimentor.core import views
 
         self.get_response = get_response
         self.views = {"/healthz": views.healthz, "/readyz": views.readyz}

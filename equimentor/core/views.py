@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from equimentor.core import health
 from equimentor.core.access import public
+from equimentor.core.params import QueryError
 
 
 @public
@@ -36,7 +37,6 @@ def rate_limited(request, exception=None):
 @public
 def bad_request(request, exception=None):
     """400: a request the site cannot act on; a ``QueryError`` says why (see ``core.params``)."""
-    from equimentor.core.params import QueryError
 
     message = str(exception) if isinstance(exception, QueryError) else ""
     return render(request, "400.html", {"message": message}, status=400)

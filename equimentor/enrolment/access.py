@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from equimentor.enrolment.models import Participant
+from equimentor.enrolment.models import Participant, ParticipantImport
 
 
 def get_own_participation(user, slug: str) -> Participant:
@@ -35,7 +35,6 @@ def get_participant_for_coordinator(scheme, pk: int) -> Participant:
 def get_import_for_coordinator(scheme, pk: int):
     """An uploaded participants file of ``scheme`` (whose coordinator ``scheme_staff``
     resolved); 404 if there is none (it may have been imported or pruned)."""
-    from equimentor.enrolment.models import ParticipantImport
 
     upload = ParticipantImport.objects.filter(scheme=scheme, pk=pk).first()
     if upload is None:

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from equimentor.accounts.models import User
 from equimentor.core import audit, mail
+from equimentor.enrolment import emails
 from equimentor.enrolment.models import ImportInvite, Participant
 from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.lib.tokens import new_token
@@ -510,7 +511,6 @@ def send_invitations(scheme: Scheme, *, actor) -> int:
             ImportInvite(participant=p, token_hash=hashed, created_at=now, expires_at=expires)
         )
     ImportInvite.objects.bulk_create(invites, batch_size=1000)
-    from equimentor.enrolment import emails
 
     documents = scheme.current_documents()
     with mail.batch():

@@ -19,7 +19,12 @@ from equimentor.enrolment.forms import (
     ProfileForm,
     WithdrawForm,
 )
-from equimentor.identity.services import IdentityError, identity_uses, save_identity
+from equimentor.identity.services import (
+    IdentityError,
+    identity_uses,
+    save_identity,
+    withdraw_identity_consent,
+)
 from equimentor.matching.queries import awaiting_reply
 
 
@@ -302,8 +307,6 @@ def edit_identity(request, slug: str):
     )
     if request.method == "POST":
         if "withdraw" in request.POST:
-            from equimentor.identity.services import withdraw_identity_consent
-
             withdraw_identity_consent(participant, actor=request.user)
             messages.success(
                 request, "Your identity answers have been erased and your consent withdrawn."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from equimentor.evaluation import definitions, mapping
+from equimentor.evaluation import definitions, importer, mapping
 from equimentor.evaluation.answers import clean as clean_answers
 from equimentor.evaluation.definitions import CHOICE_TYPES, fields_of, scale_choices
 from equimentor.evaluation.mapping import IGNORE
@@ -165,7 +165,6 @@ class UploadForm(forms.Form):
         return max(mine, key=lambda m: m.updated_at, default=None)
 
     def clean_file(self):
-        from equimentor.evaluation import importer
 
         f = self.cleaned_data["file"]
         if f.size > 2_000_000:

@@ -24,8 +24,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from equimentor.accounts.models import User
 from equimentor.core import audit, erasure
+from equimentor.enrolment.models import Participant, ParticipantImport
+from equimentor.evaluation.models import ResponseImport
+from equimentor.identity.services import erase_identity
 from equimentor.privacy.models import RetentionSettings
+from equimentor.safeguarding.models import Case, CaseEntry
+from equimentor.schemes.models import Scheme
 
 
 def export_person(user) -> dict:
@@ -74,11 +80,6 @@ def _months(n: int) -> timedelta:
 
 def run_retention(now=None) -> Counter:
     """Delete or anonymise what is past each scheme's periods. Safe to run as often as you like."""
-    from equimentor.accounts.models import User
-    from equimentor.enrolment.models import Participant
-    from equimentor.identity.services import erase_identity
-    from equimentor.safeguarding.models import Case, CaseEntry
-    from equimentor.schemes.models import Scheme
 
     now = now or timezone.now()
     done: Counter = Counter()
@@ -137,12 +138,10 @@ def run_retention(now=None) -> Counter:
         done["failed_sign_ins"] += deleted
     # Spreadsheets uploaded to import participants and never imported (an import deletes its
     # own): they hold people's details, so they go after a day.
-    from equimentor.enrolment.models import ParticipantImport
 
     deleted, _ = ParticipantImport.objects.filter(created_at__lte=now - UPLOAD_HOURS).delete()
     done["import_uploads"] += deleted
     # and CSVs of questionnaire responses uploaded and never imported (free text may name people)
-    from equimentor.evaluation.models import ResponseImport
 
     deleted, _ = ResponseImport.objects.filter(created_at__lte=now - UPLOAD_HOURS).delete()
     done["import_uploads"] += deleted

@@ -22,12 +22,13 @@ from django.urls import reverse
 
 from equimentor.core.roles import SENSITIVE as SENSITIVE_ROLES
 from equimentor.schemes.models import StaffRole
+from equimentor.sso.services import SESSION_KEY
+from equimentor.staff.access import is_site_admin
 
 
 def needs_two_factor(user) -> bool:
     if not user.is_authenticated:
         return False
-    from equimentor.staff.access import is_site_admin
 
     if is_site_admin(user):
         return True
@@ -36,7 +37,6 @@ def needs_two_factor(user) -> bool:
 
 def provider_asserted_mfa(request) -> bool:
     """Did this session begin with a multi-factor sign-in at the person's institution?"""
-    from equimentor.sso.services import SESSION_KEY
 
     return bool((request.session.get(SESSION_KEY) or {}).get("mfa"))
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from equimentor.core import audit
 from equimentor.enrolment.models import Participant
 from equimentor.lib.tokens import digest
+from equimentor.relationships import services as rel_services
 from equimentor.relationships.models import Membership, Relationship, pairs_among
 from equimentor.safeguarding import emails
 from equimentor.safeguarding.models import (
@@ -231,7 +232,6 @@ ACTIONS = {
 
 def _rel_services():
     # Through the module's public names only (the module is being reorganised).
-    from equimentor.relationships import services as rel_services
 
     return rel_services
 

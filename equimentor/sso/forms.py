@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
+from equimentor.sso import saml
 from equimentor.sso.models import IdentityProvider
+from equimentor.sso.services import clean_domains
 
 
 class ChooseForm(forms.Form):
@@ -102,7 +104,6 @@ class ProviderForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_domains(self):
-        from equimentor.sso.services import clean_domains
 
         return clean_domains(self.cleaned_data["domains"])
 
@@ -133,7 +134,6 @@ class ProviderForm(forms.Form):
             if not data.get("client_secret") and not has_secret:
                 self.add_error("client_secret", "OpenID Connect needs the client secret.")
             return data
-        from equimentor.sso import saml
 
         source = data.get("metadata_url") or data.get("metadata_xml", "")
         if not source.strip():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from equimentor.staff.models import SiteAdministrator
+
 SITE_ADMIN_CACHE = "_equimentor_site_admin"  # the answer, remembered on the user object
 
 
@@ -15,15 +17,12 @@ def is_site_admin(user) -> bool:
         return True
     cached = user.__dict__.get(SITE_ADMIN_CACHE)
     if cached is None:
-        from equimentor.staff.models import SiteAdministrator
-
         cached = SiteAdministrator.objects.filter(user=user).exists()
         user.__dict__[SITE_ADMIN_CACHE] = cached
     return cached
 
 
 def site_admins() -> QuerySet:
-    from equimentor.staff.models import SiteAdministrator
 
     return SiteAdministrator.objects.select_related("user", "granted_by").order_by(
         "user__full_name"

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from equimentor.enrolment.access import get_own_participation
-from equimentor.training.models import Registration, Session
+from equimentor.training.models import FeedbackInvitation, InductionItem, Registration, Session
 from equimentor.training.services import audience_filter
 
 
@@ -52,7 +52,6 @@ def get_session_for_participant(user, slug: str, pk: int):
 
 def get_draft_item_for_coordinator(scheme, pk: int):
     """An item of ``scheme``'s induction draft."""
-    from equimentor.training.models import InductionItem
 
     item = (
         InductionItem.objects.select_related("pack__scheme")
@@ -66,7 +65,6 @@ def get_draft_item_for_coordinator(scheme, pk: int):
 
 def get_induction_item_for_participant(user, slug: str, pk: int):
     """(item, participant): an item of the current pack of the person's scheme, for their role."""
-    from equimentor.training.models import InductionItem
 
     participant = get_own_participation(user, slug)
     item = (
@@ -81,7 +79,6 @@ def get_induction_item_for_participant(user, slug: str, pk: int):
 
 def get_feedback_invitation(user, slug: str, pk: int):
     """(session, the person's open feedback request for it); 404 if they were not asked."""
-    from equimentor.training.models import FeedbackInvitation
 
     session, participant, reg = get_session_for_participant(user, slug, pk)
     inv = FeedbackInvitation.objects.filter(registration__session=session, registration=reg).first()

@@ -8,6 +8,7 @@ from equimentor.core import zones
 from equimentor.core.zones import TimeZoneField
 from equimentor.relationships.forms import DateInput, TimeInput
 from equimentor.relationships.models import Relationship
+from equimentor.training.induction import ItemData
 from equimentor.training.models import MAX_CAPACITY, InductionItem, Session, TrainingSettings
 from equimentor.training.services import MAX_OCCURRENCES, SessionPlan
 
@@ -183,7 +184,6 @@ class ItemForm(forms.Form):
     position = forms.IntegerField(label="Position in the pack", min_value=0, max_value=999)
 
     def data_for_service(self):
-        from equimentor.training.induction import ItemData
 
         d = self.cleaned_data
         correct = d.get("correct_option")

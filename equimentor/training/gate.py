@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from equimentor.enrolment.models import Participant
 from equimentor.training.models import InductionItem, ItemCompletion, TrainingSettings
 
 MENTOR, MENTEE = "mentor", "mentee"
@@ -51,6 +52,5 @@ def ready_mentees(qs: QuerySet) -> QuerySet:
 
 
 def is_ready(participant, side: str) -> bool:
-    from equimentor.enrolment.models import Participant
 
     return Participant.objects.filter(pk=participant.pk).filter(ready(side)).exists()

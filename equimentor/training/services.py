@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from equimentor.core import audit, sealed
 from equimentor.enrolment.models import Participant
+from equimentor.evaluation.models import EvaluationSettings
 from equimentor.relationships.models import Membership, Relationship
 from equimentor.relationships.services.base import add_months
 from equimentor.training import emails
@@ -617,7 +618,6 @@ def store_pending_feedback(session_id: int | None = None) -> int:
     """Store the answers waiting for each session whose batch is due; how many were stored.
     Each batch is a transaction of its own: rows made in random order (with random keys), the
     month of storing their only date, and one audit event counting them. Safe to run any time."""
-    from equimentor.evaluation.models import EvaluationSettings
 
     sessions = PendingFeedback.objects.values_list("session_id", flat=True).distinct()
     if session_id is not None:

@@ -14,6 +14,7 @@ from equimentor.core.access import public, scheme_staff, signed_in
 from equimentor.core.params import is_id
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
+from equimentor.evaluation.models import EvaluationSettings
 from equimentor.training import access, feed, forms, ics, induction, services
 from equimentor.training.models import (
     CalendarFeed,
@@ -117,7 +118,6 @@ def manage_session(request, slug: str, pk: int):
 def _feedback_count(session) -> str:
     """How many answered, as the small-number rules let it be shown (never the answers: a
     session's own results could be taken from its kind's)."""
-    from equimentor.evaluation.models import EvaluationSettings
 
     n = FeedbackInvitation.objects.filter(registration__session=session, has_responded=True).count()
     k = EvaluationSettings.for_scheme(session.scheme).k

@@ -12,7 +12,10 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from equimentor.core import audit
+from equimentor.directory.models import Conflict
 from equimentor.enrolment.models import Participant
+from equimentor.matching.adapter import forbidden_pairs
+from equimentor.matching.capacity import load_of
 from equimentor.relationships import emails
 from equimentor.relationships.models import Meeting, Membership, Relationship, pairs_among
 from equimentor.relationships.services.agreements import maybe_activate
@@ -98,9 +101,6 @@ class NewMember:
 
 
 def _check_members(scheme, kind: str, members: list[NewMember]) -> None:
-    from equimentor.directory.models import Conflict
-    from equimentor.matching.adapter import forbidden_pairs
-    from equimentor.matching.capacity import load_of
 
     ids = [m.participant.pk for m in members]
     if len(set(ids)) != len(ids):

@@ -375,3 +375,18 @@ def test_a_saved_mapping_is_deleted_by_an_analyst_of_its_scheme(client, scheme_a
     assert client.post(f"{url}mappings/{saved.pk}/delete/").status_code == 302
     assert not ImportMapping.objects.exists()
     assert AuditEvent.objects.filter(action="evaluation.import_mapping.deleted").count() == 1
+
+
+def test_a_column_with_many_different_answers_lists_the_most_frequent(client, scheme_a, alice, qs):
+    lines = ["Are you a mentor or a mentee?,How would you rate the scheme overall?"]
+    lines += [f"Mentee,{n} of my own words" for n in range(60)] + ["Mentee,5", "Mentee,5"]
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _upload(client, url, "\n".join(lines) + "\n")
+    page = client.get(url)
+    form = page.context["mapping_form"]
+    listed = [f.label for n, f in form.fields.items() if n.startswith("val_1_")]
+    assert len(listed) == mapping.MAX_VALUES and listed[0] == "“5”"
+    html = page.content.decode()
+    assert "21 more different answers, each in fewer rows, are not listed" in html
+    assert "60 answers to map" in html

@@ -225,7 +225,8 @@ class MappingForm(forms.Form):
             if c.index in plan.values:
                 item, values = plan.values[c.index]
                 options = mapping.answer_choices(item)
-                for j, v in enumerate(values):
+                # most frequent first; past MAX_VALUES the column is hardly this question
+                for j, v in enumerate(values[: mapping.MAX_VALUES]):
                     vname = f"val_{c.index}_{j}"
                     opts = [
                         (t, f"{label} (suggested)" if t == v.suggestion else label)
@@ -238,7 +239,8 @@ class MappingForm(forms.Form):
                         initial=v.target,
                     )
                     rows.append((v, vname))
-            self.layout.append((c, name, rows))
+            more = len(plan.values[c.index][1]) - len(rows) if c.index in plan.values else 0
+            self.layout.append((c, name, rows, more))
 
     def clean(self):
         data = super().clean()
@@ -260,7 +262,7 @@ class MappingForm(forms.Form):
     def values(self) -> dict[str, dict[str, str]]:
         """field -> {answer: target} chosen for the columns that still hold their question."""
         out: dict[str, dict[str, str]] = {}
-        for c, name, rows in self.layout:
+        for c, name, rows, _more in self.layout:
             if not rows or self.cleaned_data.get(name) != c.target:
                 continue
             out[c.target] = {
@@ -269,8 +271,11 @@ class MappingForm(forms.Form):
         return out
 
     def bound_layout(self):
-        """(column, its field, [(answer, its field)]) for the template."""
-        return [(c, self[name], [(v, self[vn]) for v, vn in rows]) for c, name, rows in self.layout]
+        """(column, its field, [(answer, its field)], answers not listed) for the template."""
+        return [
+            (c, self[name], [(v, self[vn]) for v, vn in rows], more)
+            for c, name, rows, more in self.layout
+        ]
 
 
 class ThemeForm(forms.Form):

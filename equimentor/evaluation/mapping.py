@@ -289,7 +289,7 @@ class Value:
     raw: str
     count: int
     target: str = ""  # an answer_choices target, or "" (not mapped)
-    how: str = ""  # "same" wording, "synonym", "saved", "chosen", "other" (kept as other text)
+    how: str = ""  # "same" wording, the scale's "number", "synonym", "saved", "chosen", "other"
     suggestion: str = ""  # a target the evaluator may confirm by choosing it
     why: str = ""
 
@@ -301,7 +301,7 @@ def _scale_value(item: dict, raw: str) -> tuple[str, str, str, str]:
     n = normal(raw)
     stars = raw.strip()
     if stars and set(stars) <= {"★", "☆"} and item["type"] == "stars":
-        return str(stars.count("★")), "same", "", ""
+        return str(stars.count("★")), "number", "", ""
     for v, label in choices:
         if n == normal(label):
             return str(v), "same", "", ""
@@ -310,9 +310,9 @@ def _scale_value(item: dict, raw: str) -> tuple[str, str, str, str]:
         v, rest = int(m.group(1)), m.group(2) or ""
         label = normal(dict(choices)[v])
         if not rest or rest in label or rest in ("star", "stars", f"out of {max(values)}"):
-            return str(v), "same", "", ""
+            return str(v), "number", "", ""
         if rest == str(max(values)):  # "4/5"
-            return str(v), "same", "", ""
+            return str(v), "number", "", ""
         return "", "", str(v), "the answer begins with this number"
     if item["type"] in ("agree5", "matrix"):
         if n in AGREE_SYNONYMS:

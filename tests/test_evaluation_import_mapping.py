@@ -390,3 +390,73 @@ def test_a_column_with_many_different_answers_lists_the_most_frequent(client, sc
     html = page.content.decode()
     assert "21 more different answers, each in fewer rows, are not listed" in html
     assert "60 answers to map" in html
+
+
+def test_changing_a_columns_question_and_importing_at_once_imports_nothing(
+    client, scheme_a, alice, qs
+):
+    """The answers listed belong to the question the column held: a new question's answers are
+    shown before anything is imported."""
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _upload(client, url, MESSY)
+    form = client.get(url).context["mapping_form"]
+    yes = next(
+        n
+        for n, f in form.fields.items()
+        if n.startswith("val_") and "Agree (suggested)" in str(f.choices)
+    )
+    fields = {**_fields(form), "col_0": importer.IGNORE, yes: "4"}
+    # the relationship column (6th) now said to hold the expectations item, the expectations
+    # column ignored
+    fields.update({"col_5": "expectations", "col_11": importer.IGNORE})
+    r = client.post(url, {**fields, "step": "import"})
+    assert r.status_code == 200 and Response.objects.count() == 0
+    html = r.content.decode()
+    assert "you changed which question a column holds" in html
+    assert "1 answer to map" in html  # "Yes" again, now for the expectations item
+    r = client.post(url, {**_fields(r.context["mapping_form"]), "step": "preview"})
+    assert "the answer “Yes” (1 row) is not mapped" in r.content.decode()
+
+
+QUALTRICS = (DATA / "aimms-month-6-qualtrics-export.csv").read_text(encoding="utf-8")
+
+
+def test_a_qualtrics_export_is_read_by_its_wording_and_its_own_columns_ignored_at_once(
+    client, scheme_a, alice, qs
+):
+    """Qualtrics heads columns with ids (Q1), then the wording, then import ids; its own
+    columns (times, progress, ids) match no question and are ignored in one explicit step."""
+    headers, rows = importer.read(QUALTRICS)
+    assert headers[8] == "How would you rate the scheme overall?" and len(rows) == 3
+    plan = _plan(qs, QUALTRICS)
+    assert [c.target for c in plan.columns[8:]] == [
+        "stars",
+        "meetings",
+        "good_relationship",
+        "organisation.organised",
+        "organisation.process",
+        "organisation.accessible",
+        "recommend",
+    ]
+    assert len(plan.unmapped) == 8
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+    _upload(client, url, QUALTRICS, role="mentee")
+    page = client.get(url)
+    html = page.content.decode()
+    assert "Ignore the 8 columns not mapped and check" in html
+    # "Somewhat agree" is no option of the five-point scale: the evaluator decides
+    assert "the answer “Somewhat agree”" in html
+    form = page.context["mapping_form"]
+    somewhat = next(n for n, f in form.fields.items() if f.label == "“Somewhat agree”")
+    r = client.post(url, {**_fields(form), somewhat: "4", "step": "ignore-unmapped"})
+    html = r.content.decode()
+    assert "all 3 rows are correct" in html, html[html.find("Nothing can") :][:800]
+    r = client.post(url, {**_fields(r.context["mapping_form"]), "step": "import"})
+    assert r.status_code == 302 and Response.objects.count() == 3
+    assert sorted(Answer.objects.filter(item="recommend").values_list("value", flat=True)) == [
+        "unsure",
+        "yes",
+        "yes",
+    ]

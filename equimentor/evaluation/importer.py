@@ -76,17 +76,21 @@ def read(text: str) -> tuple[list[str], list[list[str]]]:
         ) from exc
     if not rows:
         return [], []
+    if _qualtrics(rows):
+        # Qualtrics heads its columns with ids (Q1, Q2_1), then the questions' wording, then
+        # '{"ImportId":…}': the wording is what can be matched, and neither row is a response
+        return [h.strip() for h in rows[1]], rows[3:]
     return [h.strip() for h in rows[0]], rows[1:]
+
+
+def _qualtrics(rows: list[list[str]]) -> bool:
+    """A Qualtrics export: its third row is the columns' import ids."""
+    return len(rows) >= 3 and any(c.startswith('{"ImportId"') for c in rows[2])
 
 
 def targets(definition: dict) -> list[tuple[str, str]]:
     """(code, label) of everything a column can be mapped to."""
     return [(t.code, t.label) for t in mapping.targets(definition)]
-
-
-def guess(headers: list[str], definition: dict) -> dict[str, str]:
-    """A first mapping: columns matched to items by wording (``mapping.match_columns``)."""
-    return {c.key: c.target for c in mapping.match_columns(headers, definition)}
 
 
 def mapping_file(code: str, columns: dict, values: dict, role: str = "") -> str:

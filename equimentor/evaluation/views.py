@@ -659,6 +659,8 @@ def import_page(request, slug):
         if not mapping_form.is_valid():
             return _import_render(request, scheme, q, stash, plan, mapping_form, None, status=400)
         columns = mapping_form.columns()
+        if step == "ignore-unmapped":  # the columns listed as not mapped, ignored at once
+            columns = {k: t or mapping.IGNORE for k, t in columns.items()}
         changed = columns != stash.mapping
         values = {f: v for f, v in stash.values.items() if f in columns.values()}
         values.update(mapping_form.values())

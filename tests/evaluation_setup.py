@@ -90,3 +90,34 @@ def matched(scheme, coordinator, pairs):
         matching.reply(p, p.mentee, accept=True, actor=p.mentee.user)
         rels.append(Relationship.objects.get(proposal=p))
     return rels
+
+
+def outcome_rows(no, yes, none=(), mentors=4):
+    """Mentees whose disability answer is "no", "yes" or absent; each entry is
+    (stars, good_relationship, recommend). Mentors: ``mentors`` responses, all 1 star."""
+    rows = []
+    for answer, entries in (("no", no), ("yes", yes), (None, none)):
+        for stars, good, rec in entries:
+            values = {"stars": stars, "good_relationship": good, "recommend": rec}
+            if answer:
+                values["disability"] = answer
+            rows.append(("mentee", values))
+    for _ in range(mentors):
+        rows.append(("mentor", {"stars": 1, "good_relationship": 1, "recommend": "no"}))
+    return rows
+
+
+# 8 mentees without a disability: stars 36/8 = 4.5, good relationship 6 of 8 agree (75%),
+# all 8 would recommend (100%). 6 with one: stars 18/6 = 3.0 (6 values: withheld), good
+# relationship 5 of 6 (83%), 5 of 6 would recommend (83%). All 14: stars 54/14 = 3.857 → 3.9,
+# good relationship 11/14 = 79%, recommend 13/14 = 93%.
+OUTCOMES_NO = [(5, 5, "yes"), (5, 5, "yes"), (4, 4, "yes"), (4, 4, "yes")]
+OUTCOMES_NO += [(4, 4, "yes"), (4, 4, "yes"), (5, 2, "yes"), (5, 3, "yes")]
+OUTCOMES_YES = [
+    (3, 4, "yes"),
+    (3, 4, "yes"),
+    (4, 4, "yes"),
+    (4, 5, "yes"),
+    (2, 5, "yes"),
+    (2, 2, "no"),
+]

@@ -126,3 +126,47 @@ def register_participant(
     if approve_by is not None:
         participant = services.approve(participant, actor=approve_by)
     return participant
+
+
+def registration_form(scheme, institution, **overrides):
+    """The registration page's fields for a mentee, as a browser posts them (``None`` drops one)."""
+    docs = scheme.current_documents()
+    data = {
+        "full_name": "Dana Applicant",
+        "role": "mentee",
+        "job_title": "Clinical lecturer",
+        "career_stage": "2",
+        "pathway": "clinical",
+        "institution": institution.pk,
+        "department": "Paediatrics",
+        "research_interests": "child development; global health",
+        "career_summary": "Eight years.",
+        "offers": "",
+        "seeks": "Advice on fellowships.",
+        "mentor_capacity": "",
+        "meeting_mode": "virtual",
+        "meeting_notes": "",
+        "privacy": "on",
+        "participation": "on",
+        "code_of_conduct": "on",
+        "confidentiality": "on",
+        "evaluation": "",
+        "id_ethnicity": "black",
+        "id_ethnicity_text": "Black British Caribbean",
+        "id_gender": "prefer_not_to_say",
+        "id_disability": "",
+        "use_matching": "on",
+        "use_reports": "",
+        **{f"doc_{kind}": doc.pk for kind, doc in docs.items()},
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# The scheme settings form's matching weights, as a browser posts them.
+MATCHING_WEIGHTS_FORM = {
+    "weight_seniority": "1",
+    "weight_interests": "2",
+    "weight_shared": "1",
+    "weight_pathway": "1",
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -147,3 +148,25 @@ def production_env(**extra: str) -> dict[str, str]:
     )
     base.update(extra)
     return base
+
+
+def http_get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}", **headers})
+    response = conn.getresponse()
+    response.body = response.read()
+    conn.close()
+    return response
+
+
+def wait_until_serving(web: Process, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if web.proc.poll() is not None:
+            raise AssertionError(f"gunicorn exited {web.proc.returncode}:\n{web.output}")
+        try:
+            if http_get(port, "/healthz").status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"gunicorn did not answer /healthz:\n{web.output}")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from equimentor.relationships import services
 from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Relationship
-from tests.test_relationships_setup import accepted, agree, member, pair, plan
+from tests.relationships_setup import accepted, agree, member, pair, plan
 
 SECRET = "Private: worried about my head of department"
 SLUG = "scheme-a"

@@ -22,9 +22,9 @@ from equimentor.api import services
 from equimentor.api.scopes import SCOPES, endpoint_of
 from equimentor.core.models import AuditEvent
 from equimentor.schemes.models import StaffRole
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
-from tests.test_project import _walk
+from tests.url_walk import walk_urls as _walk
 
 REGISTRATIONS_A = reverse("api:registrations", args=["scheme-a"])
 REGISTRATIONS_B = reverse("api:registrations", args=["scheme-b"])

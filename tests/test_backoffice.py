@@ -162,14 +162,6 @@ def test_documents_are_versioned_and_immutable(client, alice, scheme_a):
         v1.save()
 
 
-WEIGHTS = {
-    "weight_seniority": "1",
-    "weight_interests": "2",
-    "weight_shared": "1",
-    "weight_pathway": "1",
-}
-
-
 def test_matching_weights_are_saved(client, alice, scheme_a):
     client.force_login(alice)
     form = client.get(reverse("backoffice:settings", args=["scheme-a"])).context["form"]
@@ -179,7 +171,7 @@ def test_matching_weights_are_saved(client, alice, scheme_a):
             "eligibility_statements": "\n".join(scheme_a.eligibility_statements),
             "career_stages": "\n".join(scheme_a.career_stages),
             "identity_dimensions": scheme_a.identity_dimensions,
-            **WEIGHTS,
+            **factories.MATCHING_WEIGHTS_FORM,
             "weight_interests": "4.5",
         }
     )
@@ -201,7 +193,7 @@ def test_matching_weights_are_saved(client, alice, scheme_a):
         "shared": 1.0,
         "pathway": 1.0,
     }
-    data.update({k: "0" for k in WEIGHTS})
+    data.update({k: "0" for k in factories.MATCHING_WEIGHTS_FORM})
     response = client.post(reverse("backoffice:settings", args=["scheme-a"]), data)
     assert "At least one matching weight must be above 0." in response.content.decode()
 
@@ -224,7 +216,7 @@ def test_settings_validate_and_refuse_opening_without_documents(client, db):
             "career_stages": "Junior\nSenior",
             "identity_dimensions": ["ethnicity"],
             "ideal_seniority_gap": "2",
-            **WEIGHTS,
+            **factories.MATCHING_WEIGHTS_FORM,
         },
     )
     assert response.status_code == 302, response.context["form"].errors
@@ -240,7 +232,7 @@ def test_settings_validate_and_refuse_opening_without_documents(client, db):
         "career_stages": "Junior\nSenior",
         "is_open": "on",
         "ideal_seniority_gap": "2",
-        **WEIGHTS,
+        **factories.MATCHING_WEIGHTS_FORM,
     }
     response = client.post(url, data)
     assert response.status_code == 400
@@ -271,7 +263,7 @@ def test_a_new_schemes_short_name_is_explained_and_a_taken_one_refused(client, s
         "max_mentor_capacity": "3",
         "career_stages": "Junior\nSenior",
         "ideal_seniority_gap": "2",
-        **WEIGHTS,
+        **factories.MATCHING_WEIGHTS_FORM,
     }
     response = client.post(url, data)
     html = response.content.decode()

@@ -19,7 +19,6 @@ from django.db import connection, connections
 from django.test import Client
 
 from tests import processes
-from tests.test_web_server import _get, _wait_until_serving
 
 
 def _admin():
@@ -41,7 +40,7 @@ def _pages(env, tmp_path, name, session):
         processes.GUNICORN, {**env, "WEB_BIND": f"127.0.0.1:{port}"}, tmp_path / f"{name}.log"
     )
     try:
-        _wait_until_serving(web, port)
+        processes.wait_until_serving(web, port)
         site = {"Host": "mentoring.example.org", "X-Forwarded-Proto": "https"}
         signed_in = {**site, "Cookie": f"sessionid={session}"}
         pages = {}
@@ -51,7 +50,7 @@ def _pages(env, tmp_path, name, session):
             ("/me/schemes/horizons/", signed_in),
             ("/sso/saml/metadata/", site),
         ]:
-            response = _get(port, path, **headers)
+            response = processes.http_get(port, path, **headers)
             body = response.body.decode()
             body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
             if path.startswith("/sso/"):

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from equimentor.directory import services
 from equimentor.directory.models import Choice
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.urls import reverse
 from equimentor.directory import services
 from equimentor.directory.models import Choice
 from equimentor.matching.models import MatchingRound
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
 
 MENTORS = reverse("api:directory_mentors", args=["scheme-a"])
 CHOICES = reverse("api:my_choices", args=["scheme-a"])

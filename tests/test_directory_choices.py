@@ -10,8 +10,8 @@ from equimentor.directory import services
 from equimentor.directory.models import Choice
 from equimentor.directory.services import DirectoryError
 from equimentor.enrolment.models import Participant
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
 
 
 @pytest.fixture

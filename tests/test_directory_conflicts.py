@@ -9,7 +9,7 @@ from equimentor.core.models import AuditEvent
 from equimentor.directory import services
 from equimentor.directory.models import Choice, Conflict, MentorRanking
 from equimentor.directory.services import DirectoryError
-from tests import test_directory_support as support
+from tests import directory_support as support
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from equimentor.enrolment.consents import withdraw_consent
 from equimentor.enrolment.models import Consent
 from equimentor.identity.models import IdentityAnswer
 from equimentor.identity.services import Answer
-from tests import test_directory_support as support
+from tests import directory_support as support
 
 URL = reverse("directory:mentors", args=["scheme-a"])
 

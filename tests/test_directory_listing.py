@@ -8,8 +8,8 @@ from equimentor.core.models import AuditEvent
 from equimentor.directory import services
 from equimentor.directory.models import MentorListing
 from equimentor.enrolment import services as enrolment
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
 
 
 def test_it_works_approval_creates_a_published_listing(scheme_a, alice):

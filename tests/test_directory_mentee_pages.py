@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from equimentor.directory.models import Choice
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
 
 CHOICES = reverse("directory:choices", args=["scheme-a"])
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from equimentor.directory import services
+from tests import directory_support as support
 from tests import factories
-from tests import test_directory_support as support
 
 URL = reverse("directory:mentors", args=["scheme-a"])
 

@@ -11,7 +11,7 @@ from equimentor.directory.models import MenteePreference
 from equimentor.directory.services import DirectoryError
 from equimentor.enrolment.consents import withdraw_consent
 from equimentor.enrolment.models import Consent
-from tests import test_directory_support as support
+from tests import directory_support as support
 
 
 def test_it_works_with_identity_matching_consent(scheme_a, alice):

@@ -9,7 +9,7 @@ from equimentor.directory import services
 from equimentor.directory.models import Choice, Conflict
 from equimentor.directory.services import DirectoryError
 from equimentor.matching.models import MatchingRound
-from tests import test_directory_support as support
+from tests import directory_support as support
 
 CLOSED = "Choices are closed while the coordinator runs matching."
 

@@ -7,7 +7,7 @@ import time
 
 from django.urls import reverse
 
-from tests import test_directory_support as support
+from tests import directory_support as support
 
 
 def test_it_renders_with_five_thousand_mentors(client, scheme_a, alice):

@@ -11,7 +11,7 @@ from equimentor.evaluation import services
 from equimentor.evaluation.models import Answer, Invitation, Response
 from equimentor.evaluation.scheduler import run
 from tests import evaluation_setup as es
-from tests.test_relationships_setup import accepted, pair
+from tests.relationships_setup import accepted, pair
 
 PERSONAL = ("user", "participant", "invitation", "person", "ip", "email", "name", "member")
 

@@ -15,7 +15,7 @@ from equimentor.enrolment.consents import withdraw_consent
 from equimentor.evaluation import definitions
 from equimentor.evaluation.models import Invitation
 from tests import evaluation_setup as es
-from tests.test_relationships_setup import pair
+from tests.relationships_setup import pair
 
 
 def _tick(capture):

@@ -17,13 +17,16 @@ from equimentor.reports.labels import label
 from equimentor.reports.queries import Scope, funnel_counts
 from equimentor.schemes.models import Institution, InstitutionAlias
 from tests import factories
-from tests.test_registration import _form
 
 TYPED = "Royal Institute of Nowhere"
 
 
 def _unlisted_form(scheme, institution, institution_other):
-    return {**_form(scheme, institution), "institution": "", "institution_other": institution_other}
+    return {
+        **factories.registration_form(scheme, institution),
+        "institution": "",
+        "institution_other": institution_other,
+    }
 
 
 def _welcome_link_typed(client, scheme, capture, typed=TYPED, email="dana@example.org") -> str:

@@ -21,7 +21,6 @@ from equimentor.identity.models import IdentityAnswer
 from equimentor.reports.queries import Scope, funnel_counts
 from equimentor.schemes.models import InstitutionAlias
 from tests import factories
-from tests.test_registration import _form
 
 INSTITUTIONS = ["University of Importshire", "Testshire Medical School", "Institute of Samples"]
 
@@ -283,7 +282,11 @@ def test_an_imported_person_reviews_consents_and_takes_part(
     link = re.search(r"http://\S+(/me/imported/\S+/)", mail.outbox[-1].body).group(1)
     page = client.get(link)
     assert page.status_code == 200 and 'value="Cardiology"' in page.content.decode()
-    form = {**_form(scheme_a, listed[0]), "full_name": "Zoe Quinn", "department": "Cardiology"}
+    form = {
+        **factories.registration_form(scheme_a, listed[0]),
+        "full_name": "Zoe Quinn",
+        "department": "Cardiology",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(link, form)
     assert response.status_code == 302

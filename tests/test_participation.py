@@ -14,7 +14,7 @@ from equimentor.matching import services as matching
 from equimentor.relationships import services as relationships
 from equimentor.relationships.models import Relationship
 from tests.matching_setup import choose
-from tests.test_relationships_setup import pair
+from tests.relationships_setup import pair
 
 
 def _profile(participant, **overrides):

@@ -21,7 +21,7 @@ from equimentor.relationships.models import Membership, PrivateNote, Relationshi
 from equimentor.safeguarding import services as sg
 from equimentor.safeguarding.models import Case
 from tests import factories
-from tests.test_relationships_setup import accepted, pair, plan
+from tests.relationships_setup import accepted, pair, plan
 
 
 def _setup(scheme, coordinator, capture):

@@ -8,19 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 from equimentor.lib.env import envbool, envint, kept_secret, var_dir
+from tests.url_walk import walk_urls
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _walk(patterns, prefix=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p.callback
 
 
 def _states_its_permissions(cls) -> bool:
@@ -37,7 +30,7 @@ def _states_its_permissions(cls) -> bool:
 
 def test_every_view_states_who_may_use_it():
     missing = []
-    for route, view in _walk(get_resolver().url_patterns):
+    for route, view in walk_urls(get_resolver().url_patterns):
         if route.startswith("api/"):
             cls = getattr(view, "cls", None)
             if cls is None or not _states_its_permissions(cls):

@@ -15,6 +15,7 @@ from equimentor.enrolment.models import (
 )
 from equimentor.identity.models import IdentityAnswer
 from equimentor.schemes.services import draft_document, publish_document
+from tests import factories
 
 
 def _welcome_link(client, scheme, institution, capture, email="dana@example.org") -> str:
@@ -33,47 +34,13 @@ def _welcome_link(client, scheme, institution, capture, email="dana@example.org"
     return re.search(r"https?://[^\s]+/me/register/[^\s]+/", body).group(0).split("8000", 1)[-1]
 
 
-def _form(scheme, institution, **overrides):
-    docs = scheme.current_documents()
-    data = {
-        "full_name": "Dana Applicant",
-        "role": "mentee",
-        "job_title": "Clinical lecturer",
-        "career_stage": "2",
-        "pathway": "clinical",
-        "institution": institution.pk,
-        "department": "Paediatrics",
-        "research_interests": "child development; global health",
-        "career_summary": "Eight years.",
-        "offers": "",
-        "seeks": "Advice on fellowships.",
-        "mentor_capacity": "",
-        "meeting_mode": "virtual",
-        "meeting_notes": "",
-        "privacy": "on",
-        "participation": "on",
-        "code_of_conduct": "on",
-        "confidentiality": "on",
-        "evaluation": "",
-        "id_ethnicity": "black",
-        "id_ethnicity_text": "Black British Caribbean",
-        "id_gender": "prefer_not_to_say",
-        "id_disability": "",
-        "use_matching": "on",
-        "use_reports": "",
-        **{f"doc_{kind}": doc.pk for kind, doc in docs.items()},
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def test_the_whole_registration(client, scheme_a, institution, django_capture_on_commit_callbacks):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     page = client.get(link)
     assert page.status_code == 200
     assert "Prefer not to say" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(link, _form(scheme_a, institution))
+        response = client.post(link, factories.registration_form(scheme_a, institution))
     assert response.status_code == 302
     participant = Participant.objects.get()
     assert participant.status == "registered"
@@ -106,12 +73,12 @@ def test_the_whole_registration(client, scheme_a, institution, django_capture_on
 
 def test_the_link_is_single_use(client, scheme_a, institution, django_capture_on_commit_callbacks):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    client.post(link, _form(scheme_a, institution))
+    client.post(link, factories.registration_form(scheme_a, institution))
     client.logout()
     response = client.get(link)
     assert response.status_code == 400
     assert "already been used" in response.content.decode()
-    response = client.post(link, _form(scheme_a, institution))
+    response = client.post(link, factories.registration_form(scheme_a, institution))
     assert response.status_code == 400
     assert Participant.objects.count() == 1
 
@@ -121,7 +88,7 @@ def test_an_expired_link_is_refused(
 ):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     RegistrationInvite.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client.post(link, _form(scheme_a, institution))
+    response = client.post(link, factories.registration_form(scheme_a, institution))
     assert response.status_code == 400
     assert "expired" in response.content.decode()
     assert Participant.objects.count() == 0
@@ -137,7 +104,9 @@ def test_missing_consent_is_explained_and_keeps_input(
     client, scheme_a, institution, django_capture_on_commit_callbacks
 ):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    response = client.post(link, _form(scheme_a, institution, code_of_conduct=None))
+    response = client.post(
+        link, factories.registration_form(scheme_a, institution, code_of_conduct=None)
+    )
     assert response.status_code == 400
     content = response.content.decode()
     assert "This consent is needed to take part." in content
@@ -151,7 +120,9 @@ def test_identity_answers_need_a_use(
     client, scheme_a, institution, django_capture_on_commit_callbacks
 ):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    response = client.post(link, _form(scheme_a, institution, use_matching=None))
+    response = client.post(
+        link, factories.registration_form(scheme_a, institution, use_matching=None)
+    )
     assert response.status_code == 400
     assert "Nothing is saved without your consent" in response.content.decode()
     assert Participant.objects.count() == 0
@@ -163,7 +134,7 @@ def test_no_identity_answers_is_fine(
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     response = client.post(
         link,
-        _form(
+        factories.registration_form(
             scheme_a,
             institution,
             id_ethnicity="",
@@ -181,7 +152,7 @@ def test_a_mentor_must_give_capacity_and_offer(
     client, scheme_a, institution, django_capture_on_commit_callbacks
 ):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    response = client.post(link, _form(scheme_a, institution, role="mentor"))
+    response = client.post(link, factories.registration_form(scheme_a, institution, role="mentor"))
     assert response.status_code == 400
     content = response.content.decode()
     assert "Mentors: say how many mentees you could support." in content
@@ -199,7 +170,7 @@ def test_tampered_form_changes_nothing(
         {"pathway": "wizard"},
         {"id_ethnicity": "<script>"},
     ]:
-        response = client.post(link, _form(scheme_a, institution, **tamper))
+        response = client.post(link, factories.registration_form(scheme_a, institution, **tamper))
         assert response.status_code == 400, tamper
         assert "Select a valid choice" in response.content.decode()
     assert Participant.objects.count() == 0
@@ -209,7 +180,7 @@ def test_a_document_updated_mid_form_asks_again(
     client, scheme_a, institution, alice, django_capture_on_commit_callbacks
 ):
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
-    form = _form(scheme_a, institution)  # carries version 1 ids
+    form = factories.registration_form(scheme_a, institution)  # carries version 1 ids
     new = draft_document(
         scheme_a, "privacy_notice", title="Privacy notice", body="Updated.", actor=alice
     )
@@ -218,7 +189,9 @@ def test_a_document_updated_mid_form_asks_again(
     assert response.status_code == 400
     assert "was updated while you were filling in the form" in response.content.decode()
     assert Participant.objects.count() == 0
-    response = client.post(link, _form(scheme_a, institution))  # now with version 2
+    response = client.post(
+        link, factories.registration_form(scheme_a, institution)
+    )  # now with version 2
     assert response.status_code == 302
     assert Consent.objects.get(purpose="privacy").document.version == 2
 
@@ -229,7 +202,7 @@ def test_an_existing_account_registers_into_a_second_scheme(
     link = _welcome_link(
         client, scheme_b, institution, django_capture_on_commit_callbacks, email="bob@example.org"
     )
-    response = client.post(link, _form(scheme_b, institution))
+    response = client.post(link, factories.registration_form(scheme_b, institution))
     assert response.status_code == 302
     assert set(bob.participations.values_list("scheme__slug", flat=True)) == {
         "scheme-a",
@@ -243,7 +216,10 @@ def test_errors_in_several_parts_of_the_form_get_one_summary(
     """Name, profile and consent errors came as three stacked "There is a problem" boxes (#21)."""
     link = _welcome_link(client, scheme_a, institution, django_capture_on_commit_callbacks)
     response = client.post(
-        link, _form(scheme_a, institution, full_name="", job_title="", code_of_conduct=None)
+        link,
+        factories.registration_form(
+            scheme_a, institution, full_name="", job_title="", code_of_conduct=None
+        ),
     )
     assert response.status_code == 400
     html = response.content.decode()

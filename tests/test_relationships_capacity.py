@@ -10,7 +10,7 @@ from equimentor.matching.capacity import load_of, with_load
 from equimentor.relationships import services
 from equimentor.relationships.models import Relationship
 from equimentor.relationships.services import NewMember, RelationshipError
-from tests.test_relationships_setup import accepted, member, pair
+from tests.relationships_setup import accepted, member, pair
 
 
 @pytest.fixture

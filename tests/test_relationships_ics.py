@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from equimentor.relationships import services
-from tests.test_relationships_setup import accepted, member, pair, plan
+from tests.relationships_setup import accepted, member, pair, plan
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from equimentor.matching.adapter import eligible_mentees, forbidden_pairs
 from equimentor.relationships import services
 from equimentor.relationships.models import Relationship
 from equimentor.relationships.services import RelationshipError, add_months
-from tests.test_relationships_setup import (
+from tests.relationships_setup import (
     accepted,
     agree,
     hold_first_meeting,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from equimentor.core.models import AuditEvent
 from equimentor.relationships import services
 from equimentor.relationships.models import Goal, Milestone, SponsorshipAct
-from tests.test_relationships_setup import accepted, member, pair, plan
+from tests.relationships_setup import accepted, member, pair, plan
 
 
 @pytest.fixture

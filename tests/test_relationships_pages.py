@@ -19,7 +19,7 @@ from django.utils import timezone
 from equimentor.relationships import services
 from equimentor.relationships.models import Flag, Relationship
 from tests import factories
-from tests.test_relationships_setup import accepted, hold_first_meeting, member, pair, plan
+from tests.relationships_setup import accepted, hold_first_meeting, member, pair, plan
 
 SECRET = "Private: worried about my head of department"
 

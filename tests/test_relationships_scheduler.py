@@ -17,7 +17,7 @@ from equimentor.core.models import SentNotice
 from equimentor.matching.models import Proposal
 from equimentor.relationships import services
 from equimentor.relationships.models import CheckIn, Flag, Relationship
-from tests.test_relationships_setup import accepted, agree, hold_first_meeting, member, pair
+from tests.relationships_setup import accepted, agree, hold_first_meeting, member, pair
 
 
 @pytest.fixture

@@ -28,30 +28,6 @@ STARS, GOOD, RECOMMEND = (
 )
 
 
-def _rows(no, yes, none=(), mentors=4):
-    """Mentees whose disability answer is "no", "yes" or absent; each entry is
-    (stars, good_relationship, recommend). Mentors: ``mentors`` responses, all 1 star."""
-    rows = []
-    for answer, entries in (("no", no), ("yes", yes), (None, none)):
-        for stars, good, rec in entries:
-            values = {"stars": stars, "good_relationship": good, "recommend": rec}
-            if answer:
-                values["disability"] = answer
-            rows.append(("mentee", values))
-    for _ in range(mentors):
-        rows.append(("mentor", {"stars": 1, "good_relationship": 1, "recommend": "no"}))
-    return rows
-
-
-# 8 mentees without a disability: stars 36/8 = 4.5, good relationship 6 of 8 agree (75%),
-# all 8 would recommend (100%). 6 with one: stars 18/6 = 3.0 (6 values: withheld), good
-# relationship 5 of 6 (83%), 5 of 6 would recommend (83%). All 14: stars 54/14 = 3.857 → 3.9,
-# good relationship 11/14 = 79%, recommend 13/14 = 93%.
-NO = [(5, 5, "yes"), (5, 5, "yes"), (4, 4, "yes"), (4, 4, "yes")]
-NO += [(4, 4, "yes"), (4, 4, "yes"), (5, 2, "yes"), (5, 3, "yes")]
-YES = [(3, 4, "yes"), (3, 4, "yes"), (4, 4, "yes"), (4, 5, "yes"), (2, 5, "yes"), (2, 2, "no")]
-
-
 @pytest.fixture
 def followup(scheme_a, alice):
     qs = es.install(scheme_a, alice)
@@ -90,7 +66,7 @@ def test_the_installed_questionnaire_asks_the_schemes_identity_questions_optiona
 
 
 def test_outcomes_by_role_and_group_computed_by_hand(scheme_a, followup):
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     by_role = _table(questionnaire_outcomes(scheme_a, Rules()))
     assert by_role["Mentees"]["Responses"] == "14"
     assert by_role["Mentees"][STARS] == "3.9"
@@ -116,7 +92,10 @@ def test_outcomes_by_role_and_group_computed_by_hand(scheme_a, followup):
 
 def test_a_small_group_is_suppressed_and_the_total_does_not_reveal_it(scheme_a, followup):
     # 8 say no, 3 say yes, 1 leaves it blank: 12 mentees in all
-    es.add(followup, _rows(NO, YES[:3], none=[YES[3]], mentors=0))
+    es.add(
+        followup,
+        es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES[:3], none=[es.OUTCOMES_YES[3]], mentors=0),
+    )
     table = _table(questionnaire_outcomes(scheme_a, Rules(), FOLLOWUP, ["disability"]))
     assert table["Mentees"]["Responses"] == "12"
     assert table["Mentees · Disability: Yes"]["Responses"] == "<5"
@@ -133,7 +112,7 @@ def test_a_small_group_is_suppressed_and_the_total_does_not_reveal_it(scheme_a, 
 
 
 def test_two_items_at_once_keep_the_margins_safe(scheme_a, followup):
-    rows = _rows(NO, YES, mentors=0)
+    rows = es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES, mentors=0)
     for i, (_role, values) in enumerate(rows):
         values["gender"] = "prefer_not_to_say" if i in (0, 8) else "woman"
     es.add(followup, rows)
@@ -151,7 +130,7 @@ def test_two_items_at_once_keep_the_margins_safe(scheme_a, followup):
 
 
 def test_the_threshold_is_the_stricter_of_reports_and_evaluation(scheme_a, followup):
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     es.set_thresholds(scheme_a, k=15, k_text=20)
     table = _table(questionnaire_outcomes(scheme_a, Rules()))
     assert table["Mentees"]["Responses"] == "<15"
@@ -162,7 +141,7 @@ def test_no_identity_answer_or_participant_link_is_used(scheme_a, followup, bob_
 
     # bob's registration says he has a disability; the questionnaire answers say otherwise
     IdentityAnswer.objects.create(participant=bob_participant, dimension="disability", value="yes")
-    es.add(followup, _rows(NO, [], mentors=0))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, [], mentors=0))
     with CaptureQueriesContext(connection) as ctx:
         table = _table(questionnaire_outcomes(scheme_a, Rules(), FOLLOWUP, ["disability"]))
     assert (
@@ -176,7 +155,7 @@ def test_no_identity_answer_or_participant_link_is_used(scheme_a, followup, bob_
 
 
 def test_dashboard_shows_the_section(client, alice, scheme_a, followup):
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     client.force_login(alice)
     url = reverse("reports:dashboard", args=["scheme-a"])
     html = client.get(url + "?by1=ethnicity&oq=aimms-month-6&og1=disability").content.decode()
@@ -192,7 +171,7 @@ def test_dashboard_shows_the_section(client, alice, scheme_a, followup):
 def test_committee_with_an_institution_sees_scheme_wide_outcomes_said_so(
     client, scheme_a, followup, institution
 ):
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     member = factories.UserFactory(email="cm@example.org")
     StaffRole.objects.create(user=member, scheme=scheme_a, role="committee").institutions.add(
         institution
@@ -207,7 +186,7 @@ def test_exports_and_api_contain_the_outcomes(client, alice, scheme_a, followup)
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     client.force_login(alice)
     q = "?og1=disability"
     body = client.get(reverse("reports:export", args=["scheme-a", "csv"]) + q).content.decode()
@@ -230,7 +209,7 @@ def test_exports_and_api_contain_the_outcomes(client, alice, scheme_a, followup)
 
 @pytest.mark.parametrize("who", ["charlie", "bob", "evaluator"])
 def test_others_get_nothing(client, who, scheme_a, followup, charlie, bob):
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     user = {"charlie": charlie, "bob": bob}.get(who) or factories.make_staff(scheme_a, "evaluator")
     client.force_login(user)
     for name, args in (
@@ -245,7 +224,7 @@ def test_others_get_nothing(client, who, scheme_a, followup, charlie, bob):
 
 
 def test_another_schemes_outcomes_never_appear(client, charlie, scheme_a, scheme_b, followup):
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     client.force_login(charlie)
     html = client.get(
         reverse("reports:dashboard", args=["scheme-b"]) + "?oq=aimms-month-6"
@@ -261,10 +240,10 @@ def test_a_new_version_with_identity_items_is_grouped_with_the_old(scheme_a, ali
     v1 = Questionnaire.objects.create(
         scheme=scheme_a, code="legacy", version=1, wave="month_6", title="Legacy", definition=old
     )
-    es.add(v1, _rows([], [], none=NO, mentors=0))  # version 1 did not ask
+    es.add(v1, es.outcome_rows([], [], none=es.OUTCOMES_NO, mentors=0))  # version 1 did not ask
     v2 = services.save_definition(scheme_a, {**followup.definition, "code": "legacy"}, actor=alice)
     assert v2.version == 2
-    es.add(v2, _rows([], YES, mentors=0))
+    es.add(v2, es.outcome_rows([], es.OUTCOMES_YES, mentors=0))
     out = questionnaire_outcomes(scheme_a, Rules(), "legacy", ["disability"])
     table = _table(out)
     assert table["Mentees"]["Responses"] == "14"
@@ -281,11 +260,11 @@ def test_outcome_queries_do_not_grow_with_responses_or_groups(client, alice, sch
             assert client.get(url + query).status_code == 200
         return len(ctx)
 
-    es.add(followup, _rows(NO[:2], YES[:2], mentors=1))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO[:2], es.OUTCOMES_YES[:2], mentors=1))
     small = [
         count(q) for q in ("?og1=disability", "?og1=disability&og2=gender", "?og1=ethnic_group")
     ]
-    es.add(followup, _rows(NO, YES))
+    es.add(followup, es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES))
     large = [
         count(q) for q in ("?og1=disability", "?og1=disability&og2=gender", "?og1=ethnic_group")
     ]

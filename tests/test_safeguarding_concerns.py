@@ -15,7 +15,7 @@ from equimentor.relationships.models import Relationship
 from equimentor.safeguarding import services
 from equimentor.safeguarding.models import Case, CaseAccess, ContactRoute, Suspension
 from tests import factories
-from tests.test_relationships_setup import accepted, pair
+from tests.relationships_setup import accepted, pair
 
 SECRET = "He kept texting me late at night"
 

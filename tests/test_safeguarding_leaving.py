@@ -8,7 +8,7 @@ from django.urls import reverse
 from equimentor.matching.adapter import forbidden_pairs
 from equimentor.relationships.models import Relationship
 from equimentor.safeguarding.models import LeavingReason
-from tests.test_relationships_setup import accepted, pair
+from tests.relationships_setup import accepted, pair
 
 REASON = "He makes comments about my appearance"
 

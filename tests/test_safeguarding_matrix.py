@@ -9,7 +9,7 @@ from equimentor.accounts.models import User
 from equimentor.safeguarding import services
 from equimentor.schemes.models import StaffRole
 from tests import factories
-from tests.test_relationships_setup import accepted, pair
+from tests.relationships_setup import accepted, pair
 
 ROLES = [
     "anonymous",

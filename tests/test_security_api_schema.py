@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.test_relationships_setup import accepted, member, pair
+from tests.relationships_setup import accepted, member, pair
 
 SLUG = "scheme-a"
 

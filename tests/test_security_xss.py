@@ -17,7 +17,7 @@ from django.core.management import call_command
 from equimentor.evaluation import definitions
 from equimentor.evaluation.models import Invitation
 from tests import evaluation_setup as es
-from tests.test_relationships_setup import pair
+from tests.relationships_setup import pair
 
 PAYLOAD = '"><img src=x onerror=alert(1)>'
 RAW = "<img src=x onerror"

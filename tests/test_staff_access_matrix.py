@@ -26,7 +26,7 @@ from equimentor.schemes.models import StaffRole
 from equimentor.staff.models import SiteAdministrator
 from equimentor.training import induction
 from tests import factories
-from tests.test_relationships_setup import accepted, pair
+from tests.relationships_setup import accepted, pair
 from tests.training_setup import session
 
 C, S, E, M = Role.COORDINATOR, Role.SAFEGUARDING, Role.EVALUATOR, Role.COMMITTEE

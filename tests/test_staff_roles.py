@@ -23,7 +23,6 @@ from equimentor.schemes.services import find_institution
 from equimentor.staff import services
 from equimentor.staff.models import SiteAdministrator, StaffInvitation
 from tests import factories
-from tests.test_backoffice import WEIGHTS
 
 
 @pytest.fixture
@@ -176,7 +175,7 @@ NEW_SCHEME = {
     "career_stages": "Junior\nSenior",
     "identity_dimensions": ["ethnicity"],
     "ideal_seniority_gap": "2",
-    **WEIGHTS,
+    **factories.MATCHING_WEIGHTS_FORM,
 }
 
 

@@ -17,8 +17,8 @@ from equimentor.core.models import AuditEvent
 from equimentor.relationships import services as rel_services
 from equimentor.training import services
 from equimentor.training.models import CalendarFeed
-from tests.test_relationships_setup import accepted, member, pair
-from tests.test_relationships_setup import plan as meeting_plan
+from tests.relationships_setup import accepted, member, pair
+from tests.relationships_setup import plan as meeting_plan
 from tests.training_setup import local, plan, session
 
 

@@ -3,7 +3,6 @@ behind a proxy on loopback, answering a load balancer; and production refusing a
 
 from __future__ import annotations
 
-import http.client
 import subprocess
 import time
 
@@ -12,28 +11,6 @@ import pytest
 from tests import processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def _get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}", **headers})
-    response = conn.getresponse()
-    response.body = response.read()
-    conn.close()
-    return response
-
-
-def _wait_until_serving(web: processes.Process, port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if web.proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited {web.proc.returncode}:\n{web.output}")
-        try:
-            if _get(port, "/healthz").status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer /healthz:\n{web.output}")
 
 
 def test_gunicorn_behind_a_proxy_with_production_settings(tmp_path):
@@ -54,22 +31,24 @@ def test_gunicorn_behind_a_proxy_with_production_settings(tmp_path):
     web = processes.Process(processes.GUNICORN, env, tmp_path / "web.log")
     worker = None
     try:
-        _wait_until_serving(web, port)  # the load balancer asks by address, over http
+        processes.wait_until_serving(web, port)  # the load balancer asks by address, over http
         site = {"Host": "mentoring.example.org"}
-        plain = _get(port, "/", **site)
+        plain = processes.http_get(port, "/", **site)
         assert plain.status == 301
         assert plain.getheader("Location") == "https://mentoring.example.org/"
-        secure = _get(port, "/", **site, **{"X-Forwarded-Proto": "https"})
+        secure = processes.http_get(port, "/", **site, **{"X-Forwarded-Proto": "https"})
         assert secure.status == 200
         assert secure.getheader("Strict-Transport-Security").startswith("max-age=31536000")
-        assert _get(port, "/", Host="elsewhere.example").status == 400
+        assert processes.http_get(port, "/", Host="elsewhere.example").status == 400
 
-        not_ready = _get(port, "/readyz")
+        not_ready = processes.http_get(port, "/readyz")
         assert not_ready.status == 503
         assert b'"worker": "down"' in not_ready.body
         worker = processes.Process([*processes.EQUIMENTOR, "worker"], env, tmp_path / "w.log")
         deadline = time.monotonic() + 60
-        while (ready := _get(port, "/readyz")).status != 200 and time.monotonic() < deadline:
+        while (
+            ready := processes.http_get(port, "/readyz")
+        ).status != 200 and time.monotonic() < deadline:
             time.sleep(0.3)
         assert ready.status == 200, ready.body + worker.output.encode()
         assert b'"database": "ok", "cache": "ok", "worker": "ok"' in ready.body

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests import evaluation_setup as es
-from tests.test_reports_outcomes import NO, YES, _rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_outcomes_by_group_on_the_dashboard(site, scheme, coordinator):
-    es.add(es.install(scheme, coordinator)["aimms-month-6"], _rows(NO, YES))
+    es.add(
+        es.install(scheme, coordinator)["aimms-month-6"],
+        es.outcome_rows(es.OUTCOMES_NO, es.OUTCOMES_YES),
+    )
     site.sign_in_with_password(coordinator.email, coordinator.raw_password)
     site.visit(f"/manage/{scheme.slug}/reports/", "reports dashboard")
     section = site.page.get_by_role("region", name="Questionnaire outcomes by group")

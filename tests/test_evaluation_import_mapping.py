@@ -460,3 +460,52 @@ def test_a_qualtrics_export_is_read_by_its_wording_and_its_own_columns_ignored_a
         "yes",
         "yes",
     ]
+
+
+def test_an_export_with_a_column_per_option_imports_back_as_it_was(client, scheme_a, alice, qs):
+    """Our own CSV export (REDCap-style ticks: dev_personal___confidence = 1/0, matrix rows as
+    organisation_organised, "other" texts as dev_personal_other) maps by itself once the
+    columns that are no question (response number, wave, labels) are ignored, and imports
+    back to the same answers."""
+    from equimentor.evaluation import analysis
+
+    q = qs["aimms-month-6"]
+    es.add(
+        q,
+        es.aimms_followup_rows()
+        + [
+            (
+                "mentee",
+                {
+                    "organisation.organised": 4,
+                    "dev_professional": (["networks", "other"], "Writing"),
+                    "improve": (None, "More training, please"),
+                    "still_meeting": "yes",
+                    "good_relationship": 5,
+                },
+            )
+        ],
+    )
+
+    def answers():
+        return sorted(
+            (r.role, sorted((k, str(v[0]), v[1]) for k, v in r.values.items()))
+            for r in analysis.load(scheme_a, q.code)
+        )
+
+    before = answers()
+    client.force_login(alice)
+    text = client.get(f"/manage/{scheme_a.slug}/evaluation/export/csv/?q={q.code}").content.decode()
+    headers, rows = importer.read(text)
+    plan = mapping.plan(headers, rows, q.definition)
+    by_key = {c.key: c for c in plan.columns}
+    assert by_key["dev_personal___confidence"].target == "dev_personal___confidence"
+    assert by_key["organisation_organised"].target == "organisation.organised"
+    assert by_key["dev_professional_other"].target == "dev_professional.other"
+    assert {c.key for c in plan.unmapped} >= {"response", "wave"}
+    columns = {k: t or importer.IGNORE for k, t in plan.mapping().items()}
+    check = importer.check(text, q.definition, columns)
+    assert check.ok, check.errors[:5]
+    Response.objects.all().delete()
+    es.services.import_responses(q, check.rows, actor=alice)
+    assert answers() == before

@@ -1,8 +1,9 @@
 """Importing responses from a forms tool's CSV: one row per response, one column per question.
 
 ``columns`` maps each column (by header: ``mapping.column_keys``) to a stored field code (an
-item code, ``code.row`` for a matrix row, ``code.other`` for an "other" text), to ``ROLE`` or
-``MONTH``, or to ``IGNORE``; a column mapped to nothing refuses the import. ``values`` maps
+item code, ``code.row`` for a matrix row, ``code.other`` for an "other" text), to one option of
+a multiple choice (``code___option``: a column saying whether it is ticked, as REDCap and
+Qualtrics export them), to ``ROLE`` or ``MONTH``, or to ``IGNORE``; a column mapped to nothing refuses the import. ``values`` maps
 answers as written to the items' options (``mapping``: what is obvious is mapped without it);
 several ticks are separated by ";".
 :func:`check` parses everything and reports bad rows by row number (the header is row 1); the
@@ -20,7 +21,7 @@ import yaml
 
 from equimentor.evaluation import answers, definitions, mapping
 from equimentor.evaluation.definitions import CHOICE_TYPES, OTHER, scale_choices
-from equimentor.evaluation.mapping import IGNORE, MONTH, NO_ANSWER, ROLE
+from equimentor.evaluation.mapping import IGNORE, MONTH, NO_ANSWER, ROLE, TICK, TICKED
 from equimentor.evaluation.services import ImportedRow
 
 __all__ = ["IGNORE", "MONTH", "NO_ANSWER", "ROLE", "Check", "ImportFileError", "check", "read"]
@@ -244,6 +245,7 @@ def check(
             continue
         cells = dict(zip(keys, row + [""] * (len(keys) - len(row)), strict=False))
         raw: dict = {}
+        ticks: dict[str, list[str]] = {}
         role, month, problems = fixed_role, None, []
         for key, target in mapped.items():
             value = cells.get(key, "")
@@ -254,6 +256,10 @@ def check(
                     month = _month(value) if value.strip() else None
                 elif target.endswith(".other"):
                     raw[target] = value
+                elif TICK in target:  # one option's column: ticked or not
+                    code, option = target.split(TICK, 1)
+                    if value_maps.get(target, {}).get(value.strip()) == TICKED:
+                        ticks.setdefault(code, []).append(option)
                 elif "." in target:  # a matrix row
                     item = items[target.split(".")[0]]
                     tmp: dict = {}
@@ -265,6 +271,9 @@ def check(
                     problems.append(f"column '{key}' is mapped to an unknown question")
             except answers.AnswerError as exc:
                 problems.append(f"{key}: {exc}")
+        for code, options in ticks.items():
+            given = raw.get(code) if isinstance(raw.get(code), list) else []
+            raw[code] = list(dict.fromkeys(given + options))
         if role not in definitions.ROLES:
             problems.append(f"role '{role}' is not mentee or mentor")
         else:

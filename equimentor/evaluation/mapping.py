@@ -41,6 +41,8 @@ from equimentor.evaluation.definitions import (
 ROLE = "__role"
 MONTH = "__month"
 IGNORE = "__ignore"
+TICK = "___"  # "item___option": a column holding whether one option of a multiple choice is ticked
+TICKED, NOT_TICKED = "1", "0"
 NO_ANSWER = "__none"
 AUTO = 80  # a header this similar (0–100) to an item is mapped; below, it is only suggested
 NEAR = 50  # below this, no item is named as the nearest to an unmapped column
@@ -112,8 +114,11 @@ def similarity(a: str, b: str) -> int:
 
 
 def _split(header: str) -> tuple[str, str] | None:
-    """A matrix-style header as (question, row): "Question [Row]" or "Question - Row"."""
-    m = re.match(r"^(.*\S)\s*\[([^\[\]]+)\]\s*$", header)
+    """A matrix-style header as (question, row): "Question [Row]", "Question - Row" or, as
+    REDCap labels a checkbox, "Question (choice=Option)"."""
+    m = re.match(r"^(.*\S)\s*\(choice=(.+)\)\s*$", header) or re.match(
+        r"^(.*\S)\s*\[([^\[\]]+)\]\s*$", header
+    )
     if m:
         return m.group(1), m.group(2)
     for sep in (" - ", " – ", " — "):
@@ -157,6 +162,17 @@ def targets(definition: dict) -> list[Target]:
                 )
         else:
             out.append(Target(code, text, (text, code)))
+        if item["type"] == "multiple":  # a column per option, ticked or not (REDCap, Qualtrics)
+            for option, label in definitions.option_labels(item).items():
+                out.append(
+                    Target(
+                        f"{code}{TICK}{option}",
+                        f"{label} (ticked or not, in “{text}”)",
+                        (f"{code}{TICK}{option}",),
+                        question=text,
+                        part=label,
+                    )
+                )
         if item.get("other"):
             other = item.get("other_label", "Other, please say")
             out.append(
@@ -258,6 +274,13 @@ def match_columns(headers: list[str], definition: dict, saved: dict | None = Non
 def item_of(definition: dict, target: str) -> dict | None:
     """The item whose answers a column mapped to ``target`` holds, if they can be mapped
     (choice and scale items, matrix rows); None for text, numbers, role and date."""
+    if TICK in target:
+        code, option = target.split(TICK, 1)
+        item = next((i for i in definition["items"] if i["code"] == code), None)
+        labels = definitions.option_labels(item) if item else {}
+        if option not in labels:
+            return None
+        return {"code": target, "type": "tick", "option": option, "label": labels[option]}
     code = target.split(".")[0]
     item = next((i for i in definition["items"] if i["code"] == code), None)
     if item is None or target.endswith(".other"):
@@ -269,6 +292,8 @@ def item_of(definition: dict, target: str) -> dict | None:
 
 def answer_choices(item: dict) -> list[tuple[str, str]]:
     """(target, label) an answer of ``item`` can be mapped to."""
+    if item["type"] == "tick":
+        return [(TICKED, f"Ticked: “{item['label']}”"), (NOT_TICKED, "Not ticked")]
     if item["type"] in CHOICE_TYPES:
         out = [(o["code"], definitions.label_text(o)) for o in item["options"]]
         if item.get("other"):
@@ -347,6 +372,16 @@ def _choice_value(item: dict, raw: str) -> tuple[str, str, str, str]:
 
 def auto_value(item: dict, raw: str) -> tuple[str, str, str, str]:
     """(target, how, suggestion, why) for one answer, before the evaluator's choices."""
+    if item["type"] == "tick":
+        n = normal(raw)
+        if n in ("1", "checked", "ticked", "selected", "x", "true", "yes") or n in (
+            normal(item["option"]),
+            normal(item["label"]),
+        ):
+            return TICKED, "same", "", ""
+        if n in ("0", "unchecked", "not ticked", "not selected", "false", "no"):
+            return NOT_TICKED, "same", "", ""
+        return "", "", "", ""
     if item["type"] in CHOICE_TYPES:
         return _choice_value(item, raw)
     return _scale_value(item, raw)

@@ -42,7 +42,8 @@ are not worded as the questionnaire's options, what each answer means:
       "Sometimes": "yes"    # an option's code
 
 A column maps to an item's code, a matrix row's "item.row", an "other, please say" text's
-"item.other", or __role, __month or __ignore. An answer maps to an option's code, a scale's
+"item.other", one option of a multiple choice ticked or not ("item___option", as REDCap
+exports checkboxes: 1/0, Checked/Unchecked), or __role, __month or __ignore. An answer maps to an option's code, a scale's
 number, __none (no answer) or "other" (kept as the item's "other" text). Answers worded as an
 option (any case or punctuation), a leading scale number ("4 - Agree") and common synonyms
 ("Neutral", "Y") need no entry; a "Yes" or "No" on an agreement item always does.

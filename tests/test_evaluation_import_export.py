@@ -63,21 +63,27 @@ def test_bad_rows_are_reported_by_number_and_nothing_is_imported(tmp_path, schem
     bad = FORMS_CSV + "4,2022-05-01,Mentor,General support,Maybe,\n5,yesterday,Student,,,\n"
     definition = qs["aimms-baseline"].definition
     check = importer.check(bad, definition, MAPPING)
-    # an answer that is no option is refused for its column before any row is read
+    # an answer that is no option (or no role) is refused for its column before any row is read
     assert check.errors == [
+        (
+            1,
+            "Column “Are you a mentor or mentee?”: the answer “Student” (1 row) is not mapped "
+            "to an option.",
+        ),
         (
             1,
             "Column “Do you feel that having a successful career in academic medicine has been "
             "more challenging because you are a woman from an ethnic minority?”: the answer "
             "“Maybe” (1 row) is not mapped to an option.",
-        )
+        ),
     ]
-    check = importer.check(bad, definition, MAPPING, values={"challenged": {"Maybe": "__none"}})
+    values = {"challenged": {"Maybe": "__none"}, importer.ROLE: {"Student": "__none"}}
+    check = importer.check(bad, definition, MAPPING, values=values)
     rows = sorted({row for row, _msg in check.errors})
     assert rows == [5, 6] and not check.ok
     messages = " ".join(m for _r, m in check.errors)
     assert "'general_support' is not one of the options" in messages  # a mentee-only option
-    assert "'Student'" in messages or "role 'student'" in messages
+    assert "role '' is not mentee or mentor" in messages  # "Student" left no role
     assert "not a date" in messages
     (tmp_path / "data.csv").write_text(bad)
     (tmp_path / "map.yaml").write_text(yaml.safe_dump({"columns": MAPPING}))

@@ -509,3 +509,30 @@ def test_an_export_with_a_column_per_option_imports_back_as_it_was(client, schem
     Response.objects.all().delete()
     es.services.import_responses(q, check.rows, actor=alice)
     assert answers() == before
+
+
+def test_a_role_worded_otherwise_is_suggested_not_assumed(qs):
+    text = (
+        "What is your role in the scheme?,How would you rate the scheme overall?\n"
+        "I am a mentee,5\nMentors,4\nMentee,4\nBoth,3\n"
+    )
+    plan = _plan(qs, text)
+    assert plan.columns[0].target == importer.ROLE
+    roles = {v.raw: (v.target, v.suggestion) for v in plan.values[0][1]}
+    assert roles == {
+        "I am a mentee": ("", "mentee"),
+        "Mentors": ("mentor", ""),
+        "Mentee": ("mentee", ""),
+        "Both": ("", ""),
+    }
+    definition = qs["aimms-month-6"].definition
+    check = importer.check(text, definition, plan.mapping())
+    assert [m for _r, m in check.errors] == [
+        "Column “What is your role in the scheme?”: the answer “Both” (1 row) is not mapped to "
+        "an option.",
+        "Column “What is your role in the scheme?”: the answer “I am a mentee” (1 row) is not "
+        "mapped to an option.",
+    ]
+    values = {importer.ROLE: {"I am a mentee": "mentee", "Both": importer.NO_ANSWER}}
+    check = importer.check(text, definition, plan.mapping(), "mentor", values)
+    assert check.ok and [r.role for r in check.rows] == ["mentee", "mentor", "mentee", "mentor"]

@@ -251,7 +251,8 @@ def check(
             value = cells.get(key, "")
             try:
                 if target == ROLE:
-                    role = value.strip().lower().rstrip("s") or fixed_role
+                    said = value_maps.get(ROLE, {}).get(value.strip(), "")
+                    role = fixed_role if said in ("", NO_ANSWER) else said
                 elif target == MONTH:
                     month = _month(value) if value.strip() else None
                 elif target.endswith(".other"):

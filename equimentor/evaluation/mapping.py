@@ -55,6 +55,8 @@ ROLE_WORDING = (
     "Are you a mentor or a mentee?",
     "Are you a mentee or a mentor?",
     "Mentor or mentee",
+    "What is your role?",
+    "What is your role in the scheme?",
 )
 MONTH_WORDING = ("Month", "Date", "Date answered")
 # answers that mean an option whatever the wording of the option (normalised)
@@ -273,7 +275,10 @@ def match_columns(headers: list[str], definition: dict, saved: dict | None = Non
 
 def item_of(definition: dict, target: str) -> dict | None:
     """The item whose answers a column mapped to ``target`` holds, if they can be mapped
-    (choice and scale items, matrix rows); None for text, numbers, role and date."""
+    (choice and scale items, matrix rows, an option's ticks, the role); None for text, numbers
+    and the date."""
+    if target == ROLE:
+        return {"code": ROLE, "type": "role"}
     if TICK in target:
         code, option = target.split(TICK, 1)
         item = next((i for i in definition["items"] if i["code"] == code), None)
@@ -294,6 +299,12 @@ def answer_choices(item: dict) -> list[tuple[str, str]]:
     """(target, label) an answer of ``item`` can be mapped to."""
     if item["type"] == "tick":
         return [(TICKED, f"Ticked: “{item['label']}”"), (NOT_TICKED, "Not ticked")]
+    if item["type"] == "role":
+        return [
+            ("mentee", "Mentee"),
+            ("mentor", "Mentor"),
+            (NO_ANSWER, "Not given (the role chosen for every row, if one was)"),
+        ]
     if item["type"] in CHOICE_TYPES:
         out = [(o["code"], definitions.label_text(o)) for o in item["options"]]
         if item.get("other"):
@@ -372,6 +383,15 @@ def _choice_value(item: dict, raw: str) -> tuple[str, str, str, str]:
 
 def auto_value(item: dict, raw: str) -> tuple[str, str, str, str]:
     """(target, how, suggestion, why) for one answer, before the evaluator's choices."""
+    if item["type"] == "role":
+        n = normal(raw)
+        if n in ("mentee", "mentees", "mentor", "mentors"):
+            return n.rstrip("s"), "same", "", ""
+        said = {w.rstrip("s") for w in n.split()} & {"mentee", "mentor"}
+        if len(said) == 1:
+            role = said.pop()
+            return "", "", role, f"the answer names the {role}s"
+        return "", "", "", ""
     if item["type"] == "tick":
         n = normal(raw)
         if n in ("1", "checked", "ticked", "selected", "x", "true", "yes") or n in (

@@ -21,9 +21,10 @@ from equimentor.evaluation.models import ImportMapping, Questionnaire
 from equimentor.schemes.models import Scheme
 
 EPILOG = """\
-A mapping saved on the import page is used by its name (--saved NAME), or downloaded there as
-a file. The mapping file (YAML, or JSON) says which question each column holds and, where the answers
-are not worded as the questionnaire's options, what each answer means:
+A mapping saved on the import page is used by its name (--saved NAME), or
+downloaded there as a file. The mapping file (YAML, or JSON) says which question
+each column holds and, where the answers are not worded as the questionnaire's
+options, what each answer means:
 
   questionnaire: aimms-month-6   # optional: refused if it is not the questionnaire named
   role: mentee              # optional: every row's role, if no column gives it
@@ -40,13 +41,18 @@ are not worded as the questionnaire's options, what each answer means:
       "N/A": __none         # no answer
     still_meeting:
       "Sometimes": "yes"    # an option's code
+    __role:
+      "I am a mentee": mentee
 
-A column maps to an item's code, a matrix row's "item.row", an "other, please say" text's
-"item.other", one option of a multiple choice ticked or not ("item___option", as REDCap
-exports checkboxes: 1/0, Checked/Unchecked), or __role, __month or __ignore. An answer maps to an option's code, a scale's
-number, __none (no answer) or "other" (kept as the item's "other" text). Answers worded as an
-option (any case or punctuation), a leading scale number ("4 - Agree") and common synonyms
-("Neutral", "Y") need no entry; a "Yes" or "No" on an agreement item always does.
+A column maps to an item's code, a matrix row's "item.row", an "other, please
+say" text's "item.other", one option of a multiple choice ticked or not
+("item___option", as REDCap exports checkboxes: 1/0, Checked/Unchecked), or
+__role, __month or __ignore. An answer maps to an option's code, a scale's
+number, __none (no answer) or "other" (kept as the item's "other" text); a role
+to mentee, mentor or __none (then --role, or the file's role, applies). Answers
+worded as an option (any case or punctuation), a leading scale number
+("4 - Agree") and common synonyms ("Neutral", "Y") need no entry; a "Yes" or
+"No" on an agreement item always does.
 """
 
 

@@ -536,3 +536,29 @@ def test_a_role_worded_otherwise_is_suggested_not_assumed(qs):
     values = {importer.ROLE: {"I am a mentee": "mentee", "Both": importer.NO_ANSWER}}
     check = importer.check(text, definition, plan.mapping(), "mentor", values)
     assert check.ok and [r.role for r in check.rows] == ["mentee", "mentor", "mentee", "mentor"]
+
+
+def test_google_forms_ticks_joined_by_commas_are_read_against_the_options(qs):
+    definition = qs["aimms-month-6"].definition
+    items = {i["code"]: i for i in definition["items"]}
+    prior, personal = items["prior_mentoring"], items["dev_personal"]
+    assert mapping.pieces(prior, "Yes, as a mentee, Yes, as a mentor") == [
+        "Yes, as a mentee",
+        "Yes, as a mentor",
+    ]
+    assert mapping.pieces(personal, "Leadership, Writing grants, mostly, Goal setting") == [
+        "Leadership",
+        "Writing grants, mostly",
+        "Goal setting",
+    ]
+    assert mapping.pieces(personal, "Leadership; Goal setting") == ["Leadership", "Goal setting"]
+    text = (
+        "Role,Before this scheme had you taken part in mentoring?,"
+        "Mentoring has helped me develop personally in the following areas\n"
+        'Mentee,"Yes, as a mentee, Yes, as a mentor","Leadership, Writing grants, mostly"\n'
+    )
+    check = importer.check(text, definition, _plan(qs, text).mapping())
+    assert check.ok, check.errors
+    values = check.rows[0].values
+    assert values["prior_mentoring"] == (["as_mentee", "as_mentor"], "")
+    assert values["dev_personal"] == (["leadership", "other"], "Writing grants, mostly")

@@ -315,9 +315,42 @@ def answer_choices(item: dict) -> list[tuple[str, str]]:
 
 
 def pieces(item: dict, raw: str) -> list[str]:
-    """The answers in one cell: several ticks are separated by ";"."""
-    parts = raw.split(";") if item["type"] == "multiple" else [raw]
-    return [p.strip() for p in parts if p.strip()]
+    """The answers in one cell: several ticks are separated by ";" (Microsoft Forms, our
+    export) or, as Google Forms writes them, by ", " although options may hold commas."""
+    if item["type"] != "multiple":
+        return [raw.strip()] if raw.strip() else []
+    if ";" not in raw and "," in raw:
+        return _comma_pieces(item, raw)
+    return [p.strip() for p in raw.split(";") if p.strip()]
+
+
+def _comma_pieces(item: dict, raw: str, widest: int = 6) -> list[str]:
+    """Ticks joined by commas, read against the options: at each place the longest run of
+    comma-separated words (up to ``widest``) that is an option's wording is one tick; words
+    between ticks that are none ("other" text, which may hold commas) stay together."""
+    known = {
+        normal(w) for o in item.get("options", []) for w in (o["code"], definitions.label_text(o))
+    }
+    tokens = raw.split(",")
+    out: list[str] = []
+    unknown: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(min(len(tokens), i + widest), i, -1):
+            candidate = ",".join(tokens[i:j]).strip()
+            if normal(candidate) in known:
+                if unknown:
+                    out.append(",".join(unknown).strip())
+                    unknown = []
+                out.append(candidate)
+                i = j
+                break
+        else:
+            unknown.append(tokens[i])
+            i += 1
+    if unknown:
+        out.append(",".join(unknown).strip())
+    return [p for p in out if p]
 
 
 @dataclass

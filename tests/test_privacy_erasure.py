@@ -275,6 +275,10 @@ def _populate(scheme_id):
             ],
         )
     audit.record("test.named", her, actor=coordinator, title=f"About {name}")
+    # back office: a reminder she was sent (the row holds no text: only that she was reminded)
+    from equimentor.backoffice.models import Nudge
+
+    Nudge.objects.create(scheme=scheme, participant=me, kind=Nudge.Kind.MEET_AGAIN)
     DBTaskResult.objects.create(
         args_kwargs={"args": [email], "kwargs": {}},
         task_path="equimentor.accounts.tasks.email_sign_in_link",
@@ -393,12 +397,18 @@ def test_nothing_of_her_is_left_in_the_database(db, seeded_demo):
     cases, entries = _cases_about(her)
     _erase(her)
     assert _allowed(find(needles), cases, entries) == set()
+    for app, model, lookup in LINKS_ONLY.values():  # rows that only linked to her are gone
+        from django.apps import apps
+
+        assert not apps.get_model(app, model).objects.filter(**{lookup: her}).exists()
     # what policy keeps is kept: the account of what happened, without her name
     raised = Case.objects.get(what_happened__startswith=KEEP, subject=None)
     assert raised.reporter is None and "(erased)" in raised.what_happened
 
 
 DECLARES_ONLY = {"schemes", "reports"}  # nothing of theirs is erased: they say why it is kept
+# rows that hold no text of hers, only that something concerned her (what is left is a link)
+LINKS_ONLY = {"backoffice": ("backoffice", "Nudge", "participant__user")}
 
 
 @pytest.mark.parametrize("name", [s.name for s in erasure.shredders()])
@@ -411,6 +421,14 @@ def test_each_shredder_is_needed(name, db, seeded_demo):
             assert shredder.erase(None) == 0
             return
         her, needles = _populate(seeded_demo)
+        if name in LINKS_ONLY:
+            from django.apps import apps
+
+            app, model, lookup = LINKS_ONLY[name]
+            rows = apps.get_model(app, model).objects.filter(**{lookup: her})
+            _erase(her)
+            assert rows.exists(), name  # left behind without it
+            return
         cases, entries = _cases_about(her)
         _erase(her)
         left = _allowed(find(needles), cases, entries)

@@ -34,6 +34,8 @@ C, S, E, M = Role.COORDINATOR, Role.SAFEGUARDING, Role.EVALUATOR, Role.COMMITTEE
 # url name -> the roles that may use it (what each view's decorator names)
 RULES: dict[str, set[Role]] = {
     "backoffice:dashboard": {C},
+    "backoffice:attention": {C},
+    "backoffice:remind": {C},
     "backoffice:registrations": {C},
     "backoffice:registration": {C},
     "backoffice:emails": {C},
@@ -221,6 +223,8 @@ PK_OF = {
 }
 OTHER_KWARGS = {
     "backoffice:edit_document": {"kind": "privacy_notice"},
+    "backoffice:attention": {"kind": "rank_choices"},
+    "backoffice:remind": {"kind": "rank_choices"},
     "evaluation:edit": {"code": "aimms-month-6"},
     "evaluation:results": {"code": "aimms-month-6"},
     "evaluation:results_export": {"code": "aimms-month-6", "fmt": "csv"},

@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
-from django.http import HttpResponse
+from django.db.models import Count, Max
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from equimentor.backoffice import attention, tasks
+from equimentor.backoffice import services as reminders
 from equimentor.backoffice.forms import (
     DocumentForm,
     MapInstitutionForm,
@@ -26,6 +28,7 @@ from equimentor.backoffice.forms import (
     SchemeForm,
     UploadForm,
 )
+from equimentor.backoffice.models import NUDGE_GAP, Nudge
 from equimentor.core import audit
 from equimentor.core.access import scheme_staff, signed_in, site_admin
 from equimentor.core.models import AuditEvent, OutgoingEmail
@@ -109,8 +112,86 @@ def dashboard(request, slug: str):
             "counts": counts,
             "steps": steps,
             "missing_documents": scheme.missing_documents(),
+            "attention": attention.overview(scheme, request.staff, request.user),
+            "gap_days": NUDGE_GAP.days,
         },
     )
+
+
+def _reminder_kind(kind: str) -> str:
+    if kind not in Nudge.Kind.values:
+        raise Http404("No such reminder.")
+    return kind
+
+
+@scheme_staff(COORDINATOR)
+def attention_list(request, slug: str, kind: str):
+    """Who a reminder of ``kind`` would reach now, by name, with when each was last reminded of
+    it (a reminder skips anyone reminded within NUDGE_GAP)."""
+    scheme = request.staff.scheme
+    kind = _reminder_kind(kind)
+    now = timezone.now()
+    people = attention.recipients(scheme, kind, now)
+    last = dict(
+        Nudge.objects.filter(scheme=scheme, kind=kind, participant__in=[p for p, _ in people])
+        .values_list("participant_id")
+        .annotate(at=Max("sent_at"))
+    )
+    rows = [
+        (
+            person,
+            last.get(person.pk),
+            bool(last.get(person.pk) and now - last[person.pk] < NUDGE_GAP),
+        )
+        for person, _ in people
+    ]
+    return render(
+        request,
+        "backoffice/attention.html",
+        {
+            "scheme": scheme,
+            "kind": kind,
+            "label": Nudge.Kind(kind).label,
+            "rows": rows,
+            "plan": reminders.plan(scheme, kind, now),
+            "gap_days": NUDGE_GAP.days,
+        },
+    )
+
+
+@scheme_staff(COORDINATOR)
+@require_POST
+def remind(request, slug: str, kind: str):
+    """Send a reminder of ``kind`` to everyone it concerns, through the task queue."""
+    scheme = request.staff.scheme
+    kind = _reminder_kind(kind)
+    plan = reminders.plan(scheme, kind)
+    if not plan.sent:
+        messages.info(
+            request,
+            "Nobody to remind: "
+            + (
+                f"all {plan.skipped} were reminded within the last {NUDGE_GAP.days} days."
+                if plan.skipped
+                else "nothing is waiting."
+            ),
+        )
+    else:
+        sid, uid = scheme.pk, request.user.pk
+        transaction.on_commit(lambda: tasks.send_reminders.enqueue(sid, kind, uid), robust=True)
+        skipped = (
+            f" {plan.skipped} reminded within the last {NUDGE_GAP.days} days "
+            f"{'is' if plan.skipped == 1 else 'are'} skipped."
+            if plan.skipped
+            else ""
+        )
+        messages.success(
+            request,
+            f"Reminding {plan.sent} {'person' if plan.sent == 1 else 'people'}.{skipped}",
+        )
+    if request.POST.get("back") == "list":
+        return redirect("backoffice:attention", slug, kind)
+    return redirect("backoffice:dashboard", slug)
 
 
 @scheme_staff(COORDINATOR)

@@ -6,13 +6,14 @@ from collections import defaultdict
 from datetime import timedelta
 from itertools import permutations
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from equimentor.core.params import query_int
 from equimentor.relationships.models import (
     AgreementVersion,
     CheckIn,
+    Flag,
     Goal,
     Meeting,
     Membership,
@@ -156,6 +157,11 @@ def coordinator_rows(scheme, params):
         rows = rows.filter(kind=kind)
     if params.get("flagged"):
         rows = rows.filter(flags__isnull=False, flags__resolved_at__isnull=True).distinct()
+    flag = params.get("flag", "")
+    if flag in Flag.Kind.values:  # an open flag of one kind (the coordinator's attention list)
+        rows = rows.filter(
+            Exists(Flag.objects.filter(relationship=OuterRef("pk"), kind=flag, resolved_at=None))
+        )
     weeks = query_int(params, "weeks", lo=1, hi=520, label="Weeks without a meeting")
     if weeks is not None:
         cutoff = timezone.now() - timedelta(weeks=weeks)

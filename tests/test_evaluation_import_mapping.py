@@ -562,3 +562,33 @@ def test_google_forms_ticks_joined_by_commas_are_read_against_the_options(qs):
     values = check.rows[0].values
     assert values["prior_mentoring"] == (["as_mentee", "as_mentor"], "")
     assert values["dev_personal"] == (["leadership", "other"], "Writing grants, mostly")
+
+
+def test_the_saved_mappings_list_costs_the_same_queries_however_long(client, scheme_a, alice, qs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from equimentor.evaluation import services
+
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/import/"
+
+    def queries(total):
+        from equimentor.evaluation.models import ImportMapping
+
+        while ImportMapping.objects.count() < total:
+            n = ImportMapping.objects.count()
+            services.save_import_mapping(
+                scheme_a,
+                "aimms-month-6",
+                f"Export {n}",
+                columns={"Q": "stars"},
+                values={},
+                actor=alice,
+            )
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).content.decode()
+        assert html.count("Download as a file (YAML)") == total
+        return len(ctx.captured_queries)
+
+    assert queries(1) == queries(6)

@@ -183,3 +183,22 @@ def test_another_schemes_staff_get_nothing(client, scheme_a, scheme_b, alice, fo
     assert r.status_code == 200  # aggregated and withheld: the committee reads the page too
     r = client.get(f"/manage/{scheme_a.slug}/evaluation/results/aimms-month-6/export/pdf/")
     assert r.status_code == 404
+
+
+def test_the_export_costs_the_same_queries_however_many_responses(
+    client, scheme_a, alice, followup
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    url = f"/manage/{scheme_a.slug}/evaluation/results/aimms-month-6/export/xlsx/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    es.add(followup, es.aimms_followup_rows())  # twice the responses
+    assert queries() == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 
 from equimentor.accounts.models import User
+from equimentor.directory import ordering
 from equimentor.directory.models import MentorListing
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.models import IdentityAnswer
@@ -121,6 +122,7 @@ def bulk_mentors(
         ]
     )
     MentorListing.objects.bulk_create([MentorListing(participant=p) for p in people])
+    ordering.changed(scheme.pk)  # bulk_create sends no signal: as the product's bulk writes do
     if with_identity:
         privacy = scheme.current_documents()["privacy_notice"]
         Consent.objects.bulk_create(

@@ -165,4 +165,7 @@ def test_the_query_count_does_not_grow_with_the_mentors_on_the_page(client, sche
     many, shown = _count_queries(client, URL)
     assert shown == 20
     assert many == few
-    assert few <= 14, few
+    assert few <= 15, few  # one of them reads the directory's order, which changed
+    # the order is kept until something changes it: the next request reads one query less
+    again, shown = _count_queries(client, URL)
+    assert shown == 20 and again == many - 1

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.directory import services
-from equimentor.directory.access import get_own_mentee, get_viewer, listed_mentors
+from equimentor.directory.access import (
+    directory_ids,
+    get_own_mentee,
+    get_viewer,
+    mentors_in_order,
+)
 from equimentor.directory.forms import MentorFilterForm
 from equimentor.directory.models import Choice
 from equimentor.enrolment.models import Participant
@@ -66,7 +71,8 @@ class MentorSerializer(serializers.ModelSerializer):
 
 
 class DirectoryMentors(generics.ListAPIView):
-    """Approved participants and coordinators of the scheme: its published mentors.
+    """Approved participants and coordinators of the scheme: its published mentors, in the order
+    the directory page shows them (those with a free place first, then by name).
 
     Filters as on the directory page: ``institution`` (id), ``career_stage`` (index),
     ``pathway``, ``specialty``, ``interests`` (every word must appear), ``has_capacity``.
@@ -75,10 +81,15 @@ class DirectoryMentors(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MentorSerializer
 
-    def get_queryset(self):
-        viewer = get_viewer(self.request.user, self.kwargs["slug"])
-        form = MentorFilterForm(viewer.scheme, self.request.query_params)
-        return form.filter(listed_mentors(viewer.scheme)).order_by("user__full_name", "pk")
+    def get_queryset(self):  # (for the schema; list() reads the directory's own order)
+        return Participant.objects.none()
+
+    def list(self, request, *args, **kwargs):
+        viewer = get_viewer(request.user, self.kwargs["slug"])
+        form = MentorFilterForm(viewer.scheme, request.query_params)
+        ids = self.paginate_queryset(directory_ids(viewer.scheme, form))
+        mentors = mentors_in_order(viewer.scheme, ids)
+        return self.get_paginated_response(self.get_serializer(mentors, many=True).data)
 
 
 class ChoiceItemSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from equimentor.core.roles import Role
+from equimentor.directory import ordering
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.dimensions import PREFER_NOT
@@ -86,15 +87,39 @@ def shown_identity_answers() -> Prefetch:
     return Prefetch("identity_answers", queryset=answers, to_attr="shown_identity")
 
 
+def listed_base(scheme: Scheme) -> QuerySet[Participant]:
+    """The scheme's listed mentors, with nothing annotated or fetched beside them."""
+    return Participant.objects.filter(
+        scheme=scheme, is_mentor=True, status=APPROVED, listing__is_published=True
+    ).filter(ready(MENTOR))
+
+
+def directory_ids(scheme: Scheme, form) -> list[int]:
+    """Ids of the listed mentors a ``MentorFilterForm`` selects, in the order mentees see them
+    (free places first, then by name: ``directory.ordering``). Without filters this reads no
+    mentor at all; a filter reads only the matching ids."""
+    order = ordering.ordered(scheme, with_load(listed_base(scheme)))
+    wants_free = form.wants_capacity
+    if not form.is_filtered or form.querystring == "has_capacity=on":
+        return [pk for pk, free in order if free or not wants_free]
+    chosen = set(form.filter(listed_base(scheme), capacity=False).values_list("pk", flat=True))
+    return [pk for pk, free in order if pk in chosen and (free or not wants_free)]
+
+
+def mentors_in_order(scheme: Scheme, ids) -> list[Participant]:
+    """The listed mentors ``ids``, with everything a card shows, in the order of ``ids`` (one
+    that stopped being listed meanwhile is left out)."""
+    ids = list(ids)
+    found = {m.pk: m for m in listed_mentors(scheme).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def listed_mentors(scheme: Scheme) -> QuerySet[Participant]:
     """Approved mentors of ``scheme`` with a published listing (and their required induction
     done, where the scheme asks it), annotated with ``load`` and ``free`` places, with everything
     a card shows fetched in a fixed number of queries."""
-    mentors = Participant.objects.filter(
-        scheme=scheme, is_mentor=True, status=APPROVED, listing__is_published=True
-    ).filter(ready(MENTOR))
     return (
-        with_load(mentors)
+        with_load(listed_base(scheme))
         .select_related("user", "institution", "listing", "scheme")
         .prefetch_related(shown_identity_answers())
     )

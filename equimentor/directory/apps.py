@@ -6,8 +6,30 @@ class DirectoryConfig(AppConfig):
     label = "directory"
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
         from equimentor.core import erasure
-        from equimentor.directory import shredders
+        from equimentor.directory import ordering, shredders
+        from equimentor.directory.models import MentorListing
+        from equimentor.enrolment.models import Participant
+        from equimentor.schemes.models import Scheme
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # what orders the directory here: listings, mentors' capacity and status, their names
+        ordering.follow(MentorListing, lambda listing: listing.participant.scheme_id)
+        ordering.follow(Participant, lambda p: p.scheme_id if p.is_mentor else None)
+        ordering.follow(get_user_model(), _mentor_schemes)
+        post_save.connect(ordering.started, sender=Scheme, dispatch_uid="directory-version")
+
+
+def _mentor_schemes(user):
+    """A renamed person reorders the directories they are listed in (at most a few)."""
+    from equimentor.directory import ordering
+    from equimentor.enrolment.models import Participant
+
+    for scheme_id in Participant.objects.filter(user=user, is_mentor=True).values_list(
+        "scheme_id", flat=True
+    ):
+        ordering.changed(scheme_id)

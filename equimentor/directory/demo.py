@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 from equimentor.core import audit
+from equimentor.directory import ordering
 from equimentor.directory.models import (
     Choice,
     Conflict,
@@ -60,6 +61,7 @@ def seed_directory(scheme: Scheme, rng: random.Random) -> dict[str, int]:
         if m.pk not in have
     ]
     MentorListing.objects.bulk_create(listings)
+    ordering.changed(scheme.pk)  # (bulk_create sends no signal)
 
     approved = Participant.Status.APPROVED
     listed = [m for m in mentors if m.status == approved]

@@ -65,8 +65,10 @@ class MentorFilterForm(forms.Form):
             *enumerate(scheme.career_stages),
         ]
 
-    def filter(self, mentors: QuerySet) -> QuerySet:
-        """``mentors`` narrowed by the valid filters (invalid ones are ignored)."""
+    def filter(self, mentors: QuerySet, *, capacity: bool = True) -> QuerySet:
+        """``mentors`` narrowed by the valid filters (invalid ones are ignored); with
+        ``capacity=False`` the free-places filter is left to the caller (``mentors`` then need
+        no ``free`` annotation)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         if data.get("institution"):
             mentors = mentors.filter(
@@ -86,9 +88,13 @@ class MentorFilterForm(forms.Form):
             for word in words:
                 condition &= Q(research_interests__icontains=word.strip(",;."))
             mentors = mentors.filter(condition)
-        if data.get("has_capacity"):
+        if capacity and data.get("has_capacity"):
             mentors = mentors.filter(free__gt=0)
         return mentors
+
+    @property
+    def wants_capacity(self) -> bool:
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data.get("has_capacity"))
 
     @property
     def querystring(self) -> str:

@@ -3,6 +3,8 @@ shared characteristics that matter, and conflicts of interest."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from equimentor.enrolment.models import Participant
@@ -95,3 +97,17 @@ class MentorRanking(models.Model):
 
     def __str__(self) -> str:
         return f"Rank {self.rank} by participant {self.mentor_id}"
+
+
+class DirectoryVersion(models.Model):
+    """How many times anything that orders a scheme's directory has changed (a mentor's listing,
+    capacity or name, a proposal, a relationship, the induction gate): each web process keeps the
+    order it last read with the version it read it at (``directory.ordering``). ``token`` is new
+    with each row, so an order kept for a scheme that no longer exists is never reused."""
+
+    scheme = models.OneToOneField("schemes.Scheme", on_delete=models.CASCADE, primary_key=True)
+    version = models.BigIntegerField(default=0)
+    token = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    def __str__(self) -> str:
+        return f"Directory version {self.version} of scheme {self.scheme_id}"

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,11 +17,12 @@ from equimentor.core.access import signed_in
 from equimentor.directory import services
 from equimentor.directory.access import (
     Viewer,
+    directory_ids,
     get_listed_mentor,
     get_own_mentee,
     get_own_mentor,
     get_viewer,
-    listed_mentors,
+    mentors_in_order,
 )
 from equimentor.directory.forms import (
     ChoiceForm,
@@ -101,12 +101,10 @@ def mentors(request, slug: str):
     """The directory: published mentors of one scheme, filtered and 20 a page."""
     viewer = get_viewer(request.user, slug)
     form = MentorFilterForm(viewer.scheme, request.GET)
-    rows = form.filter(listed_mentors(viewer.scheme)).order_by(
-        Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        "user__full_name",
-        "pk",
+    page = Paginator(directory_ids(viewer.scheme, form), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = mentors_in_order(viewer.scheme, page.object_list)
     mentee = viewer.mentee
     return render(
         request,

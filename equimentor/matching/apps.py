@@ -7,7 +7,11 @@ class MatchingConfig(AppConfig):
 
     def ready(self) -> None:
         from equimentor.core import erasure
+        from equimentor.directory import ordering
         from equimentor.matching import shredders
+        from equimentor.matching.models import Proposal
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # a proposal waiting takes a mentor's place: the directory's order follows it
+        ordering.follow(Proposal, lambda proposal: proposal.scheme_id)

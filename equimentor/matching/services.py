@@ -8,6 +8,7 @@ from django.utils import timezone
 from equimentor import engine
 from equimentor.core import audit
 from equimentor.core.params import is_id
+from equimentor.directory import ordering
 from equimentor.directory.models import Conflict
 from equimentor.engine.core import TOP_CHOICES
 from equimentor.engine.validate import RULE_TEXT
@@ -320,6 +321,7 @@ def publish(matching_round: MatchingRound, *, actor) -> list[Proposal]:
             )
         proposals.append(proposal_from(matching_round, pair, now))
     proposals = Proposal.objects.bulk_create(proposals, batch_size=1000)
+    ordering.changed(matching_round.scheme_id)  # (bulk_create sends no signal)
     matching_round.status = MatchingRound.Status.PUBLISHED
     matching_round.published_at = now
     matching_round.save(update_fields=["status", "published_at"])

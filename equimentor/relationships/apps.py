@@ -19,3 +19,19 @@ class RelationshipsConfig(AppConfig):
         when_accepted(start_from_proposal)
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # relationships take mentors' places: the directory's order follows them
+        from equimentor.directory import ordering
+        from equimentor.relationships.models import Membership, Relationship
+
+        ordering.follow(Relationship, lambda rel: rel.scheme_id)
+        ordering.follow(Membership, _scheme_of_membership)
+
+
+def _scheme_of_membership(membership):
+    from equimentor.relationships.models import Relationship
+
+    return (
+        Relationship.objects.filter(pk=membership.relationship_id)
+        .values_list("scheme_id", flat=True)
+        .first()
+    )

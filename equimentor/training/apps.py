@@ -15,3 +15,20 @@ class TrainingConfig(AppConfig):
         jobs.register("training.reminders", scheduler.run, every=timedelta(minutes=15))
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # the induction gate decides who is listed: the directory's order follows it
+        from equimentor.directory import ordering
+        from equimentor.training.models import InductionPack, ItemCompletion, TrainingSettings
+
+        ordering.follow(TrainingSettings, lambda settings: settings.scheme_id)
+        ordering.follow(InductionPack, lambda pack: pack.scheme_id)
+        ordering.follow(ItemCompletion, _scheme_of_completion)
+
+
+def _scheme_of_completion(completion):
+    from equimentor.enrolment.models import Participant
+
+    return (
+        Participant.objects.filter(pk=completion.participant_id, is_mentor=True)
+        .values_list("scheme_id", flat=True)
+        .first()
+    )

@@ -1,0 +1,296 @@
+"""The mentor directory and its API under 50 signed-in users, against the home page in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_load \\
+        .venv/bin/python benchmarks/load_directory.py --mentors 5000 --mentors 50000
+
+For each size: recreates the PostgreSQL database, makes one scheme with that many approved,
+listed mentors (and some proposals and relationships, so free places vary) and 50 approved
+mentees, signs each mentee in (a session each), starts gunicorn as in production (DEBUG off,
+Redis cache, persistent database connections; ``WEB_CONCURRENCY`` workers, default 2) on
+loopback, and runs ``wrk`` (Debian's package) with 50 connections for ``--seconds`` on each page,
+each connection sending one mentee's session cookie. Prints throughput and p50/p95 latency per
+page and the ratios the issue sets: directory and API throughput against the home page's
+(target >= 0.6) and their p95 against the home page's (target <= 3). Everything it starts is
+stopped when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.benchdb import fresh_database  # noqa: E402
+
+HOST = "127.0.0.1"
+SECRET_KEY = "load-benchmark-only-" + "x" * 40
+USERS = 50
+LUA = """
+local cookies = {}
+local n = 0
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do cookies[#cookies + 1] = line end
+end
+request = function()
+  i = i + 1
+  local c = cookies[(i % #cookies) + 1]
+  return wrk.format(nil, nil, {["Cookie"] = c, ["X-Forwarded-Proto"] = "https"})
+end
+response = function(status, headers, body)
+  if status ~= 200 then n = n + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\\"rps\\": %f, \\"p50\\": %f, \\"p95\\": %f, \\"errors\\": %d, \\"non200\\": %d}\\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+
+def seed(mentors: int) -> list[str]:
+    """The scheme, its mentors and 50 signed-in mentees; returns their session cookies."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from equimentor.accounts.models import User
+    from equimentor.directory.models import MentorListing
+    from equimentor.enrolment.models import Participant
+    from equimentor.matching.models import Proposal
+    from equimentor.schemes.models import Institution
+    from tests import factories
+
+    scheme = factories.make_scheme(slug="load", different_institutions=True)
+    institutions = Institution.objects.bulk_create(
+        [Institution(name=f"University {i}") for i in range(40)]
+    )
+    users = User.objects.bulk_create(
+        [
+            User(email=f"m{i}@load.example", full_name=f"Mentor {i:06d}")
+            for i in range(mentors + USERS)
+        ],
+        batch_size=5000,
+    )
+    words = ["maternal health", "genomics", "stroke", "global health", "diabetes", "trials"]
+    people = Participant.objects.bulk_create(
+        [
+            Participant(
+                user=u,
+                scheme=scheme,
+                status="approved",
+                is_mentor=i < mentors,
+                is_mentee=i >= mentors,
+                job_title="Reader",
+                career_stage=i % 6,
+                pathway="clinical" if i % 2 else "non_clinical",
+                institution=institutions[i % 40],
+                department=["Cardiology", "Public Health", "Surgery"][i % 3],
+                research_interests=f"{words[i % 6]}; {words[(i * 7) % 6]}",
+                career_summary="Many years.",
+                offers="Grant writing",
+                mentor_capacity=1 + i % 2 if i < mentors else None,
+            )
+            for i, u in enumerate(users)
+        ],
+        batch_size=5000,
+    )
+    MentorListing.objects.bulk_create(
+        [MentorListing(participant=p) for p in people[:mentors]], batch_size=5000
+    )
+    mentees = people[mentors:]
+    # a proposal waiting for every third mentor, so that free places vary down the list
+    from django.utils import timezone
+
+    now = timezone.now()
+    Proposal.objects.bulk_create(
+        [
+            Proposal(
+                scheme=scheme,
+                mentee=mentees[k % USERS],
+                mentor=people[k * 3],
+                via="fallback",
+                proposed_at=now,
+            )
+            for k in range(mentors // 3)
+        ],
+        batch_size=5000,
+    )
+    cookies = []
+    for p in mentees:
+        session = SessionStore()
+        session[SESSION_KEY] = str(p.user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = p.user.get_session_auth_hash()
+        session.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return cookies
+
+
+def _env(database_url: str, cache_url: str, workdir: Path) -> dict[str, str]:
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"}
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(
+        DJANGO_SETTINGS_MODULE="equimentor.settings",
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        SECRET_KEY=SECRET_KEY,
+        DEBUG="0",
+        DATABASE_URL=database_url,
+        CACHE_URL=cache_url,
+        TASKS_BACKEND="database",
+        ALLOWED_HOSTS=HOST,
+        TRUSTED_PROXIES="127.0.0.1",
+        SITE_URL=f"https://{HOST}",
+        EQUIMENTOR_VAR_DIR=str(workdir / "var"),
+        STATIC_ROOT=str(workdir / "static"),
+        REQUIRE_STAFF_2FA="0",
+        WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"),
+    )
+    return env
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _serve(env: dict, port: int) -> subprocess.Popen:
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:equimentor.gunicorn_conf",
+            "--bind",
+            f"{HOST}:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2)
+            return web
+        except OSError:
+            if web.poll() is not None:
+                raise RuntimeError(web.stderr.read().decode()[-2000:]) from None
+            time.sleep(0.3)
+    web.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _wrk(port: int, path: str, seconds: int, script: Path, cookies: Path) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{USERS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            f"http://{HOST}:{port}{path}",
+            "--",
+            str(cookies),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    return json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
+
+
+def run(mentors: int, seconds: int) -> dict:
+    fresh_database(None)
+    from django.db import connection
+
+    cookies = seed(mentors)
+    database_url = os.environ["DATABASE_URL"]
+    connection.close()
+    cache_url = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/11")
+    subprocess.run(["redis-cli", "-u", cache_url, "flushdb"], capture_output=True, check=False)
+    workdir = Path(tempfile.mkdtemp(prefix="load-directory-"))
+    (workdir / "var").mkdir()
+    env = _env(database_url, cache_url, workdir)
+    subprocess.run(
+        [sys.executable, "-m", "equimentor", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    script, cookie_file = workdir / "session.lua", workdir / "cookies.txt"
+    script.write_text(LUA)
+    cookie_file.write_text("\n".join(cookies) + "\n")
+    port = _free_port()
+    web = _serve(env, port)
+    pages = {
+        "home": "/",
+        "directory": "/schemes/load/mentors/",
+        "directory API": "/api/v1/schemes/load/mentors/",
+    }
+    results = {}
+    try:
+        for label, path in pages.items():
+            _wrk(port, path, 3, script, cookie_file)  # warm up
+            results[label] = _wrk(port, path, seconds, script, cookie_file)
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mentors", type=int, action="append")
+    parser.add_argument("--seconds", type=int, default=15)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        parser.error("set DATABASE_URL to a PostgreSQL database the benchmark may recreate")
+    if not shutil.which("wrk"):
+        parser.error("wrk is not installed (apt-get install wrk)")
+    os.environ["SECRET_KEY"] = SECRET_KEY  # the sessions made here are valid on the server
+    for mentors in args.mentors or [5000]:
+        results = run(mentors, args.seconds)
+        home = results["home"]
+        print(f"\n{mentors:,} mentors, {USERS} signed-in users, {args.seconds} s per page")
+        print(f"{'page':<15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'non-200':>8}")
+        for label, r in results.items():
+            print(
+                f"{label:<15} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
+                f"{r['non200'] + r['errors']:>8}"
+            )
+        for label in ("directory", "directory API"):
+            r = results[label]
+            print(
+                f"{label}: throughput {r['rps'] / home['rps']:.2f}x the home page's (target >= 0.6), "
+                f"p95 {r['p95'] / home['p95']:.2f}x (target <= 3)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -128,6 +128,10 @@ def seed(mentors: int) -> list[str]:
         ],
         batch_size=5000,
     )
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum keeps them
+        cursor.execute("ANALYZE")
     cookies = []
     for p in mentees:
         session = SessionStore()

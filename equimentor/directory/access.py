@@ -101,7 +101,7 @@ def directory_ids(scheme: Scheme, form) -> list[int]:
     order = ordering.ordered(scheme, with_load(listed_base(scheme)))
     wants_free = form.wants_capacity
     if not form.is_filtered or form.querystring == "has_capacity=on":
-        return [pk for pk, free in order if free or not wants_free]
+        return order.free_ids if wants_free else order.ids
     chosen = set(form.filter(listed_base(scheme), capacity=False).values_list("pk", flat=True))
     return [pk for pk, free in order if pk in chosen and (free or not wants_free)]
 

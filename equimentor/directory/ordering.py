@@ -24,7 +24,17 @@ from equimentor.directory.models import DirectoryVersion
 # update, a bulk write someone adds later) shows within a minute at worst.
 MAX_AGE = 60.0
 
-_kept: dict[int, tuple[tuple, float, list[tuple[int, bool]]]] = {}
+_kept: dict[int, tuple[tuple, float, Order]] = {}
+
+
+class Order(list):
+    """(mentor id, has a free place) in the order mentees see them, with the two id lists a page
+    slices (everyone, and only those with a free place) made once."""
+
+    def __init__(self, rows):
+        super().__init__(rows)
+        self.ids = [pk for pk, _ in self]
+        self.free_ids = [pk for pk, free in self if free]
 
 
 def changed(scheme_id: int | None) -> None:
@@ -43,7 +53,7 @@ def _stamp(scheme) -> tuple:
     return row
 
 
-def ordered(scheme, listed) -> list[tuple[int, bool]]:
+def ordered(scheme, listed) -> Order:
     """(mentor id, has a free place) of every mentor in ``listed`` (the scheme's listed mentors,
     annotated with ``free``), in the order mentees see them."""
     stamp = _stamp(scheme)
@@ -55,7 +65,7 @@ def ordered(scheme, listed) -> list[tuple[int, bool]]:
         "user__full_name",
         "pk",
     ).values_list("pk", "free")
-    order = [(pk, free > 0) for pk, free in rows]
+    order = Order((pk, free > 0) for pk, free in rows)
     _kept[scheme.pk] = (stamp, time.monotonic(), order)
     return order
 

@@ -6,17 +6,22 @@ from equimentor.directory.models import Choice
 from tests import factories
 
 
-def people(scheme, coordinator, *, mentors: int = 3, mentees: int = 4, capacity: int = 1):
-    """Approved mentors (each at their own institution) and mentees (at one shared institution)."""
-    home = factories.InstitutionFactory(name="Home University")
+def people(
+    scheme, coordinator, *, mentors: int = 3, mentees: int = 4, capacity: int = 1, tag: str = ""
+):
+    """Approved mentors (each at their own institution) and mentees (at one shared institution).
+    ``tag`` prefixes addresses, institutions and names, so one test can make several groups."""
+    prefix = f"{tag}-" if tag else ""
+    home = factories.InstitutionFactory(name=f"{tag} Home University".strip())
     mentor_rows = []
     for i in range(mentors):
         p = factories.register_participant(
             scheme,
-            f"mentor{i}@example.org",
+            f"{prefix}mentor{i}@example.org",
             role="mentor",
-            institution=factories.InstitutionFactory(name=f"Mentor U {i}"),
+            institution=factories.InstitutionFactory(name=f"{tag} Mentor U {i}".strip()),
             approve_by=coordinator,
+            **({"full_name": f"{tag.title()} Mentor {i}"} if tag else {}),
         )
         p.career_stage = 4
         p.mentor_capacity = capacity
@@ -26,10 +31,11 @@ def people(scheme, coordinator, *, mentors: int = 3, mentees: int = 4, capacity:
     mentee_rows = [
         factories.register_participant(
             scheme,
-            f"mentee{i}@example.org",
+            f"{prefix}mentee{i}@example.org",
             role="mentee",
             institution=home,
             approve_by=coordinator,
+            **({"full_name": f"{tag.title()} Mentee {i}"} if tag else {}),
         )
         for i in range(mentees)
     ]

@@ -19,7 +19,7 @@ from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.evaluation import services
 from equimentor.evaluation.models import Invitation, Questionnaire
 from tests import evaluation_setup as es
-from tests import factories
+from tests.matching_setup import people
 
 BASELINE = "aimms-baseline"
 
@@ -35,38 +35,10 @@ def _url(name, scheme, code=BASELINE):
     return reverse(f"evaluation:{name}", args=[scheme.slug, code])
 
 
-def _people(scheme, coordinator, n, tag):
-    home = factories.InstitutionFactory(name=f"{tag} Home University")
-    mentors, mentees = [], []
-    for i in range(n):
-        mentor = factories.register_participant(
-            scheme,
-            f"{tag}-mentor{i}@example.org",
-            role="mentor",
-            institution=factories.InstitutionFactory(name=f"{tag} Mentor U {i}"),
-            approve_by=coordinator,
-            full_name=f"{tag.title()} Mentor {i}",
-        )
-        mentor.career_stage, mentor.mentor_capacity = 4, 1
-        mentor.save(update_fields=["career_stage", "mentor_capacity"])
-        mentors.append(mentor)
-        mentees.append(
-            factories.register_participant(
-                scheme,
-                f"{tag}-mentee{i}@example.org",
-                role="mentee",
-                institution=home,
-                approve_by=coordinator,
-                full_name=f"{tag.title()} Mentee {i}",
-            )
-        )
-    return mentors, mentees
-
-
 def _matched(scheme, coordinator, capture, n=2, tag="first"):
     """``n`` pairs matched in one round (their relationships start now)."""
     with capture(execute=True):
-        mentors, mentees = _people(scheme, coordinator, n, tag)
+        mentors, mentees = people(scheme, coordinator, mentors=n, mentees=n, tag=tag)
         es.matched(scheme, coordinator, list(zip(mentors, mentees, strict=True)))
     return mentors, mentees
 

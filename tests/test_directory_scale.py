@@ -1,9 +1,9 @@
-"""The directory stays quick with 5,000 mentors in a scheme."""
+"""The directory works with 5,000 mentors in a scheme (how fast is benchmarks/bench_web.py's and
+benchmarks/load_directory.py's to measure, in docs/benchmarks.md, not a test's)."""
 
 from __future__ import annotations
 
 import re
-import time
 
 from django.urls import reverse
 
@@ -15,16 +15,13 @@ def test_it_renders_with_five_thousand_mentors(client, scheme_a, alice):
     viewer = support.mentee(scheme_a, alice)
     client.force_login(viewer.user)
     url = reverse("directory:mentors", args=["scheme-a"])
-    started = time.perf_counter()
     response = client.get(url)
     filtered = client.get(
         url,
         {"interests": "maternal genomics", "pathway": "clinical", "has_capacity": "on", "page": 7},
     )
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200 and filtered.status_code == 200
     page = response.content.decode()
     assert "5000 mentors" in page and "Page 1 of 250" in page
     assert len(re.findall(r'<li class="card">', page)) == 20
     assert "Page 7 of" in filtered.content.decode()
-    assert elapsed < 3, elapsed

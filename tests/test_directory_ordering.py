@@ -98,8 +98,8 @@ def test_a_change_no_signal_reported_shows_within_max_age(scheme_a, alice, monke
     # a raw update: no signal, no version moved
     Participant.objects.filter(pk=before[0]).update(mentor_capacity=0)
     assert _shown(scheme_a) == before  # kept
-    now = ordering.time.monotonic()
-    monkeypatch.setattr(ordering.time, "monotonic", lambda: now + ordering.MAX_AGE + 1)
+    now = ordering.time.time()
+    monkeypatch.setattr(ordering.time, "time", lambda: now + ordering.MAX_AGE + 1)
     assert _shown(scheme_a) == _fresh(scheme_a) != before
 
 
@@ -134,3 +134,19 @@ def test_a_page_reads_the_same_queries_with_many_more_mentors(client, scheme_a, 
         sql = q["sql"]
         if 'FROM "enrolment_participant"' in sql and "directory_mentorlisting" in sql:
             assert " IN (" in sql or "LIMIT" in sql, sql[:300]
+
+
+def test_another_process_takes_the_order_from_the_shared_cache(scheme_a, alice):
+    """A process with nothing kept (a recycled web worker) reads the order from the cache, not
+    from every mentor; a changed version is read afresh."""
+    support.bulk_mentors(scheme_a, 5)
+    first = _shown(scheme_a)
+    ordering.forget()  # another process
+    with CaptureQueriesContext(connection) as ctx:
+        assert _shown(scheme_a) == first
+    assert not any("matching_proposal" in q["sql"] for q in ctx.captured_queries)
+    ordering.forget()
+    ordering.changed(scheme_a.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert _shown(scheme_a) == _fresh(scheme_a)
+    assert any("matching_proposal" in q["sql"] for q in ctx.captured_queries)

@@ -4,7 +4,8 @@ a scheme of any size at the cost of one page.
 Ordering needs every mentor's free places, which are counted from proposals and relationships:
 a query over all of a scheme's mentors. Each web process keeps that order (mentor ids, and
 whether each had a free place) with the scheme's ``DirectoryVersion`` it read it at, and reads it
-again only once the version has moved on. Whatever changes the order moves the version in the same
+again only once the version has moved on; the shared cache holds it too, so that another process,
+or one just recycled, takes it from there instead of reading every mentor again. Whatever changes the order moves the version in the same
 transaction (``changed``), from signals each app connects for its own models
 (``connect_signals`` here, and in matching, relationships and training) and from the bulk writes
 that send no signal (publishing a round). A page then costs one small query for the version and
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from django.core.cache import cache
 from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.signals import post_delete, post_save
 
@@ -58,15 +60,25 @@ def ordered(scheme, listed) -> Order:
     annotated with ``free``), in the order mentees see them."""
     stamp = _stamp(scheme)
     kept = _kept.get(scheme.pk)
-    if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < MAX_AGE:
+    if kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE:
         return kept[2]
+    # another process (or this one before a restart) may have read it at this version: the
+    # shared cache holds it for MAX_AGE, so a recycled web process does not read every mentor
+    shared_key = f"directory-order:{scheme.pk}:{stamp[0]}:{stamp[1]}"
+    shared = cache.get(shared_key)
+    if shared is not None and time.time() - shared[0] < MAX_AGE:
+        order = Order(shared[1])
+        _kept[scheme.pk] = (stamp, shared[0], order)
+        return order
     rows = listed.order_by(
         Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
         "user__full_name",
         "pk",
     ).values_list("pk", "free")
     order = Order((pk, free > 0) for pk, free in rows)
-    _kept[scheme.pk] = (stamp, time.monotonic(), order)
+    now = time.time()
+    _kept[scheme.pk] = (stamp, now, order)
+    cache.set(shared_key, (now, list(order)), timeout=MAX_AGE)
     return order
 
 

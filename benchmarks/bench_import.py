@@ -8,7 +8,7 @@ Each run starts from a fresh scheme on a throwaway database (PostgreSQL: dropped
 again) and times, in one process, ``equimentor import_participants FILE --scheme S --invite``
 (read, check, import in one transaction, and queue one invitation email per person for the
 worker: the production task backend, so no email is sent in the command), then the same file
-again (which must change nothing), for CSV and XLSX files made by benchmarks/import_setup.py.
+again (which must change nothing), for CSV and XLSX files made by tests/import_files.py.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks import import_setup  # noqa: E402
 from benchmarks.benchdb import fresh_database  # noqa: E402
+from tests import import_files  # noqa: E402
 
 INSTITUTIONS = [f"University of Benchmark {i}" for i in range(40)]
 
@@ -58,13 +58,13 @@ def main() -> int:
             firsts, agains = [], []
             for run in range(args.runs):
                 scheme = factories.make_scheme(slug=f"bench-{fmt}-{run}", max_mentor_capacity=4)
-                table = import_setup.rows(
+                table = import_files.rows(
                     args.rows, INSTITUTIONS, scheme.career_stages, bad_every=50
                 )
                 table = [table[0]] + [
                     [f"{fmt}{run}-{r[0]}", *r[1:]] for r in table[1:]
                 ]  # new people each run
-                body = import_setup.as_csv(table) if fmt == "csv" else import_setup.as_xlsx(table)
+                body = import_files.as_csv(table) if fmt == "csv" else import_files.as_xlsx(table)
                 path = Path(folder) / f"people.{fmt}"
                 path.write_bytes(body)
                 out = io.StringIO()

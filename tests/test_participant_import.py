@@ -11,7 +11,6 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from benchmarks import import_setup
 from equimentor.accounts.models import User
 from equimentor.core import audit
 from equimentor.core.models import AuditEvent
@@ -20,7 +19,7 @@ from equimentor.enrolment.models import Consent, ImportInvite, Participant, Part
 from equimentor.identity.models import IdentityAnswer
 from equimentor.reports.queries import Scope, funnel_counts
 from equimentor.schemes.models import InstitutionAlias
-from tests import factories
+from tests import factories, import_files
 
 INSTITUTIONS = ["University of Importshire", "Testshire Medical School", "Institute of Samples"]
 
@@ -35,7 +34,7 @@ def listed(db):
 def _write(tmp_path, table, name="people.csv"):
     path = tmp_path / name
     path.write_bytes(
-        import_setup.as_xlsx(table) if name.endswith(".xlsx") else import_setup.as_csv(table)
+        import_files.as_xlsx(table) if name.endswith(".xlsx") else import_files.as_csv(table)
     )
     return str(path)
 
@@ -52,9 +51,9 @@ def test_5000_rows_with_2_percent_bad_dry_run_import_rerun(
     tmp_path, scheme_a, listed, django_capture_on_commit_callbacks
 ):
     n = 5000
-    table = import_setup.rows(n, INSTITUTIONS, scheme_a.career_stages)
+    table = import_files.rows(n, INSTITUTIONS, scheme_a.career_stages)
     path = _write(tmp_path, table)
-    bad = import_setup.expected_bad_rows(n)
+    bad = import_files.expected_bad_rows(n)
     assert 100 <= len(bad) <= 125  # 2% of rows, and the first copy of each duplicate
     out = _command(path, "--scheme", "scheme-a", "--dry-run")
     assert (
@@ -108,7 +107,7 @@ def test_someone_already_in_the_scheme_is_left_as_they_are(
     tmp_path, scheme_a, listed, bob_participant
 ):
     table = [
-        import_setup.HEADER,
+        import_files.HEADER,
         ["BOB@example.org", "Robert Other", "mentor", INSTITUTIONS[0], "", "", "", "", "3"],
         ["new@example.org", "New Person", "mentee", "tms", "", "", "", "", ""],
     ]
@@ -126,7 +125,7 @@ def test_an_existing_account_is_used_and_nothing_is_half_written(
 ):
     other = factories.UserFactory(email="Known@Example.org")  # stored with capitals
     table = [
-        import_setup.HEADER,
+        import_files.HEADER,
         ["known@example.org", "Known", "mentee", INSTITUTIONS[0], "", "", "", "", ""],
         ["fresh@example.org", "Fresh", "mentee", INSTITUTIONS[0], "", "", "", "", ""],
     ]
@@ -164,7 +163,7 @@ def test_xlsx_with_close_headers_and_identity_columns_never_imported(tmp_path, s
         ],
         ["amina@example.org", "Amina K", "Mentor and mentee", INSTITUTIONS[2], "2", "Asian", "x"],
     ]
-    headers, rows = imports.read_table(import_setup.as_xlsx(table), "people.xlsx")
+    headers, rows = imports.read_table(import_files.as_xlsx(table), "people.xlsx")
     assert headers == table[0] and rows == [table[1]]
     mapping = imports.guess_mapping(headers)
     assert mapping == {
@@ -221,7 +220,7 @@ def test_the_coordinators_page_upload_mapping_preview_import(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(
-        start, {"file": SimpleUploadedFile("people.csv", import_setup.as_csv(table))}
+        start, {"file": SimpleUploadedFile("people.csv", import_files.as_csv(table))}
     )
     upload = ParticipantImport.objects.get()
     assert response["Location"] == reverse("backoffice:import_map", args=["scheme-a", upload.pk])
@@ -273,7 +272,7 @@ def test_an_imported_person_reviews_consents_and_takes_part(
     client, tmp_path, scheme_a, listed, django_capture_on_commit_callbacks
 ):
     table = [
-        import_setup.HEADER,
+        import_files.HEADER,
         ["zoe@example.org", "Zoe Q", "mentee", INSTITUTIONS[0], "", "", "Cardiology", "", ""],
     ]
     with django_capture_on_commit_callbacks(execute=True):

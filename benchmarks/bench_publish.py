@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bench_publish.py --proposals 5000      # SQLite under var/bench/
 
 Builds ``--rounds`` schemes on a throwaway database (PostgreSQL: dropped and created again), each
-with a closed round whose dry run pairs every one of ``--proposals`` mentees (round_setup.py),
+with a closed round whose dry run pairs every one of ``--proposals`` mentees (tests/round_setup.py),
 then POSTs each round's publish form once as its coordinator through Django's test client, with
 the production task backend (tasks wait in the database for a worker), and prints the time of
 each request, its SQL queries, and what it left for the worker: the email task, and no email yet.
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.benchdb import fresh_database  # noqa: E402
-from benchmarks.round_setup import ready_round  # noqa: E402
+from tests.round_setup import ready_round  # noqa: E402
 
 
 def main() -> int:

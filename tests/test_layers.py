@@ -84,3 +84,39 @@ def test_the_walk_sees_a_new_import_inside_a_function(tmp_path):
         ("equimentor.portal.views", "equimentor.matching"),
         ("equimentor.portal.views", "equimentor.core"),
     }
+
+
+def imports_of_test_modules(tests: Path = ROOT / "tests") -> set[tuple[str, str]]:
+    """(test module, what it imports) for every import, at any depth, of another test module
+    (``test_*``) or of a benchmark script: shared setup lives in tests/factories.py and the
+    tests/*_setup.py, *_data.py and *_files.py modules, which benchmarks may use in turn."""
+    found = set()
+    for path in tests.rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "benchmarks" or any(p.startswith("test_") for p in parts[1:]):
+                    found.add((path.relative_to(tests).as_posix(), name))
+    return found
+
+
+def test_no_test_module_imports_another_or_a_benchmark():
+    assert sorted(imports_of_test_modules()) == []
+
+
+def test_the_test_import_check_can_fail(tmp_path):
+    (tmp_path / "test_a.py").write_text(
+        "from tests import factories\nfrom tests.test_b import helper\n"
+        "def test():\n    from benchmarks import bench_x\n"
+    )
+    assert imports_of_test_modules(tmp_path) == {
+        ("test_a.py", "tests.test_b"),
+        ("test_a.py", "tests.test_b.helper"),
+        ("test_a.py", "benchmarks"),
+        ("test_a.py", "benchmarks.bench_x"),
+    }

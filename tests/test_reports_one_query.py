@@ -13,7 +13,6 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
-from benchmarks.bench_reports import generate
 from equimentor.enrolment.models import Consent, ExpressionOfInterest, Participant
 from equimentor.identity.models import IdentityAnswer
 from equimentor.lib.disclosure import Rules
@@ -22,6 +21,7 @@ from equimentor.relationships.models import Membership, Milestone, Relationship,
 from equimentor.reports import queries, sections
 from equimentor.reports.labels import OUTCOME_MILESTONES
 from equimentor.reports.queries import EARLY, SIX_MONTHS, Scope
+from tests.reports_data import generate
 
 BYS = [
     [],

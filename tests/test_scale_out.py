@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from benchmarks import scale_out
 from tests import processes
+from tests import scale_out_proof as scale_out
 
 
 @pytest.mark.slow

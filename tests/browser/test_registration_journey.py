@@ -8,15 +8,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.browser.registration_setup import REQUIRED_CONSENTS, registration_link
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EMAIL = "amara.osei@example.ac.uk"
-REQUIRED_CONSENTS = [
-    "I have read the privacy notice",
-    "I consent to take part in the scheme",
-    "I will abide by the code of conduct",
-    "I will keep the confidentiality agreement",
-]
 PROFILE_SHOWN = [
     "Clinical lecturer",
     "Lecturer, research fellow or clinical lecturer",
@@ -26,16 +22,6 @@ PROFILE_SHOWN = [
     "maternal health; global health",
     "Either — Not on Fridays.",
 ]
-
-
-def registration_link(to: str) -> str:
-    welcome = [m for m in mail.outbox if to in m.to and m.subject.startswith("Welcome to")]
-    assert len(welcome) == 1, (
-        f"expected one welcome email to {to}, got {[m.subject for m in mail.outbox]}"
-    )
-    match = re.search(r"https?://\S+/me/register/[^/\s]+/", welcome[0].body)
-    assert match, welcome[0].body
-    return match.group(0)
 
 
 def test_applicant_registers_and_edits_profile(site, scheme):

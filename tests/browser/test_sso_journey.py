@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_registration_journey import REQUIRED_CONSENTS, registration_link
+from tests.browser.registration_setup import REQUIRED_CONSENTS, registration_link
 from tests.sso_setup import make_oidc_institution
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,8 +3,8 @@
 People are bulk-created (approved mentors with one place each, and as many mentees, across 40
 institutions, each mentee ranking three mentors at other institutions, as AIMMS mentees did); the
 round is opened and its choices closed through the real services, so its dry run, pairs and
-reasons come from the matching engine. Shared by bench_publish.py, scale_out.py and
-tests/test_scale_out.py.
+reasons come from the matching engine. Shared by benchmarks/bench_publish.py and, through tests/scale_out_proof.py,
+benchmarks/scale_out.py and tests/test_scale_out.py.
 """
 
 from __future__ import annotations

@@ -10,13 +10,16 @@ class DirectoryConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from equimentor.core import erasure
-        from equimentor.directory import ordering, shredders
+        from equimentor.directory import ordering, services, shredders
         from equimentor.directory.models import MentorListing
+        from equimentor.enrolment import hooks as enrolment_hooks
         from equimentor.enrolment.models import Participant
         from equimentor.schemes.models import Scheme
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # an approved mentor is listed (enrolment.hooks)
+        enrolment_hooks.on_listable(services.ensure_listing)
         # what orders the directory here: listings, mentors' capacity and status, their names
         ordering.follow(MentorListing, lambda listing: listing.participant.scheme_id)
         ordering.follow(Participant, lambda p: p.scheme_id if p.is_mentor else None)

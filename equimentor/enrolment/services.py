@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from equimentor.accounts.models import User
 from equimentor.core import audit
-from equimentor.directory import services as directory
-from equimentor.enrolment import emails
+from equimentor.enrolment import emails, hooks
 from equimentor.enrolment.consents import give_consent, withdraw_consent
 from equimentor.enrolment.models import (
     Consent,
@@ -24,8 +23,6 @@ from equimentor.enrolment.models import (
     RegistrationInvite,
 )
 from equimentor.identity import services as identity
-from equimentor.relationships.capacity import mentee_places_of
-from equimentor.relationships.queries import open_relationships_as_mentor
 from equimentor.schemes.models import Institution, Scheme
 
 
@@ -351,7 +348,7 @@ def accept_import(raw_token: str, data: Registration) -> Participant:
             kind = Consent.DOCUMENT_FOR_PURPOSE[purpose]
             give_consent(participant, purpose, documents[kind], actor=user)
     identity.save_identity(participant, data.identity_answers, data.identity_uses, actor=user)
-    directory.ensure_listing(participant, actor=user)
+    hooks.listable(participant, actor=user)
     emails.approved(participant)
     return participant
 
@@ -464,7 +461,7 @@ class ProfileSaved:
 
 def _refuse_dropping_mentor_role(participant: Participant) -> None:
     """A mentor still mentoring in open relationships cannot stop being a mentor."""
-    count = open_relationships_as_mentor(participant)
+    count = hooks.ask("open_relationships_as_mentor", participant)
     if not count:
         return
     scheme = participant.scheme
@@ -528,7 +525,7 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
             new=role,
         )
         if is_mentor:
-            directory.ensure_listing(participant, actor=actor)
+            hooks.listable(participant, actor=actor)
     if fields:
         participant.save(update_fields=sorted(set(fields)))
         audit.record(
@@ -544,7 +541,7 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
     capacity = participant.mentor_capacity
     return ProfileSaved(
         capacity=capacity,
-        current_mentees=mentee_places_of(participant.pk),
+        current_mentees=hooks.ask("mentees_held", participant.pk),
         capacity_lowered=(
             capacity is not None and (old_capacity is None or capacity < old_capacity)
         ),
@@ -566,9 +563,7 @@ def withdraw(participant: Participant, *, actor, erase_identity: bool) -> None:
     )
     if erase_identity:
         identity.withdraw_identity_consent(participant, actor=actor)
-    from equimentor.training.services import end_registrations  # training depends on enrolment
-
-    end_registrations(participant, actor=actor)
+    hooks.withdrawn(participant, actor=actor)  # e.g. training's sessions to come
     emails.withdrawn(participant)
 
 
@@ -645,7 +640,7 @@ def approve(
             "This person's institution is not on the list: choose it, or add it, to approve."
         )
     participant = _review(participant, Participant.Status.APPROVED, actor=actor)
-    directory.ensure_listing(participant, actor=actor)
+    hooks.listable(participant, actor=actor)
     emails.approved(participant)
     return participant
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from equimentor.core.access import public, signed_in
-from equimentor.enrolment import services
+from equimentor.enrolment import hooks, services
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.consents import current_consents
 from equimentor.enrolment.forms import (
@@ -25,7 +25,6 @@ from equimentor.identity.services import (
     save_identity,
     withdraw_identity_consent,
 )
-from equimentor.matching.queries import awaiting_reply
 
 
 @public
@@ -256,7 +255,7 @@ def participation(request, slug: str):
             "outdated": [
                 c for c in consents.values() if documents.get(c.document.kind) != c.document
             ],
-            "pending_replies": awaiting_reply(participant).count(),
+            "pending_replies": hooks.ask("proposals_awaiting_reply", participant),
         },
     )
 

@@ -8,10 +8,13 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         from equimentor.core import erasure
         from equimentor.directory import ordering
-        from equimentor.matching import shredders
+        from equimentor.enrolment import hooks as enrolment_hooks
+        from equimentor.matching import queries, shredders
         from equimentor.matching.models import Proposal
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # a participant's page says how many proposals wait for their reply
+        enrolment_hooks.answer("proposals_awaiting_reply", queries.count_awaiting_reply)
         # a proposal waiting takes a mentor's place: the directory's order follows it
         ordering.follow(Proposal, lambda proposal: proposal.scheme_id)

@@ -18,6 +18,10 @@ def awaiting_reply(participant) -> QuerySet[Proposal]:
     )
 
 
+def count_awaiting_reply(participant) -> int:
+    return awaiting_reply(participant).count()
+
+
 def accepted_with_date(scheme) -> QuerySet[Proposal]:
     """The scheme's accepted proposals that record when they were accepted."""
     return Proposal.objects.filter(

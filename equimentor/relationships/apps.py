@@ -10,8 +10,9 @@ class RelationshipsConfig(AppConfig):
 
     def ready(self):
         from equimentor.core import erasure, jobs
+        from equimentor.enrolment import hooks as enrolment_hooks
         from equimentor.matching.services import when_accepted
-        from equimentor.relationships import scheduler, shredders
+        from equimentor.relationships import capacity, queries, scheduler, shredders
         from equimentor.relationships.services import start_from_proposal
 
         jobs.register("relationships.reminders", scheduler.run, every=timedelta(minutes=10))
@@ -19,6 +20,9 @@ class RelationshipsConfig(AppConfig):
         when_accepted(start_from_proposal)
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # a mentor still mentoring may not drop the role; a profile shows mentees held
+        enrolment_hooks.answer("open_relationships_as_mentor", queries.open_relationships_as_mentor)
+        enrolment_hooks.answer("mentees_held", capacity.mentee_places_of)
         # relationships take mentors' places: the directory's order follows them
         from equimentor.directory import ordering
         from equimentor.relationships.models import Membership, Relationship

@@ -32,8 +32,8 @@ def test_demo_training():
     from equimentor.demo.seed import seed
     from equimentor.reports.models import rules_for
     from equimentor.reports.queries import Scope
+    from equimentor.reports.training import training_reports
     from equimentor.training import induction
-    from equimentor.training.reports import training_reports
 
     assert seed() is True
     scheme = Session.objects.first().scheme

@@ -16,9 +16,9 @@ from django.utils import timezone
 from equimentor.identity.models import IdentityAnswer
 from equimentor.reports.models import rules_for
 from equimentor.reports.queries import Scope
+from equimentor.reports.training import training_reports
 from equimentor.training import induction, services
 from equimentor.training.models import FeedbackInvitation
-from equimentor.training.reports import training_reports
 from tests.training_setup import local, members, session
 
 

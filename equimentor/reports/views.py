@@ -31,7 +31,7 @@ from equimentor.reports.models import Benchmark, ReportSettings, rules_for
 from equimentor.reports.outcomes import questionnaire_outcomes
 from equimentor.reports.queries import Scope
 from equimentor.reports.sections import full_report
-from equimentor.training.reports import training_reports
+from equimentor.reports.training import training_reports
 
 
 def _build(request):

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", include("equimentor.core.urls")),
     path("accounts/", include("equimentor.accounts.urls")),
     path("sso/", include("equimentor.sso.urls")),
-    path("schemes/", include("equimentor.schemes.urls")),
+    path("schemes/", include("equimentor.portal.scheme_urls")),
     path("me/", include("equimentor.enrolment.urls")),
     path("", include("equimentor.directory.urls")),
     path("", include("equimentor.matching.urls")),

@@ -7,9 +7,9 @@ from equimentor.core.models import AuditEvent
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.forms import IdentityForm
 from equimentor.enrolment.services import EnrolmentError
-from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.identity.models import IdentityAnswer
 from equimentor.identity.services import Answer, IdentityError, save_identity
+from equimentor.schemes.dimensions import DIMENSIONS
 from tests import factories
 
 
@@ -72,7 +72,7 @@ def test_audit_names_questions_not_answers(bob_participant):
 
 
 def test_every_question_offers_prefer_not_to_say():
-    from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
+    from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 
     for dim in DIMENSIONS.values():
         assert PREFER_NOT in dict(dim.choices), dim.code

@@ -13,7 +13,7 @@ from equimentor.enrolment.imports import (
     check_mapping,
     is_identity_header,
 )
-from equimentor.identity.dimensions import DIMENSIONS
+from equimentor.schemes.dimensions import DIMENSIONS
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 
 

@@ -31,9 +31,9 @@ from equimentor.directory.models import (
 )
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.models import MatchingRound, Proposal
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.schemes.models import Scheme
 from equimentor.training.gate import MENTEE, MENTOR, is_ready, ready
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.identity.services import (
     PREFER_NOT_OR_DESCRIBE,
     Answer,
     prefers_not_but_describes,
 )
+from equimentor.schemes.dimensions import DIMENSIONS
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 from equimentor.schemes.services import find_institution
 

@@ -34,8 +34,8 @@ from equimentor.accounts.models import User
 from equimentor.core import audit, mail
 from equimentor.enrolment import emails
 from equimentor.enrolment.models import ImportInvite, Participant
-from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.lib.tokens import new_token
+from equimentor.schemes.dimensions import DIMENSIONS
 from equimentor.schemes.models import Institution, InstitutionAlias, Scheme
 
 MAX_BYTES = 5 * 1024 * 1024  # the uploaded file

@@ -15,7 +15,7 @@ Optional: ``roles`` (only mentors or mentees are asked; also on options), ``show
 also on a matrix row).
 
 Identity-mirroring items: ``dimension: <code>`` names a question of the identity catalogue
-(``identity.dimensions.DIMENSIONS``: ethnicity, gender, disability, caring, first_generation,
+(``schemes.dimensions.DIMENSIONS``: ethnicity, gender, disability, caring, first_generation,
 sexual_orientation, migration). Such an item is a single choice whose options come from the
 catalogue, always with "Prefer not to say" (``prefer_not_to_say``); it is never required and is
 always a filter, so results and the equity audit can group anonymous responses by it. Only
@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_data"
 TYPES = {"single", "multiple", "agree5", "stars", "scale10", "number", "text", "matrix"}

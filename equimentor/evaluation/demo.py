@@ -34,8 +34,8 @@ from equimentor.enrolment.models import Participant
 from equimentor.evaluation import answers, definitions, services
 from equimentor.evaluation.due import SIDES, add_months
 from equimentor.evaluation.models import Answer, EvaluationSettings, Questionnaire, Wave
-from equimentor.identity.dimensions import PREFER_NOT
 from equimentor.relationships.models import Membership
+from equimentor.schemes.dimensions import PREFER_NOT
 
 BASELINE, FOLLOWUP = "aimms-baseline", "aimms-month-6"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 
 
 class IdentityAnswer(models.Model):

@@ -9,8 +9,8 @@ from django.db import transaction
 from equimentor.core import audit
 from equimentor.enrolment.consents import give_consent, has_consent, withdraw_consent
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 
 USES = (Consent.Purpose.IDENTITY_MATCHING, Consent.Purpose.IDENTITY_REPORTS)
 

@@ -16,10 +16,10 @@ from django.db.models import Q
 from equimentor import engine
 from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorRanking
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 from equimentor.matching.capacity import with_load
 from equimentor.matching.models import Adjustment, MatchingRound, Proposal
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.training.gate import MENTEE, MENTOR, ready
 
 NON_IDENTITY_SHARED = {"pathway", "specialty"}

@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from equimentor.enrolment.models import Consent, Participant
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.identity.models import IdentityAnswer
 from equimentor.lib import disclosure
 from equimentor.matching.models import MatchingRun
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 
 BASE_GROUPINGS = {
     "institution": "Institution",

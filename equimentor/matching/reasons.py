@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from equimentor.identity.dimensions import DIMENSIONS
+from equimentor.schemes.dimensions import DIMENSIONS
 
 _CHOICE = re.compile(r"^your (\d+(?:st|nd|rd|th)) choice$")
 _DROPPED = re.compile(r"^your choice (.+?) was not considered: (.+)$")

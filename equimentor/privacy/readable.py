@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from equimentor.identity.dimensions import DIMENSIONS
+from equimentor.schemes.dimensions import DIMENSIONS
 from equimentor.schemes.models import Institution, Scheme, SchemeDocument
 
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}|$)")

@@ -3,7 +3,7 @@ funnel's steps and the equity columns in the order they are shown."""
 
 from __future__ import annotations
 
-from equimentor.identity.dimensions import DIMENSIONS, PREFER_NOT
+from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 
 NOT_STATED = "__not_stated"
 OUTCOME_MILESTONES = ["promotion", "grant", "fellowship"]

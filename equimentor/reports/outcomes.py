@@ -35,9 +35,9 @@ from django.db.models import Count
 from equimentor.evaluation.analysis import ROLE_LABELS
 from equimentor.evaluation.definitions import ROLES, applies_to, option_labels
 from equimentor.evaluation.models import Answer, EvaluationSettings, Questionnaire, Response, Wave
-from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.lib.disclosure import HIDDEN, WITHHELD, Rules, protect
 from equimentor.reports.sections import Report
+from equimentor.schemes.dimensions import DIMENSIONS
 
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "n/a"

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.lib.disclosure import HIDDEN, Protected, Rules, protect
 from equimentor.relationships.models import Relationship
 from equimentor.reports.labels import (
@@ -29,6 +28,7 @@ from equimentor.reports.queries import (
     prepare,
 )
 from equimentor.reports.tables import page_tables
+from equimentor.schemes.dimensions import DIMENSIONS
 
 NOT_YET_DUE = "not yet due"
 SIX_MONTHS_NOTE = (

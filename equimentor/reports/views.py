@@ -23,7 +23,6 @@ from equimentor.core import audit
 from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import ExpressionOfInterest, Participant
-from equimentor.identity.dimensions import DIMENSIONS
 from equimentor.reports import charts, exports
 from equimentor.reports.labels import clean_by, dimensions
 from equimentor.reports.matching_equity import matching_equity
@@ -32,6 +31,7 @@ from equimentor.reports.outcomes import questionnaire_outcomes
 from equimentor.reports.queries import Scope
 from equimentor.reports.sections import full_report
 from equimentor.reports.training import training_reports
+from equimentor.schemes.dimensions import DIMENSIONS
 
 
 def _build(request):

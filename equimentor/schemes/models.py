@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from equimentor.core.roles import Role
+from equimentor.schemes.dimensions import DIMENSIONS
 
 DEFAULT_CAREER_STAGES = [
     "Doctoral researcher or clinical trainee in research",
@@ -141,8 +142,6 @@ class Scheme(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from equimentor.identity.dimensions import DIMENSIONS
-
         errors = {}
         if not (self.offers_mentor or self.offers_mentee):
             errors["offers_mentee"] = "A scheme must offer at least one role."

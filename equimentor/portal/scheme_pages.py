@@ -1,4 +1,5 @@
-"""Public scheme pages: what a scheme is, who it is for, its documents, expressing interest."""
+"""Public scheme pages (the portal's): what a scheme is, who it is for, its documents, expressing
+interest."""
 
 from __future__ import annotations
 

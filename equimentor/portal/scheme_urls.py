@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equimentor.schemes import views
+from equimentor.portal import scheme_pages as views
 
 app_name = "schemes"
 urlpatterns = [

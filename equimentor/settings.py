@@ -137,7 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "equimentor.core.context_processors.site",
+                "equimentor.staff.context_processors.site",
             ],
         },
     },

@@ -62,7 +62,7 @@ def documented() -> set[tuple[str, str]]:
 
 def test_every_import_inside_a_function_is_documented():
     found, allowed = imports_inside_functions(), documented()
-    assert len(allowed) >= 10  # the table was read
+    assert len(allowed) >= 5  # the table was read (9 rows today)
     undocumented = sorted(found - allowed)
     assert not undocumented, (
         "imports inside functions not in docs/architecture.md's list (move them to the top of "

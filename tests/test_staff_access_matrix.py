@@ -1,5 +1,5 @@
 """The authorisation matrix over every staff URL: each page and API view wrapped by
-``core.access.scheme_staff`` is requested by a holder of each role, a superuser, a participant and
+``staff.access.scheme_staff`` is requested by a holder of each role, a superuser, a participant and
 another scheme's staff (holding every role there).
 
 Two things are checked. What the decorator names is pinned below (``RULES``): a new staff URL

@@ -1,7 +1,7 @@
 """Matching through the API: a participant's proposals and replies; a coordinator's rounds.
 
 Access reuses the pages' helpers (``enrolment.access``, ``matching.access``) and decorator
-(``core.access.scheme_staff``).
+(``staff.access.scheme_staff``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.relationships import RefusedSerializer
-from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.matching import services
 from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
 from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.reasons import reasons_for
+from equimentor.staff.access import scheme_staff
 
 
 class MyProposalSerializer(serializers.ModelSerializer):

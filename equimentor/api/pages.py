@@ -13,9 +13,10 @@ from equimentor.accounts.models import APIToken
 from equimentor.api import services
 from equimentor.api.forms import TokenForm
 from equimentor.api.scopes import SCOPES
-from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.access import signed_in
 from equimentor.core.params import is_id
 from equimentor.core.roles import Role
+from equimentor.staff.access import scheme_staff
 
 
 def _revoke(request, tokens) -> bool:

@@ -17,13 +17,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from equimentor.core.access import scheme_staff
 from equimentor.core.params import QueryError
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.relationships import access, services
 from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Membership, Relationship
 from equimentor.relationships.queries import check_ins_due, coordinator_rows, relationships_of
+from equimentor.staff.access import scheme_staff
 
 
 class RefusedSerializer(serializers.Serializer):

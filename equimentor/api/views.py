@@ -7,10 +7,10 @@ from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from equimentor.api.serializers import ParticipationSerializer, SchemeSerializer
-from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.models import Scheme
+from equimentor.staff.access import scheme_staff
 
 
 class SchemeList(generics.ListAPIView):

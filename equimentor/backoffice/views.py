@@ -1,7 +1,7 @@
 """The coordinator's back office: registrations, review, scheme set-up and documents.
 
 Every scheme page here is for the coordinators of the scheme in the URL (or a superuser);
-``core.access.scheme_staff`` enforces it and hands the view the scheme as ``request.staff``.
+``staff.access.scheme_staff`` enforces it and hands the view the scheme as ``request.staff``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from equimentor.backoffice.forms import (
 )
 from equimentor.backoffice.models import NUDGE_GAP, Nudge
 from equimentor.core import audit
-from equimentor.core.access import scheme_staff, signed_in, site_admin
+from equimentor.core.access import signed_in
 from equimentor.core.models import AuditEvent, OutgoingEmail
 from equimentor.core.roles import Role
 from equimentor.enrolment import imports, stats
@@ -42,7 +42,7 @@ from equimentor.lib.cells import csv_writer
 from equimentor.schemes import services
 from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import SchemeDocument
-from equimentor.staff.access import is_site_admin
+from equimentor.staff.access import is_site_admin, scheme_staff, site_admin
 
 COORDINATOR = Role.COORDINATOR
 

@@ -21,7 +21,7 @@ def get_own_participation(user, slug: str) -> Participant:
 
 
 def get_participant_for_coordinator(scheme, pk: int) -> Participant:
-    """A participant of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
+    """A participant of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
     participant = (
         Participant.objects.select_related("scheme", "institution", "user", "expression")
         .filter(scheme=scheme, pk=pk)

@@ -30,7 +30,7 @@ def get_own_invitation(user, slug: str, pk: int) -> Invitation:
 
 
 def sees_free_text(staff) -> bool:
-    """Does the reader ``core.access.scheme_staff`` resolved see free-text answers?"""
+    """Does the reader ``staff.access.scheme_staff`` resolved see free-text answers?"""
     return staff.has(*ANALYSTS)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.access import signed_in
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Participant
@@ -44,6 +44,7 @@ from equimentor.evaluation.models import (
 )
 from equimentor.lib import disclosure
 from equimentor.schemes.access import staff_schemes
+from equimentor.staff.access import scheme_staff
 
 IMPORT_KEY = "evaluation_import"
 SAVED = "__saved"  # in ResponseImport.matched: the saved mapping applied at upload

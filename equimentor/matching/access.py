@@ -10,7 +10,7 @@ from equimentor.matching.models import MatchingRound, Proposal
 
 
 def get_round_for_coordinator(scheme, pk: int) -> MatchingRound:
-    """A round of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
+    """A round of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
     matching_round = (
         MatchingRound.objects.select_related("scheme").filter(scheme=scheme, pk=pk).first()
     )

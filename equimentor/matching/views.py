@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.core.access import scheme_staff, signed_in
+from equimentor.core.access import signed_in
 from equimentor.core.disclosure import rules_for
 from equimentor.core.params import is_id
 from equimentor.core.roles import Role
@@ -31,6 +31,7 @@ from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.queries import accepted_with_date, days_to_match
 from equimentor.matching.reasons import for_coordinator, reasons_for
 from equimentor.relationships.capacity import count_of
+from equimentor.staff.access import scheme_staff
 
 COORDINATOR = Role.COORDINATOR
 

@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from equimentor.core import audit
-from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.core.access import public, signed_in
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
 from equimentor.lib.markdown import render as render_markdown
@@ -26,7 +26,7 @@ from equimentor.privacy.forms import CodeForm, EraseForm, RetentionForm
 from equimentor.privacy.models import RetentionSettings
 from equimentor.privacy.readable import readable
 from equimentor.schemes.models import Scheme
-from equimentor.staff.access import is_site_admin
+from equimentor.staff.access import is_site_admin, scheme_staff
 
 
 def _download(data: dict, name: str) -> HttpResponse:

@@ -54,7 +54,7 @@ def get_relationship_for_member(user, slug: str, pk: int) -> tuple[Relationship,
 
 
 def get_relationship_for_coordinator(scheme, pk: int) -> Relationship:
-    """A relationship of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
+    """A relationship of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
     rel = (
         Relationship.objects.select_related("scheme")
         .prefetch_related(_members_prefetch())
@@ -122,7 +122,7 @@ def get_milestone_for_owner(user, slug: str, pk: int) -> Milestone:
 
 
 def get_flag_for_coordinator(scheme, pk: int) -> Flag:
-    """A flag of ``scheme`` (whose coordinator ``core.access.scheme_staff`` resolved)."""
+    """A flag of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
     flag = Flag.objects.filter(scheme=scheme, pk=pk).first()
     if flag is None:
         raise PermissionDenied("No such flag in this scheme.")

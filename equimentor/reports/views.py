@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.core import audit
-from equimentor.core.access import scheme_staff
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import ExpressionOfInterest, Participant
 from equimentor.reports import charts, exports
@@ -32,6 +31,7 @@ from equimentor.reports.queries import Scope
 from equimentor.reports.sections import full_report
 from equimentor.reports.training import training_reports
 from equimentor.schemes.dimensions import DIMENSIONS
+from equimentor.staff.access import scheme_staff
 
 
 def _build(request):

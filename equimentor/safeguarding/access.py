@@ -1,7 +1,7 @@
 """Object-level access to safeguarding cases: the ONE place every page, export and count uses.
 
 - Leads: ``cases_for_lead`` (lists, counts, trends) and ``get_case_for_lead`` (one case; records
-  the view or export in the access log). Both take what ``core.access.scheme_staff`` resolved and
+  the view or export in the access log). Both take what ``staff.access.scheme_staff`` resolved and
   refuse anyone it did not resolve as one of the scheme's leads (a superuser is not, unless they
   also hold the role). A lead excluded from a case (its subject, or a member of
   the relationship concerned) gets exactly what they would for a case that does not exist: 404.

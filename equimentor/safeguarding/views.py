@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.accounts.models import User
-from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.core.access import public, signed_in
 from equimentor.core.roles import Role
 from equimentor.lib import disclosure
 from equimentor.relationships.access import get_relationship_for_member
@@ -21,6 +21,7 @@ from equimentor.relationships.models import Relationship
 from equimentor.safeguarding import access, forms, services
 from equimentor.safeguarding.models import Case, CaseAccess, CaseEntry, ContactRoute, LeavingReason
 from equimentor.schemes.models import Scheme
+from equimentor.staff.access import scheme_staff
 
 LEAD = Role.SAFEGUARDING
 TOKEN_SALT = "safeguarding.follow-up"

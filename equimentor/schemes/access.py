@@ -3,7 +3,7 @@
 A person acts in a scheme in the roles they hold there (``StaffRole`` rows). A superuser also
 acts in every role except the safeguarding lead's (``core.roles.SUPERUSER_ACTS_AS``): cases are
 read only by the scheme's own leads. Views do not call these to guard themselves: the
-``core.access.scheme_staff`` decorator does, once, and hands the view what it resolved.
+``staff.access.scheme_staff`` decorator does, once, and hands the view what it resolved.
 """
 
 from __future__ import annotations

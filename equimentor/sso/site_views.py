@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from equimentor.core.access import site_admin
 from equimentor.schemes.models import Institution
 from equimentor.sso import saml, services
 from equimentor.sso.forms import ProviderForm
 from equimentor.sso.models import IdentityProvider
+from equimentor.staff.access import site_admin
 
 
 def _our_side() -> dict:

@@ -9,12 +9,12 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from equimentor.core.access import public, scheme_staff, site_admin
+from equimentor.core.access import public
 from equimentor.core.roles import Role
 from equimentor.schemes import services as schemes
 from equimentor.schemes.models import Institution, InstitutionAlias, Scheme, StaffRole
 from equimentor.staff import forms, services
-from equimentor.staff.access import site_admins
+from equimentor.staff.access import scheme_staff, site_admin, site_admins
 from equimentor.staff.models import StaffInvitation
 
 # -- site administration ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Object-level access to sessions: one helper per object kind, shared by pages and any API.
 
-A coordinator reaches the sessions of the scheme ``core.access.scheme_staff`` resolved; a
+A coordinator reaches the sessions of the scheme ``staff.access.scheme_staff`` resolved; a
 participant reaches a session of their own scheme that is open to them (its audience includes
 them) or that they registered for.
 """

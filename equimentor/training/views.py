@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.core.access import public, scheme_staff, signed_in
+from equimentor.core.access import public, signed_in
 from equimentor.core.params import is_id
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.evaluation.models import EvaluationSettings
+from equimentor.staff.access import scheme_staff
 from equimentor.training import access, feed, forms, ics, induction, services
 from equimentor.training.models import (
     CalendarFeed,

@@ -24,26 +24,6 @@ def audit_label(action: str) -> str:
     return audit_action_label(action)
 
 
-@register.simple_tag(takes_context=True)
-def scheme_roles(context, scheme) -> set[str]:
-    """The roles the signed-in person acts in, in ``scheme`` (``schemes.access.acting_roles``),
-    so a page shows only the tabs its reader may open. What ``scheme_staff`` resolved for the
-    page's own scheme; otherwise one query per request and scheme."""
-    from equimentor.schemes.access import acting_roles, held_roles
-
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or scheme is None:
-        return set()
-    staff = getattr(request, "staff", None)
-    if staff is not None and staff.scheme.pk == scheme.pk:
-        return set(staff.roles)
-    cache = request.__dict__.setdefault("_equimentor_scheme_roles", {})
-    if scheme.pk not in cache:
-        cache[scheme.pk] = set(acting_roles(user, held_roles(user, scheme)))
-    return cache[scheme.pk]
-
-
 @register.filter
 def table_body(rows) -> str:
     """The ``<tr>`` rows of a report table: the first cell of each row is its heading, the

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.core.access import scheme_staff
 from equimentor.lib.cells import csv_writer
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Flag, Relationship, RelationshipSettings
 from equimentor.relationships.queries import coordinator_rows
 from equimentor.relationships.views.common import COORDINATOR, State, show_error
+from equimentor.staff.access import scheme_staff
 
 # -- coordinator pages -------------------------------------------------------------------------------
 

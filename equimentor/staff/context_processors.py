@@ -1,7 +1,14 @@
+"""The site's name, demo flag and the menu's staff links, on every page (staff's, since the links
+come from staff roles)."""
+
 from django.conf import settings
+from django.db.models import CharField, Value
 from django.urls import reverse
 
 from equimentor.core.roles import Role
+from equimentor.schemes.models import StaffRole
+from equimentor.staff.access import SITE_ADMIN_CACHE, is_site_admin
+from equimentor.staff.models import SiteAdministrator
 
 
 def site(request):
@@ -17,12 +24,6 @@ def _staff_links(request) -> list[tuple[str, str]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    from django.db.models import CharField, Value
-
-    from equimentor.schemes.models import StaffRole
-    from equimentor.staff.access import SITE_ADMIN_CACHE, is_site_admin
-    from equimentor.staff.models import SiteAdministrator
-
     # one query for the menu on every page: the person's staff roles and whether they are a
     # site administrator (remembered on the user for the rest of the request)
     text = CharField()

@@ -14,8 +14,8 @@ from equimentor.directory.access import directory_ids, listed_base
 from equimentor.directory.forms import MentorFilterForm
 from equimentor.directory.models import MentorListing
 from equimentor.enrolment.models import Participant
-from equimentor.matching.capacity import with_load
 from equimentor.matching.models import Proposal
+from equimentor.pairing.load import with_load
 from equimentor.training import induction
 from equimentor.training.induction import ItemData
 from tests import directory_support as support

@@ -6,7 +6,7 @@ import pytest
 
 from equimentor.enrolment.models import Participant
 from equimentor.matching.adapter import eligible_mentees
-from equimentor.matching.capacity import load_of, with_load
+from equimentor.pairing.load import load_of, with_load
 from equimentor.relationships import services
 from equimentor.relationships.models import Relationship
 from equimentor.relationships.services import NewMember, RelationshipError

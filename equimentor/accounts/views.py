@@ -7,12 +7,11 @@ from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from equimentor.accounts import services
+from equimentor.accounts import services, signout
 from equimentor.accounts.forms import AccountForm, EmailForm, PasswordSignInForm, SetPasswordForm
 from equimentor.accounts.models import same_site_path
 from equimentor.core import limits
 from equimentor.core.access import public, signed_in
-from equimentor.sso import logout as sso_logout
 
 
 def _next_url(request) -> str:
@@ -93,12 +92,12 @@ def use_link(request, token: str):
 @public
 @require_POST
 def logout_view(request):
-    offer = sso_logout.offer(request)  # a session from an institution's provider
+    carried = signout.read_all(request)  # e.g. a session from an institution's provider (sso)
     logout(request)
     messages.info(request, "You have signed out.")
-    if offer:
-        sso_logout.remember(request, offer)
-        return redirect("sso:signed_out")
+    if carried:
+        then, data = carried[0]
+        return then(request, data)
     return redirect("portal:home")
 
 

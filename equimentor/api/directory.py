@@ -22,6 +22,7 @@ from equimentor.directory.access import (
 from equimentor.directory.forms import MentorFilterForm
 from equimentor.directory.models import Choice
 from equimentor.enrolment.models import Participant
+from equimentor.pairing import exclusions
 
 
 class MentorSerializer(serializers.ModelSerializer):
@@ -121,7 +122,7 @@ class ChoicesOutSerializer(serializers.Serializer):
 
 def _choices_payload(mentee: Participant) -> dict:
     rows = Choice.objects.filter(mentee=mentee).select_related("mentor__user").order_by("rank")
-    reason = services.choices_closed_reason(mentee.scheme)
+    reason = exclusions.choices_closed_reason(mentee.scheme)
     return ChoicesOutSerializer(
         {
             "max_choices": mentee.scheme.max_choices,

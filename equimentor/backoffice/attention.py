@@ -18,10 +18,10 @@ from django.utils import timezone
 from equimentor.backoffice.models import NUDGE_GAP, Nudge
 from equimentor.core.roles import Role
 from equimentor.directory.models import Choice
-from equimentor.directory.services import latest_round
 from equimentor.enrolment.models import Participant
 from equimentor.matching.adapter import eligible_mentees
 from equimentor.matching.models import Proposal
+from equimentor.matching.queries import latest_round
 from equimentor.relationships.models import Flag, Membership
 from equimentor.safeguarding.access import cases_for_lead
 from equimentor.safeguarding.models import ACKNOWLEDGE_DAYS, FEEDBACK_DAYS, Case

@@ -20,11 +20,11 @@ from equimentor.directory import ordering
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.models import IdentityAnswer
-from equimentor.matching.capacity import with_load
+from equimentor.pairing.gate import MENTOR, ready
+from equimentor.pairing.load import with_load
 from equimentor.schemes.access import has_role
 from equimentor.schemes.dimensions import PREFER_NOT
 from equimentor.schemes.models import Scheme
-from equimentor.training.gate import MENTOR, ready
 
 APPROVED = Participant.Status.APPROVED
 

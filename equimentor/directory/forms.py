@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from equimentor.directory import services
 from equimentor.directory.models import Choice, Conflict, MentorListing
 from equimentor.enrolment.models import Participant
+from equimentor.pairing.gate import MENTOR, ready
 from equimentor.schemes.models import Institution, Scheme
-from equimentor.training.gate import MENTOR, ready
 
 MAX_WORDS = 8
 

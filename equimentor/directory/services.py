@@ -32,10 +32,10 @@ from equimentor.directory.models import (
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.models import IdentityAnswer
-from equimentor.matching.models import MatchingRound, Proposal
+from equimentor.pairing.exclusions import choices_closed_reason
+from equimentor.pairing.gate import MENTEE, MENTOR, is_ready, ready
 from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
 from equimentor.schemes.models import Scheme
-from equimentor.training.gate import MENTEE, MENTOR, is_ready, ready
 
 APPROVED = Participant.Status.APPROVED
 IDENTITY_MATCHING = Consent.Purpose.IDENTITY_MATCHING
@@ -54,38 +54,12 @@ LISTING_FIELDS = (
     "show_offers",
 )
 
-CLOSED_MESSAGE = "Choices are closed while the coordinator runs matching."
-PUBLISHED_MESSAGE = (
-    "Choices are closed: the coordinator has published this round's proposals. "
-    "They open again when the next round starts."
-)
-
 
 class DirectoryError(Exception):
     """A request that cannot be carried out, with a message fit to show the person."""
 
 
 # -- the state of the round ----------------------------------------------------------------------
-
-
-def latest_round(scheme: Scheme) -> MatchingRound | None:
-    return MatchingRound.objects.filter(scheme=scheme).order_by("-opened_at", "-id").first()
-
-
-def choices_closed_reason(scheme: Scheme) -> str:
-    """Why choices cannot change now, or "" while they can (no round yet, or one collecting)."""
-    current = latest_round(scheme)
-    if current is None or current.is_collecting:
-        return ""
-    if current.status == MatchingRound.Status.PUBLISHED:
-        return PUBLISHED_MESSAGE
-    return CLOSED_MESSAGE
-
-
-def has_waiting_proposal(mentee: Participant) -> bool:
-    """Whether a proposal waits for a reply: while it does, the mentee is left out of a new
-    round (``matching.adapter.eligible_mentees``), and her choices page says so."""
-    return Proposal.objects.filter(mentee=mentee, status=Proposal.Status.PROPOSED).exists()
 
 
 def choices_are_open(scheme: Scheme) -> bool:

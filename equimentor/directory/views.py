@@ -37,8 +37,9 @@ from equimentor.directory.forms import (
 from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorListing
 from equimentor.enrolment.consents import has_consent
 from equimentor.enrolment.models import Consent, Participant
+from equimentor.pairing import exclusions
+from equimentor.pairing.gate import MENTOR, ready
 from equimentor.schemes.models import SchemeDocument
-from equimentor.training.gate import MENTOR, ready
 
 PAGE_SIZE = 20
 
@@ -116,7 +117,7 @@ def mentors(request, slug: str):
             "page": page,
             "cards": _cards(viewer, page.object_list),
             "querystring": form.querystring,
-            "closed_reason": services.choices_closed_reason(viewer.scheme) if mentee else "",
+            "closed_reason": exclusions.choices_closed_reason(viewer.scheme) if mentee else "",
             "n_choices": Choice.objects.filter(mentee=mentee).count() if mentee else 0,
         },
     )
@@ -136,7 +137,7 @@ def _render_mentor(request, viewer, mentor, *, choice_form=None, conflict_form=N
         context.update(
             choice_form=choice_form or ChoiceForm(),
             conflict_form=conflict_form or ConflictForm(),
-            closed_reason=services.choices_closed_reason(viewer.scheme),
+            closed_reason=exclusions.choices_closed_reason(viewer.scheme),
             n_choices=Choice.objects.filter(mentee=mentee).count(),
         )
     return render(request, "directory/mentor.html", context, status=status)
@@ -232,8 +233,8 @@ def choices(request, slug: str):
             "mentee": mentee,
             "choices": rows,
             "room": max(scheme.max_choices - len(rows), 0),
-            "closed_reason": services.choices_closed_reason(scheme),
-            "proposal_waiting": services.has_waiting_proposal(mentee),
+            "closed_reason": exclusions.choices_closed_reason(scheme),
+            "proposal_waiting": exclusions.proposal_waiting(mentee),
             "identity_consented": consented,
             "identity_codes": services.identity_codes(scheme),
             "preference_form": preference_form,
@@ -358,7 +359,7 @@ def _render_listing(request, mentor, *, form=None, ranking_form=None, status=200
             "form": form,
             "ranking_form": ranking_form,
             "choosers": chose,
-            "closed_reason": services.choices_closed_reason(mentor.scheme),
+            "closed_reason": exclusions.choices_closed_reason(mentor.scheme),
         },
         status=status,
     )

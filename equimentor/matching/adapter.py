@@ -17,10 +17,11 @@ from equimentor import engine
 from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorRanking
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.models import IdentityAnswer
-from equimentor.matching.capacity import with_load
 from equimentor.matching.models import Adjustment, MatchingRound, Proposal
+from equimentor.pairing import exclusions
+from equimentor.pairing.gate import MENTEE, MENTOR, ready
+from equimentor.pairing.load import with_load
 from equimentor.schemes.dimensions import DIMENSIONS, PREFER_NOT
-from equimentor.training.gate import MENTEE, MENTOR, ready
 
 NON_IDENTITY_SHARED = {"pathway", "specialty"}
 
@@ -70,16 +71,12 @@ def forbidden_pairs(scheme) -> set[tuple[int, int]]:
     """Pairs never to be proposed again: a proposal either side declined, and relationships that
     ended by a step-away, a no-fault or safeguarding close, or where someone asked never to be
     matched with the other again."""
-    from equimentor.relationships.queries import never_again_pairs
-
     declined = set(
         Proposal.objects.filter(scheme=scheme, status=Proposal.Status.DECLINED).values_list(
             "mentee_id", "mentor_id"
         )
     )
-    from equimentor.safeguarding.services import blocked_pairs
-
-    return declined | never_again_pairs(scheme) | blocked_pairs(scheme)
+    return declined | exclusions.never_again(scheme)
 
 
 def explained_pairs(scheme) -> set[tuple[int, int]]:
@@ -88,22 +85,18 @@ def explained_pairs(scheme) -> set[tuple[int, int]]:
     ended in a way she was told of. The others — a safeguarding block or suspension, the
     mentor's own wish never to be matched again, the coordinator leaving a pair out — must not
     be told to her, not even as "declined or ended before" (#23)."""
-    from equimentor.relationships.queries import never_again_pairs
-
     declined = set(
         Proposal.objects.filter(scheme=scheme, status=Proposal.Status.DECLINED).values_list(
             "mentee_id", "mentor_id"
         )
     )
-    return declined | never_again_pairs(scheme, told_only=True)
+    return declined | exclusions.never_again(scheme, told_only=True)
 
 
 def eligible_mentees(scheme):
     """Approved mentees with no proposal waiting and no open one-to-one relationship (a mentee in
     a group, circle or network may still be matched one-to-one), and with their required
     induction done where the scheme asks it."""
-    from equimentor.relationships.queries import mentees_in_open_one_to_one
-
     busy = Proposal.objects.filter(scheme=scheme, status=Proposal.Status.PROPOSED).values(
         "mentee_id"
     )
@@ -112,7 +105,7 @@ def eligible_mentees(scheme):
             scheme=scheme, status=Participant.Status.APPROVED, is_mentee=True
         )
         .exclude(pk__in=busy)
-        .exclude(pk__in=mentees_in_open_one_to_one(scheme))
+        .exclude(pk__in=exclusions.busy_mentees(scheme))
         .filter(ready(MENTEE))
     )
 
@@ -137,8 +130,6 @@ LEFT_OUT = {
 def left_out_mentees(scheme) -> list[LeftOut]:
     """Approved mentees :func:`eligible_mentees` leaves out, each with the first reason that
     applies (in the order of ``LEFT_OUT``), by name. A fixed number of queries."""
-    from equimentor.relationships.queries import mentees_in_open_one_to_one
-
     approved = Participant.objects.filter(
         scheme=scheme, status=Participant.Status.APPROVED, is_mentee=True
     )
@@ -148,7 +139,7 @@ def left_out_mentees(scheme) -> list[LeftOut]:
         )
     )
     in_relationship = set(
-        approved.filter(pk__in=mentees_in_open_one_to_one(scheme)).values_list("pk", flat=True)
+        approved.filter(pk__in=exclusions.busy_mentees(scheme)).values_list("pk", flat=True)
     )
     not_ready = set(approved.exclude(ready(MENTEE)).values_list("pk", flat=True))
     out = []

@@ -11,10 +11,16 @@ class MatchingConfig(AppConfig):
         from equimentor.enrolment import hooks as enrolment_hooks
         from equimentor.matching import queries, shredders
         from equimentor.matching.models import Proposal
+        from equimentor.pairing import exclusions, load
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
         # a participant's page says how many proposals wait for their reply
         enrolment_hooks.answer("proposals_awaiting_reply", queries.count_awaiting_reply)
+        # its parts of pairing: proposals waiting (load), the round's lock on choices
+        load.WAITING.provide(queries.waiting_for)
+        load.WAITING_OF.provide(queries.waiting_for_mentor)
+        exclusions.CHOICES_CLOSED_REASON.provide(queries.choices_closed_reason)
+        exclusions.PROPOSAL_WAITING.provide(queries.has_waiting_proposal)
         # a proposal waiting takes a mentor's place: the directory's order follows it
         ordering.follow(Proposal, lambda proposal: proposal.scheme_id)

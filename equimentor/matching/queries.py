@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import DecimalField, DurationField, ExpressionWrapper, F, Func, Q, QuerySet
+from django.db.models import (
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from equimentor.matching.models import Proposal
+from equimentor.matching.models import MatchingRound, Proposal
+from equimentor.pairing.load import count_of
 
 
 def awaiting_reply(participant) -> QuerySet[Proposal]:
@@ -52,3 +64,46 @@ def days_to_match(accepted: QuerySet[Proposal], keys=()) -> dict[tuple, list[flo
     for row in accepted.values_list(*keys, "decided_at", "mentee__registered_at"):
         out[tuple(row[: len(keys)])].append((row[-2] - row[-1]).total_seconds() / 86400)
     return out
+
+
+# -- what the directory asks (provided to pairing.exclusions) ---------------------------------
+
+CLOSED_MESSAGE = "Choices are closed while the coordinator runs matching."
+PUBLISHED_MESSAGE = (
+    "Choices are closed: the coordinator has published this round's proposals. "
+    "They open again when the next round starts."
+)
+
+
+def latest_round(scheme) -> MatchingRound | None:
+    return MatchingRound.objects.filter(scheme=scheme).order_by("-opened_at", "-id").first()
+
+
+def choices_closed_reason(scheme) -> str:
+    """Why mentees' choices cannot change now, or "" while they can (no round yet, or one
+    collecting)."""
+    current = latest_round(scheme)
+    if current is None or current.is_collecting:
+        return ""
+    if current.status == MatchingRound.Status.PUBLISHED:
+        return PUBLISHED_MESSAGE
+    return CLOSED_MESSAGE
+
+
+def has_waiting_proposal(mentee) -> bool:
+    """Whether a proposal waits for a reply: while it does, the mentee is left out of a new
+    round (``matching.adapter.eligible_mentees``), and her choices page says so."""
+    return Proposal.objects.filter(mentee=mentee, status=Proposal.Status.PROPOSED).exists()
+
+
+def waiting_for(outer: str = "pk"):
+    """An expression: proposals waiting for a reply with the participant ``OuterRef(outer)`` as
+    mentor (their part of a mentor's load, ``pairing.load``)."""
+    return Coalesce(
+        count_of(Proposal.objects.filter(mentor=OuterRef(outer), status=Proposal.Status.PROPOSED)),
+        Value(0),
+    )
+
+
+def waiting_for_mentor(mentor_id: int) -> int:
+    return Proposal.objects.filter(mentor_id=mentor_id, status=Proposal.Status.PROPOSED).count()

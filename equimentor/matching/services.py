@@ -14,7 +14,6 @@ from equimentor.engine.core import TOP_CHOICES
 from equimentor.engine.validate import RULE_TEXT
 from equimentor.enrolment.models import Participant
 from equimentor.matching import adapter, emails, reasons, tasks
-from equimentor.matching.capacity import load_of, places_of, with_load
 from equimentor.matching.models import (
     Adjustment,
     MatchingRound,
@@ -23,6 +22,7 @@ from equimentor.matching.models import (
     ProposedPair,
     Via,
 )
+from equimentor.pairing.load import load_of, places_of, with_load
 
 
 class MatchingError(Exception):

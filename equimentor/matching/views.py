@@ -30,7 +30,7 @@ from equimentor.matching.forms import PairForm, ReplyForm
 from equimentor.matching.models import MatchingRound, Proposal
 from equimentor.matching.queries import accepted_with_date, days_to_match
 from equimentor.matching.reasons import for_coordinator, reasons_for
-from equimentor.relationships.capacity import count_of
+from equimentor.pairing.load import count_of
 from equimentor.staff.access import scheme_staff
 
 COORDINATOR = Role.COORDINATOR

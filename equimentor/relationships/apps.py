@@ -12,6 +12,7 @@ class RelationshipsConfig(AppConfig):
         from equimentor.core import erasure, jobs
         from equimentor.enrolment import hooks as enrolment_hooks
         from equimentor.matching.services import when_accepted
+        from equimentor.pairing import exclusions, load
         from equimentor.relationships import capacity, queries, scheduler, shredders
         from equimentor.relationships.services import start_from_proposal
 
@@ -23,6 +24,11 @@ class RelationshipsConfig(AppConfig):
         # a mentor still mentoring may not drop the role; a profile shows mentees held
         enrolment_hooks.answer("open_relationships_as_mentor", queries.open_relationships_as_mentor)
         enrolment_hooks.answer("mentees_held", capacity.mentee_places_of)
+        # its parts of pairing: places taken, never-again pairs, mentees busy one-to-one
+        load.PLACES.provide(capacity.open_places)
+        load.PLACES_OF.provide(capacity.open_places_of)
+        exclusions.NEVER_AGAIN.provide(queries.never_again_pairs)
+        exclusions.BUSY_MENTEES.provide(queries.mentees_in_open_one_to_one)
         # relationships take mentors' places: the directory's order follows them
         from equimentor.directory import ordering
         from equimentor.relationships.models import Membership, Relationship

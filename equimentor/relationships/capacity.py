@@ -1,4 +1,4 @@
-"""How many mentee places a mentor's open relationships take (used by ``matching.capacity``).
+"""How many mentee places a mentor's open relationships take (their part of ``pairing.load``).
 
 A mentor member of an open relationship takes one place per mentee still in it (a group of four
 takes four places; each mentor of a network takes one); a peer-circle member takes one place.
@@ -6,18 +6,11 @@ takes four places; each mentor of a network takes one); a peer-circle member tak
 
 from __future__ import annotations
 
-from django.db.models import Func, IntegerField, OuterRef, Subquery, Value
+from django.db.models import OuterRef, Value
 from django.db.models.functions import Coalesce
 
+from equimentor.pairing.load import count_of
 from equimentor.relationships.models import Membership, Relationship
-
-
-def count_of(qs) -> Subquery:
-    """COUNT(*) of a queryset as a correlated subquery (no GROUP BY on the outer query)."""
-    return Subquery(
-        qs.order_by().annotate(n=Func("id", function="COUNT")).values("n")[:1],
-        output_field=IntegerField(),
-    )
 
 
 def _mentee_places(mentor):

@@ -8,7 +8,10 @@ class SafeguardingConfig(AppConfig):
 
     def ready(self) -> None:
         from equimentor.core import erasure
-        from equimentor.safeguarding import shredders
+        from equimentor.pairing import exclusions
+        from equimentor.safeguarding import services, shredders
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # blocked and suspended people are never paired (pairing.exclusions)
+        exclusions.NEVER_AGAIN.provide(services.never_again_pairs)

@@ -327,6 +327,12 @@ def active_suspension(case: Case) -> Suspension | None:
     )
 
 
+def never_again_pairs(scheme, *, told_only: bool = False) -> set[tuple[int, int]]:
+    """Safeguarding's part of ``pairing.exclusions.never_again``: its blocks and suspensions,
+    which a mentee is never told of (none when ``told_only``)."""
+    return set() if told_only else blocked_pairs(scheme)
+
+
 def blocked_pairs(scheme) -> set[tuple[int, int]]:
     """(mentee_id, mentor_id) pairs never to be matched: blocks, and anyone suspended."""
     pairs = set(PairBlock.objects.filter(scheme=scheme).values_list("mentee_id", "mentor_id"))

@@ -3,6 +3,8 @@ ends; then the person is offered the provider's own sign-out (single logout) whe
 
 from __future__ import annotations
 
+from django.shortcuts import redirect
+
 from equimentor.sso.services import SESSION_KEY
 
 OFFER_KEY = "sso_logout_offer"
@@ -16,6 +18,7 @@ def offer(request) -> dict | None:
     return {"provider": data["provider"], "protocol": data["protocol"], "logout": data["logout"]}
 
 
-def remember(request, data: dict) -> None:
-    """Keep the offer in the new, signed-out session."""
+def remember(request, data: dict):
+    """After sign-out: keep the offer in the new, signed-out session and show it."""
     request.session[OFFER_KEY] = data
+    return redirect("sso:signed_out")

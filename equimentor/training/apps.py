@@ -11,13 +11,16 @@ class TrainingConfig(AppConfig):
     def ready(self):
         from equimentor.core import erasure, jobs
         from equimentor.enrolment import hooks as enrolment_hooks
-        from equimentor.training import scheduler, services, shredders
+        from equimentor.pairing.gate import READY
+        from equimentor.training import gate, scheduler, services, shredders
 
         jobs.register("training.reminders", scheduler.run, every=timedelta(minutes=15))
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
         # withdrawing from the scheme gives up sessions to come (enrolment.hooks)
         enrolment_hooks.on_withdrawn(services.end_registrations)
+        # the induction gate pairing applies (pairing.gate)
+        READY.provide(gate.ready)
         # the induction gate decides who is listed: the directory's order follows it
         from equimentor.directory import ordering
         from equimentor.training.models import InductionPack, ItemCompletion, TrainingSettings

@@ -1,4 +1,4 @@
-"""The induction gate, as queryset filters: a scheme may require mentors to have done their
+"""The induction gate, as queryset filters (training's provider of ``pairing.gate``): a scheme may require mentors to have done their
 required induction items before they are listed in the directory or proposed by matching, and
 mentees before they rank mentors or are matched.
 
@@ -10,12 +10,11 @@ a new pack version asks only for what changed.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 
-from equimentor.enrolment.models import Participant
+from equimentor.pairing.gate import MENTEE, MENTOR
 from equimentor.training.models import InductionItem, ItemCompletion, TrainingSettings
 
-MENTOR, MENTEE = "mentor", "mentee"
 _AUDIENCE = {MENTOR: InductionItem.Audience.MENTORS, MENTEE: InductionItem.Audience.MENTEES}
 _SETTING = {MENTOR: "mentors_must_complete", MENTEE: "mentees_must_complete"}
 
@@ -41,16 +40,3 @@ def ready(side: str, participant_ref: str = "pk", scheme_ref: str = "scheme") ->
         scheme=OuterRef(scheme_ref), **{_SETTING[side]: True}
     )
     return ~Exists(required) | ~Exists(missing_items(side, participant_ref, scheme_ref))
-
-
-def ready_mentors(qs: QuerySet) -> QuerySet:
-    return qs.filter(ready(MENTOR))
-
-
-def ready_mentees(qs: QuerySet) -> QuerySet:
-    return qs.filter(ready(MENTEE))
-
-
-def is_ready(participant, side: str) -> bool:
-
-    return Participant.objects.filter(pk=participant.pk).filter(ready(side)).exists()

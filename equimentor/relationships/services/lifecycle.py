@@ -15,7 +15,7 @@ from equimentor.core import audit
 from equimentor.directory.models import Conflict
 from equimentor.enrolment.models import Participant
 from equimentor.matching.adapter import forbidden_pairs
-from equimentor.matching.capacity import load_of
+from equimentor.pairing.load import load_of
 from equimentor.relationships import emails
 from equimentor.relationships.models import Meeting, Membership, Relationship, pairs_among
 from equimentor.relationships.services.agreements import maybe_activate

@@ -3,10 +3,15 @@
 with a local-mean-time offset, and a proposal reply answered ``{id, status}`` where the schema
 promised ``{answer, note}``. Each response here is validated against the generated schema
 (jsonschema; OpenAPI's ``nullable`` read as JSON Schema's null, ``uri`` and ``date-time`` checked).
+
+And the schema names every endpoint and only those (#20): each documented path and method, with
+sample parameters, resolves through Django's URL resolver to a view that handles the method, and
+every method of every API view under /api/ is documented.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -14,11 +19,12 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 from django.core import mail
-from django.urls import reverse
+from django.urls import Resolver404, get_resolver, path, resolve, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.relationships_setup import accepted, member, pair
+from tests.url_walk import walk_urls
 
 SLUG = "scheme-a"
 
@@ -151,3 +157,98 @@ def test_a_proposal_reply_answers_as_documented(
     assert answered.status_code == 200
     conforms(schema, REPLY, "post", answered)
     assert answered.json()["my_reply"] == "accept" and answered.json()["id"] == proposal.pk
+
+
+# -- the schema names every endpoint, and only those (#20) ----------------------------------------
+
+# Views under /api/ that are not endpoints of the API: the schema itself.
+NOT_ENDPOINTS = {"api/schema/"}
+SAMPLE_BY_TYPE = {"integer": "7", "string": "s", "number": "7"}
+CONVERTER_SAMPLE = {"int": "7", "slug": "s", "str": "s", "path": "s/t"}
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _handles(view, method: str) -> bool:
+    cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
+    return cls is not None and hasattr(cls, method)
+
+
+def _served(patterns) -> tuple[set[tuple[str, str]], list[str]]:
+    """(route, method) for each method every API view under /api/ handles, and the routes under
+    /api/ that are not DRF views at all."""
+    served, not_api_views = set(), []
+    for route, view in walk_urls(patterns):
+        if not route.startswith("api/") or route in NOT_ENDPOINTS:
+            continue
+        if getattr(view, "cls", None) is None:  # a plain Django view: not in any schema
+            not_api_views.append(route)
+            continue
+        served |= {(route, m) for m in HTTP_METHODS if _handles(view, m)}
+    return served, not_api_views
+
+
+def _documented(schema) -> tuple[set[tuple[str, str]], list[str]]:
+    """(route, method) for each documented operation, found by resolving its path with sample
+    parameters through Django's URL resolver; and the operations that resolve to nothing or to a
+    view that does not handle their method."""
+    documented, absent = set(), []
+    for route, item in schema["paths"].items():
+        params = {p["name"]: p for p in item.get("parameters", [])}
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            for p in item[method].get("parameters", []):
+                params.setdefault(p["name"], p)
+
+            def sample(m, params=params):
+                kind = params.get(m[1], {}).get("schema", {}).get("type", "string")
+                return SAMPLE_BY_TYPE[kind]
+
+            url = re.sub(r"\{(\w+)\}", sample, route)
+            try:
+                match = resolve(url)
+            except Resolver404:
+                absent.append(f"{method.upper()} {route}")
+                continue
+            if not _handles(match.func, method):
+                absent.append(f"{method.upper()} {route}")
+                continue
+            documented.add((match.route, method))
+    return documented, absent
+
+
+def schema_mismatches(schema, patterns) -> dict[str, list[str]]:
+    served, not_api_views = _served(patterns)
+    documented, absent = _documented(schema)
+    return {
+        "undocumented": sorted(f"{m.upper()} /{r}" for r, m in served - documented),
+        "documented but not served": sorted(absent),
+        "plain views under /api/": sorted(not_api_views),
+    }
+
+
+NONE = {"undocumented": [], "documented but not served": [], "plain views under /api/": []}
+
+
+def test_the_schema_documents_every_api_endpoint_and_nothing_else(schema):
+    patterns = get_resolver().url_patterns
+    assert schema_mismatches(schema, patterns) == NONE
+    served, _ = _served(patterns)
+    assert len(served) > 20  # (the walk found the API)
+
+
+def test_the_schema_walk_can_fail(schema):
+    """An endpoint dropped from the schema, an operation added to it that no view handles, a
+    path that resolves nowhere and a plain view under /api/ are each reported."""
+    patterns = get_resolver().url_patterns
+    doctored = copy.deepcopy(schema)
+    del doctored["paths"]["/api/v1/schemes/{slug}/mentors/"]
+    doctored["paths"]["/api/v1/schemes/"]["delete"] = {"responses": {}}
+    doctored["paths"]["/api/v1/nowhere/{id}/"] = {"get": {"parameters": [], "responses": {}}}
+    stray = path("api/v1/stray/", lambda request: None)
+    found = schema_mismatches(doctored, [*patterns, stray])
+    assert found == {
+        "undocumented": ["GET /api/v1/schemes/<slug:slug>/mentors/"],
+        "documented but not served": ["DELETE /api/v1/schemes/", "GET /api/v1/nowhere/{id}/"],
+        "plain views under /api/": ["api/v1/stray/"],
+    }

@@ -98,7 +98,7 @@ def directory_ids(scheme: Scheme, form) -> list[int]:
     """Ids of the listed mentors a ``MentorFilterForm`` selects, in the order mentees see them
     (free places first, then by name: ``directory.ordering``). Without filters this reads no
     mentor at all; a filter reads only the matching ids."""
-    order = ordering.ordered(scheme, with_load(listed_base(scheme)))
+    order = ordering.ordered(scheme, lambda: with_load(listed_base(scheme)))
     wants_free = form.wants_capacity
     if not form.is_filtered or form.querystring == "has_capacity=on":
         return order.free_ids if wants_free else order.ids
@@ -108,21 +108,33 @@ def directory_ids(scheme: Scheme, form) -> list[int]:
 
 def mentors_in_order(scheme: Scheme, ids) -> list[Participant]:
     """The listed mentors ``ids``, with everything a card shows, in the order of ``ids`` (one
-    that stopped being listed meanwhile is left out)."""
+    that stopped being listed meanwhile is left out).
+
+    After ``directory_ids`` in the same request, their free places come from the kept order
+    (counted at the directory's current version) rather than counted again per mentor: the
+    query then carries no load subqueries, which cost more to build than to run."""
     ids = list(ids)
-    found = {m.pk: m for m in listed_mentors(scheme).filter(pk__in=ids)}
+    free = ordering.free_places(scheme.pk, ids)
+    if free is None:
+        found = {m.pk: m for m in listed_mentors(scheme).filter(pk__in=ids)}
+    else:
+        found = {m.pk: m for m in _with_card(listed_base(scheme)).filter(pk__in=ids)}
+        for pk, mentor in found.items():
+            mentor.free = free[pk]
     return [found[pk] for pk in ids if pk in found]
+
+
+def _with_card(mentors: QuerySet[Participant]) -> QuerySet[Participant]:
+    return mentors.select_related("user", "institution", "listing", "scheme").prefetch_related(
+        shown_identity_answers()
+    )
 
 
 def listed_mentors(scheme: Scheme) -> QuerySet[Participant]:
     """Approved mentors of ``scheme`` with a published listing (and their required induction
     done, where the scheme asks it), annotated with ``load`` and ``free`` places, with everything
     a card shows fetched in a fixed number of queries."""
-    return (
-        with_load(listed_base(scheme))
-        .select_related("user", "institution", "listing", "scheme")
-        .prefetch_related(shown_identity_answers())
-    )
+    return _with_card(with_load(listed_base(scheme)))
 
 
 def get_listed_mentor(user, slug: str, pk: int) -> tuple[Viewer, Participant]:

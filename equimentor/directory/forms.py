@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q, QuerySet
 
-from equimentor.directory import services
+from equimentor.directory import ordering, services
 from equimentor.directory.models import Choice, Conflict, MentorListing
 from equimentor.enrolment.models import Participant
 from equimentor.pairing.gate import MENTOR, ready
@@ -57,9 +57,14 @@ class MentorFilterForm(forms.Form):
             listing__is_published=True,
             listing__show_institution=True,
         ).filter(ready(MENTOR))
-        self.fields["institution"].queryset = Institution.objects.filter(
-            pk__in=listed.values("institution_id")
+        # the institutions of listed mentors who show theirs: kept until the directory changes
+        # (reading them is a pass over every mentor)
+        institution_ids = ordering.derived(
+            scheme,
+            "institutions",
+            lambda: sorted(set(listed.values_list("institution_id", flat=True))),
         )
+        self.fields["institution"].queryset = Institution.objects.filter(pk__in=institution_ids)
         self.fields["career_stage"].choices = [
             ("", "Any career stage"),
             *enumerate(scheme.career_stages),

@@ -15,9 +15,10 @@ one for its 20 rows, with 5,000 mentors or 50,000.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.signals import post_delete, post_save
 
 from equimentor.directory.models import DirectoryVersion
@@ -27,16 +28,19 @@ from equimentor.directory.models import DirectoryVersion
 MAX_AGE = 60.0
 
 _kept: dict[int, tuple[tuple, float, Order]] = {}
+_derived: dict[tuple[int, str], tuple[tuple, float, object]] = {}
 
 
 class Order(list):
-    """(mentor id, has a free place) in the order mentees see them, with the two id lists a page
-    slices (everyone, and only those with a free place) made once."""
+    """(mentor id, free places) in the order mentees see them, with the two id lists a page
+    slices (everyone, and only those with a free place) and each mentor's free places, made once
+    (a page's cards take their free places from here instead of counting them again)."""
 
     def __init__(self, rows):
         super().__init__(rows)
         self.ids = [pk for pk, _ in self]
         self.free_ids = [pk for pk, free in self if free]
+        self.free = dict(self)
 
 
 def changed(scheme_id: int | None) -> None:
@@ -55,42 +59,83 @@ def _stamp(scheme) -> tuple:
     return row
 
 
-def ordered(scheme, listed) -> Order:
-    """(mentor id, has a free place) of every mentor in ``listed`` (the scheme's listed mentors,
-    annotated with ``free``), in the order mentees see them."""
+def ordered(scheme, listed: Callable[[], QuerySet]) -> Order:
+    """(mentor id, free places) of every mentor in ``listed()`` (the scheme's listed mentors,
+    annotated with ``free``; built only when the order is read again), in the order mentees see
+    them."""
     stamp = _stamp(scheme)
     kept = _kept.get(scheme.pk)
     if kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE:
         return kept[2]
     # another process (or this one before a restart) may have read it at this version: the
     # shared cache holds it for MAX_AGE, so a recycled web process does not read every mentor
-    shared_key = f"directory-order:{scheme.pk}:{stamp[0]}:{stamp[1]}"
+    shared_key = f"directory-order:v2:{scheme.pk}:{stamp[0]}:{stamp[1]}"
     shared = cache.get(shared_key)
     if shared is not None and time.time() - shared[0] < MAX_AGE:
         order = Order(shared[1])
         _kept[scheme.pk] = (stamp, shared[0], order)
         return order
-    rows = listed.order_by(
-        Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        "user__full_name",
-        "pk",
-    ).values_list("pk", "free")
-    order = Order((pk, free > 0) for pk, free in rows)
+    rows = (
+        listed()
+        .order_by(
+            Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            "user__full_name",
+            "pk",
+        )
+        .values_list("pk", "free")
+    )
+    order = Order(rows)
     now = time.time()
     _kept[scheme.pk] = (stamp, now, order)
     cache.set(shared_key, (now, list(order)), timeout=MAX_AGE)
     return order
 
 
+def free_places(scheme_id: int, ids) -> dict[int, int] | None:
+    """Free places of the mentors ``ids`` from the order this process keeps for the scheme (read
+    by ``ordered`` earlier in the same request), or None if it keeps none."""
+    kept = _kept.get(scheme_id)
+    if kept is None:
+        return None
+    free = kept[2].free
+    return {pk: free.get(pk, 0) for pk in ids}
+
+
+def kept_stamp(scheme_id: int) -> str:
+    """The version of the order this process keeps for the scheme ("" if none): read by
+    ``ordered`` earlier in the same request, it keys what a page caches beside it (the filter
+    form's HTML)."""
+    kept = _kept.get(scheme_id)
+    return f"{kept[0][0]}-{kept[0][1]}" if kept is not None else ""
+
+
 def started(sender, instance, created, raw=False, **kwargs) -> None:
-    """A new scheme gets its version row (post_save of Scheme)."""
-    if created and not raw:
+    """A new scheme gets its version row; a changed one moves it (its settings, such as career
+    stages and the cross-institution rule, show in the directory). post_save of Scheme."""
+    if raw:
+        return
+    if created:
         DirectoryVersion.objects.get_or_create(scheme=instance)
+    else:
+        changed(instance.pk)
+
+
+def derived(scheme, name: str, compute: Callable[[], object]):
+    """A value computed from the scheme's listed mentors (the institutions the filter offers),
+    kept in this process until the directory's version moves (or MAX_AGE), as the order is."""
+    stamp = _stamp(scheme)
+    kept = _derived.get((scheme.pk, name))
+    if kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE:
+        return kept[2]
+    value = compute()
+    _derived[(scheme.pk, name)] = (stamp, time.time(), value)
+    return value
 
 
 def forget() -> None:
-    """Drop every kept order (tests)."""
+    """Drop every kept order and derived value (tests)."""
     _kept.clear()
+    _derived.clear()
 
 
 def follow(model, scheme_of) -> None:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import signed_in
-from equimentor.directory import services
+from equimentor.directory import ordering, services
 from equimentor.directory.access import (
     Viewer,
     directory_ids,
@@ -117,10 +117,21 @@ def mentors(request, slug: str):
             "page": page,
             "cards": _cards(viewer, page.object_list),
             "querystring": form.querystring,
+            # the filter form's HTML is cached per directory version and filters (its select
+            # of institutions and career stages costs more to render than the 20 cards)
+            "filter_key": _filter_key(viewer.scheme, form),
             "closed_reason": exclusions.choices_closed_reason(viewer.scheme) if mentee else "",
             "n_choices": Choice.objects.filter(mentee=mentee).count() if mentee else 0,
         },
     )
+
+
+def _filter_key(scheme, form) -> str:
+    """What the filter form's cached HTML depends on: the directory's version (its institutions,
+    the scheme's career stages) and the filters chosen; "" (do not cache) for a form with errors
+    or when no version is known."""
+    stamp = ordering.kept_stamp(scheme.pk)
+    return f"{stamp}?{form.querystring}" if stamp and form.is_valid() else ""
 
 
 def _render_mentor(request, viewer, mentor, *, choice_form=None, conflict_form=None, status=200):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the API reference)
     "equimentor.core",
     "equimentor.accounts",
     "equimentor.schemes",
@@ -377,6 +378,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Schemes, registrations and participation in Equimentor mentoring schemes.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The rendered reference (/api/docs/) loads Swagger UI from this site (drf-spectacular-sidecar,
+    # pinned), never from a CDN; its start-up script is a file too (the policy allows no inline code).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "syntaxHighlight": False},
     "ENUM_NAME_OVERRIDES": {
         "GoalStatusEnum": "equimentor.relationships.models.Goal.Status",
         "RelationshipKindEnum": "equimentor.relationships.models.Relationship.Kind",

@@ -40,6 +40,25 @@ def test_openapi_schema(client, db):
     assert b"/api/v1/schemes/" in response.content
 
 
+def test_the_reference_page_renders_the_schema_from_this_site(client, db):
+    """Public like the schema; Swagger UI's files from this site, its start-up script a file (the
+    browser journey tests/browser/test_api_reference.py shows it working under the policy)."""
+    page = client.get(reverse("api:reference"))
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    assert (
+        '<script src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js">'
+        in html
+    )
+    assert '<script src="/api/docs/?script="></script>' in html
+    assert "cdn" not in html and "<script>" not in html
+    assert "img-src 'self' data:;" in page["Content-Security-Policy"] + ";"
+    script = client.get(reverse("api:reference") + "?script=")
+    assert script["Content-Type"] == "application/javascript"
+    assert 'url: "/api/schema/"' in script.content.decode()
+    assert "no-cache" in script["Cache-Control"]
+
+
 def test_the_openapi_schema_generates_without_warnings(tmp_path):
     from django.core.management import call_command
 

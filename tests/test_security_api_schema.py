@@ -161,8 +161,8 @@ def test_a_proposal_reply_answers_as_documented(
 
 # -- the schema names every endpoint, and only those (#20) ----------------------------------------
 
-# Views under /api/ that are not endpoints of the API: the schema itself.
-NOT_ENDPOINTS = {"api/schema/"}
+# Views under /api/ that are not endpoints of the API: the schema itself and its rendered reference.
+NOT_ENDPOINTS = {"api/schema/", "api/docs/"}
 SAMPLE_BY_TYPE = {"integer": "7", "string": "s", "number": "7"}
 CONVERTER_SAMPLE = {"int": "7", "slug": "s", "str": "s", "path": "s/t"}
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -222,7 +222,9 @@ def schema_mismatches(schema, patterns) -> dict[str, list[str]]:
     documented, absent = _documented(schema)
     return {
         "undocumented": sorted(f"{m.upper()} /{r}" for r, m in served - documented),
-        "documented but not served": sorted(absent),
+        "documented but not served": sorted(
+            absent + [f"{m.upper()} /{r}" for r, m in documented - served]
+        ),
         "plain views under /api/": sorted(not_api_views),
     }
 
@@ -239,16 +241,22 @@ def test_the_schema_documents_every_api_endpoint_and_nothing_else(schema):
 
 def test_the_schema_walk_can_fail(schema):
     """An endpoint dropped from the schema, an operation added to it that no view handles, a
-    path that resolves nowhere and a plain view under /api/ are each reported."""
+    path that resolves nowhere, a page documented as an endpoint and a plain view under /api/ are
+    each reported."""
     patterns = get_resolver().url_patterns
     doctored = copy.deepcopy(schema)
     del doctored["paths"]["/api/v1/schemes/{slug}/mentors/"]
     doctored["paths"]["/api/v1/schemes/"]["delete"] = {"responses": {}}
     doctored["paths"]["/api/v1/nowhere/{id}/"] = {"get": {"parameters": [], "responses": {}}}
+    doctored["paths"]["/api/docs/"] = {"get": {"responses": {}}}  # a page, not an endpoint
     stray = path("api/v1/stray/", lambda request: None)
     found = schema_mismatches(doctored, [*patterns, stray])
     assert found == {
         "undocumented": ["GET /api/v1/schemes/<slug:slug>/mentors/"],
-        "documented but not served": ["DELETE /api/v1/schemes/", "GET /api/v1/nowhere/{id}/"],
+        "documented but not served": [
+            "DELETE /api/v1/schemes/",
+            "GET /api/docs/",
+            "GET /api/v1/nowhere/{id}/",
+        ],
         "plain views under /api/": ["api/v1/stray/"],
     }

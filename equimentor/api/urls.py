@@ -2,11 +2,12 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import equimentor.api.relationships as relationships_api
-from equimentor.api import directory, matching, views
+from equimentor.api import directory, matching, reference, views
 
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", reference.APIReference.as_view(), name="reference"),
     path("v1/schemes/", views.SchemeList.as_view(), name="schemes"),
     path("v1/schemes/<slug:slug>/", views.SchemeDetail.as_view(), name="scheme"),
     path(

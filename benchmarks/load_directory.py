@@ -7,9 +7,10 @@ For each size: recreates the PostgreSQL database, makes one scheme with that man
 listed mentors (and some proposals and relationships, so free places vary) and 50 approved
 mentees, signs each mentee in (a session each), starts gunicorn as in production (DEBUG off,
 Redis cache, persistent database connections; ``WEB_CONCURRENCY`` workers, default 2) on
-loopback, and runs ``wrk`` (Debian's package) with 50 connections for ``--seconds`` on each page,
-each connection sending one mentee's session cookie. Prints throughput and p50/p95 latency per
-page and the ratios the issue sets: directory and API throughput against the home page's
+loopback, and runs ``wrk`` (Debian's package) with 50 connections on each page in turn,
+``--rounds`` times for ``--seconds`` each, each connection sending one mentee's session cookie.
+Prints the median throughput and p50/p95 latency per page and the ratios the issue sets, each
+taken within a round (median and every round's): directory and API throughput against the home page's
 (target >= 0.6) and their p95 against the home page's (target <= 3). Everything it starts is
 stopped when it ends.
 """
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -225,7 +227,7 @@ def _wrk(port: int, path: str, seconds: int, script: Path, cookies: Path) -> dic
     return json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
 
 
-def run(mentors: int, seconds: int) -> dict:
+def run(mentors: int, seconds: int, rounds: int) -> dict:
     fresh_database(None)
     from django.db import connection
 
@@ -253,11 +255,15 @@ def run(mentors: int, seconds: int) -> dict:
         "directory": "/schemes/load/mentors/",
         "directory API": "/api/v1/schemes/load/mentors/",
     }
-    results = {}
+    results = {label: [] for label in pages}
     try:
-        for label, path in pages.items():
+        for path in pages.values():
             _wrk(port, path, 3, script, cookie_file)  # warm up
-            results[label] = _wrk(port, path, seconds, script, cookie_file)
+        # the pages take turns, round after round, so that what else the machine does weighs
+        # on each alike; ratios are taken within a round
+        for _ in range(rounds):
+            for label, path in pages.items():
+                results[label].append(_wrk(port, path, seconds, script, cookie_file))
     finally:
         web.terminate()
         web.wait(timeout=30)
@@ -270,7 +276,10 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--mentors", type=int, action="append")
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=10, help="per page and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="the pages take turns this many times"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("set DATABASE_URL to a PostgreSQL database the benchmark may recreate")
@@ -278,20 +287,26 @@ def main() -> int:
         parser.error("wrk is not installed (apt-get install wrk)")
     os.environ["SECRET_KEY"] = SECRET_KEY  # the sessions made here are valid on the server
     for mentors in args.mentors or [5000]:
-        results = run(mentors, args.seconds)
-        home = results["home"]
-        print(f"\n{mentors:,} mentors, {USERS} signed-in users, {args.seconds} s per page")
+        results = run(mentors, args.seconds, args.rounds)
+        print(
+            f"\n{mentors:,} mentors, {USERS} signed-in users, {args.rounds} rounds of "
+            f"{args.seconds} s per page (medians of the rounds)"
+        )
         print(f"{'page':<15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'non-200':>8}")
-        for label, r in results.items():
-            print(
-                f"{label:<15} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
-                f"{r['non200'] + r['errors']:>8}"
-            )
+        for label, runs in results.items():
+            bad = sum(r["non200"] + r["errors"] for r in runs)
+            rps, p50, p95 = (statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p95"))
+            print(f"{label:<15} {rps:>8.1f} {p50:>8.1f} {p95:>8.1f} {bad:>8}")
+        home = results["home"]
         for label in ("directory", "directory API"):
-            r = results[label]
+            rounds = list(zip(results[label], home, strict=True))
+            speed = [r["rps"] / h["rps"] for r, h in rounds]
+            tail = [r["p95"] / h["p95"] for r, h in rounds]
             print(
-                f"{label}: throughput {r['rps'] / home['rps']:.2f}x the home page's (target >= 0.6), "
-                f"p95 {r['p95'] / home['p95']:.2f}x (target <= 3)"
+                f"{label}: throughput {statistics.median(speed):.2f}x the home page's "
+                f"(target >= 0.6; rounds {', '.join(f'{x:.2f}' for x in speed)}), "
+                f"p95 {statistics.median(tail):.2f}x (target <= 3; rounds "
+                f"{', '.join(f'{x:.2f}' for x in tail)})"
             )
     return 0
 

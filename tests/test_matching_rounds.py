@@ -212,9 +212,11 @@ def test_another_schemes_coordinator_gets_nothing(client, scheme_a, alice, charl
         ("rounds", ["scheme-a"]),
         ("round", ["scheme-a", matching_round.pk]),
         ("proposals", ["scheme-a"]),
-        ("round", ["scheme-b", matching_round.pk]),
     ]:
         assert client.get(reverse(f"matching:{name}", args=args)).status_code == 403
+    # another scheme's round is not found under the coordinator's own scheme
+    url = reverse("matching:round", args=["scheme-b", matching_round.pk])
+    assert client.get(url).status_code == 404
     assert (
         client.post(
             reverse("matching:close_choices", args=["scheme-a", matching_round.pk])

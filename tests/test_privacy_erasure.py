@@ -81,6 +81,7 @@ def _populate(scheme_id):
     from django_tasks_db.models import DBTaskResult
 
     from equimentor.accounts.models import APIToken, SignInLink, User
+    from equimentor.api.models import APITask
     from equimentor.core import audit
     from equimentor.core.models import OutgoingEmail
     from equimentor.directory.models import Choice, Conflict, MenteePreference, MentorRanking
@@ -132,6 +133,7 @@ def _populate(scheme_id):
         expires_at=now + timedelta(days=30),
     )
     TOTPDevice.objects.create(user=her, name=f"{MARK} phone")
+    APITask.objects.create(scheme=scheme, kind="matching.dry_run", created_by=her)
     AccessAttempt.objects.create(
         username=email, ip_address="192.0.2.7", user_agent=MARK, failures_since_start=3
     )
@@ -408,7 +410,10 @@ def test_nothing_of_her_is_left_in_the_database(db, seeded_demo):
 
 DECLARES_ONLY = {"schemes", "reports"}  # nothing of theirs is erased: they say why it is kept
 # rows that hold no text of hers, only that something concerned her (what is left is a link)
-LINKS_ONLY = {"backoffice": ("backoffice", "Nudge", "participant__user")}
+LINKS_ONLY = {
+    "backoffice": ("backoffice", "Nudge", "participant__user"),
+    "api_tasks": ("api", "APITask", "created_by"),
+}
 
 
 @pytest.mark.parametrize("name", [s.name for s in erasure.shredders()])

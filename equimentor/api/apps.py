@@ -6,4 +6,11 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self):
-        from equimentor.api import schema  # noqa: F401  (registers the bearer scheme's extension)
+        from equimentor.api import (
+            schema,  # noqa: F401  (registers the bearer scheme's extension)
+            shredders,
+        )
+        from equimentor.core import erasure
+
+        # its part of erasing a person (core.erasure)
+        erasure.register(shredders.SHREDDER)

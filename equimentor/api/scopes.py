@@ -20,8 +20,10 @@ SCOPES: dict[str, str] = {
     "registrations:read": "Read your own registrations; a coordinator reads the scheme's.",
     "directory:read": "Read the mentor directory and your ranked choices.",
     "directory:write": "Replace your ranked choices.",
-    "matching:read": "Read your proposals; a coordinator reads matching rounds and their pairs.",
-    "matching:write": "Accept or decline your proposals.",
+    "matching:read": "Read your proposals; a coordinator reads matching rounds, their pairs and "
+    "the tasks started on them.",
+    "matching:write": "Accept or decline your proposals; a coordinator opens, runs, adjusts and "
+    "publishes matching rounds.",
     "relationships:read": "Read your relationships, meetings, goals and check-ins; a coordinator "
     "reads the scheme's relationships.",
     "relationships:write": "Arrange and log meetings, set goals, answer check-ins.",
@@ -61,6 +63,12 @@ def endpoints() -> dict[type, Endpoint]:
         matching.ReplyToProposal: Endpoint("matching", PERSONAL),
         matching.SchemeRounds: Endpoint("matching", SCHEME),
         matching.RoundPairs: Endpoint("matching", SCHEME),
+        matching.RoundDetail: Endpoint("matching", SCHEME),
+        matching.CloseChoices: Endpoint("matching", SCHEME),
+        matching.DryRun: Endpoint("matching", SCHEME),
+        matching.RoundAdjustments: Endpoint("matching", SCHEME),
+        matching.Publish: Endpoint("matching", SCHEME),
+        matching.SchemeTask: Endpoint("matching", SCHEME),
         rel.MyRelationships: Endpoint("relationships", PERSONAL),
         rel.RelationshipMeetings: Endpoint("relationships", PERSONAL),
         rel.LogMeeting: Endpoint("relationships", PERSONAL),

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from equimentor.accounts.models import APIToken, User
+from equimentor.api import tasks
+from equimentor.api.models import APITask
 from equimentor.api.scopes import SCOPES
 from equimentor.core import audit
 from equimentor.core.roles import Role
@@ -125,3 +127,26 @@ def token_in_use(raw: str) -> APIToken:
         APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+# -- long operations -------------------------------------------------------------------------------
+
+
+def start_task(kind: str, scheme: Scheme, *, actor, **params) -> APITask:
+    """Record a long operation (``api.tasks.OPERATIONS``) and have a worker run it once this
+    commits; the caller answers 202 with the task to poll. Audited with its id and kind (the
+    operation audits its own changes when it runs)."""
+    if kind not in tasks.OPERATIONS:
+        raise ValueError(f"No such API task: {kind}")
+    with transaction.atomic():
+        t = APITask.objects.create(
+            scheme=scheme,
+            kind=kind,
+            params=params,
+            created_by=actor,
+            via_token=audit.current_token(),
+        )
+        audit.record("api.task.started", t, actor=actor, scheme=scheme, kind=kind, **params)
+        task_id = t.pk
+        transaction.on_commit(lambda: tasks.run_api_task.enqueue(task_id), robust=True)
+    return t

@@ -41,6 +41,32 @@ urlpatterns = [
         name="matching_rounds",
     ),
     path(
+        "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/",
+        matching.RoundDetail.as_view(),
+        name="matching_round",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/close-choices/",
+        matching.CloseChoices.as_view(),
+        name="close_choices",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/dry-run/",
+        matching.DryRun.as_view(),
+        name="dry_run",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/adjustments/",
+        matching.RoundAdjustments.as_view(),
+        name="round_adjustments",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/publish/",
+        matching.Publish.as_view(),
+        name="publish_round",
+    ),
+    path("v1/schemes/<slug:slug>/tasks/<int:pk>/", matching.SchemeTask.as_view(), name="task"),
+    path(
         "v1/schemes/<slug:slug>/matching-rounds/<int:pk>/pairs/",
         matching.RoundPairs.as_view(),
         name="round_pairs",

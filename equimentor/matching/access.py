@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from equimentor.enrolment.access import get_own_participation
@@ -10,12 +9,13 @@ from equimentor.matching.models import MatchingRound, Proposal
 
 
 def get_round_for_coordinator(scheme, pk: int) -> MatchingRound:
-    """A round of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
+    """A round of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved); another
+    scheme's round, or none, is not found (404) whatever its id."""
     matching_round = (
         MatchingRound.objects.select_related("scheme").filter(scheme=scheme, pk=pk).first()
     )
     if matching_round is None:
-        raise PermissionDenied("No such matching round in this scheme.")
+        raise Http404("No such matching round in this scheme.")
     return matching_round
 
 

@@ -1,0 +1,43 @@
+"""The API's own records: background operations a client started and polls (``APITask``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class APITask(models.Model):
+    """A long operation started through the API (a matching round's dry run or publication),
+    run by a worker through the task queue; the client polls it at
+    ``/api/v1/schemes/<slug>/tasks/<id>/``. Only the scheme's coordinators read it. It holds ids
+    and figures, never personal data."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)  # an operation of api.tasks.OPERATIONS
+    params = models.JSONField(default=dict)  # ids and flags only
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(default=dict, blank=True)  # ids and counts, when succeeded
+    error = models.TextField(blank=True)  # the service's message, when failed
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via_token = models.PositiveBigIntegerField(null=True, blank=True)  # as AuditEvent.via_token
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"API task {self.pk} ({self.kind})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

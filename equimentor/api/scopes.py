@@ -18,6 +18,8 @@ from rest_framework.permissions import SAFE_METHODS
 SCOPES: dict[str, str] = {
     "schemes:read": "Read the public list of schemes.",
     "registrations:read": "Read your own registrations; a coordinator reads the scheme's.",
+    "registrations:write": "Coordinators: record an expression of interest, import participants "
+    "as invited, approve, query or decline a registration.",
     "directory:read": "Read the mentor directory and your ranked choices.",
     "directory:write": "Replace your ranked choices.",
     "matching:read": "Read your proposals; a coordinator reads matching rounds, their pairs and "
@@ -47,7 +49,7 @@ class Endpoint:
 
 def endpoints() -> dict[type, Endpoint]:
     """Every API view: the area whose scopes it needs and whose records it serves."""
-    from equimentor.api import directory, matching, views
+    from equimentor.api import directory, enrolment, matching, views
     from equimentor.api import relationships as rel
     from equimentor.reports.views import ReportAPI
 
@@ -57,6 +59,11 @@ def endpoints() -> dict[type, Endpoint]:
         views.MyParticipations: Endpoint("registrations", PERSONAL),
         views.SchemeRegistrations: Endpoint("registrations", SCHEME),
         views.SchemeRegistration: Endpoint("registrations", SCHEME),
+        enrolment.ExpressInterest: Endpoint("registrations", SCHEME),
+        enrolment.ImportParticipants: Endpoint("registrations", SCHEME),
+        enrolment.ApproveRegistration: Endpoint("registrations", SCHEME),
+        enrolment.QueryRegistration: Endpoint("registrations", SCHEME),
+        enrolment.DeclineRegistration: Endpoint("registrations", SCHEME),
         directory.DirectoryMentors: Endpoint("directory", SCHEME),
         directory.MyChoices: Endpoint("directory", PERSONAL),
         matching.MyProposals: Endpoint("matching", PERSONAL),

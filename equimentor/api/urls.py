@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import equimentor.api.relationships as relationships_api
-from equimentor.api import directory, matching, reference, views
+from equimentor.api import directory, enrolment, matching, reference, views
 
 app_name = "api"
 urlpatterns = [
@@ -19,6 +19,31 @@ urlpatterns = [
         "v1/schemes/<slug:slug>/registrations/<int:pk>/",
         views.SchemeRegistration.as_view(),
         name="registration",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/interest/",
+        enrolment.ExpressInterest.as_view(),
+        name="express_interest",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/participants/import/",
+        enrolment.ImportParticipants.as_view(),
+        name="import_participants",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/registrations/<int:pk>/approve/",
+        enrolment.ApproveRegistration.as_view(),
+        name="approve_registration",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/registrations/<int:pk>/query/",
+        enrolment.QueryRegistration.as_view(),
+        name="query_registration",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/registrations/<int:pk>/decline/",
+        enrolment.DeclineRegistration.as_view(),
+        name="decline_registration",
     ),
     path("v1/me/participations/", views.MyParticipations.as_view(), name="my_participations"),
     path(

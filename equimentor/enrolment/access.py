@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from equimentor.enrolment.models import Participant, ParticipantImport
@@ -21,14 +20,15 @@ def get_own_participation(user, slug: str) -> Participant:
 
 
 def get_participant_for_coordinator(scheme, pk: int) -> Participant:
-    """A participant of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
+    """A participant of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved);
+    404 for anyone else's, so another scheme's ids tell its coordinators nothing."""
     participant = (
         Participant.objects.select_related("scheme", "institution", "user", "expression")
         .filter(scheme=scheme, pk=pk)
         .first()
     )
     if participant is None:
-        raise PermissionDenied("No such participant in this scheme.")
+        raise Http404("No such participant in this scheme.")
     return participant
 
 

@@ -1,0 +1,281 @@
+"""Enrolment through the API, for a scheme's coordinators: record an expression of interest,
+import participants as invited, and approve, query or decline a registration.
+
+Each endpoint calls the service the pages call (``enrolment.services``, ``enrolment.imports``),
+which checks every rule and audits the change (with the token's id when a token is used). Who may
+call it: ``scheme_staff(COORDINATOR)`` and ``registrations:write`` (``api.scopes``); another
+scheme's registration is a 404 (``enrolment.access``). Bad input is a 400 naming the field and
+changes nothing; a change the service refuses is a 409 with its message.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from equimentor.api.relationships import RefusedSerializer
+from equimentor.api.serializers import ParticipationSerializer
+from equimentor.core.roles import Role
+from equimentor.enrolment import imports, services
+from equimentor.enrolment.access import get_participant_for_coordinator
+from equimentor.schemes.models import Institution
+from equimentor.staff.access import scheme_staff
+
+MAX_IMPORT_ROWS = 1000  # per request; a bigger list is sent in parts (re-sending changes nothing)
+
+
+class Refused(exceptions.APIException):
+    """A change the service refused, with its message: 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+def _refused(exc: services.EnrolmentError) -> Refused:
+    return Refused(str(exc))
+
+
+# -- expression of interest -------------------------------------------------------------------
+
+
+class InterestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    institution = serializers.PrimaryKeyRelatedField(
+        queryset=Institution.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The institution's id, if it is on the list.",
+    )
+    institution_other = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The institution's name, if it is not on the list.",
+    )
+    declared_eligible = serializers.BooleanField(
+        help_text="The person confirmed the scheme's eligibility statements."
+    )
+
+    def validate(self, data):
+        if not data.get("institution") and not data.get("institution_other", "").strip():
+            raise serializers.ValidationError(
+                {"institution": "Give the institution's id, or its name as institution_other."}
+            )
+        if not data["declared_eligible"]:
+            raise serializers.ValidationError(
+                {"declared_eligible": "The person must confirm the eligibility statements."}
+            )
+        return data
+
+
+class ReceivedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+@scheme_staff(Role.COORDINATOR)
+class ExpressInterest(APIView):
+    """Coordinators of the scheme: record someone's expression of interest, as the scheme page
+    does, and email them the welcome pack with a registration link. The answer is the same
+    whatever was sent (a welcome, a note that they are registered, a link to rejoin, or nothing
+    because one was sent minutes ago), as on the page (#23)."""
+
+    serializer_class = InterestSerializer
+
+    @extend_schema(
+        request=InterestSerializer,
+        responses={202: ReceivedSerializer, 409: RefusedSerializer},
+    )
+    def post(self, request, slug: str):
+        data = InterestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        try:
+            services.express_interest(
+                request.staff.scheme,
+                name=d["name"],
+                email=d["email"],
+                institution=d.get("institution"),
+                institution_other=d.get("institution_other", "").strip(),
+                declared_eligible=d["declared_eligible"],
+            )
+        except services.EnrolmentError as exc:
+            raise _refused(exc) from exc
+        return Response(
+            {"detail": "Received. An email is on its way to the address given."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+# -- importing participants as invited --------------------------------------------------------
+
+
+class ImportRowSerializer(serializers.Serializer):
+    """One person, in the words of the import page's columns (``enrolment.imports.FIELDS``)."""
+
+    email = serializers.CharField(max_length=254)
+    full_name = serializers.CharField(max_length=200)
+    role = serializers.CharField(max_length=40, help_text="mentee, mentor or both")
+    institution = serializers.CharField(
+        max_length=300, help_text="The institution's name or one of its other names."
+    )
+    career_stage = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="As the scheme words it."
+    )
+    pathway = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="clinical or non-clinical"
+    )
+    department = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    research_interests = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    mentor_capacity = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class ImportSerializer(serializers.Serializer):
+    participants = ImportRowSerializer(many=True, allow_empty=False, max_length=MAX_IMPORT_ROWS)
+    invite = serializers.BooleanField(
+        default=False,
+        help_text="Email every imported person not yet invited a link to review and consent.",
+    )
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="People imported as invited.")
+    unchanged = serializers.IntegerField(help_text="Already in the scheme: left as they are.")
+    invited = serializers.IntegerField(help_text="People emailed an invitation.")
+
+
+_COLUMNS = [code for code in imports.FIELDS]  # each row's cells in this order
+
+
+def _as_table(people: list[dict]) -> tuple[list[list[str]], dict[str, str]]:
+    rows = [["" if p.get(code) is None else str(p.get(code)) for code in _COLUMNS] for p in people]
+    return rows, {str(i): code for i, code in enumerate(_COLUMNS)}
+
+
+@scheme_staff(Role.COORDINATOR)
+class ImportParticipants(APIView):
+    """Coordinators of the scheme: import people as invited participants, checked exactly as the
+    import page checks a spreadsheet's rows (``enrolment.imports``). If any person is refused,
+    nothing is imported and the 400 names each (``participants[i]``) with the reason; people
+    already in the scheme are left as they are, so sending a list again changes nothing. With
+    ``invite``, everyone imported and not yet invited is emailed their link."""
+
+    serializer_class = ImportSerializer
+
+    @extend_schema(request=ImportSerializer, responses={200: ImportResultSerializer})
+    def post(self, request, slug: str):
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scheme = request.staff.scheme
+        rows, mapping = _as_table(data.validated_data["participants"])
+        checked = imports.plan(scheme, rows, mapping)
+        if checked.errors:  # row numbers count a header row, as in a spreadsheet
+            raise serializers.ValidationError(
+                {"participants": {str(n - 2): [reason] for n, reason in checked.errors}}
+            )
+        result = imports.apply(
+            scheme, rows, mapping, actor=request.user, invite=data.validated_data["invite"]
+        )
+        return Response(
+            {"created": result.created, "unchanged": result.unchanged, "invited": result.invited}
+        )
+
+
+# -- review of a registration ----------------------------------------------------------------
+
+
+class ApproveSerializer(serializers.Serializer):
+    institution = serializers.PrimaryKeyRelatedField(
+        queryset=Institution.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="For a registration whose institution was not on the list: the listed "
+        "institution it belongs to (required then).",
+    )
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=5000, help_text="Sent to the person by email, and shown with the registration."
+    )
+
+
+class _Review(APIView):
+    def _answer(self, participant) -> Response:
+        participant = get_participant_for_coordinator(self.request.staff.scheme, participant.pk)
+        return Response(ParticipationSerializer(participant).data)
+
+
+@scheme_staff(Role.COORDINATOR)
+class ApproveRegistration(_Review):
+    """Coordinators of the scheme: approve a registration (registered, queried or declined), as
+    the registration page does; the person is told by email. Answers with the registration."""
+
+    serializer_class = ApproveSerializer
+
+    @extend_schema(
+        request=ApproveSerializer,
+        responses={200: ParticipationSerializer, 409: RefusedSerializer},
+    )
+    def post(self, request, slug: str, pk: int):
+        participant = get_participant_for_coordinator(request.staff.scheme, pk)
+        data = ApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            participant = services.approve(
+                participant,
+                actor=request.user,
+                institution=data.validated_data.get("institution"),
+            )
+        except services.EnrolmentError as exc:
+            raise _refused(exc) from exc
+        return self._answer(participant)
+
+
+@scheme_staff(Role.COORDINATOR)
+class QueryRegistration(_Review):
+    """Coordinators of the scheme: ask the person about their eligibility (the registration
+    becomes "queried"); the message is emailed to them. Answers with the registration."""
+
+    serializer_class = MessageSerializer
+
+    @extend_schema(
+        request=MessageSerializer,
+        responses={200: ParticipationSerializer, 409: RefusedSerializer},
+    )
+    def post(self, request, slug: str, pk: int):
+        participant = get_participant_for_coordinator(request.staff.scheme, pk)
+        data = MessageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            participant = services.query_eligibility(
+                participant, actor=request.user, message=data.validated_data["message"]
+            )
+        except services.EnrolmentError as exc:
+            raise _refused(exc) from exc
+        return self._answer(participant)
+
+
+@scheme_staff(Role.COORDINATOR)
+class DeclineRegistration(_Review):
+    """Coordinators of the scheme: decline a registration with the reason, which is emailed to
+    the person. Answers with the registration."""
+
+    serializer_class = MessageSerializer
+
+    @extend_schema(
+        request=MessageSerializer,
+        responses={200: ParticipationSerializer, 409: RefusedSerializer},
+    )
+    def post(self, request, slug: str, pk: int):
+        participant = get_participant_for_coordinator(request.staff.scheme, pk)
+        data = MessageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            participant = services.decline(
+                participant, actor=request.user, message=data.validated_data["message"]
+            )
+        except services.EnrolmentError as exc:
+            raise _refused(exc) from exc
+        return self._answer(participant)

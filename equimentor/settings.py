@@ -372,6 +372,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "equimentor.api.schema.AutoSchema",  # tokens' scopes per operation
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # every error a problem document (RFC 9457): docs/api.md, Conventions
+    "EXCEPTION_HANDLER": "equimentor.api.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Equimentor API",

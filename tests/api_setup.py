@@ -1,8 +1,13 @@
-"""API tokens for the API tests: make one through the real service, send it as a bearer."""
+"""Shared by the API tests: tokens made through the real service and sent as a bearer, and
+what a problem document (RFC 9457) for an HTTP error looks like."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from equimentor.api import services
+
+PROBLEM_JSON = "application/problem+json"
 
 
 def token(user, *scopes: str, scheme=None) -> str:
@@ -15,3 +20,13 @@ def token(user, *scopes: str, scheme=None) -> str:
 
 def bearer(raw: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def problem(status: int, detail: str) -> dict:
+    """The problem document for a plain HTTP error (no type of our own)."""
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }

@@ -170,7 +170,7 @@ def test_bad_input_is_a_400_that_changes_nothing(client, alice, ready, scheme_a,
     for url, body, field in cases:
         response = _post(client, url, raw, body)
         assert response.status_code == 400, (url, body)
-        assert field in response.json(), response.json()
+        assert field in response.json()["errors"], response.json()
     assert AuditEvent.objects.count() == events
     assert not APITask.objects.exists()
     assert not Adjustment.objects.exists()

@@ -25,6 +25,7 @@ from equimentor.core.models import AuditEvent
 from equimentor.schemes.models import StaffRole
 from tests import directory_support as support
 from tests import factories
+from tests.api_setup import problem
 from tests.url_walk import walk_urls as _walk
 
 REGISTRATIONS_A = reverse("api:registrations", args=["scheme-a"])
@@ -81,7 +82,7 @@ def test_a_token_that_does_not_work_is_a_401_saying_why(client, alice):
     for sent, detail in cases.items():
         response = client.get(REGISTRATIONS_A, **bearer(sent))
         assert response.status_code == 401, sent
-        assert response.json() == {"detail": detail}
+        assert response.json() == problem(401, detail)
         assert response["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
     response = client.get(REGISTRATIONS_A, HTTP_AUTHORIZATION=f"Bearer {raw} extra")
     assert response.status_code == 401 and "nothing else" in response.json()["detail"]
@@ -95,7 +96,7 @@ def test_a_token_that_does_not_work_is_a_401_saying_why(client, alice):
     assert services.revoke_token(fresh, actor=alice) is True
     response = client.get(REGISTRATIONS_A, **bearer(raw2))  # at once: the next request
     assert response.status_code == 401
-    assert response.json() == {"detail": "This token has been revoked."}
+    assert response.json() == problem(401, "This token has been revoked.")
 
 
 def test_without_any_credentials_the_api_answers_as_before(client, scheme_a):
@@ -106,7 +107,7 @@ def test_a_token_lacking_the_scope_is_a_403_naming_it(client, scheme_a, alice, b
     _, raw = make(alice, "matching:read")
     response = client.get(REGISTRATIONS_A, **bearer(raw))
     assert response.status_code == 403
-    assert response.json() == {"detail": "This token lacks the scope registrations:read."}
+    assert response.json() == problem(403, "This token lacks the scope registrations:read.")
     assert 'error="insufficient_scope", scope="registrations:read"' in response["WWW-Authenticate"]
     # reading does not let it write
     mentee = support.mentee(scheme_a, alice)

@@ -70,8 +70,12 @@ def test_the_service_rules_apply(client, scheme_a, alice, mentors):
     four = {"choices": [{"mentor": m.pk} for m in [*mentors, support.mentor(scheme_a, alice)]]}
     response = client.put(CHOICES, four, content_type="application/json")
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "detail": "You can choose at most 3 mentors. Remove one to add another."
+        "type": "urn:equimentor:problem:refused",
+        "title": "The change was refused",
+        "status": 400,
+        "detail": "You can choose at most 3 mentors. Remove one to add another.",
     }
     response = client.put(
         CHOICES, {"choices": [{"mentor": mentee.pk}]}, content_type="application/json"

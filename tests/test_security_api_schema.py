@@ -77,7 +77,8 @@ def conforms(schema, route: str, method: str, response) -> None:
     operation = schema["paths"][route][method]
     documented = operation["responses"].get(str(response.status_code))
     assert documented is not None, (route, method, response.status_code, response.content)
-    body_schema = documented["content"]["application/json"]["schema"]
+    media_type = response["Content-Type"].split(";")[0]  # errors: application/problem+json
+    body_schema = documented["content"][media_type]["schema"]
     jsonschema.validate(
         response.json(),
         _json_schema(body_schema, schema["components"]["schemas"]),

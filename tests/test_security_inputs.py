@@ -167,5 +167,5 @@ def test_weeks_out_of_range_is_a_400_that_says_so(client, scheme_a, alice, value
         assert response.status_code == 400, url
         assert message in response.content.decode()
     api = client.get(f"/api/v1/schemes/{scheme_a.slug}/relationships/?weeks={value}")
-    assert api.status_code == 400 and api.json() == {"weeks": [message]}
+    assert api.status_code == 400 and api.json()["errors"] == {"weeks": [message]}
     assert client.get(f"/manage/{scheme_a.slug}/relationships/?weeks=520").status_code == 200

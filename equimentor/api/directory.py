@@ -7,11 +7,12 @@ validates every change. Identity answers never appear in the API.
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.problems import Refused
 from equimentor.directory import services
 from equimentor.directory.access import (
     directory_ids,
@@ -158,5 +159,5 @@ class MyChoices(APIView):
                 actor=request.user,
             )
         except services.DirectoryError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            raise Refused(str(exc), status=400) from exc
         return Response(_choices_payload(mentee))

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from equimentor.api import services as api_services
 from equimentor.api.access import get_task_for_staff
 from equimentor.api.models import APITask
-from equimentor.api.relationships import RefusedSerializer
+from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Participant
@@ -112,7 +112,7 @@ class ReplyToProposal(APIView):
 
     @extend_schema(
         request=ReplySerializer,
-        responses={200: MyProposalSerializer, 409: RefusedSerializer},
+        responses={200: MyProposalSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         proposal, participant = get_own_proposal(request.user, slug, pk)
@@ -127,7 +127,7 @@ class ReplyToProposal(APIView):
                 actor=request.user,
             )
         except services.MatchingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise Refused(str(exc)) from exc
         proposal = Proposal.objects.select_related(
             "mentee__user", "mentee__institution", "mentor__user", "mentor__institution"
         ).get(pk=proposal.pk)
@@ -184,7 +184,7 @@ class SchemeRounds(generics.ListAPIView):
         return self.request.staff.scheme.matching_rounds.all()
 
     @extend_schema(
-        request=OpenRoundSerializer, responses={201: RoundSerializer, 409: RefusedSerializer}
+        request=OpenRoundSerializer, responses={201: RoundSerializer, 409: ProblemSerializer}
     )
     def post(self, request, slug: str):
         data = OpenRoundSerializer(data=request.data)
@@ -194,7 +194,7 @@ class SchemeRounds(generics.ListAPIView):
                 request.staff.scheme, actor=request.user, name=data.validated_data.get("name", "")
             )
         except services.MatchingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise Refused(str(exc)) from exc
         return Response(RoundSerializer(matching_round).data, status=status.HTTP_201_CREATED)
 
 
@@ -375,7 +375,7 @@ class RoundAdjustments(APIView):
 
     @extend_schema(
         request=AdjustmentSerializer,
-        responses={201: AdjustmentDoneSerializer, 409: RefusedSerializer},
+        responses={201: AdjustmentDoneSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         matching_round = get_round_for_coordinator(request.staff.scheme, pk)
@@ -387,7 +387,7 @@ class RoundAdjustments(APIView):
         try:
             change(matching_round, mentee, mentor, actor=request.user)
         except services.MatchingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise Refused(str(exc)) from exc
         return Response(
             {"kind": kind, "mentee": mentee.pk, "mentor": mentor.pk, "round": matching_round.pk},
             status=status.HTTP_201_CREATED,

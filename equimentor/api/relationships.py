@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.problems import ProblemSerializer, Refused, invalid_parameter
 from equimentor.core.params import QueryError
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
@@ -25,13 +26,12 @@ from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Member
 from equimentor.relationships.queries import check_ins_due, coordinator_rows, relationships_of
 from equimentor.staff.access import scheme_staff
 
+# (documented as a problem document: api.problems; the name kept for the views that use it)
+RefusedSerializer = ProblemSerializer
 
-class RefusedSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="Why the change cannot be made, for the person.")
 
-
-def _refused(exc: services.RelationshipError) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+def _refused(exc: services.RelationshipError) -> Refused:
+    return Refused(str(exc))
 
 
 # -- a member's relationships ---------------------------------------------------------------------
@@ -215,7 +215,7 @@ class RelationshipMeetings(generics.ListAPIView):
         try:
             meeting = services.schedule_meeting(rel, member, data.plan(), actor=request.user)
         except services.RelationshipError as exc:
-            return _refused(exc)
+            raise _refused(exc) from exc
         meeting.arranged_by = member.participant
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
@@ -269,10 +269,7 @@ class LogMeeting(APIView):
         reviews = []
         for item in d.get("goals", []):
             if item["goal"] not in goals:
-                return Response(
-                    {"goals": ["No such goal in this relationship."]},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+                raise serializers.ValidationError({"goals": ["No such goal in this relationship."]})
             reviews.append(
                 services.GoalCheck(
                     goal=goals[item["goal"]],
@@ -295,7 +292,7 @@ class LogMeeting(APIView):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            return _refused(exc)
+            raise _refused(exc) from exc
         meeting = Meeting.objects.select_related("arranged_by__user").get(pk=meeting.pk)
         return Response(MeetingSerializer(meeting).data)
 
@@ -377,7 +374,7 @@ class RelationshipGoals(generics.ListAPIView):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            return _refused(exc)
+            raise _refused(exc) from exc
         goal.owner = member.participant
         context = {"participant_id": member.participant_id}
         return Response(GoalSerializer(goal, context=context).data, status=status.HTTP_201_CREATED)
@@ -411,7 +408,7 @@ class UpdateGoal(APIView):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            return _refused(exc)
+            raise _refused(exc) from exc
         goal = Goal.objects.select_related("owner__user").get(pk=goal.pk)
         context = {"participant_id": member.participant_id}
         return Response(GoalSerializer(goal, context=context).data)
@@ -474,7 +471,7 @@ class AnswerCheckIn(APIView):
                 actor=request.user,
             )
         except services.RelationshipError as exc:
-            return _refused(exc)
+            raise _refused(exc) from exc
         return Response(CheckInSerializer(item).data)
 
 
@@ -563,5 +560,5 @@ class SchemeRelationships(generics.ListAPIView):
         try:
             rows = coordinator_rows(self.request.staff.scheme, self.request.query_params)
         except QueryError as exc:
-            raise serializers.ValidationError({"weeks": [str(exc)]}) from exc
+            raise invalid_parameter("weeks", str(exc)) from exc
         return rows.prefetch_related("flags")

@@ -10,7 +10,15 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
+from equimentor.api.problems import PROBLEM_JSON, ProblemSerializer
 from equimentor.api.scopes import PERSONAL, SCOPES, endpoint_of
+
+# The errors every operation may answer (problem documents, docs/api.md "Conventions").
+ERRORS = {
+    "401": "The bearer token does not work (the reason in detail; WWW-Authenticate).",
+    "403": "No credentials, a token without the scope, or not allowed to use this.",
+    "429": "Too many requests with this token (Retry-After).",
+}
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -62,4 +70,28 @@ class AutoSchema(SpectacularAutoSchema):
         if operation is not None and endpoint is not None:
             operation["x-token-scope"] = endpoint.scope(method.upper())
             operation["x-service-token"] = self._service_tokens_allowed()
+        if operation is not None:
+            self._document_problems(operation)
         return operation
+
+    def _problem(self, description: str) -> dict:
+        ref = self.resolve_serializer(ProblemSerializer, "response").ref
+        return {"description": description, "content": {PROBLEM_JSON: {"schema": ref}}}
+
+    def _document_problems(self, operation: dict) -> None:
+        """Each error an operation answers, as a problem document: those the view documents
+        (409 ...), those every operation may answer, 404 where the path names something, 400
+        where there is a body or a query to get wrong."""
+        responses = operation.setdefault("responses", {})
+        for code, answer in list(responses.items()):
+            if code.isdigit() and int(code) >= 400:
+                responses[code] = self._problem(answer.get("description") or "Refused.")
+        wanted = dict(ERRORS)
+        if "{" in self.path:
+            wanted["404"] = "Not found, or not yours to see."
+        if self.method in ("POST", "PUT", "PATCH") or any(
+            p.get("in") == "query" for p in operation.get("parameters", [])
+        ):
+            wanted["400"] = "Invalid input: each field's or query parameter's messages in errors."
+        for code, description in wanted.items():
+            responses.setdefault(code, self._problem(description))

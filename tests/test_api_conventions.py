@@ -1,0 +1,155 @@
+"""The API's conventions (#20, docs/api.md "Conventions"): every error a problem document
+(RFC 9457), cursor pagination, ETag / If-Match on updates, idempotency keys on POSTs that send
+email."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+
+from equimentor.api import services as token_services
+from tests import directory_support as support
+from tests.api_setup import PROBLEM_JSON, problem
+
+HTTP_METHODS = ("get", "put", "patch", "post", "delete")
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations(schema):
+    """(url, method) for each documented operation, its path filled with sample values that
+    name nothing (ids) or scheme-a."""
+    for route, item in schema["paths"].items():
+        if not route.startswith("/api/v1/"):
+            continue
+        url = re.sub(r"\{slug\}", "scheme-a", route)
+        url = re.sub(r"\{\w+\}", "987654", url)
+        for method in HTTP_METHODS:
+            if method in item:
+                yield url, method
+
+
+def _is_problem(response) -> None:
+    assert response["Content-Type"] == PROBLEM_JSON, (response.request, response.content)
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= set(body), body
+    assert body["status"] == response.status_code
+    assert isinstance(body["detail"], str) and body["detail"]
+    if response.status_code == 400 and body["type"].endswith("invalid-input"):
+        assert body["errors"] and all(isinstance(v, list) for v in body["errors"].values())
+
+
+def _bearer(raw: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_every_api_error_is_a_problem_document(client, settings, schema, scheme_a, alice):
+    """Each documented operation, called as nobody, with a broken token, with a token lacking
+    its scope, as a member with nothing there, with a body that is not JSON, with a method it
+    does not allow and past the rate limit: every error answered is application/problem+json
+    with type, title, status (the response's) and detail."""
+    settings.API_TOKEN_RATE = "1000/min"
+    mentee = support.mentee(scheme_a, alice)
+    _, narrow = token_services.create_token(
+        mentee.user, name="t", scopes=["schemes:read"], days=None, scheme=None, actor=mentee.user
+    )
+    seen: dict[int, int] = {}
+
+    def check(response):
+        assert response.status_code < 500, (response.request, response.content)
+        if response.status_code >= 400:
+            _is_problem(response)
+            seen[response.status_code] = seen.get(response.status_code, 0) + 1
+
+    operations = list(_operations(schema))
+    assert len(operations) > 20
+    for url, method in operations:
+        call = getattr(client, method)
+        body = {"data": "{not json", "content_type": "application/json"}
+        check(call(url, **({} if method == "get" else body)))  # nobody
+        check(call(url, **_bearer("eqm_nothing_here")))
+        check(call(url, **_bearer(narrow)))
+        client.force_login(mentee.user)
+        check(call(url, **({} if method == "get" else body)))
+        check(client.delete(url))  # no API operation deletes
+        client.logout()
+    for code in (400, 401, 403, 404, 405):
+        assert seen.get(code), (code, seen)
+
+    settings.API_TOKEN_RATE = "1/min"
+    _, fresh = token_services.create_token(
+        mentee.user, name="t", scopes=["schemes:read"], days=None, scheme=None, actor=mentee.user
+    )
+    url = reverse("api:schemes")
+    assert client.get(url, **_bearer(fresh)).status_code == 200
+    throttled = client.get(url, **_bearer(fresh))
+    assert throttled.status_code == 429 and "Retry-After" in throttled
+    _is_problem(throttled)
+
+
+def test_invalid_input_names_each_field(client, scheme_a, alice):
+    mentee = support.mentee(scheme_a, alice)
+    client.force_login(mentee.user)
+    url = reverse("api:my_choices", args=["scheme-a"])
+    response = client.put(
+        url, {"choices": [{"mentor": 1}, {"mentor": "x", "note": "n" * 5000}]}, "application/json"
+    )
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["type"] == "urn:equimentor:problem:invalid-input"
+    assert body["title"] == "Invalid input"
+    assert set(body["errors"]) == {"choices.1.mentor", "choices.1.note"}
+    assert body["detail"] == "Some fields are invalid: choices.1.mentor, choices.1.note."
+    one = client.put(url, {}, "application/json").json()
+    assert one["errors"] == {"choices": ["This field is required."]}
+    assert one["detail"] == "choices: This field is required."
+
+
+def test_a_bad_query_parameter_is_named(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("api:scheme_relationships", args=["scheme-a"]), {"weeks": "0"})
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM_JSON
+    assert list(response.json()["errors"]) == ["weeks"]
+
+
+def test_the_existing_texts_and_challenges_stay(client, alice):
+    response = client.get(
+        reverse("api:registrations", args=["scheme-a"]), **_bearer("eqm_nothing_here")
+    )
+    assert response.status_code == 401
+    assert response.json() == problem(401, "Invalid token.")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
+
+
+def test_the_browsable_api_still_answers_errors_in_html(client, scheme_a):
+    response = client.get(reverse("api:registrations", args=["scheme-a"]), HTTP_ACCEPT="text/html")
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+
+
+def test_the_schema_documents_the_errors_as_problems(schema):
+    assert set(schema["components"]["schemas"]["Problem"]["properties"]) == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "errors",
+    }
+    for route, item in schema["paths"].items():
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            responses = item[method]["responses"]
+            assert {"401", "403", "429"} <= set(responses), (route, method)
+            if "{" in route:
+                assert "404" in responses, (route, method)
+            if method in ("put", "patch", "post"):
+                assert "400" in responses, (route, method)
+            for code, answer in responses.items():
+                if int(code) >= 400:
+                    assert list(answer["content"]) == [PROBLEM_JSON], (route, method, code)

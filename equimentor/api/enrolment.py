@@ -11,11 +11,11 @@ changes nothing; a change the service refuses is a 409 with its message.
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from equimentor.api.relationships import RefusedSerializer
+from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import ParticipationSerializer
 from equimentor.core.roles import Role
 from equimentor.enrolment import imports, services
@@ -24,12 +24,6 @@ from equimentor.schemes.models import Institution
 from equimentor.staff.access import scheme_staff
 
 MAX_IMPORT_ROWS = 1000  # per request; a bigger list is sent in parts (re-sending changes nothing)
-
-
-class Refused(exceptions.APIException):
-    """A change the service refused, with its message: 409."""
-
-    status_code = status.HTTP_409_CONFLICT
 
 
 def _refused(exc: services.EnrolmentError) -> Refused:
@@ -85,7 +79,7 @@ class ExpressInterest(APIView):
 
     @extend_schema(
         request=InterestSerializer,
-        responses={202: ReceivedSerializer, 409: RefusedSerializer},
+        responses={202: ReceivedSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str):
         data = InterestSerializer(data=request.data)
@@ -216,7 +210,7 @@ class ApproveRegistration(_Review):
 
     @extend_schema(
         request=ApproveSerializer,
-        responses={200: ParticipationSerializer, 409: RefusedSerializer},
+        responses={200: ParticipationSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         participant = get_participant_for_coordinator(request.staff.scheme, pk)
@@ -242,7 +236,7 @@ class QueryRegistration(_Review):
 
     @extend_schema(
         request=MessageSerializer,
-        responses={200: ParticipationSerializer, 409: RefusedSerializer},
+        responses={200: ParticipationSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         participant = get_participant_for_coordinator(request.staff.scheme, pk)
@@ -266,7 +260,7 @@ class DeclineRegistration(_Review):
 
     @extend_schema(
         request=MessageSerializer,
-        responses={200: ParticipationSerializer, 409: RefusedSerializer},
+        responses={200: ParticipationSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         participant = get_participant_for_coordinator(request.staff.scheme, pk)

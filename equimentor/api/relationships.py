@@ -26,9 +26,6 @@ from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Member
 from equimentor.relationships.queries import check_ins_due, coordinator_rows, relationships_of
 from equimentor.staff.access import scheme_staff
 
-# (documented as a problem document: api.problems; the name kept for the views that use it)
-RefusedSerializer = ProblemSerializer
-
 
 def _refused(exc: services.RelationshipError) -> Refused:
     return Refused(str(exc))
@@ -206,7 +203,7 @@ class RelationshipMeetings(generics.ListAPIView):
 
     @extend_schema(
         request=MeetingPlanSerializer,
-        responses={201: MeetingSerializer, 409: RefusedSerializer},
+        responses={201: MeetingSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
@@ -258,7 +255,7 @@ class LogMeeting(APIView):
     serializer_class = MeetingLogSerializer
 
     @extend_schema(
-        request=MeetingLogSerializer, responses={200: MeetingSerializer, 409: RefusedSerializer}
+        request=MeetingLogSerializer, responses={200: MeetingSerializer, 409: ProblemSerializer}
     )
     def post(self, request, slug: str, pk: int, mid: int):
         meeting, rel, member = access.get_meeting_for_member(request.user, slug, pk, mid)
@@ -357,7 +354,7 @@ class RelationshipGoals(generics.ListAPIView):
         return rel.goals.select_related("owner__user").order_by("target_date", "id")
 
     @extend_schema(
-        request=NewGoalSerializer, responses={201: GoalSerializer, 409: RefusedSerializer}
+        request=NewGoalSerializer, responses={201: GoalSerializer, 409: ProblemSerializer}
     )
     def post(self, request, slug: str, pk: int):
         rel, member = self._rel()
@@ -388,7 +385,7 @@ class UpdateGoal(APIView):
     serializer_class = GoalUpdateSerializer
 
     @extend_schema(
-        request=GoalUpdateSerializer, responses={200: GoalSerializer, 409: RefusedSerializer}
+        request=GoalUpdateSerializer, responses={200: GoalSerializer, 409: ProblemSerializer}
     )
     def patch(self, request, slug: str, pk: int, gid: int):
         goal, rel, member = access.get_goal_for_member(request.user, slug, pk, gid)
@@ -456,7 +453,7 @@ class AnswerCheckIn(APIView):
 
     @extend_schema(
         request=CheckInAnswerSerializer,
-        responses={200: CheckInSerializer, 409: RefusedSerializer},
+        responses={200: CheckInSerializer, 409: ProblemSerializer},
     )
     def post(self, request, slug: str, pk: int):
         item = access.get_check_in_for_owner(request.user, slug, pk)

@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from equimentor.accounts.models import User
+from equimentor.api.models import APITask
 from equimentor.core.models import AuditEvent
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import ParticipantImport
@@ -111,6 +112,20 @@ RULES: dict[str, set[Role]] = {
     "api:matching_rounds": {C},
     "api:round_pairs": {C},
     "api:scheme_relationships": {C},
+    "api:express_interest": {C},
+    "api:import_participants": {C},
+    "api:approve_registration": {C},
+    "api:query_registration": {C},
+    "api:decline_registration": {C},
+    "api:matching_round": {C},
+    "api:close_choices": {C},
+    "api:dry_run": {C},
+    "api:round_adjustments": {C},
+    "api:publish_round": {C},
+    "api:task": {C},
+    "api:scheme_relationship_pause": {C},
+    "api:scheme_relationship_resume": {C},
+    "api:scheme_relationship_close": {C},
     "staff:scheme_staff": {C, S},
     "tokens:scheme": {C},
 }
@@ -188,6 +203,9 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
             scheme=scheme_a, filename="x.csv", content=b"email,name\n", headers=["email", "name"]
         ).pk,
         "induction item": draft_item.pk,
+        "task": APITask.objects.create(
+            scheme=scheme_a, kind="matching.publish", created_by=alice
+        ).pk,
         "import mapping": evaluation.save_import_mapping(
             scheme_a, "aimms-month-6", "Forms", columns={"Q": "stars"}, values={}, actor=alice
         ).pk,
@@ -206,6 +224,18 @@ PK_OF = {
     "matching:adjust": "round",
     "matching:publish": "round",
     "api:round_pairs": "round",
+    "api:approve_registration": "participant",
+    "api:query_registration": "participant",
+    "api:decline_registration": "participant",
+    "api:matching_round": "round",
+    "api:close_choices": "round",
+    "api:dry_run": "round",
+    "api:round_adjustments": "round",
+    "api:publish_round": "round",
+    "api:task": "task",
+    "api:scheme_relationship_pause": "relationship",
+    "api:scheme_relationship_resume": "relationship",
+    "api:scheme_relationship_close": "relationship",
     "relationships:manage_detail": "relationship",
     "relationships:manage_act": "relationship",
     "relationships:manage_resolve_flag": "flag",

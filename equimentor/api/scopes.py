@@ -28,7 +28,9 @@ SCOPES: dict[str, str] = {
     "publishes matching rounds.",
     "relationships:read": "Read your relationships, meetings, goals and check-ins; a coordinator "
     "reads the scheme's relationships.",
-    "relationships:write": "Arrange and log meetings, set goals, answer check-ins.",
+    "relationships:write": "Arrange and log meetings, set goals, answer check-ins; decide after "
+    "the trial, save and confirm the agreement, pause, resume, extend or close your "
+    "relationships; a coordinator pauses, resumes or closes the scheme's.",
     "reports:read": "Read the scheme's reports, suppressed as on the pages.",
 }
 
@@ -49,7 +51,7 @@ class Endpoint:
 
 def endpoints() -> dict[type, Endpoint]:
     """Every API view: the area whose scopes it needs and whose records it serves."""
-    from equimentor.api import directory, enrolment, matching, views
+    from equimentor.api import directory, enrolment, lifecycle, matching, views
     from equimentor.api import relationships as rel
     from equimentor.reports.views import ReportAPI
 
@@ -84,6 +86,16 @@ def endpoints() -> dict[type, Endpoint]:
         rel.MyCheckIns: Endpoint("relationships", PERSONAL),
         rel.AnswerCheckIn: Endpoint("relationships", PERSONAL),
         rel.SchemeRelationships: Endpoint("relationships", SCHEME),
+        lifecycle.TrialDecision: Endpoint("relationships", PERSONAL),
+        lifecycle.RelationshipAgreement: Endpoint("relationships", PERSONAL),
+        lifecycle.ConfirmAgreement: Endpoint("relationships", PERSONAL),
+        lifecycle.MemberPause: Endpoint("relationships", PERSONAL),
+        lifecycle.MemberResume: Endpoint("relationships", PERSONAL),
+        lifecycle.MemberExtend: Endpoint("relationships", PERSONAL),
+        lifecycle.MemberClose: Endpoint("relationships", PERSONAL),
+        lifecycle.CoordinatorPause: Endpoint("relationships", SCHEME),
+        lifecycle.CoordinatorResume: Endpoint("relationships", SCHEME),
+        lifecycle.CoordinatorClose: Endpoint("relationships", SCHEME),
         ReportAPI: Endpoint("reports", SCHEME),
     }
 

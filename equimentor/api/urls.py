@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import equimentor.api.relationships as relationships_api
-from equimentor.api import directory, enrolment, matching, reference, views
+from equimentor.api import directory, enrolment, lifecycle, matching, reference, views
 
 app_name = "api"
 urlpatterns = [
@@ -135,5 +135,55 @@ urlpatterns = [
         "v1/schemes/<slug:slug>/relationships/",
         relationships_api.SchemeRelationships.as_view(),
         name="scheme_relationships",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/trial/",
+        lifecycle.TrialDecision.as_view(),
+        name="relationship_trial",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/agreement/",
+        lifecycle.RelationshipAgreement.as_view(),
+        name="relationship_agreement",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/agreement/confirm/",
+        lifecycle.ConfirmAgreement.as_view(),
+        name="relationship_agreement_confirm",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/pause/",
+        lifecycle.MemberPause.as_view(),
+        name="relationship_pause",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/resume/",
+        lifecycle.MemberResume.as_view(),
+        name="relationship_resume",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/extend/",
+        lifecycle.MemberExtend.as_view(),
+        name="relationship_extend",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/relationships/<int:pk>/close/",
+        lifecycle.MemberClose.as_view(),
+        name="relationship_close",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/relationships/<int:pk>/pause/",
+        lifecycle.CoordinatorPause.as_view(),
+        name="scheme_relationship_pause",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/relationships/<int:pk>/resume/",
+        lifecycle.CoordinatorResume.as_view(),
+        name="scheme_relationship_resume",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/relationships/<int:pk>/close/",
+        lifecycle.CoordinatorClose.as_view(),
+        name="scheme_relationship_close",
     ),
 ]

@@ -54,7 +54,8 @@ def get_relationship_for_member(user, slug: str, pk: int) -> tuple[Relationship,
 
 
 def get_relationship_for_coordinator(scheme, pk: int) -> Relationship:
-    """A relationship of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved)."""
+    """A relationship of ``scheme`` (whose coordinator ``staff.access.scheme_staff`` resolved);
+    404 for anyone else's, so another scheme's ids tell its coordinators nothing."""
     rel = (
         Relationship.objects.select_related("scheme")
         .prefetch_related(_members_prefetch())
@@ -62,7 +63,7 @@ def get_relationship_for_coordinator(scheme, pk: int) -> Relationship:
         .first()
     )
     if rel is None:
-        raise PermissionDenied("No such relationship in this scheme.")
+        raise Http404("No such relationship in this scheme.")
     return rel
 
 

@@ -11,8 +11,11 @@ its rule with a check of its own.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from equimentor.accounts.models import User
 from equimentor.api.models import APITask
@@ -24,7 +27,7 @@ from equimentor.relationships.services.checkins import raise_flag
 from equimentor.safeguarding import services as safeguarding
 from equimentor.safeguarding.models import CaseAccess
 from equimentor.schemes.models import StaffRole
-from equimentor.staff.models import SiteAdministrator
+from equimentor.staff.models import SiteAdministrator, StaffInvitation
 from equimentor.training import induction
 from tests import factories
 from tests.relationships_setup import accepted, pair
@@ -126,11 +129,24 @@ RULES: dict[str, set[Role]] = {
     "api:scheme_relationship_pause": {C},
     "api:scheme_relationship_resume": {C},
     "api:scheme_relationship_close": {C},
+    "api:scheme_staff": {C, S},
+    "api:staff_role": {C, S},
+    "api:staff_invitations": {C, S},
+    "api:staff_invitation": {C, S},
+    "api:documents": {C},
+    "api:publish_document": {C},
+    "api:overdue_cases": {S},
     "staff:scheme_staff": {C, S},
     "tokens:scheme": {C},
 }
 # ... and where site administrators are let in too (``scheme_staff(..., site_admins=True)``)
-SITE_ADMINS_TOO = {"staff:scheme_staff"}
+SITE_ADMINS_TOO = {
+    "staff:scheme_staff",
+    "api:scheme_staff",
+    "api:staff_role",
+    "api:staff_invitations",
+    "api:staff_invitation",
+}
 
 
 def _walk(patterns, namespace=""):
@@ -203,6 +219,15 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
             scheme=scheme_a, filename="x.csv", content=b"email,name\n", headers=["email", "name"]
         ).pk,
         "induction item": draft_item.pk,
+        "staff role": StaffRole.objects.get(user=holders[Role.EVALUATOR], scheme=scheme_a).pk,
+        "staff invitation": StaffInvitation.objects.create(
+            scheme=scheme_a,
+            role=Role.EVALUATOR,
+            email="invited@example.org",
+            full_name="I",
+            token_hash="0" * 64,
+            expires_at=timezone.now() + timedelta(days=7),
+        ).pk,
         "task": APITask.objects.create(
             scheme=scheme_a, kind="matching.publish", created_by=alice
         ).pk,
@@ -236,6 +261,9 @@ PK_OF = {
     "api:scheme_relationship_pause": "relationship",
     "api:scheme_relationship_resume": "relationship",
     "api:scheme_relationship_close": "relationship",
+    "api:staff_role": "staff role",
+    "api:staff_invitation": "staff invitation",
+    "api:publish_document": "document",
     "relationships:manage_detail": "relationship",
     "relationships:manage_act": "relationship",
     "relationships:manage_resolve_flag": "flag",

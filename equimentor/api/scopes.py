@@ -32,6 +32,12 @@ SCOPES: dict[str, str] = {
     "the trial, save and confirm the agreement, pause, resume, extend or close your "
     "relationships; a coordinator pauses, resumes or closes the scheme's.",
     "reports:read": "Read the scheme's reports, suppressed as on the pages.",
+    "staff:read": "Coordinators and safeguarding leads: read who holds which role in the scheme.",
+    "staff:write": "Coordinators and safeguarding leads: invite to, and revoke, the roles you "
+    "may grant; withdraw invitations.",
+    "documents:read": "Coordinators: read every version of the scheme's documents.",
+    "documents:write": "Coordinators: save the draft of a document's next version, publish it.",
+    "safeguarding:read": "Safeguarding leads: the number of cases past a deadline (no details).",
 }
 
 # The scopes a new token is offered ticked.
@@ -51,7 +57,16 @@ class Endpoint:
 
 def endpoints() -> dict[type, Endpoint]:
     """Every API view: the area whose scopes it needs and whose records it serves."""
-    from equimentor.api import directory, enrolment, lifecycle, matching, views
+    from equimentor.api import (
+        directory,
+        documents,
+        enrolment,
+        lifecycle,
+        matching,
+        safeguarding,
+        staff,
+        views,
+    )
     from equimentor.api import relationships as rel
     from equimentor.reports.views import ReportAPI
 
@@ -97,6 +112,13 @@ def endpoints() -> dict[type, Endpoint]:
         lifecycle.CoordinatorResume: Endpoint("relationships", SCHEME),
         lifecycle.CoordinatorClose: Endpoint("relationships", SCHEME),
         ReportAPI: Endpoint("reports", SCHEME),
+        staff.SchemeStaff: Endpoint("staff", SCHEME),
+        staff.RevokeRole: Endpoint("staff", SCHEME),
+        staff.InviteToRole: Endpoint("staff", SCHEME),
+        staff.WithdrawInvitation: Endpoint("staff", SCHEME),
+        documents.SchemeDocuments: Endpoint("documents", SCHEME),
+        documents.PublishDocument: Endpoint("documents", SCHEME),
+        safeguarding.OverdueCases: Endpoint("safeguarding", SCHEME),
     }
 
 

@@ -2,7 +2,17 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import equimentor.api.relationships as relationships_api
-from equimentor.api import directory, enrolment, lifecycle, matching, reference, views
+from equimentor.api import (
+    directory,
+    documents,
+    enrolment,
+    lifecycle,
+    matching,
+    reference,
+    safeguarding,
+    staff,
+    views,
+)
 
 app_name = "api"
 urlpatterns = [
@@ -185,5 +195,40 @@ urlpatterns = [
         "v1/schemes/<slug:slug>/relationships/<int:pk>/close/",
         lifecycle.CoordinatorClose.as_view(),
         name="scheme_relationship_close",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/staff/",
+        staff.SchemeStaff.as_view(),
+        name="scheme_staff",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/staff/<int:pk>/",
+        staff.RevokeRole.as_view(),
+        name="staff_role",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/staff/invitations/",
+        staff.InviteToRole.as_view(),
+        name="staff_invitations",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/staff/invitations/<int:pk>/",
+        staff.WithdrawInvitation.as_view(),
+        name="staff_invitation",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/documents/",
+        documents.SchemeDocuments.as_view(),
+        name="documents",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/documents/<int:pk>/publish/",
+        documents.PublishDocument.as_view(),
+        name="publish_document",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/safeguarding/overdue/",
+        safeguarding.OverdueCases.as_view(),
+        name="overdue_cases",
     ),
 ]

@@ -23,8 +23,7 @@ from equimentor.matching.adapter import eligible_mentees
 from equimentor.matching.models import Proposal
 from equimentor.matching.queries import latest_round
 from equimentor.relationships.models import Flag, Membership
-from equimentor.safeguarding.access import cases_for_lead
-from equimentor.safeguarding.models import ACKNOWLEDGE_DAYS, FEEDBACK_DAYS, Case
+from equimentor.safeguarding.access import overdue_cases
 
 WAITING = timedelta(days=7)  # a proposal unanswered this long needs a nudge
 
@@ -102,18 +101,6 @@ def _recent_counts(scheme, now) -> dict[str, int]:
         .annotate(n=Count("participant", distinct=True))
     )
     return {r["kind"]: r["n"] for r in rows}
-
-
-def overdue_cases(staff, user):
-    """The lead's cases past the acknowledgement or feedback deadline (``Case.overdue``)."""
-    today = timezone.localdate()
-    return cases_for_lead(staff, user).filter(
-        Q(acknowledged_at__isnull=True, received_on__lt=today - timedelta(days=ACKNOWLEDGE_DAYS))
-        | (
-            Q(feedback_at__isnull=True, received_on__lt=today - timedelta(days=FEEDBACK_DAYS))
-            & ~Q(status=Case.Status.CLOSED)
-        )
-    )
 
 
 def overview(scheme, staff, user, now=None) -> list[Item]:

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,7 +40,7 @@ from equimentor.enrolment.consents import current_consents
 from equimentor.enrolment.models import Participant, ParticipantImport
 from equimentor.lib.cells import csv_writer
 from equimentor.schemes import services
-from equimentor.schemes.access import staff_schemes
+from equimentor.schemes.access import get_document_for_coordinator, staff_schemes
 from equimentor.schemes.models import SchemeDocument
 from equimentor.staff.access import is_site_admin, scheme_staff, site_admin
 
@@ -457,7 +457,7 @@ def edit_document(request, slug: str, kind: str):
 @require_POST
 def publish_document(request, slug: str, pk: int):
     scheme = request.staff.scheme
-    doc = get_object_or_404(SchemeDocument, scheme=scheme, pk=pk)
+    doc = get_document_for_coordinator(scheme, pk)
     try:
         services.publish_document(doc, actor=request.user)
     except services.SchemeError as exc:

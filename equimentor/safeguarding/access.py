@@ -11,15 +11,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from equimentor.core.roles import Role
 from equimentor.lib.tokens import digest
-from equimentor.safeguarding.models import Case, CaseAccess
+from equimentor.safeguarding.models import ACKNOWLEDGE_DAYS, FEEDBACK_DAYS, Case, CaseAccess
 from equimentor.safeguarding.services import canonical_case_key
 from equimentor.schemes.access import staff_schemes
 from equimentor.schemes.models import Scheme
@@ -34,6 +37,19 @@ def cases_for_lead(staff, user) -> QuerySet[Case]:
     if not staff.has(LEAD):
         raise PermissionDenied("Only the scheme's safeguarding leads see its cases.")
     return Case.objects.filter(scheme=staff.scheme).exclude(excluded=user)
+
+
+def overdue_cases(staff, user) -> QuerySet[Case]:
+    """The lead's cases past the acknowledgement or feedback deadline (``Case.overdue``): the
+    coordinator's overview and the API count them for leads, never showing details."""
+    today = timezone.localdate()
+    return cases_for_lead(staff, user).filter(
+        Q(acknowledged_at__isnull=True, received_on__lt=today - timedelta(days=ACKNOWLEDGE_DAYS))
+        | (
+            Q(feedback_at__isnull=True, received_on__lt=today - timedelta(days=FEEDBACK_DAYS))
+            & ~Q(status=Case.Status.CLOSED)
+        )
+    )
 
 
 def lead_schemes(user) -> QuerySet[Scheme]:

@@ -9,9 +9,10 @@ read only by the scheme's own leads. Views do not call these to guard themselves
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from equimentor.core.roles import SUPERUSER_ACTS_AS, Role
-from equimentor.schemes.models import Scheme, StaffRole
+from equimentor.schemes.models import Scheme, SchemeDocument, StaffRole
 
 
 def held_roles(user, scheme: Scheme) -> dict[Role, StaffRole]:
@@ -43,3 +44,21 @@ def staff_schemes(user, *roles: Role) -> QuerySet[Scheme]:
     if user.is_superuser and set(roles) & SUPERUSER_ACTS_AS:
         return Scheme.objects.all()
     return Scheme.objects.filter(staff_roles__user=user, staff_roles__role__in=roles).distinct()
+
+
+def get_document_for_coordinator(scheme: Scheme, pk: int) -> SchemeDocument:
+    """A document version of ``scheme`` (whose coordinator ``scheme_staff`` resolved); 404 for
+    anyone else's."""
+    document = SchemeDocument.objects.filter(scheme=scheme, pk=pk).first()
+    if document is None:
+        raise Http404("No such document in this scheme.")
+    return document
+
+
+def get_role_in_scheme(scheme: Scheme, pk: int) -> StaffRole:
+    """A role held in ``scheme`` (whose staff ``scheme_staff`` resolved); 404 for another
+    scheme's. Who may revoke it is ``staff.services``' rule."""
+    held = StaffRole.objects.select_related("user", "scheme").filter(scheme=scheme, pk=pk).first()
+    if held is None:
+        raise Http404("No such role in this scheme.")
+    return held

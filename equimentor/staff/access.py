@@ -11,13 +11,14 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from equimentor.core import audit
 from equimentor.core.roles import SUPERUSER_ACTS_AS, Role
 from equimentor.schemes.access import acting_roles, held_roles
 from equimentor.schemes.models import Scheme
-from equimentor.staff.models import SiteAdministrator
+from equimentor.staff.models import SiteAdministrator, StaffInvitation
 
 SITE_ADMIN_CACHE = "_equimentor_site_admin"  # the answer, remembered on the user object
 
@@ -153,3 +154,14 @@ def _permission(roles: tuple[Role, ...], site_admins: bool):
 
     SchemeStaff.__doc__ = f"Staff of the scheme in the URL acting as {', '.join(roles)}."
     return SchemeStaff
+
+
+def get_invitation_in_scheme(scheme, pk) -> StaffInvitation:
+    """An invitation to a role in ``scheme`` (whose staff ``scheme_staff`` resolved); 404 for
+    another scheme's. Who may withdraw it is ``staff.services``' rule."""
+    invitation = (
+        StaffInvitation.objects.select_related("scheme").filter(scheme=scheme, pk=pk).first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation in this scheme.")
+    return invitation

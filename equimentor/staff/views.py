@@ -12,9 +12,15 @@ from django.views.decorators.http import require_http_methods
 from equimentor.core.access import public
 from equimentor.core.roles import Role
 from equimentor.schemes import services as schemes
+from equimentor.schemes.access import get_role_in_scheme
 from equimentor.schemes.models import Institution, InstitutionAlias, Scheme, StaffRole
 from equimentor.staff import forms, services
-from equimentor.staff.access import scheme_staff, site_admin, site_admins
+from equimentor.staff.access import (
+    get_invitation_in_scheme,
+    scheme_staff,
+    site_admin,
+    site_admins,
+)
 from equimentor.staff.models import StaffInvitation
 
 # -- site administration ------------------------------------------------------------------------
@@ -166,14 +172,12 @@ def scheme_staff_page(request, slug: str):
                     )
                     return redirect("staff:scheme_staff", slug)
             elif "revoke" in request.POST:
-                held = get_object_or_404(StaffRole, scheme=scheme, pk=request.POST["revoke"])
+                held = get_role_in_scheme(scheme, request.POST["revoke"])
                 services.revoke_role(held, actor=request.user)
                 messages.success(request, "Role revoked; they have been told by email.")
                 return redirect("staff:scheme_staff", slug)
             elif "withdraw" in request.POST:
-                invitation = get_object_or_404(
-                    StaffInvitation, scheme=scheme, pk=request.POST["withdraw"]
-                )
+                invitation = get_invitation_in_scheme(scheme, request.POST["withdraw"])
                 services.withdraw_invitation(invitation, actor=request.user)
                 messages.success(request, "Invitation withdrawn: its link no longer works.")
                 return redirect("staff:scheme_staff", slug)

@@ -370,7 +370,7 @@ REST_FRAMEWORK = {
         "equimentor.api.renderers.APIPageRenderer",  # the browsable API: lang, no inline style
     ],
     "DEFAULT_SCHEMA_CLASS": "equimentor.api.schema.AutoSchema",  # tokens' scopes per operation
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "equimentor.api.pagination.CursorPage",  # next/previous cursors
     "PAGE_SIZE": 50,
     # every error a problem document (RFC 9457): docs/api.md, Conventions
     "EXCEPTION_HANDLER": "equimentor.api.problems.problem_exception_handler",

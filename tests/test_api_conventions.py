@@ -7,11 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from equimentor.api import services as token_services
+from equimentor.directory import services as directory_services
+from equimentor.enrolment.models import Participant
 from tests import directory_support as support
+from tests import factories
 from tests.api_setup import PROBLEM_JSON, problem
 
 HTTP_METHODS = ("get", "put", "patch", "post", "delete")
@@ -153,3 +158,103 @@ def test_the_schema_documents_the_errors_as_problems(schema):
             for code, answer in responses.items():
                 if int(code) >= 400:
                     assert list(answer["content"]) == [PROBLEM_JSON], (route, method, code)
+
+
+# -- cursor pagination ----------------------------------------------------------------------------
+
+
+def _walk(client, url, **params):
+    """Every page from ``url`` by following next; the results in order and the pages."""
+    results, pages = [], 0
+    response = client.get(url, params)
+    while True:
+        assert response.status_code == 200, response.content
+        data = response.json()
+        assert set(data) == {"next", "previous", "results"}
+        results += data["results"]
+        pages += 1
+        if not data["next"]:
+            return results, pages
+        response = client.get(data["next"])
+
+
+def test_lists_page_with_cursors_in_a_stable_order(client, scheme_a, alice, institution):
+    people = [
+        factories.register_participant(scheme_a, f"p{i}@example.org", institution=institution)
+        for i in range(7)
+    ]
+    client.force_login(alice)
+    url = reverse("api:registrations", args=["scheme-a"])
+    everyone = [p["id"] for p in client.get(url).json()["results"]]
+    assert sorted(everyone) == sorted(p.pk for p in people)
+    rows, pages = _walk(client, url, page_size=3)
+    assert ([r["id"] for r in rows], pages) == (everyone, 3)
+    # a row added between pages neither repeats nor pushes another out of the walk
+    first = client.get(url, {"page_size": 3}).json()
+    factories.register_participant(scheme_a, "late@example.org", institution=institution)
+    second = client.get(first["next"]).json()
+    assert [r["id"] for r in second["results"]] == everyone[3:6]
+    back = client.get(second["previous"]).json()
+    assert [r["id"] for r in back["results"]] == everyone[:3]
+
+
+def test_bad_paging_and_filters_are_400s_naming_the_parameter(client, scheme_a, alice):
+    client.force_login(alice)
+    url = reverse("api:registrations", args=["scheme-a"])
+    for params, name in (
+        ({"cursor": "bm90IGEgY3Vyc29y"}, "cursor"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "201"}, "page_size"),
+        ({"status": "sleeping"}, "status"),
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 400 and response["Content-Type"] == PROBLEM_JSON, params
+        assert list(response.json()["errors"]) == [name]
+    relationships = reverse("api:scheme_relationships", args=["scheme-a"])
+    for params, name in (({"state": "asleep"}, "state"), ({"kind": "trio"}, "kind")):
+        response = client.get(relationships, params)
+        assert response.status_code == 400 and list(response.json()["errors"]) == [name]
+    assert client.get(url, {"status": "registered"}).status_code == 200
+    assert client.get(relationships, {"state": "open", "kind": "group"}).status_code == 200
+
+
+def test_the_directory_pages_in_the_order_mentees_see(client, scheme_a, alice):
+    mentors = [support.mentor(scheme_a, alice) for _ in range(5)]
+    client.force_login(support.mentee(scheme_a, alice).user)
+    url = reverse("api:directory_mentors", args=["scheme-a"])
+    order = [m["id"] for m in client.get(url).json()["results"]]
+    assert sorted(order) == sorted(m.pk for m in mentors)
+    rows, pages = _walk(client, url, page_size=2)
+    assert ([r["id"] for r in rows], pages) == (order, 3)
+    # the order moves between pages (one shown before is unlisted): the next page resumes after
+    # the last mentor shown, skipping no one
+    first = client.get(url, {"page_size": 2}).json()
+    gone = Participant.objects.get(pk=order[0])
+    directory_services.update_listing(gone, actor=gone.user, is_published=False)
+    second = client.get(first["next"]).json()
+    assert [r["id"] for r in second["results"]] == order[2:4]
+
+
+def test_a_list_costs_the_same_queries_however_long(client, scheme_a, alice, institution):
+    """Registrations, one's participations, the scheme's relationships and rounds."""
+    client.force_login(alice)
+    urls = [
+        reverse("api:registrations", args=["scheme-a"]),
+        reverse("api:my_participations"),
+        reverse("api:scheme_relationships", args=["scheme-a"]),
+        reverse("api:matching_rounds", args=["scheme-a"]),
+    ]
+
+    def costs():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            out.append(len(queries.captured_queries))
+        return out
+
+    factories.register_participant(scheme_a, "one@example.org", institution=institution)
+    few = costs()
+    for i in range(12):
+        factories.register_participant(scheme_a, f"more{i}@example.org", institution=institution)
+    assert costs() == few

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.pagination import PositionCursor
 from equimentor.api.problems import Refused
 from equimentor.directory import services
 from equimentor.directory.access import (
@@ -82,6 +83,7 @@ class DirectoryMentors(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = MentorSerializer
+    pagination_class = PositionCursor  # the kept order's ids, sliced (no mentor read to page)
 
     def get_queryset(self):  # (for the schema; list() reads the directory's own order)
         return Participant.objects.none()
@@ -89,7 +91,7 @@ class DirectoryMentors(generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         viewer = get_viewer(request.user, self.kwargs["slug"])
         form = MentorFilterForm(viewer.scheme, request.query_params)
-        ids = self.paginate_queryset(directory_ids(viewer.scheme, form))
+        ids = self.paginator.paginate_ids(request, directory_ids(viewer.scheme, form))
         mentors = mentors_in_order(viewer.scheme, ids)
         return self.get_paginated_response(self.get_serializer(mentors, many=True).data)
 

@@ -26,7 +26,7 @@ from equimentor.enrolment.models import Participant
 from equimentor.matching import services
 from equimentor.matching.access import get_own_proposal, get_round_for_coordinator
 from equimentor.matching.forms import PairForm
-from equimentor.matching.models import MatchingRound, Proposal
+from equimentor.matching.models import MatchingRound, Proposal, ProposedPair
 from equimentor.matching.reasons import reasons_for
 from equimentor.staff.access import scheme_staff
 
@@ -416,4 +416,4 @@ class RoundPairs(generics.ListAPIView):
     def get_queryset(self):
         matching_round = get_round_for_coordinator(self.request.staff.scheme, self.kwargs["pk"])
         run = matching_round.latest_run
-        return run.pairs.order_by("id") if run else []
+        return run.pairs.order_by("id") if run else ProposedPair.objects.none().order_by("id")

@@ -542,7 +542,9 @@ class SchemeRelationships(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("state", str, description="A state, or ``open``."),
+            OpenApiParameter(
+                "state", str, enum=["open", *Relationship.State.values], description="A state."
+            ),
             OpenApiParameter("kind", str, enum=Relationship.Kind.values),
             OpenApiParameter("flagged", bool, description="Only those with open flags."),
             OpenApiParameter(
@@ -554,6 +556,14 @@ class SchemeRelationships(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        params = self.request.query_params
+        if params.get("state", "open") not in ("open", *Relationship.State.values):
+            states = ", ".join(["open", *Relationship.State.values])
+            raise invalid_parameter("state", f"Choose one of {states}.")
+        if params.get("kind", Relationship.Kind.values[0]) not in Relationship.Kind.values:
+            raise invalid_parameter(
+                "kind", "Choose one of " + ", ".join(Relationship.Kind.values) + "."
+            )
         try:
             rows = coordinator_rows(self.request.staff.scheme, self.request.query_params)
         except QueryError as exc:

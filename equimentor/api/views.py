@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from equimentor.api.problems import invalid_parameter
 from equimentor.api.serializers import ParticipationSerializer, SchemeSerializer
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import Participant
@@ -18,7 +21,7 @@ class SchemeList(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = SchemeSerializer
-    queryset = Scheme.objects.order_by("name")
+    queryset = Scheme.objects.order_by("name", "id")
 
 
 class SchemeDetail(generics.RetrieveAPIView):
@@ -40,7 +43,8 @@ class MyParticipations(generics.ListAPIView):
         return (
             Participant.objects.filter(user=self.request.user)
             .select_related("scheme", "institution")
-            .order_by("scheme__name")
+            .annotate(scheme_name=F("scheme__name"))  # (the cursor reads its order from a row)
+            .order_by("scheme_name", "id")
         )
 
 
@@ -50,15 +54,31 @@ class SchemeRegistrations(generics.ListAPIView):
 
     serializer_class = ParticipationSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=Participant.Status.values, description="Only this status."
+            )
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         scheme = self.request.staff.scheme
         rows = (
             Participant.objects.filter(scheme=scheme)
             .select_related("scheme", "institution")
-            .order_by("-registered_at")
+            .order_by("-registered_at", "-id")
         )
         status = self.request.query_params.get("status")
-        return rows.filter(status=status) if status else rows
+        if status is None:
+            return rows
+        if status not in Participant.Status.values:
+            raise invalid_parameter(
+                "status", "Choose one of " + ", ".join(Participant.Status.values) + "."
+            )
+        return rows.filter(status=status)
 
 
 @scheme_staff(Role.COORDINATOR)

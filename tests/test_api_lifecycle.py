@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from equimentor.core.models import AuditEvent
@@ -206,3 +208,28 @@ def test_who_may_not_change_a_relationship(client, alice, charlie, scheme_b, rel
     )
     rel.refresh_from_db()
     assert rel.state == S.ACTIVE
+
+
+def test_the_agreement_list_costs_the_same_for_one_version_as_for_four(client, rel_setup):
+    rel, mentor, mentee, _ = rel_setup
+    hold_first_meeting(rel, mentor)
+    raw = token(mentee.participant.user, *WRITE)
+    url = _me("agreement", rel)
+
+    def queries():
+        client.get(url, **bearer(raw))  # the token's first use is noted once: not the list's
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, **bearer(raw))
+        assert response.status_code == 200
+        return len(captured.captured_queries), len(response.json()["results"])
+
+    agree(rel, mentor, mentee)
+    few, n = queries()
+    assert n == 1
+    for i in range(3):
+        version = services.save_agreement(
+            rel, mentor, {**_agreement(rel), "topics": f"Topic {i}"}, actor=None
+        )
+        for m in (mentor, mentee):
+            services.confirm_agreement(rel, m, version, actor=None)
+    assert queries() == (few, 4)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -226,3 +228,35 @@ def test_leads_only_read_how_many_cases_are_overdue(client, alice, bob, charlie,
         token(lead, "registrations:read"),
     ):
         assert client.get(url, **bearer(raw)).status_code == 403
+
+
+# -- the lists cost the same however long they are ---------------------------------------------
+
+
+def _queries(client, url, raw) -> int:
+    client.get(url, **bearer(raw))  # the token's first use is noted once: not the list's cost
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **bearer(raw))
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_staff_list_costs_the_same_for_two_holders_as_for_eight(client, alice, scheme_a):
+    institution = factories.InstitutionFactory()
+    raw = token(alice, *STAFF)
+    url = reverse("api:scheme_staff", args=["scheme-a"])
+    factories.make_staff(scheme_a, "committee").staff_roles.get().institutions.add(institution)
+    few = _queries(client, url, raw)
+    for _ in range(6):
+        factories.make_staff(scheme_a, "committee").staff_roles.get().institutions.add(institution)
+    assert _queries(client, url, raw) == few
+    assert len(client.get(url, **bearer(raw)).json()["results"]) == 8
+
+
+def test_the_documents_list_costs_the_same_for_more_versions(client, alice, scheme_a):
+    raw = token(alice, *DOCS)
+    url = reverse("api:documents", args=["scheme-a"])
+    few = _queries(client, url, raw)
+    factories.publish_documents(scheme_a, version=2)
+    factories.publish_documents(scheme_a, version=3)
+    assert _queries(client, url, raw) == few

@@ -4,8 +4,8 @@ A page is ``{"next": url|null, "previous": url|null, "results": [...]}``; ``next
 ``previous`` carry an opaque ``cursor``; ``page_size`` (1 to ``MAX_PAGE_SIZE``) changes the size.
 No count: a page costs the same however long the list (no ``COUNT(*)``, no ``OFFSET`` scan).
 
-``CursorPage`` (the default) pages a queryset by its order: the view's ``ordering`` (a tuple of
-the model's own fields or annotations, ending in a unique one such as ``-id``), or else the
+``CursorPage`` (the default) pages a queryset by its order: the view's ``ordering`` (a tuple
+starting with the model's own field or an annotation, ending in a unique one such as ``-id``), or else the
 queryset's ``order_by``. A row added or removed between pages neither repeats nor skips others.
 
 ``PositionCursor`` pages a list kept in memory (the directory's order of ids): the cursor holds
@@ -86,9 +86,9 @@ class CursorPage(CursorPagination):
             ordering = queryset.model._meta.ordering
         ordering = tuple(ordering)
         assert ordering, f"{type(view).__name__}: a paged list needs an order (ordering = ...)"
-        assert all("__" not in f for f in ordering), (
-            f"{type(view).__name__}: the cursor reads its ordering fields from each row; annotate "
-            f"related fields ({ordering})"
+        assert "__" not in ordering[0], (
+            f"{type(view).__name__}: the cursor reads its first ordering field from each row; "
+            f"annotate a related field ({ordering})"
         )
         return ordering
 

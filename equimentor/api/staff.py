@@ -12,6 +12,7 @@ service (with the token's id when a token is used); the invitation is emailed by
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -57,7 +58,8 @@ class SchemeStaff(generics.ListAPIView):
             StaffRole.objects.filter(scheme=self.request.staff.scheme)
             .select_related("user")
             .prefetch_related("institutions")
-            .order_by("role", "user__full_name", "id")
+            .annotate(holder_name=F("user__full_name"))  # the cursor reads its order from a row
+            .order_by("role", "holder_name", "id")
         )
 
 

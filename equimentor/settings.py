@@ -382,6 +382,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The rendered reference (/api/docs/) loads Swagger UI from this site (drf-spectacular-sidecar,
     # pinned), never from a CDN; its start-up script is a file too (the policy allows no inline code).
+    # Path parameters as the URL patterns take them: a slug's characters, an id a database holds.
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "syntaxHighlight": False},

@@ -24,3 +24,4 @@ urlpatterns = [
 ]
 
 handler400 = "equimentor.core.views.bad_request"
+handler404 = "equimentor.core.views.not_found"

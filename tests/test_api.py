@@ -66,3 +66,24 @@ def test_the_openapi_schema_generates_without_warnings(tmp_path):
         "spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yml")
     )
     assert (tmp_path / "schema.yml").read_text().count("operationId") > 20
+
+
+def test_an_address_under_api_that_matches_nothing_is_a_json_404(client, db):
+    """Found by the schema fuzz (#20): a slug with a space, or an id no row can have, never
+    reaches the API's views, and Django answered with the site's HTML page."""
+    for url in [
+        "/api/v1/schemes/two words/",
+        "/api/v1/nowhere/",
+        "/api/v1/schemes/s/registrations/99999999999999999999/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "Not found.",
+        }
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from equimentor.relationships import services
 from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Relationship
-from tests.api_setup import if_match
 from tests.relationships_setup import accepted, agree, member, pair, plan
 
 SECRET = "Private: worried about my head of department"
@@ -177,18 +176,10 @@ def test_goals_add_list_and_update(client, world):
         == 400
     )
     updated = client.patch(
-        goal_url,
-        {"status": "in_progress", "progress": 40},
-        content_type="application/json",
-        **if_match(client, goal_url),
+        goal_url, {"status": "in_progress", "progress": 40}, content_type="application/json"
     )
     assert updated.status_code == 200 and updated.json()["progress"] == 40
-    achieved = client.patch(
-        goal_url,
-        {"status": "achieved"},
-        content_type="application/json",
-        **if_match(client, goal_url),
-    )
+    achieved = client.patch(goal_url, {"status": "achieved"}, content_type="application/json")
     assert achieved.json()["progress"] == 100
     assert Goal.objects.get(pk=goal["id"]).reviews.count() == 2
     # the mentor sees the goal but cannot change it
@@ -196,13 +187,7 @@ def test_goals_add_list_and_update(client, world):
     [listed] = client.get(url).json()
     assert listed["mine"] is False and listed["owner"] == mentee.participant.user.full_name
     assert (
-        client.patch(
-            goal_url,
-            {"progress": 10},
-            content_type="application/json",
-            **if_match(client, goal_url),
-        ).status_code
-        == 409
+        client.patch(goal_url, {"progress": 10}, content_type="application/json").status_code == 409
     )
 
 
@@ -387,3 +372,63 @@ def test_the_schema_documents_the_endpoints(client, db):
         "/api/v1/schemes/{slug}/relationships/",
     ):
         assert path in body, path
+
+
+def test_the_coordinators_filters_refuse_what_they_do_not_take(client, world, alice):
+    """Found by the schema fuzz (#20): an unknown kind or state was ignored (every relationship
+    listed) and ``?flagged=false`` listed the flagged ones; now a 400 names the filter."""
+    rel, *_ = world
+    services.raise_flag(rel.scheme, "low_check_in", "fuzz-filters", relationship=rel)
+    url = reverse("api:scheme_relationships", args=[SLUG])
+    client.force_login(alice)
+    for query, field in [
+        ("kind=one-to-one", "kind"),
+        ("kind=", "kind"),
+        ("state=ongoing", "state"),
+        ("flagged=perhaps", "flagged"),
+        ("weeks=0", "weeks"),
+    ]:
+        refused = client.get(f"{url}?{query}")
+        assert refused.status_code == 400 and list(refused.json()["errors"]) == [field], query
+    assert [r["id"] for r in client.get(url + "?flagged=true").json()["results"]] == [rel.pk]
+    assert client.get(url + "?flagged=false&kind=group").json()["results"] == []
+    assert [r["id"] for r in client.get(url + "?flagged=false").json()["results"]] == [rel.pk]
+    assert [r["id"] for r in client.get(url + "?state=open&kind=one_to_one").json()["results"]] == [
+        rel.pk
+    ]
+
+
+def test_a_form_post_without_happened_is_refused_not_read_as_missed(client, world):
+    """Found by the schema fuzz (#20): DRF reads a boolean missing from form-encoded input as
+    false, so logging a meeting by form post without ``happened`` recorded it as missed."""
+    rel, mentor, _mentee, _ = world
+    meeting = services.schedule_meeting(
+        rel, mentor, plan("2020-01-06T10:00"), actor=mentor.participant.user
+    )
+    client.force_login(mentor.participant.user)
+    url = reverse("api:relationship_meeting_log", args=[SLUG, rel.pk, meeting.pk])
+    refused = client.post(url, {"agenda": "Career plan"})  # form-encoded, no "happened"
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["happened"]
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED and meeting.logged_at is None
+    logged = client.post(url, {"happened": "false"})
+    assert logged.status_code == 200 and logged.json()["status"] == "missed"
+
+
+def test_a_goal_id_no_row_can_have_is_refused_not_a_server_error(client, world):
+    """Found by the schema fuzz (#20), as for choices: an out-of-range id is a 400."""
+    rel, mentor, _mentee, _ = world
+    meeting = services.schedule_meeting(
+        rel, mentor, plan("2020-01-06T10:00"), actor=mentor.participant.user
+    )
+    client.force_login(mentor.participant.user)
+    url = reverse("api:relationship_meeting_log", args=[SLUG, rel.pk, meeting.pk])
+    body = {
+        "happened": True,
+        "actual_minutes": 30,
+        "goals": [{"goal": 2**64, "status": "in_progress", "progress": 5}],
+    }
+    refused = client.post(url, body, content_type="application/json")
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["goals.0.goal"]
+    meeting.refresh_from_db()
+    assert meeting.logged_at is None

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
-from equimentor.api.problems import ProblemSerializer, Refused, invalid_parameter
-from equimentor.core.params import QueryError
+from equimentor.api.problems import ProblemSerializer, Refused
+from equimentor.api.serializers import IdField, RequiredBooleanField
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.relationships import access, services
@@ -220,14 +221,14 @@ class RelationshipMeetings(generics.ListAPIView):
 
 
 class GoalReviewInSerializer(serializers.Serializer):
-    goal = serializers.IntegerField(help_text="A goal of this relationship.")
+    goal = IdField(help_text="A goal of this relationship.")
     status = serializers.ChoiceField(choices=Goal.Status.choices)
     progress = serializers.IntegerField(min_value=0, max_value=100)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class MeetingLogSerializer(serializers.Serializer):
-    happened = serializers.BooleanField()
+    happened = RequiredBooleanField()
     actual_minutes = serializers.IntegerField(
         min_value=1, max_value=600, required=False, allow_null=True
     )
@@ -379,41 +380,21 @@ class RelationshipGoals(generics.ListAPIView):
         return Response(GoalSerializer(goal, context=context).data, status=status.HTTP_201_CREATED)
 
 
-def _goal_data(goal_pk: int, participant_id: int, *, lock: bool = False) -> tuple[Goal, dict]:
-    rows = Goal.objects.select_related("owner__user")
-    goal = (rows.select_for_update(of=("self",)) if lock else rows).get(pk=goal_pk)
-    return goal, GoalSerializer(goal, context={"participant_id": participant_id}).data
-
-
 class UpdateGoal(APIView):
-    """Members of the relationship: one goal, with its ETag. ``PATCH`` (the mentee who owns it,
-    with ``If-Match``): record its status and/or progress (kept as a review; what is left out
-    stays as it was)."""
+    """The mentee who owns the goal: record its status and/or progress (kept as a review; what
+    is left out stays as it was)."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = GoalUpdateSerializer
 
-    @extend_schema(responses=GoalSerializer, parameters=[IF_NONE_MATCH])
-    def get(self, request, slug: str, pk: int, gid: int):
-        goal, _rel, member = access.get_goal_for_member(request.user, slug, pk, gid)
-        return tagged(request, _goal_data(goal.pk, member.participant_id)[1])
-
     @extend_schema(
-        request=GoalUpdateSerializer,
-        responses={200: GoalSerializer, 409: ProblemSerializer},
-        parameters=[IF_MATCH],
+        request=GoalUpdateSerializer, responses={200: GoalSerializer, 409: ProblemSerializer}
     )
     def patch(self, request, slug: str, pk: int, gid: int):
         goal, rel, member = access.get_goal_for_member(request.user, slug, pk, gid)
         data = GoalUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            goal, current = _goal_data(goal.pk, member.participant_id, lock=True)
-            require_match(request, current)  # ETag of GET: a change made meanwhile is not lost
-            goal.relationship = rel
-            return self._update(request, goal, member, data.validated_data)
-
-    def _update(self, request, goal, member, d):
+        d = data.validated_data
         try:
             goal = services.update_goal(
                 goal,
@@ -428,7 +409,9 @@ class UpdateGoal(APIView):
             )
         except services.RelationshipError as exc:
             raise _refused(exc) from exc
-        return tagged(request, _goal_data(goal.pk, member.participant_id)[1])
+        goal = Goal.objects.select_related("owner__user").get(pk=goal.pk)
+        context = {"participant_id": member.participant_id}
+        return Response(GoalSerializer(goal, context=context).data)
 
 
 # -- check-ins ------------------------------------------------------------------------------------
@@ -552,6 +535,23 @@ class SchemeRelationshipSerializer(serializers.ModelSerializer):
         return (timezone.now() - rel.last_met_at).days
 
 
+class RelationshipFilters(serializers.Serializer):
+    """The coordinator's list's filters: a value the filter does not take is refused (400), never
+    ignored (``?kind=one-to-one`` listed every relationship, ``?flagged=false`` the flagged ones)."""
+
+    state = serializers.ChoiceField(
+        choices=[*Relationship.State.values, "open"], required=False, help_text="A state, or open."
+    )
+    kind = serializers.ChoiceField(choices=Relationship.Kind.values, required=False)
+    flagged = serializers.BooleanField(required=False, help_text="Only those with open flags.")
+    weeks = serializers.IntegerField(
+        min_value=1,
+        max_value=520,
+        required=False,
+        help_text="Open, and no meeting for N weeks (1 to 520).",
+    )
+
+
 @scheme_staff(Role.COORDINATOR)
 class SchemeRelationships(generics.ListAPIView):
     """Coordinators of the scheme: every relationship with its state, open flags and time since
@@ -560,32 +560,15 @@ class SchemeRelationships(generics.ListAPIView):
 
     serializer_class = SchemeRelationshipSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "state", str, enum=["open", *Relationship.State.values], description="A state."
-            ),
-            OpenApiParameter("kind", str, enum=Relationship.Kind.values),
-            OpenApiParameter("flagged", bool, description="Only those with open flags."),
-            OpenApiParameter(
-                "weeks", int, description="Open, and no meeting for N weeks (1 to 520)."
-            ),
-        ]
-    )
+    @extend_schema(parameters=[RelationshipFilters])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        params = self.request.query_params
-        if params.get("state", "open") not in ("open", *Relationship.State.values):
-            states = ", ".join(["open", *Relationship.State.values])
-            raise invalid_parameter("state", f"Choose one of {states}.")
-        if params.get("kind", Relationship.Kind.values[0]) not in Relationship.Kind.values:
-            raise invalid_parameter(
-                "kind", "Choose one of " + ", ".join(Relationship.Kind.values) + "."
-            )
-        try:
-            rows = coordinator_rows(self.request.staff.scheme, self.request.query_params)
-        except QueryError as exc:
-            raise invalid_parameter("weeks", str(exc)) from exc
+        # a plain dict, not the QueryDict: DRF reads an empty form value as "not given"
+        filters = RelationshipFilters(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        # as the page's query string: the list is the page's (relationships.queries)
+        given = {k: str(v) for k, v in filters.validated_data.items() if v not in (None, False)}
+        rows = coordinator_rows(self.request.staff.scheme, given)
         return rows.prefetch_related("flags")

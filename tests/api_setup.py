@@ -22,6 +22,11 @@ def bearer(raw: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
+def if_match(client, url: str, **headers) -> dict:
+    """The If-Match header for changing what ``url`` reads now (its ETag)."""
+    return {"HTTP_IF_MATCH": client.get(url, **headers)["ETag"]}
+
+
 def problem(status: int, detail: str) -> dict:
     """The problem document for a plain HTTP error (no type of our own)."""
     return {

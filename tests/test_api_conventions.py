@@ -18,6 +18,7 @@ from equimentor.enrolment.models import Participant
 from tests import directory_support as support
 from tests import factories
 from tests.api_setup import PROBLEM_JSON, problem
+from tests.relationships_setup import accepted, member, pair
 
 HTTP_METHODS = ("get", "put", "patch", "post", "delete")
 
@@ -258,3 +259,71 @@ def test_a_list_costs_the_same_queries_however_long(client, scheme_a, alice, ins
     for i in range(12):
         factories.register_participant(scheme_a, f"more{i}@example.org", institution=institution)
     assert costs() == few
+
+
+# -- ETag / If-Match ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def goal_url(client, scheme_a, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    mentee = member(rel, mentees[0])
+    client.force_login(mentee.participant.user)
+    made = client.post(
+        reverse("api:relationship_goals", args=["scheme-a", rel.pk]),
+        {"title": "Write a grant", "target_date": "2031-01-01"},
+        "application/json",
+    )
+    assert made.status_code == 201
+    return reverse("api:relationship_goal", args=["scheme-a", rel.pk, made.json()["id"]])
+
+
+def test_a_lost_update_is_refused(client, goal_url):
+    read = client.get(goal_url)
+    tag = read["ETag"]
+    assert read.status_code == 200 and tag.startswith('"') and read.json()["progress"] == 0
+    assert client.get(goal_url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+    missing = client.patch(goal_url, {"progress": 30}, "application/json")
+    assert missing.status_code == 428 and missing["Content-Type"] == PROBLEM_JSON
+    assert missing.json()["type"] == "urn:equimentor:problem:precondition-required"
+
+    first = client.patch(goal_url, {"progress": 30}, "application/json", HTTP_IF_MATCH=tag)
+    assert first.status_code == 200 and first["ETag"] != tag
+    assert first["ETag"] == client.get(goal_url)["ETag"]
+    # a second writer who read before the first wrote: refused, nothing changed
+    stale = client.patch(goal_url, {"progress": 60}, "application/json", HTTP_IF_MATCH=tag)
+    assert stale.status_code == 412 and stale["Content-Type"] == PROBLEM_JSON
+    assert stale.json()["type"] == "urn:equimentor:problem:precondition-failed"
+    assert client.get(goal_url).json()["progress"] == 30
+    again = client.patch(
+        goal_url, {"progress": 60}, "application/json", HTTP_IF_MATCH=first["ETag"]
+    )
+    assert again.status_code == 200 and again.json()["progress"] == 60
+
+
+def test_choices_are_replaced_only_over_what_was_read(client, scheme_a, alice):
+    mentors = [support.mentor(scheme_a, alice) for _ in range(2)]
+    client.force_login(support.mentee(scheme_a, alice).user)
+    url = reverse("api:my_choices", args=["scheme-a"])
+    tag = client.get(url)["ETag"]
+    one = {"choices": [{"mentor": mentors[0].pk}]}
+    assert client.put(url, one, "application/json").status_code == 428
+    done = client.put(url, one, "application/json", HTTP_IF_MATCH=tag)
+    assert done.status_code == 200 and done["ETag"] == client.get(url)["ETag"]
+    two = {"choices": [{"mentor": mentors[1].pk}]}
+    assert client.put(url, two, "application/json", HTTP_IF_MATCH=tag).status_code == 412
+    assert [c["mentor"] for c in client.get(url).json()["choices"]] == [mentors[0].pk]
+
+
+def test_the_schema_documents_if_match(schema):
+    for route, method in (
+        ("/api/v1/me/schemes/{slug}/choices/", "put"),
+        ("/api/v1/me/schemes/{slug}/relationships/{id}/goals/{gid}/", "patch"),
+    ):
+        operation = schema["paths"][route][method]
+        assert {"412", "428"} <= set(operation["responses"])
+        [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "If-Match" and header["required"] is True

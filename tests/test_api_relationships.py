@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from equimentor.relationships import services
 from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Relationship
+from tests.api_setup import if_match
 from tests.relationships_setup import accepted, agree, member, pair, plan
 
 SECRET = "Private: worried about my head of department"
@@ -176,10 +177,18 @@ def test_goals_add_list_and_update(client, world):
         == 400
     )
     updated = client.patch(
-        goal_url, {"status": "in_progress", "progress": 40}, content_type="application/json"
+        goal_url,
+        {"status": "in_progress", "progress": 40},
+        content_type="application/json",
+        **if_match(client, goal_url),
     )
     assert updated.status_code == 200 and updated.json()["progress"] == 40
-    achieved = client.patch(goal_url, {"status": "achieved"}, content_type="application/json")
+    achieved = client.patch(
+        goal_url,
+        {"status": "achieved"},
+        content_type="application/json",
+        **if_match(client, goal_url),
+    )
     assert achieved.json()["progress"] == 100
     assert Goal.objects.get(pk=goal["id"]).reviews.count() == 2
     # the mentor sees the goal but cannot change it
@@ -187,7 +196,13 @@ def test_goals_add_list_and_update(client, world):
     [listed] = client.get(url).json()
     assert listed["mine"] is False and listed["owner"] == mentee.participant.user.full_name
     assert (
-        client.patch(goal_url, {"progress": 10}, content_type="application/json").status_code == 409
+        client.patch(
+            goal_url,
+            {"progress": 10},
+            content_type="application/json",
+            **if_match(client, goal_url),
+        ).status_code
+        == 409
     )
 
 

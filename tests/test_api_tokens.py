@@ -25,7 +25,7 @@ from equimentor.core.models import AuditEvent
 from equimentor.schemes.models import StaffRole
 from tests import directory_support as support
 from tests import factories
-from tests.api_setup import problem
+from tests.api_setup import if_match, problem
 from tests.url_walk import walk_urls as _walk
 
 REGISTRATIONS_A = reverse("api:registrations", args=["scheme-a"])
@@ -67,7 +67,13 @@ def test_a_bearer_token_writes_without_csrf_and_a_session_still_needs_it(
     assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
     csrf_client.logout()
     _, raw = make(mentee.user, "directory:read", "directory:write")
-    response = csrf_client.put(CHOICES_A, body, content_type="application/json", **bearer(raw))
+    response = csrf_client.put(
+        CHOICES_A,
+        body,
+        content_type="application/json",
+        **bearer(raw),
+        **if_match(csrf_client, CHOICES_A, **bearer(raw)),
+    )
     assert response.status_code == 200
     assert [c["mentor"] for c in response.json()["choices"]] == [mentor.pk]
 
@@ -224,11 +230,17 @@ def test_the_secret_is_neither_stored_nor_logged(client, caplog, alice, bob_part
 def test_writes_through_a_token_are_audited_with_its_id(client, scheme_a, alice):
     mentor = support.mentor(scheme_a, alice)
     mentee = support.mentee(scheme_a, alice)
-    token, raw = make(mentee.user, "directory:write")
+    token, raw = make(mentee.user, "directory:read", "directory:write")
     body = {"choices": [{"mentor": mentor.pk}]}
     before = AuditEvent.objects.count()
     assert (
-        client.put(CHOICES_A, body, content_type="application/json", **bearer(raw)).status_code
+        client.put(
+            CHOICES_A,
+            body,
+            content_type="application/json",
+            **bearer(raw),
+            **if_match(client, CHOICES_A, **bearer(raw)),
+        ).status_code
         == 200
     )
     events = list(AuditEvent.objects.order_by("id")[before:])
@@ -237,11 +249,19 @@ def test_writes_through_a_token_are_audited_with_its_id(client, scheme_a, alice)
     client.force_login(mentee.user)
     before = AuditEvent.objects.count()
     assert (
-        client.put(CHOICES_A, {"choices": []}, content_type="application/json").status_code == 200
+        client.put(
+            CHOICES_A,
+            {"choices": []},
+            content_type="application/json",
+            **if_match(client, CHOICES_A),
+        ).status_code
+        == 200
     )
     assert [e.via_token for e in AuditEvent.objects.order_by("id")[before:]] == [None]
     made = AuditEvent.objects.get(action="api.token.created", object_id=str(token.pk))
-    assert made.data["scopes"] == ["directory:write"] and raw not in str(made.data)
+    assert made.data["scopes"] == ["directory:read", "directory:write"] and raw not in str(
+        made.data
+    )
 
 
 def test_every_api_view_names_the_scope_a_token_needs():

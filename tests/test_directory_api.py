@@ -10,6 +10,7 @@ from equimentor.directory.models import Choice
 from equimentor.matching.models import MatchingRound
 from tests import directory_support as support
 from tests import factories
+from tests.api_setup import if_match
 
 MENTORS = reverse("api:directory_mentors", args=["scheme-a"])
 CHOICES = reverse("api:my_choices", args=["scheme-a"])
@@ -54,7 +55,9 @@ def test_reading_and_replacing_choices(client, scheme_a, alice, mentors):
         "choices": [],
     }
     body = {"choices": [{"mentor": mentors[1].pk, "note": "Hello"}, {"mentor": mentors[0].pk}]}
-    response = client.put(CHOICES, body, content_type="application/json")
+    response = client.put(
+        CHOICES, body, content_type="application/json", **if_match(client, CHOICES)
+    )
     assert response.status_code == 200
     assert [(c["rank"], c["mentor"], c["note"]) for c in response.json()["choices"]] == [
         (1, mentors[1].pk, "Hello"),
@@ -68,7 +71,9 @@ def test_the_service_rules_apply(client, scheme_a, alice, mentors):
     services.add_choice(mentee, mentors[2], actor=mentee.user)
     client.force_login(mentee.user)
     four = {"choices": [{"mentor": m.pk} for m in [*mentors, support.mentor(scheme_a, alice)]]}
-    response = client.put(CHOICES, four, content_type="application/json")
+    response = client.put(
+        CHOICES, four, content_type="application/json", **if_match(client, CHOICES)
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
@@ -78,7 +83,10 @@ def test_the_service_rules_apply(client, scheme_a, alice, mentors):
         "detail": "You can choose at most 3 mentors. Remove one to add another.",
     }
     response = client.put(
-        CHOICES, {"choices": [{"mentor": mentee.pk}]}, content_type="application/json"
+        CHOICES,
+        {"choices": [{"mentor": mentee.pk}]},
+        content_type="application/json",
+        **if_match(client, CHOICES),
     )
     assert response.json()["detail"] == "You cannot choose yourself as your mentor."
     response = client.put(CHOICES, {"choices": "nope"}, content_type="application/json")
@@ -90,7 +98,9 @@ def test_the_service_rules_apply(client, scheme_a, alice, mentors):
     MatchingRound.objects.create(scheme=scheme_a, name="R", status=MatchingRound.Status.CLOSED)
     data = client.get(CHOICES).json()
     assert data["open"] is False
-    response = client.put(CHOICES, {"choices": []}, content_type="application/json")
+    response = client.put(
+        CHOICES, {"choices": []}, content_type="application/json", **if_match(client, CHOICES)
+    )
     assert response.status_code == 400
     assert response.json()["detail"] == "Choices are closed while the coordinator runs matching."
 

@@ -6,13 +6,14 @@ validates every change. Identity answers never appear in the API.
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.pagination import PositionCursor
+from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
 from equimentor.api.problems import Refused
 from equimentor.api.serializers import IdField
 from equimentor.directory import services
@@ -146,21 +147,24 @@ class MyChoices(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ChoicesOutSerializer)
+    @extend_schema(responses=ChoicesOutSerializer, parameters=[IF_NONE_MATCH])
     def get(self, request, slug: str):
-        return Response(_choices_payload(get_own_mentee(request.user, slug)))
+        return tagged(request, _choices_payload(get_own_mentee(request.user, slug)))
 
-    @extend_schema(request=ChoicesSerializer, responses=ChoicesOutSerializer)
+    @extend_schema(request=ChoicesSerializer, responses=ChoicesOutSerializer, parameters=[IF_MATCH])
     def put(self, request, slug: str):
         mentee = get_own_mentee(request.user, slug)
         data = ChoicesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.set_choices(
-                mentee,
-                [(c["mentor"], c.get("note", "")) for c in data.validated_data["choices"]],
-                actor=request.user,
-            )
-        except services.DirectoryError as exc:
-            raise Refused(str(exc), status=400) from exc
-        return Response(_choices_payload(mentee))
+        with transaction.atomic():
+            locked = Participant.objects.select_for_update().get(pk=mentee.pk)
+            require_match(request, _choices_payload(locked))  # ETag of GET: none lost
+            try:
+                services.set_choices(
+                    mentee,
+                    [(c["mentor"], c.get("note", "")) for c in data.validated_data["choices"]],
+                    actor=request.user,
+                )
+            except services.DirectoryError as exc:
+                raise Refused(str(exc), status=400) from exc
+        return tagged(request, _choices_payload(mentee))

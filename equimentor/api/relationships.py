@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import (
     extend_schema,
@@ -20,6 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import IdField, RequiredBooleanField
 from equimentor.core.roles import Role
@@ -380,21 +382,41 @@ class RelationshipGoals(generics.ListAPIView):
         return Response(GoalSerializer(goal, context=context).data, status=status.HTTP_201_CREATED)
 
 
+def _goal_data(goal_pk: int, participant_id: int, *, lock: bool = False) -> tuple[Goal, dict]:
+    rows = Goal.objects.select_related("owner__user")
+    goal = (rows.select_for_update(of=("self",)) if lock else rows).get(pk=goal_pk)
+    return goal, GoalSerializer(goal, context={"participant_id": participant_id}).data
+
+
 class UpdateGoal(APIView):
-    """The mentee who owns the goal: record its status and/or progress (kept as a review; what
-    is left out stays as it was)."""
+    """Members of the relationship: one goal, with its ETag. ``PATCH`` (the mentee who owns it,
+    with ``If-Match``): record its status and/or progress (kept as a review; what is left out
+    stays as it was)."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = GoalUpdateSerializer
 
+    @extend_schema(responses=GoalSerializer, parameters=[IF_NONE_MATCH])
+    def get(self, request, slug: str, pk: int, gid: int):
+        goal, _rel, member = access.get_goal_for_member(request.user, slug, pk, gid)
+        return tagged(request, _goal_data(goal.pk, member.participant_id)[1])
+
     @extend_schema(
-        request=GoalUpdateSerializer, responses={200: GoalSerializer, 409: ProblemSerializer}
+        request=GoalUpdateSerializer,
+        responses={200: GoalSerializer, 409: ProblemSerializer},
+        parameters=[IF_MATCH],
     )
     def patch(self, request, slug: str, pk: int, gid: int):
         goal, rel, member = access.get_goal_for_member(request.user, slug, pk, gid)
         data = GoalUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        d = data.validated_data
+        with transaction.atomic():
+            goal, current = _goal_data(goal.pk, member.participant_id, lock=True)
+            require_match(request, current)  # ETag of GET: a change made meanwhile is not lost
+            goal.relationship = rel
+            return self._update(request, goal, member, data.validated_data)
+
+    def _update(self, request, goal, member, d):
         try:
             goal = services.update_goal(
                 goal,
@@ -409,9 +431,7 @@ class UpdateGoal(APIView):
             )
         except services.RelationshipError as exc:
             raise _refused(exc) from exc
-        goal = Goal.objects.select_related("owner__user").get(pk=goal.pk)
-        context = {"participant_id": member.participant_id}
-        return Response(GoalSerializer(goal, context=context).data)
+        return tagged(request, _goal_data(goal.pk, member.participant_id)[1])
 
 
 # -- check-ins ------------------------------------------------------------------------------------

@@ -93,5 +93,11 @@ class AutoSchema(SpectacularAutoSchema):
             p.get("in") == "query" for p in operation.get("parameters", [])
         ):
             wanted["400"] = "Invalid input: each field's or query parameter's messages in errors."
+        if any(
+            p.get("in") == "header" and p.get("name") == "If-Match"
+            for p in operation.get("parameters", [])
+        ):
+            wanted["412"] = "Changed since it was read: the If-Match ETag is not its current one."
+            wanted["428"] = "If-Match is missing: read it first (GET) and send its ETag."
         for code, description in wanted.items():
             responses.setdefault(code, self._problem(description))

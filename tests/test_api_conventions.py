@@ -5,14 +5,22 @@ email."""
 from __future__ import annotations
 
 import re
+import threading
+from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.core import mail
+from django.db import connection, connections
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from equimentor.api import services as token_services
+from equimentor.api.idempotency import purge_expired
+from equimentor.api.models import IdempotencyKey
+from equimentor.core import jobs
 from equimentor.directory import services as directory_services
 from equimentor.enrolment.models import Participant
 from tests import directory_support as support
@@ -327,3 +335,106 @@ def test_the_schema_documents_if_match(schema):
         assert {"412", "428"} <= set(operation["responses"])
         [header] = [p for p in operation["parameters"] if p["in"] == "header"]
         assert header["name"] == "If-Match" and header["required"] is True
+
+
+# -- idempotency keys -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def meetings(scheme_a, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    mail.outbox.clear()
+    return rel, member(rel, mentors[0]).participant.user
+
+
+def _plan(days: int = 9) -> dict:
+    when = (timezone.now() + timedelta(days=days)).date().isoformat()
+    return {"date": when, "time": "10:00", "time_zone": "Europe/London"}
+
+
+def test_a_repeated_post_is_answered_again_and_sends_nothing(
+    client, meetings, django_capture_on_commit_callbacks
+):
+    rel, mentor = meetings
+    client.force_login(mentor)
+    url = reverse("api:relationship_meetings", args=["scheme-a", rel.pk])
+    key = {"HTTP_IDEMPOTENCY_KEY": "7b0e2a52-1f8c-4f36-9d0e-2c1d7b5e9a10"}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, _plan(), "application/json", **key)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first
+    sent = len(mail.outbox)
+    assert sent >= 1  # the invitations
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(url, _plan(), "application/json", **key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert again["Idempotent-Replayed"] == "true"
+    assert rel.meetings.count() == 1 and len(mail.outbox) == sent
+    # the same key with another request: 422, nothing done
+    other = client.post(url, _plan(days=10), "application/json", **key)
+    assert other.status_code == 422 and other["Content-Type"] == PROBLEM_JSON
+    assert other.json()["type"] == "urn:equimentor:problem:idempotency-key-reused"
+    assert rel.meetings.count() == 1
+    # without a key a POST is as before; a key is the caller's own
+    assert client.post(url, _plan(days=11), "application/json").status_code == 201
+    bad = client.post(url, _plan(days=12), "application/json", HTTP_IDEMPOTENCY_KEY="x" * 201)
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["Idempotency-Key"]
+
+
+def test_a_refused_post_keeps_no_answer_and_keys_expire(client, meetings, settings):
+    rel, mentor = meetings
+    client.force_login(mentor)
+    url = reverse("api:relationship_meetings", args=["scheme-a", rel.pk])
+    key = {"HTTP_IDEMPOTENCY_KEY": "retry-me"}
+    refused = client.post(url, {**_plan(), "date": "1899-01-01"}, "application/json", **key)
+    assert refused.status_code == 409 and not IdempotencyKey.objects.exists()
+    assert client.post(url, _plan(), "application/json", **key).status_code == 201
+    assert IdempotencyKey.objects.count() == 1
+    assert purge_expired()["deleted"] == 0
+    assert purge_expired(timezone.now() + timedelta(hours=25))["deleted"] == 1
+    assert "api.idempotency_keys" in {job.name for job in jobs.registered()}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL")
+def test_concurrent_repeats_do_it_once(scheme_a, alice):
+    rel, mentor = accepted_pair(scheme_a, alice)
+    url = reverse("api:relationship_meetings", args=["scheme-a", rel.pk])
+    start = threading.Barrier(2)
+    answers = []
+
+    def call():
+        try:
+            c = Client()
+            c.force_login(mentor)
+            start.wait()
+            answers.append(
+                c.post(url, _plan(), "application/json", HTTP_IDEMPOTENCY_KEY="same-key")
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert rel.meetings.count() == 1
+
+
+def accepted_pair(scheme, coordinator):
+    mentors, mentees = pair(scheme, coordinator)
+    rel = accepted(scheme, coordinator, mentors[0], mentees[0])
+    return rel, member(rel, mentors[0]).participant.user
+
+
+def test_the_schema_documents_idempotency_keys(schema):
+    operation = schema["paths"]["/api/v1/me/schemes/{slug}/relationships/{id}/meetings/"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
+    assert {"409", "422"} <= set(operation["responses"])
+    assert "Idempotency-Key" in str(
+        schema["paths"]["/api/v1/me/schemes/{slug}/proposals/{id}/reply/"]
+    )

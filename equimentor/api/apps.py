@@ -14,3 +14,10 @@ class ApiConfig(AppConfig):
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+
+        from datetime import timedelta
+
+        from equimentor.api.idempotency import purge_expired
+        from equimentor.core import jobs
+
+        jobs.register("api.idempotency_keys", purge_expired, every=timedelta(hours=1))

@@ -15,6 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.idempotency import idempotent
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import ParticipationSerializer
 from equimentor.core.roles import Role
@@ -81,6 +82,7 @@ class ExpressInterest(APIView):
         request=InterestSerializer,
         responses={202: ReceivedSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str):
         data = InterestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -158,6 +160,7 @@ class ImportParticipants(APIView):
     serializer_class = ImportSerializer
 
     @extend_schema(request=ImportSerializer, responses={200: ImportResultSerializer})
+    @idempotent
     def post(self, request, slug: str):
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,6 +215,7 @@ class ApproveRegistration(_Review):
         request=ApproveSerializer,
         responses={200: ParticipationSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str, pk: int):
         participant = get_participant_for_coordinator(request.staff.scheme, pk)
         data = ApproveSerializer(data=request.data)
@@ -238,6 +242,7 @@ class QueryRegistration(_Review):
         request=MessageSerializer,
         responses={200: ParticipationSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str, pk: int):
         participant = get_participant_for_coordinator(request.staff.scheme, pk)
         data = MessageSerializer(data=request.data)
@@ -262,6 +267,7 @@ class DeclineRegistration(_Review):
         request=MessageSerializer,
         responses={200: ParticipationSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str, pk: int):
         participant = get_participant_for_coordinator(request.staff.scheme, pk)
         data = MessageSerializer(data=request.data)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from equimentor.api import services as api_services
 from equimentor.api.access import get_task_for_staff
+from equimentor.api.idempotency import idempotent
 from equimentor.api.models import APITask
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.core.roles import Role
@@ -114,6 +115,7 @@ class ReplyToProposal(APIView):
         request=ReplySerializer,
         responses={200: MyProposalSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str, pk: int):
         proposal, participant = get_own_proposal(request.user, slug, pk)
         data = ReplySerializer(data=request.data)
@@ -320,6 +322,7 @@ class Publish(_RoundTask):
     kind = "matching.publish"
 
     @extend_schema(request=None, responses={202: TaskSerializer})
+    @idempotent
     def post(self, request, slug: str, pk: int):
         return super().post(request, slug, pk)
 

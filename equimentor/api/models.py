@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -41,3 +42,25 @@ class APITask(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class IdempotencyKey(models.Model):
+    """A POST's ``Idempotency-Key`` (per caller): the hash of the request it came with and the
+    answer that was given, replayed to a repeat of it. Deleted after ``IDEMPOTENCY_KEY_HOURS``
+    by the periodic job ``api.idempotency_keys`` (``api.idempotency.purge_expired``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status_code = models.PositiveSmallIntegerField(null=True)  # null while it runs
+    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency key {self.pk}"

@@ -21,6 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.idempotency import idempotent
 from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import IdField, RequiredBooleanField
@@ -210,6 +211,7 @@ class RelationshipMeetings(generics.ListAPIView):
         request=MeetingPlanSerializer,
         responses={201: MeetingSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
         data = MeetingPlanSerializer(data=request.data)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_parameter_type
 
+from equimentor.api.idempotency import IDEMPOTENCY_KEY
 from equimentor.api.problems import PROBLEM_JSON, ProblemSerializer
 from equimentor.api.scopes import PERSONAL, SCOPES, endpoint_of
 
@@ -99,5 +101,20 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             wanted["412"] = "Changed since it was read: the If-Match ETag is not its current one."
             wanted["428"] = "If-Match is missing: read it first (GET) and send its ETag."
+        handler = getattr(self.view, self.method.lower(), None)
+        if getattr(handler, "idempotent", False):
+            operation.setdefault("parameters", []).append(
+                build_parameter_type(
+                    name=IDEMPOTENCY_KEY.name,
+                    schema={"type": "string", "maxLength": 200},
+                    location="header",
+                    description=IDEMPOTENCY_KEY.description,
+                )
+            )
+            wanted["400"] = "Invalid input (or an Idempotency-Key that is not 1 to 200 characters)."
+            wanted["409"] = (
+                "Refused, or a request with this Idempotency-Key is still being answered."
+            )
+            wanted["422"] = "This Idempotency-Key was sent before with another request."
         for code, description in wanted.items():
             responses.setdefault(code, self._problem(description))

@@ -24,5 +24,7 @@ def test_the_api_reference_renders_under_the_policy(site, scheme, coordinator):
     expect(registrations).to_be_visible()
     registrations.locator(".opblock-summary-control").click()
     expect(registrations.get_by_text("Token scope:")).to_be_visible()
+    # a parameter with a list of values is a select, named after it (api-reference.js)
+    expect(registrations.get_by_role("combobox", name="status, in query")).to_be_visible()
     site.check("API reference, an operation open")
     site.phone_screenshot("API reference")

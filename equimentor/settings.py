@@ -393,6 +393,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GoalStatusEnum": "equimentor.relationships.models.Goal.Status",
         "RelationshipKindEnum": "equimentor.relationships.models.Relationship.Kind",
+        "MeetingModeEnum": "equimentor.relationships.models.Meeting.Mode",
+        "AgreementModeEnum": "equimentor.relationships.models.AgreementVersion.Mode",
+        "PauseReasonEnum": "equimentor.relationships.models.Relationship.PauseReason",
+        "CloseReasonEnum": "equimentor.relationships.models.Relationship.CloseReason",
+        "MemberCloseReasonEnum": "equimentor.api.lifecycle.MEMBER_CLOSE_REASONS",
     },
 }
 

@@ -18,8 +18,22 @@ from tests.api_write_setup import bearer, token
 WRITE = ("registrations:read", "registrations:write")
 
 
-def _post(client, url, raw, body):
-    return client.post(url, body, content_type="application/json", **bearer(raw))
+def _post(client, url, raw, body, **headers):
+    return client.post(url, body, content_type="application/json", **bearer(raw), **headers)
+
+
+def _tag(client, participant, raw) -> str:
+    """The registration's ETag, read as the API gives it."""
+    url = reverse("api:registration", args=[participant.scheme.slug, participant.pk])
+    response = client.get(url, **bearer(raw))
+    assert response.status_code == 200
+    return response["ETag"]
+
+
+def _decide(client, action, participant, raw, body):
+    """A decision sent with the ETag of the registration as just read (If-Match)."""
+    tag = _tag(client, participant, raw)
+    return _post(client, _review_url(action, participant), raw, body, HTTP_IF_MATCH=tag)
 
 
 def _review_url(action, participant, slug="scheme-a"):
@@ -34,17 +48,14 @@ def test_a_coordinators_token_queries_then_approves(
 ):
     raw = token(alice, *WRITE)
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(
-            client,
-            _review_url("query", bob_participant),
-            raw,
-            {"message": "Which institution employs you?"},
+        response = _decide(
+            client, "query", bob_participant, raw, {"message": "Which institution employs you?"}
         )
     assert response.status_code == 200
     assert (response.json()["id"], response.json()["status"]) == (bob_participant.pk, "queried")
     assert "Which institution employs you?" in mail.outbox[-1].body
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(client, _review_url("approve", bob_participant), raw, {})
+        response = _decide(client, "approve", bob_participant, raw, {})
     assert response.status_code == 200 and response.json()["status"] == "approved"
     assert "approved" in mail.outbox[-1].subject
     bob_participant.refresh_from_db()
@@ -52,7 +63,7 @@ def test_a_coordinators_token_queries_then_approves(
     event = AuditEvent.objects.filter(action="enrolment.approved").get()
     assert event.actor == alice and event.via_token is not None
     # the service's rule, not a second copy: approving twice is refused with its message
-    again = _post(client, _review_url("approve", bob_participant), raw, {})
+    again = _decide(client, "approve", bob_participant, raw, {})
     assert again.status_code == 409 and "cannot be changed that way" in again.json()["detail"]
 
 
@@ -61,8 +72,8 @@ def test_a_service_token_declines_with_the_reason(
 ):
     raw = token(alice, *WRITE, scheme=scheme_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(
-            client, _review_url("decline", bob_participant), raw, {"message": "Students excluded."}
+        response = _decide(
+            client, "decline", bob_participant, raw, {"message": "Students excluded."}
         )
     assert response.status_code == 200 and response.json()["status"] == "declined"
     assert "Students excluded." in mail.outbox[-1].body
@@ -73,7 +84,7 @@ def test_a_service_token_declines_with_the_reason(
 def test_a_message_is_needed_and_nothing_changes_without_it(client, alice, bob_participant, action):
     raw = token(alice, *WRITE)
     for body in ({}, {"message": "   "}):
-        response = _post(client, _review_url(action, bob_participant), raw, body)
+        response = _decide(client, action, bob_participant, raw, body)
         assert response.status_code == 400
         assert "message" in str(response.json())
     bob_participant.refresh_from_db()
@@ -88,15 +99,14 @@ def test_approving_an_unlisted_institution_needs_one_from_the_list(
         person = factories.register_participant(scheme_a, "una@example.org")
     Participant.objects.filter(pk=person.pk).update(institution=None, institution_other="Elsewhere")
     raw = token(alice, *WRITE)
-    url = _review_url("approve", person)
-    refused = _post(client, url, raw, {})
+    refused = _decide(client, "approve", person, raw, {})
     assert refused.status_code == 409 and "not on the list" in refused.json()["detail"]
-    bad = _post(client, url, raw, {"institution": 999999})
+    bad = _decide(client, "approve", person, raw, {"institution": 999999})
     assert bad.status_code == 400 and "institution" in str(bad.json())
     person.refresh_from_db()
     assert person.status == "registered" and person.institution_id is None
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(client, url, raw, {"institution": institution.pk})
+        response = _decide(client, "approve", person, raw, {"institution": institution.pk})
     assert response.status_code == 200 and response.json()["institution"] == institution.name
 
 
@@ -113,7 +123,7 @@ def test_who_may_not_review(
         token(charlie, *WRITE, scheme=scheme_b),  # another scheme's service token
     ]
     for raw in refusals:
-        assert _post(client, url, raw, body).status_code == 403
+        assert _post(client, url, raw, body, HTTP_IF_MATCH="*").status_code == 403
     # another scheme's registration through one's own scheme's address: nothing
     assert (
         _post(
@@ -128,6 +138,30 @@ def test_who_may_not_review(
     assert client.post(url, body, content_type="application/json").status_code == 403
     bob_participant.refresh_from_db()
     assert bob_participant.status == "registered"
+
+
+def test_a_decision_needs_the_registration_as_read(
+    client, alice, scheme_a, bob_participant, django_capture_on_commit_callbacks
+):
+    raw = token(alice, *WRITE)
+    url = _review_url("approve", bob_participant)
+    sent = len(mail.outbox)
+    missing = _post(client, url, raw, {})
+    assert missing.status_code == 428 and "If-Match" in missing.json()["detail"]
+    stale = _tag(client, bob_participant, raw)
+    # the person changes their registration after the coordinator read it
+    Participant.objects.filter(pk=bob_participant.pk).update(job_title="Senior Lecturer")
+    refused = _post(client, url, raw, {}, HTTP_IF_MATCH=stale)
+    assert refused.status_code == 412
+    bob_participant.refresh_from_db()
+    assert bob_participant.status == "registered" and len(mail.outbox) == sent
+    assert not AuditEvent.objects.filter(action="enrolment.approved").exists()
+    fresh = _tag(client, bob_participant, raw)
+    assert fresh != stale
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = _post(client, url, raw, {}, HTTP_IF_MATCH=fresh)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert approved["ETag"] == _tag(client, bob_participant, raw) != fresh
 
 
 # -- expression of interest -------------------------------------------------------------------

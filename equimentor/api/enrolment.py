@@ -10,17 +10,20 @@ changes nothing; a change the service refuses is a 409 with its message.
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.idempotency import idempotent
+from equimentor.api.preconditions import IF_MATCH, require_match, tagged
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import ParticipationSerializer
 from equimentor.core.roles import Role
 from equimentor.enrolment import imports, services
 from equimentor.enrolment.access import get_participant_for_coordinator
+from equimentor.enrolment.models import Participant
 from equimentor.schemes.models import Institution
 from equimentor.staff.access import scheme_staff
 
@@ -198,10 +201,31 @@ class MessageSerializer(serializers.Serializer):
     )
 
 
+def registration_data(pk: int, *, lock: bool = False) -> tuple[Participant, dict]:
+    """A registration and what the API answers for it (``GET .../registrations/<id>/`` tags
+    this with its ETag); ``lock`` holds its row for a change in the same transaction."""
+    rows = Participant.objects.select_related("scheme", "institution")
+    participant = (rows.select_for_update(of=("self",)) if lock else rows).get(pk=pk)
+    return participant, ParticipationSerializer(participant).data
+
+
 class _Review(APIView):
-    def _answer(self, participant) -> Response:
-        participant = get_participant_for_coordinator(self.request.staff.scheme, participant.pk)
-        return Response(ParticipationSerializer(participant).data)
+    """A decision on one registration, sent with ``If-Match``: the ETag of the registration as
+    read, so a registration changed since (the person edited it, another coordinator decided)
+    is not decided on unseen (412)."""
+
+    def _decide(self, request, pk: int, form, decide) -> Response:
+        participant = get_participant_for_coordinator(request.staff.scheme, pk)
+        data = form(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            participant, current = registration_data(participant.pk, lock=True)
+            require_match(request, current)
+            try:
+                decide(participant, data.validated_data)
+            except services.EnrolmentError as exc:
+                raise _refused(exc) from exc
+        return tagged(request, registration_data(participant.pk)[1])
 
 
 @scheme_staff(Role.COORDINATOR)
@@ -214,21 +238,16 @@ class ApproveRegistration(_Review):
     @extend_schema(
         request=ApproveSerializer,
         responses={200: ParticipationSerializer, 409: ProblemSerializer},
+        parameters=[IF_MATCH],
     )
     @idempotent
     def post(self, request, slug: str, pk: int):
-        participant = get_participant_for_coordinator(request.staff.scheme, pk)
-        data = ApproveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            participant = services.approve(
-                participant,
-                actor=request.user,
-                institution=data.validated_data.get("institution"),
-            )
-        except services.EnrolmentError as exc:
-            raise _refused(exc) from exc
-        return self._answer(participant)
+        return self._decide(
+            request,
+            pk,
+            ApproveSerializer,
+            lambda p, d: services.approve(p, actor=request.user, institution=d.get("institution")),
+        )
 
 
 @scheme_staff(Role.COORDINATOR)
@@ -241,19 +260,16 @@ class QueryRegistration(_Review):
     @extend_schema(
         request=MessageSerializer,
         responses={200: ParticipationSerializer, 409: ProblemSerializer},
+        parameters=[IF_MATCH],
     )
     @idempotent
     def post(self, request, slug: str, pk: int):
-        participant = get_participant_for_coordinator(request.staff.scheme, pk)
-        data = MessageSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            participant = services.query_eligibility(
-                participant, actor=request.user, message=data.validated_data["message"]
-            )
-        except services.EnrolmentError as exc:
-            raise _refused(exc) from exc
-        return self._answer(participant)
+        return self._decide(
+            request,
+            pk,
+            MessageSerializer,
+            lambda p, d: services.query_eligibility(p, actor=request.user, message=d["message"]),
+        )
 
 
 @scheme_staff(Role.COORDINATOR)
@@ -266,16 +282,13 @@ class DeclineRegistration(_Review):
     @extend_schema(
         request=MessageSerializer,
         responses={200: ParticipationSerializer, 409: ProblemSerializer},
+        parameters=[IF_MATCH],
     )
     @idempotent
     def post(self, request, slug: str, pk: int):
-        participant = get_participant_for_coordinator(request.staff.scheme, pk)
-        data = MessageSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            participant = services.decline(
-                participant, actor=request.user, message=data.validated_data["message"]
-            )
-        except services.EnrolmentError as exc:
-            raise _refused(exc) from exc
-        return self._answer(participant)
+        return self._decide(
+            request,
+            pk,
+            MessageSerializer,
+            lambda p, d: services.decline(p, actor=request.user, message=d["message"]),
+        )

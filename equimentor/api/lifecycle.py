@@ -225,9 +225,13 @@ class MemberExtend(_MemberAction):
         return self._answer(member)
 
 
+# the reasons a member may give (the schema names this set MemberCloseReasonEnum)
+MEMBER_CLOSE_REASONS = [(r.value, r.label) for r in Relationship.MEMBER_REASONS]
+
+
 class MemberCloseSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
-        choices=[(r.value, r.label) for r in Relationship.MEMBER_REASONS],
+        choices=MEMBER_CLOSE_REASONS,
         help_text="Private: nobody else is told why.",
     )
     never_again = serializers.BooleanField(default=False)

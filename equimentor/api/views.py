@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django.db.models import F
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from equimentor.api.enrolment import registration_data
+from equimentor.api.preconditions import IF_NONE_MATCH, tagged
 from equimentor.api.problems import invalid_parameter
 from equimentor.api.serializers import ParticipationSerializer, SchemeSerializer
 from equimentor.core.roles import Role
+from equimentor.enrolment.access import get_participant_for_coordinator
 from equimentor.enrolment.models import Participant
 from equimentor.schemes.models import Scheme
 from equimentor.staff.access import scheme_staff
@@ -83,14 +85,12 @@ class SchemeRegistrations(generics.ListAPIView):
 
 @scheme_staff(Role.COORDINATOR)
 class SchemeRegistration(generics.RetrieveAPIView):
-    """Coordinators of the scheme: one registration."""
+    """Coordinators of the scheme: one registration, with its ETag (send it as ``If-Match`` to
+    approve, query or decline it)."""
 
     serializer_class = ParticipationSerializer
 
-    def get_object(self):
-        scheme = self.request.staff.scheme
-        return get_object_or_404(
-            Participant.objects.select_related("scheme", "institution"),
-            scheme=scheme,
-            pk=self.kwargs["pk"],
-        )
+    @extend_schema(parameters=[IF_NONE_MATCH])
+    def get(self, request, slug: str, pk: int):
+        participant = get_participant_for_coordinator(request.staff.scheme, pk)
+        return tagged(request, registration_data(participant.pk)[1])

@@ -438,3 +438,26 @@ def test_the_schema_documents_idempotency_keys(schema):
     assert "Idempotency-Key" in str(
         schema["paths"]["/api/v1/me/schemes/{slug}/proposals/{id}/reply/"]
     )
+
+
+def test_a_members_lists_cost_the_same_queries_however_long(client, meetings):
+    """A member's meetings and relationships: one meeting or six, the same queries."""
+    rel, mentor = meetings
+    client.force_login(mentor)
+    url = reverse("api:relationship_meetings", args=["scheme-a", rel.pk])
+    urls = [url, reverse("api:my_relationships", args=["scheme-a"])]
+
+    def costs():
+        out = []
+        for each in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(each).status_code == 200
+            out.append(len(queries.captured_queries))
+        return out
+
+    assert client.post(url, _plan(days=3), "application/json").status_code == 201
+    few = costs()
+    for days in range(4, 9):
+        assert client.post(url, _plan(days=days), "application/json").status_code == 201
+    assert len(client.get(url).json()["results"]) == 6
+    assert costs() == few

@@ -41,8 +41,8 @@ def _coord(name, rel, slug="scheme-a"):
     return reverse(f"api:scheme_relationship_{name}", args=[slug, rel.pk])
 
 
-def _post(client, url, raw, body=None):
-    return client.post(url, body or {}, content_type="application/json", **bearer(raw))
+def _post(client, url, raw, body=None, **headers):
+    return client.post(url, body or {}, content_type="application/json", **bearer(raw), **headers)
 
 
 def _agreement(rel):
@@ -233,3 +233,32 @@ def test_the_agreement_list_costs_the_same_for_one_version_as_for_four(client, r
         for m in (mentor, mentee):
             services.confirm_agreement(rel, m, version, actor=None)
     assert queries() == (few, 4)
+
+
+def test_a_pause_sent_again_with_its_key_pauses_and_emails_once(
+    client, alice, rel_setup, django_capture_on_commit_callbacks
+):
+    rel, mentor, mentee, _ = rel_setup
+    rel = _active(rel, mentor, mentee)
+    mail.outbox.clear()
+    raw = token(alice, *WRITE)
+    answers = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(
+                _post(
+                    client,
+                    _coord("pause", rel),
+                    raw,
+                    {"reason": "other"},
+                    HTTP_IDEMPOTENCY_KEY="p1",
+                )
+            )
+    assert [a.status_code for a in answers] == [200, 200]  # not a 409 "already paused"
+    assert answers[1]["Idempotent-Replayed"] == "true"
+    sent = len(mail.outbox)
+    assert sent > 0
+    assert AuditEvent.objects.filter(action="relationships.relationship.paused").count() == 1
+    # without the key, a repeat is refused by the service
+    assert _post(client, _coord("pause", rel), raw, {"reason": "other"}).status_code == 409
+    assert len(mail.outbox) == sent

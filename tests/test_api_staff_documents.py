@@ -24,8 +24,8 @@ STAFF = ("staff:read", "staff:write")
 DOCS = ("documents:read", "documents:write")
 
 
-def _post(client, url, raw, body=None):
-    return client.post(url, body or {}, content_type="application/json", **bearer(raw))
+def _post(client, url, raw, body=None, **headers):
+    return client.post(url, body or {}, content_type="application/json", **bearer(raw), **headers)
 
 
 def _delete(client, url, raw):
@@ -260,3 +260,19 @@ def test_the_documents_list_costs_the_same_for_more_versions(client, alice, sche
     factories.publish_documents(scheme_a, version=2)
     factories.publish_documents(scheme_a, version=3)
     assert _queries(client, url, raw) == few
+
+
+def test_an_invitation_sent_again_with_its_key_is_sent_once(
+    client, alice, django_capture_on_commit_callbacks
+):
+    raw = token(alice, *STAFF)
+    url = reverse("api:staff_invitations", args=["scheme-a"])
+    body = {"email": "new@example.org", "full_name": "New Person", "role": "evaluator"}
+    answers = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(_post(client, url, raw, body, HTTP_IDEMPOTENCY_KEY="invite-1"))
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[1]["Idempotent-Replayed"] == "true"
+    assert answers[1].json() == answers[0].json()
+    assert StaffInvitation.objects.count() == 1 and len(mail.outbox) == 1

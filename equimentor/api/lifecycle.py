@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.idempotency import idempotent
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.relationships import MyRelationshipSerializer, SchemeRelationshipSerializer
 from equimentor.core.roles import Role
@@ -72,6 +73,7 @@ class TrialDecision(_MemberAction):
     serializer_class = TrialSerializer
 
     @extend_schema(request=TrialSerializer, responses=_MEMBER_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
         data = _valid(TrialSerializer, request)
@@ -183,6 +185,7 @@ class MemberPause(_MemberAction):
     serializer_class = PauseSerializer
 
     @extend_schema(request=PauseSerializer, responses=_MEMBER_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
         data = _valid(PauseSerializer, request)
@@ -194,6 +197,7 @@ class MemberResume(_MemberAction):
     """Members of the relationship: resume it after a pause."""
 
     @extend_schema(request=None, responses=_MEMBER_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
         _refusing(services.resume, rel, actor=request.user, member=member)
@@ -211,6 +215,7 @@ class MemberExtend(_MemberAction):
     serializer_class = ExtendSerializer
 
     @extend_schema(request=ExtendSerializer, responses=_MEMBER_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
         data = _valid(ExtendSerializer, request)
@@ -244,6 +249,7 @@ class MemberClose(_MemberAction):
     serializer_class = MemberCloseSerializer
 
     @extend_schema(request=MemberCloseSerializer, responses=_MEMBER_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel, member = access.get_relationship_for_member(request.user, slug, pk)
         data = _valid(MemberCloseSerializer, request)
@@ -279,6 +285,7 @@ class CoordinatorPause(_CoordinatorAction):
     serializer_class = PauseSerializer
 
     @extend_schema(request=PauseSerializer, responses=_COORDINATOR_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
         data = _valid(PauseSerializer, request)
@@ -291,6 +298,7 @@ class CoordinatorResume(_CoordinatorAction):
     """Coordinators of the scheme: resume a paused relationship."""
 
     @extend_schema(request=None, responses=_COORDINATOR_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
         _refusing(services.resume, rel, actor=request.user)
@@ -309,6 +317,7 @@ class CoordinatorClose(_CoordinatorAction):
     serializer_class = CoordinatorCloseSerializer
 
     @extend_schema(request=CoordinatorCloseSerializer, responses=_COORDINATOR_ANSWERS)
+    @idempotent
     def post(self, request, slug: str, pk: int):
         rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
         data = _valid(CoordinatorCloseSerializer, request)

@@ -18,6 +18,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.idempotency import idempotent
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.core.roles import Role
 from equimentor.schemes.access import get_role_in_scheme
@@ -105,6 +106,7 @@ class InviteToRole(APIView):
         request=InvitationSerializer,
         responses={201: InvitationSerializer, 409: ProblemSerializer},
     )
+    @idempotent
     def post(self, request, slug: str):
         data = InvitationSerializer(data=request.data)
         data.is_valid(raise_exception=True)

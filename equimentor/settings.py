@@ -394,6 +394,9 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "equimentor.relationships.models.Goal.Status",
         "RelationshipKindEnum": "equimentor.relationships.models.Relationship.Kind",
         "MeetingModeEnum": "equimentor.relationships.models.Meeting.Mode",
+        # a mentor's preferred meeting mode (virtual, in person, either): without its own name it
+        # took MeetingModeEnum's and the directory's answers broke the schema (the fuzz, #20)
+        "ParticipantMeetingModeEnum": "equimentor.enrolment.models.Participant.MeetingMode",
         "AgreementModeEnum": "equimentor.relationships.models.AgreementVersion.Mode",
         "PauseReasonEnum": "equimentor.relationships.models.Relationship.PauseReason",
         "CloseReasonEnum": "equimentor.relationships.models.Relationship.CloseReason",

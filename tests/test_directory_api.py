@@ -132,3 +132,16 @@ def test_an_id_no_row_can_have_is_refused_not_a_server_error(client, scheme_a, a
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["choices.0.mentor"]
     assert not Choice.objects.filter(mentee=mentee).exists()
+
+
+def test_a_mentors_meeting_mode_has_its_own_values_in_the_schema(client, db):
+    """Found by the schema fuzz (#20): the mentor's preferred mode (virtual, in person, either)
+    was named MeetingModeEnum, a meeting's modes (virtual, in person, phone), so a directory
+    answer with "either" broke the schema."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from equimentor.enrolment.models import Participant
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    mode = components["Mentor"]["properties"]["meeting_mode"]["allOf"][0]["$ref"].rsplit("/")[-1]
+    assert components[mode]["enum"] == Participant.MeetingMode.values

@@ -401,6 +401,8 @@ SPECTACULAR_SETTINGS = {
         "PauseReasonEnum": "equimentor.relationships.models.Relationship.PauseReason",
         "CloseReasonEnum": "equimentor.relationships.models.Relationship.CloseReason",
         "MemberCloseReasonEnum": "equimentor.api.lifecycle.MEMBER_CLOSE_REASONS",
+        "SessionKindEnum": "equimentor.training.models.Session.Kind",
+        "SessionStatusEnum": "equimentor.training.models.Session.Status",
     },
 }
 

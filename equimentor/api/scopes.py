@@ -38,6 +38,11 @@ SCOPES: dict[str, str] = {
     "documents:read": "Coordinators: read every version of the scheme's documents.",
     "documents:write": "Coordinators: save the draft of a document's next version, publish it.",
     "safeguarding:read": "Safeguarding leads: the number of cases past a deadline (no details).",
+    "evaluation:read": "Read the scheme's questionnaires and export their results, withheld as "
+    "on the pages.",
+    "evaluation:write": "Hold, resume and send now the scheme's questionnaires.",
+    "sessions:read": "Read the training sessions open to you; a coordinator reads the scheme's.",
+    "sessions:write": "Register for sessions and cancel; a coordinator schedules them.",
 }
 
 # The scopes a new token is offered ticked.
@@ -61,10 +66,12 @@ def endpoints() -> dict[type, Endpoint]:
         directory,
         documents,
         enrolment,
+        evaluation,
         lifecycle,
         matching,
         safeguarding,
         staff,
+        training,
         views,
     )
     from equimentor.api import relationships as rel
@@ -119,6 +126,14 @@ def endpoints() -> dict[type, Endpoint]:
         documents.SchemeDocuments: Endpoint("documents", SCHEME),
         documents.PublishDocument: Endpoint("documents", SCHEME),
         safeguarding.OverdueCases: Endpoint("safeguarding", SCHEME),
+        evaluation.SchemeQuestionnaires: Endpoint("evaluation", SCHEME),
+        evaluation.QuestionnaireResults: Endpoint("evaluation", SCHEME),
+        evaluation.HoldQuestionnaire: Endpoint("evaluation", SCHEME),
+        evaluation.ResumeQuestionnaire: Endpoint("evaluation", SCHEME),
+        evaluation.SendQuestionnaireNow: Endpoint("evaluation", SCHEME),
+        training.SchemeSessions: Endpoint("sessions", SCHEME),
+        training.MySessions: Endpoint("sessions", PERSONAL),
+        training.MySessionRegistration: Endpoint("sessions", PERSONAL),
     }
 
 

@@ -6,11 +6,13 @@ from equimentor.api import (
     directory,
     documents,
     enrolment,
+    evaluation,
     lifecycle,
     matching,
     reference,
     safeguarding,
     staff,
+    training,
     views,
 )
 
@@ -230,5 +232,37 @@ urlpatterns = [
         "v1/schemes/<slug:slug>/safeguarding/overdue/",
         safeguarding.OverdueCases.as_view(),
         name="overdue_cases",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/questionnaires/",
+        evaluation.SchemeQuestionnaires.as_view(),
+        name="questionnaires",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/questionnaires/<slug:code>/results/<str:fmt>/",
+        evaluation.QuestionnaireResults.as_view(),
+        name="questionnaire_results",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/questionnaires/<slug:code>/hold/",
+        evaluation.HoldQuestionnaire.as_view(),
+        name="hold_questionnaire",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/questionnaires/<slug:code>/resume/",
+        evaluation.ResumeQuestionnaire.as_view(),
+        name="resume_questionnaire",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/questionnaires/<slug:code>/send-now/",
+        evaluation.SendQuestionnaireNow.as_view(),
+        name="send_questionnaire_now",
+    ),
+    path("v1/schemes/<slug:slug>/sessions/", training.SchemeSessions.as_view(), name="sessions"),
+    path("v1/me/schemes/<slug:slug>/sessions/", training.MySessions.as_view(), name="my_sessions"),
+    path(
+        "v1/me/schemes/<slug:slug>/sessions/<int:pk>/registration/",
+        training.MySessionRegistration.as_view(),
+        name="my_session_registration",
     ),
 ]

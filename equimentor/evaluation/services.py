@@ -197,6 +197,24 @@ def send_due(questionnaire: Questionnaire, *, actor, now=None) -> int:
     return sent
 
 
+def send_now(questionnaire: Questionnaire, *, actor) -> int:
+    """The coordinator's "Send now": how many people the questionnaire is due for now; if any,
+    :func:`send_due` invites them in the background once this commits (a task, as the actor and
+    through the API token of this request, if any, which its audit event names). Nobody due:
+    nothing is sent, 0."""
+    waiting = len(due.schedule(questionnaire, timezone.now()).due_now)
+    if waiting:
+        qid, uid, via = questionnaire.pk, actor.pk, audit.current_token()
+        transaction.on_commit(lambda: _send_later(qid, uid, via), robust=True)
+    return waiting
+
+
+def _send_later(questionnaire_id: int, actor_id: int, via_token: int | None) -> None:
+    from equimentor.evaluation import tasks
+
+    tasks.send_due.enqueue(questionnaire_id, actor_id, via_token)
+
+
 @transaction.atomic
 def save_settings(conf: EvaluationSettings, *, actor) -> EvaluationSettings:
     conf.full_clean()

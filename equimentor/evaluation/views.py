@@ -12,7 +12,6 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import signed_in
@@ -31,8 +30,8 @@ from equimentor.evaluation import (
     importer,
     mapping,
     services,
-    tasks,
 )
+from equimentor.evaluation import results as results_of
 from equimentor.evaluation.models import (
     Answer,
     EvaluationSettings,
@@ -242,12 +241,10 @@ def resume(request, slug, code):
 def send_now(request, slug, code):
     """Invite everyone due now, in the background (the schedule page shows them go)."""
     q = access.get_questionnaire(request.staff.scheme, code)
-    waiting = len(due.schedule(q, timezone.now()).due_now)
+    waiting = services.send_now(q, actor=request.user)
     if not waiting:
         messages.info(request, "Nobody is due this questionnaire now; nothing was sent.")
     else:
-        qid, uid = q.pk, request.user.pk
-        transaction.on_commit(lambda: tasks.send_due.enqueue(qid, uid), robust=True)
         messages.success(
             request,
             f"Sending “{q.title}” to {waiting} {'person' if waiting == 1 else 'people'} now.",
@@ -325,29 +322,14 @@ def edit(request, slug, code=None):
     return render(request, "evaluation/edit.html", _ctx(scheme, form=form, q=q))
 
 
-def _filters(definition):
-    """The filter items, their option labels as text (see ``definitions.label_text``)."""
-    return [
-        {**i, "options": [{**o, "label": definitions.label_text(o)} for o in i.get("options", [])]}
-        for i in definition["items"]
-        if i.get("filter")
-    ]
-
-
 def _results(request, scheme, code):
     """The questionnaire, its settings, and its results as the page shows them (with the
     page's filter, if any): ``(q, conf, resps, filter_item, filter_value, filters, grouped,
-    blocks)``. The page and its CSV/XLSX export both read them here."""
-    q = access.get_questionnaire(scheme, code)
-    conf = EvaluationSettings.for_scheme(scheme)
-    resps = analysis.load(scheme, code)
-    filter_item = request.GET.get("filter") or None
-    filter_value = request.GET.get("value") or None
-    filters = _filters(q.definition)
-    if filter_item and filter_item not in {i["code"] for i in filters}:
-        raise Http404("No such filter.")
-    grouped, blocks = analysis.results(q.definition, resps, conf.k, filter_item, filter_value)
-    return q, conf, resps, filter_item, filter_value, filters, grouped, blocks
+    blocks)``. The page and its CSV/XLSX export both read them in ``evaluation.results``."""
+    r = results_of.results(
+        scheme, code, request.GET.get("filter") or None, request.GET.get("value") or None
+    )
+    return r.q, r.conf, r.resps, r.filter_item, r.filter_value, r.filters, r.grouped, r.blocks
 
 
 @scheme_staff(*access.READERS)
@@ -387,44 +369,15 @@ def results_export(request, slug, code, fmt):
     """The results page's tables as a CSV or XLSX file, withheld figures withheld as on the
     page (the same ``analysis.results``); aggregated, so its readers are the page's."""
     scheme = request.staff.scheme
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in results_of.FORMATS:
         raise Http404("No such format.")
-    q, conf, _resps, filter_item, filter_value, filters, _grouped, blocks = _results(
-        request, scheme, code
+    r = results_of.results(
+        scheme, code, request.GET.get("filter") or None, request.GET.get("value") or None
     )
-    services.record_export(q, actor=request.user, scheme=scheme, fmt=f"results-{fmt}")
-    name = f"{scheme.slug}-{q.code}-results"
-    if filter_item:
-        name += f"-{slugify(filter_item)}-{slugify(filter_value or 'none')}"
-    if fmt == "csv":
-        response = HttpResponse(exports.results_csv(blocks), content_type="text/csv")
-    else:
-        item = next((f for f in filters if f["code"] == filter_item), None)
-        answer = (
-            next((o["label"] for o in item["options"] if o["code"] == filter_value), filter_value)
-            if item
-            else ""
-        )
-        about = [
-            ("Questionnaire", f"{q.title} (version {q.version})"),
-            ("Scheme", scheme.name),
-            ("Produced", timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
-            (
-                "Filter",
-                f"{item['text']}: {answer or 'no answer'}" if item else "None: every response",
-            ),
-            (
-                "Withheld",
-                f"A role's figures are shown only with {conf.k} or more responses (and answers); "
-                "filtered views withhold further groups so that comparing views reveals no small "
-                "group. “–” is a withheld figure, “N/A” a question or answer not put to that role.",
-            ),
-        ]
-        response = HttpResponse(
-            exports.results_xlsx(blocks, about),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    services.record_export(r.q, actor=request.user, scheme=scheme, fmt=f"results-{fmt}")
+    content, content_type, name = results_of.results_file(r, scheme, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

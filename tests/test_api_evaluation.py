@@ -97,7 +97,7 @@ def test_the_pages_readers_read_it_and_nobody_else(client, followup, alice, char
 def test_bad_input_is_a_400_or_404_that_exports_nothing(client, followup, alice):
     raw = token(alice, READ)
     bad = client.get(_results("csv") + "?filter=no_such_item&value=x", **bearer(raw))
-    assert bad.status_code == 400 and "filter" in bad.json()
+    assert bad.status_code == 400 and "filter" in bad.json()["errors"]
     assert client.get(_results("pdf"), **bearer(raw)).status_code == 404
     assert (
         client.get(_results("csv", code="no-such-questionnaire"), **bearer(raw)).status_code == 404

@@ -16,6 +16,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from equimentor.api.idempotency import idempotent
 from equimentor.core.roles import Role
 from equimentor.evaluation import access, services
 from equimentor.evaluation import results as results_of
@@ -71,6 +72,12 @@ class QuestionnaireResults(APIView):
     Each export is audited."""
 
     renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
+
+    def handle_exception(self, exc):
+        """An error is a problem document (JSON) whatever file type was asked for."""
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     @extend_schema(
         parameters=[
@@ -164,6 +171,7 @@ class SendQuestionnaireNow(APIView):
             200: OpenApiResponse(SentNowSerializer, description="Nobody due: nothing sent."),
         },
     )
+    @idempotent
     def post(self, request, slug: str, code: str):
         q = access.get_questionnaire(request.staff.scheme, code)
         due = services.send_now(q, actor=request.user)

@@ -17,7 +17,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from equimentor.api.relationships import RefusedSerializer
+from equimentor.api.idempotency import idempotent
+from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
 from equimentor.staff.access import scheme_staff
@@ -71,7 +72,7 @@ class NewSessionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Session.Kind.choices)
     audience = serializers.ChoiceField(choices=Session.Audience.choices)
     relationships = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
         required=False,
         help_text="Open relationships whose members may come (audience 'relationships').",
     )
@@ -115,7 +116,13 @@ class SchemeSessions(generics.ListAPIView):
     @extend_schema(request=NewSessionSerializer, responses={201: ScheduledSerializer})
     def post(self, request, slug: str):
         scheme = request.staff.scheme
-        form = forms.NewSessionForm(scheme, request.data, likely=[request.user.time_zone])
+        shape = NewSessionSerializer(data=request.data)  # types first: the form takes text
+        shape.is_valid(raise_exception=True)
+        typed = {
+            k: v if k == "relationships" else ("" if v is None else str(v))
+            for k, v in shape.validated_data.items()
+        }
+        form = forms.NewSessionForm(scheme, typed, likely=[request.user.time_zone])
         if not form.is_valid():
             raise serializers.ValidationError(
                 {
@@ -215,25 +222,23 @@ class MySessionRegistration(APIView):
         [row] = _mine(participant, [session.pk])
         return Response(MySessionSerializer(row).data, status=code)
 
-    @extend_schema(request=None, responses={201: MySessionSerializer, 409: RefusedSerializer})
+    @extend_schema(request=None, responses={201: MySessionSerializer, 409: ProblemSerializer})
+    @idempotent
     def post(self, request, slug: str, pk: int):
         session, participant, _ = access.get_session_for_participant(request.user, slug, pk)
         try:
             services.register(session, participant, actor=request.user)
         except services.TrainingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise Refused(str(exc)) from exc
         return self._answer(session, participant, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: MySessionSerializer, 409: RefusedSerializer})
+    @extend_schema(request=None, responses={200: MySessionSerializer, 409: ProblemSerializer})
     def delete(self, request, slug: str, pk: int):
         session, participant, reg = access.get_session_for_participant(request.user, slug, pk)
         if reg is None:
-            return Response(
-                {"detail": "You are not registered for this session."},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise Refused("You are not registered for this session.")
         try:
             services.cancel_registration(reg, actor=request.user)
         except services.TrainingError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            raise Refused(str(exc)) from exc
         return self._answer(session, participant, status.HTTP_200_OK)

@@ -571,6 +571,11 @@ class RelationshipFilters(serializers.Serializer):
         max_value=520,
         required=False,
         help_text="Open, and no meeting for N weeks (1 to 520).",
+        # the pages' words for the same value (core.params.query_int)
+        error_messages={
+            key: "Weeks without a meeting must be a whole number from 1 to 520."
+            for key in ("invalid", "min_value", "max_value", "max_string_length")
+        },
     )
 
 

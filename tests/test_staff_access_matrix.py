@@ -136,6 +136,12 @@ RULES: dict[str, set[Role]] = {
     "api:documents": {C},
     "api:publish_document": {C},
     "api:overdue_cases": {S},
+    "api:questionnaires": {C, E, M},
+    "api:questionnaire_results": {C, E, M},
+    "api:hold_questionnaire": {C},
+    "api:resume_questionnaire": {C},
+    "api:send_questionnaire_now": {C},
+    "api:sessions": {C},
     "staff:scheme_staff": {C, S},
     "tokens:scheme": {C},
 }
@@ -294,6 +300,10 @@ OTHER_KWARGS = {
     "evaluation:coding": {"code": "aimms-month-6", "item": "improve"},
     "evaluation:code_answers": {"code": "aimms-month-6", "item": "improve"},
     "evaluation:export": {"fmt": "csv"},
+    "api:questionnaire_results": {"code": "aimms-month-6", "fmt": "csv"},
+    "api:hold_questionnaire": {"code": "aimms-month-6"},
+    "api:resume_questionnaire": {"code": "aimms-month-6"},
+    "api:send_questionnaire_now": {"code": "aimms-month-6"},
     "reports:export": {"fmt": "csv"},
 }
 

@@ -31,7 +31,6 @@ from benchmarks.benchdb import fresh_database, use_database  # noqa: E402
 from tests.reports_data import generate  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_reports"
-BATCH = 5000
 
 
 def setup_database(sqlite: bool) -> None:

@@ -59,13 +59,18 @@ def _stamp(scheme) -> tuple:
     return row
 
 
+def _fresh(kept: tuple | None, stamp: tuple) -> bool:
+    """A kept (stamp, read at, value) still holds: read at this version, less than MAX_AGE ago."""
+    return kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE
+
+
 def ordered(scheme, listed: Callable[[], QuerySet]) -> Order:
     """(mentor id, free places) of every mentor in ``listed()`` (the scheme's listed mentors,
     annotated with ``free``; built only when the order is read again), in the order mentees see
     them."""
     stamp = _stamp(scheme)
     kept = _kept.get(scheme.pk)
-    if kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE:
+    if _fresh(kept, stamp):
         return kept[2]
     # another process (or this one before a restart) may have read it at this version: the
     # shared cache holds it for MAX_AGE, so a recycled web process does not read every mentor
@@ -125,7 +130,7 @@ def derived(scheme, name: str, compute: Callable[[], object]):
     kept in this process until the directory's version moves (or MAX_AGE), as the order is."""
     stamp = _stamp(scheme)
     kept = _derived.get((scheme.pk, name))
-    if kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE:
+    if _fresh(kept, stamp):
         return kept[2]
     value = compute()
     _derived[(scheme.pk, name)] = (stamp, time.time(), value)

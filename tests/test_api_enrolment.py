@@ -316,3 +316,96 @@ def test_who_may_not_import(client, alice, bob, charlie, scheme_a, scheme_b, ins
     ):
         assert _post(client, IMPORT, raw, body).status_code == 403
     assert not Participant.objects.filter(scheme=scheme_a, status="invited").exists()
+
+
+# -- someone imported accepts her place -------------------------------------------------------
+
+
+ACCEPT = reverse("api:accept_invitation", args=["scheme-a"])
+INVITATION = reverse("api:my_invitation", args=["scheme-a"])
+OWN = ("registrations:read", "registrations:write")
+
+
+def _imported(client, alice, institution):
+    raw = token(alice, *WRITE)
+    assert _post(client, IMPORT, raw, {"participants": _people(institution)}).status_code == 200
+    return {p.user.email: p for p in Participant.objects.filter(status="invited")}
+
+
+def _acceptance(client, raw, **profile):
+    """What someone imported sends: the profile fields the import had not, and every consent
+    against the version the invitation named."""
+    asked = client.get(INVITATION, **bearer(raw)).json()["consents"]
+    return {
+        "job_title": "Lecturer",
+        "career_stage": 1,
+        "career_summary": "Five years in public health.",
+        "department": "Public Health",
+        "research_interests": "maternal health",
+        "pathway": "non_clinical",
+        "meeting_mode": "virtual",
+        **profile,
+        "consents": {c["purpose"]: True for c in asked},
+        "documents": {c["document"]["kind"]: c["document"]["id"] for c in asked},
+    }
+
+
+def test_someone_imported_accepts_her_place_with_her_consents(
+    client, alice, scheme_a, institution, django_capture_on_commit_callbacks
+):
+    one = _imported(client, alice, institution)["one@example.org"]
+    raw = token(one.user, *OWN)
+    invitation = client.get(INVITATION, **bearer(raw)).json()
+    assert invitation["participation"]["status"] == "invited"
+    asked = {c["purpose"]: c for c in invitation["consents"]}
+    assert asked["privacy"]["required"] and not asked["evaluation"]["required"]
+    body = _acceptance(client, raw, seeks="Fellowship advice")
+    body["consents"]["evaluation"] = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, ACCEPT, raw, body)
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "approved" and response.json()["job_title"] == "Lecturer"
+    one.refresh_from_db()
+    assert (one.status, one.is_mentee, one.seeks) == ("approved", True, "Fellowship advice")
+    given = {c.purpose: c.document_id for c in one.consents.all()}
+    assert given == {
+        p: body["documents"][c["document"]["kind"]] for p, c in asked.items() if p != "evaluation"
+    }
+    event = AuditEvent.objects.get(action="enrolment.import.accepted")
+    assert event.actor == one.user and event.via_token is not None
+    assert "approved" in mail.outbox[-1].subject
+    # a place accepted is not waiting any more: the service's refusal, nothing changed
+    again = _post(client, ACCEPT, raw, body)
+    assert again.status_code == 409 and "no imported place" in again.json()["detail"]
+
+
+def test_a_consent_missing_or_a_stale_version_accepts_nothing(client, alice, scheme_a, institution):
+    two = _imported(client, alice, institution)["two@example.org"]
+    raw = token(two.user, *OWN)
+    body = _acceptance(client, raw, offers="Grant writing")
+    refused = _post(
+        client, ACCEPT, raw, {**body, "consents": {**body["consents"], "privacy": False}}
+    )
+    assert refused.status_code == 400 and refused.json()["errors"] == {
+        "consents.privacy": ["This consent is needed to take part."]
+    }
+    unnamed = _post(client, ACCEPT, raw, {**body, "documents": {}})
+    assert unnamed.status_code == 400 and list(unnamed.json()["errors"]) == ["documents"]
+    no_offer = _post(client, ACCEPT, raw, {**body, "offers": ""})
+    assert no_offer.status_code == 400 and "offers" in no_offer.json()["errors"]
+    factories.publish_documents(scheme_a, version=2)  # published while she was reading
+    stale = _post(client, ACCEPT, raw, body)
+    assert stale.status_code == 409 and "updated" in stale.json()["detail"]
+    two.refresh_from_db()
+    assert two.status == "invited" and not two.consents.exists()
+
+
+def test_who_may_not_accept(client, alice, scheme_a, institution, bob):
+    one = _imported(client, alice, institution)["one@example.org"]
+    body = _acceptance(client, token(one.user, *OWN), seeks="Advice")
+    assert _post(client, ACCEPT, token(one.user, "registrations:read"), body).status_code == 403
+    assert _post(client, ACCEPT, token(alice, *WRITE, scheme=scheme_a), body).status_code == 403
+    assert _post(client, ACCEPT, token(alice, *WRITE), body).status_code == 404  # not hers
+    assert _post(client, ACCEPT, token(bob, *OWN), body).status_code == 409  # not invited
+    one.refresh_from_db()
+    assert one.status == "invited"

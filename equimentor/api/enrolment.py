@@ -1,5 +1,6 @@
 """Enrolment through the API, for a scheme's coordinators: record an expression of interest,
-import participants as invited, and approve, query or decline a registration.
+import participants as invited, and approve, query or decline a registration; and for someone
+imported, reading her imported place and accepting it with her consents.
 
 Each endpoint calls the service the pages call (``enrolment.services``, ``enrolment.imports``),
 which checks every rule and audits the change (with the token's id when a token is used). Who may
@@ -13,6 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,9 +24,10 @@ from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import ParticipationSerializer
 from equimentor.core.roles import Role
 from equimentor.enrolment import imports, services
-from equimentor.enrolment.access import get_participant_for_coordinator
-from equimentor.enrolment.models import Participant
-from equimentor.schemes.models import Institution
+from equimentor.enrolment.access import get_own_participation, get_participant_for_coordinator
+from equimentor.enrolment.forms import ConsentForm, ProfileForm
+from equimentor.enrolment.models import Consent, Participant
+from equimentor.schemes.models import Institution, SchemeDocument
 from equimentor.staff.access import scheme_staff
 
 MAX_IMPORT_ROWS = 1000  # per request; a bigger list is sent in parts (re-sending changes nothing)
@@ -292,3 +295,201 @@ class DeclineRegistration(_Review):
             MessageSerializer,
             lambda p, d: services.decline(p, actor=request.user, message=d["message"]),
         )
+
+
+# -- an imported person accepts her place -----------------------------------------------------
+
+_PURPOSES = [*Consent.REQUIRED, Consent.Purpose.EVALUATION]
+
+
+class ConsentDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField(help_text="Markdown.")
+
+
+class ConsentAskedSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=[(p, Consent.Purpose(p).label) for p in _PURPOSES])
+    label = serializers.CharField()
+    required = serializers.BooleanField()
+    document = ConsentDocumentSerializer(allow_null=True)
+
+
+class ImportedPlaceSerializer(serializers.Serializer):
+    participation = ParticipationSerializer()
+    consents = ConsentAskedSerializer(many=True)
+
+
+def _invitation(participant: Participant) -> dict:
+    documents = participant.scheme.current_documents()
+    asked = []
+    for purpose in _PURPOSES:
+        doc = documents.get(Consent.DOCUMENT_FOR_PURPOSE[purpose])
+        asked.append(
+            {
+                "purpose": purpose,
+                "label": Consent.Purpose(purpose).label,
+                "required": purpose in Consent.REQUIRED,
+                "document": None
+                if doc is None
+                else {
+                    "id": doc.pk,
+                    "kind": doc.kind,
+                    "version": doc.version,
+                    "title": doc.title,
+                    "body": doc.body,
+                },
+            }
+        )
+    return {"participation": ParticipationSerializer(participant).data, "consents": asked}
+
+
+class AcceptSerializer(serializers.Serializer):
+    """The accept page's fields (``enrolment.forms``): a profile field left out keeps what was
+    imported; each consent is given against the document version named in ``documents``."""
+
+    full_name = serializers.CharField(required=False, max_length=200)
+    role = serializers.CharField(required=False, max_length=40, help_text="mentee, mentor or both")
+    job_title = serializers.CharField(required=False, max_length=200)
+    career_stage = serializers.IntegerField(
+        required=False, min_value=0, max_value=1000, help_text="Its number in the scheme's list."
+    )
+    pathway = serializers.ChoiceField(required=False, choices=Participant.Pathway.choices)
+    institution = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A listed institution's id."
+    )
+    department = serializers.CharField(required=False, max_length=200)
+    research_interests = serializers.CharField(required=False, max_length=2000)
+    career_summary = serializers.CharField(required=False, max_length=5000)
+    offers = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    seeks = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    mentor_capacity = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    meeting_mode = serializers.ChoiceField(required=False, choices=Participant.MeetingMode.choices)
+    meeting_notes = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    consents = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="Purpose -> given: privacy, participation, code_of_conduct and "
+        "confidentiality are required; evaluation is optional.",
+    )
+    documents = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        help_text="Document kind -> the id of the version read (as GET .../invitation/ gives), "
+        "for every consent given.",
+    )
+
+    def validate_consents(self, value):
+        unknown = sorted(set(value) - set(_PURPOSES))
+        if unknown:
+            raise serializers.ValidationError(f"Not a consent asked for: {', '.join(unknown)}.")
+        return value
+
+    def validate_documents(self, value):
+        unknown = sorted(set(value) - set(SchemeDocument.Kind.values))
+        if unknown:
+            raise serializers.ValidationError(f"Not a kind of document: {', '.join(unknown)}.")
+        return value
+
+    def validate(self, data):
+        unnamed = [
+            p
+            for p, given in data["consents"].items()
+            if given and Consent.DOCUMENT_FOR_PURPOSE[p] not in data["documents"]
+        ]
+        if unnamed:
+            kinds = ", ".join(sorted({Consent.DOCUMENT_FOR_PURPOSE[p] for p in unnamed}))
+            raise serializers.ValidationError(
+                {"documents": [f"Name the version read of each document consented to: {kinds}."]}
+            )
+        return data
+
+
+def _form_errors(*forms) -> dict:
+    """The forms' errors under the API's field names: a consent's under ``consents.<purpose>``,
+    a document's under ``documents.<kind>``, the form's own under ``non_field_errors``."""
+    errors: dict = {}
+    for form in forms:
+        for field, found in form.errors.get_json_data().items():
+            messages = [e["message"] for e in found]
+            if field in _PURPOSES:
+                errors.setdefault("consents", {})[field] = messages
+            elif field.startswith("doc_"):
+                errors.setdefault("documents", {})[field.removeprefix("doc_")] = messages
+            else:
+                errors["non_field_errors" if field == "__all__" else field] = messages
+    return errors
+
+
+def _as_form_value(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _forms(participant: Participant, d: dict) -> tuple[ProfileForm, ConsentForm]:
+    """The accept page's forms, bound to what was imported with the request's changes."""
+    scheme = participant.scheme
+    profile = {**ProfileForm.initial_from(participant)}
+    profile.update({k: v for k, v in d.items() if k in ProfileForm.base_fields})
+    profile_form = ProfileForm(scheme, {k: _as_form_value(v) for k, v in profile.items()})
+    consent = {p: "on" for p in _PURPOSES if d["consents"].get(p)}
+    consent.update({f"doc_{kind}": str(pk) for kind, pk in d["documents"].items()})
+    return profile_form, ConsentForm(scheme, consent)
+
+
+class MyInvitation(APIView):
+    """Someone imported by the scheme's coordinator (status ``invited``): her imported profile
+    to review and the consents she is asked for, each with the document version to read. The
+    same as the page her emailed link opens."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ImportedPlaceSerializer)
+    def get(self, request, slug: str):
+        return Response(_invitation(get_own_participation(request.user, slug)))
+
+
+class AcceptInvitation(APIView):
+    """Someone imported accepts her place, as on the page her emailed link opens: she reviews
+    the profile (a field left out keeps what was imported) and gives the consents against the
+    versions she read; she is then approved (the coordinator imported her as the scheme's
+    own), listed if a mentor, and emailed. Identity questions are not asked through the API
+    (the page asks them). A document published since she read it, a required consent not
+    given, or a place no longer waiting is a 409 with the reason."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AcceptSerializer
+
+    @extend_schema(
+        request=AcceptSerializer,
+        responses={200: ParticipationSerializer, 409: ProblemSerializer},
+    )
+    @idempotent
+    def post(self, request, slug: str):
+        participant = get_own_participation(request.user, slug)
+        data = AcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        if participant.status != Participant.Status.INVITED:
+            raise Refused(
+                f"This registration is {participant.get_status_display().lower()}; there is no "
+                "imported place waiting to be accepted."
+            )
+        profile_form, consent_form = _forms(participant, d)
+        if errors := _form_errors(profile_form, consent_form):
+            raise serializers.ValidationError(errors)
+        try:
+            participant = services.accept_import_signed_in(
+                participant,
+                services.Registration(
+                    full_name=d.get("full_name") or participant.user.full_name,
+                    role=profile_form.cleaned_data["role"],
+                    profile=profile_form.profile,
+                    consents=consent_form.consents,
+                    documents_shown=consent_form.documents_shown,
+                    identity_answers={},
+                    identity_uses={},
+                ),
+            )
+        except services.EnrolmentError as exc:
+            raise _refused(exc) from exc
+        return Response(ParticipationSerializer(participant).data)

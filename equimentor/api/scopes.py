@@ -17,9 +17,11 @@ from rest_framework.permissions import SAFE_METHODS
 # scope -> what it lets a token do (shown on the token pages and in the OpenAPI schema)
 SCOPES: dict[str, str] = {
     "schemes:read": "Read the public list of schemes.",
-    "registrations:read": "Read your own registrations; a coordinator reads the scheme's.",
-    "registrations:write": "Coordinators: record an expression of interest, import participants "
-    "as invited, approve, query or decline a registration.",
+    "registrations:read": "Read your own registrations (and an imported place waiting for you); "
+    "a coordinator reads the scheme's.",
+    "registrations:write": "Accept the place you were imported to, with your consents; "
+    "coordinators: record an expression of interest, import participants as invited, approve, "
+    "query or decline a registration.",
     "directory:read": "Read the mentor directory and your ranked choices.",
     "directory:write": "Replace your ranked choices.",
     "matching:read": "Read your proposals; a coordinator reads matching rounds, their pairs and "
@@ -88,6 +90,8 @@ def endpoints() -> dict[type, Endpoint]:
         enrolment.ApproveRegistration: Endpoint("registrations", SCHEME),
         enrolment.QueryRegistration: Endpoint("registrations", SCHEME),
         enrolment.DeclineRegistration: Endpoint("registrations", SCHEME),
+        enrolment.MyInvitation: Endpoint("registrations", PERSONAL),
+        enrolment.AcceptInvitation: Endpoint("registrations", PERSONAL),
         directory.DirectoryMentors: Endpoint("directory", SCHEME),
         directory.MyChoices: Endpoint("directory", PERSONAL),
         matching.MyProposals: Endpoint("matching", PERSONAL),

@@ -59,6 +59,16 @@ urlpatterns = [
     ),
     path("v1/me/participations/", views.MyParticipations.as_view(), name="my_participations"),
     path(
+        "v1/me/schemes/<slug:slug>/invitation/",
+        enrolment.MyInvitation.as_view(),
+        name="my_invitation",
+    ),
+    path(
+        "v1/me/schemes/<slug:slug>/invitation/accept/",
+        enrolment.AcceptInvitation.as_view(),
+        name="accept_invitation",
+    ),
+    path(
         "v1/schemes/<slug:slug>/mentors/",
         directory.DirectoryMentors.as_view(),
         name="directory_mentors",

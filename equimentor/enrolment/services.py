@@ -310,9 +310,36 @@ def accept_import(raw_token: str, data: Registration) -> Participant:
         .select_related("scheme", "user")
         .get(pk=invite.participant_id)
     )
-    scheme = participant.scheme
     if invite.used_at is not None or participant.status != Participant.Status.INVITED:
-        raise LinkProblem(_IMPORT_TEXT["used"], scheme)
+        raise LinkProblem(_IMPORT_TEXT["used"], participant.scheme)
+    return _take_up_import(participant, data)
+
+
+class NotInvited(EnrolmentError):
+    """Someone who is not (or no longer) an imported participant waiting to accept."""
+
+
+@transaction.atomic
+def accept_import_signed_in(participant: Participant, data: Registration) -> Participant:
+    """The same as :func:`accept_import` for the imported person herself, known by her
+    sign-in or her API token rather than the emailed link (which is then used up too)."""
+    participant = (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("scheme", "user")
+        .get(pk=participant.pk)
+    )
+    if participant.status != Participant.Status.INVITED:
+        raise NotInvited(
+            f"This registration is {participant.get_status_display().lower()}; there is no "
+            "imported place waiting to be accepted."
+        )
+    return _take_up_import(participant, data)
+
+
+def _take_up_import(participant: Participant, data: Registration) -> Participant:
+    """Accept an imported place (``participant`` locked, still invited): the rules of both ways
+    in, the emailed link and the signed-in person."""
+    scheme = participant.scheme
     documents = _documents_consented(scheme, data.consents, data.documents_shown)
     if data.role not in dict(scheme.role_choices):
         raise EnrolmentError("Please choose one of the roles this scheme offers.")
@@ -338,8 +365,9 @@ def accept_import(raw_token: str, data: Registration) -> Participant:
     if data.full_name and data.full_name != user.full_name:
         user.full_name = data.full_name
         user.save(update_fields=["full_name"])
-    invite.used_at = timezone.now()
-    invite.save(update_fields=["used_at"])
+    ImportInvite.objects.filter(participant=participant, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
     audit.record(
         "enrolment.import.accepted", participant, actor=user, scheme=scheme, role=data.role
     )

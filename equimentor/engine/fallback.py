@@ -34,11 +34,16 @@ of a prefix of the greedy's order are feasible exactly when a flow saturates
 them, so the first unit refused is found by a search over prefixes (usually the
 first guess, the most that can be matched at all, is right), and the cells that
 cannot take another unit are those that cannot reach the sink in the residual
-graph. With several cells the counts are computed first; steps 1 and 3 are
-then one minimum-cost flow with the cells' counts as supplies (OR-Tools;
-counts that add up to the most that can be matched make any such matching a
-largest one), or the plain assignment when every leftover mentee can be
-matched or one cell has them all. Step 4 is a minimum-cost flow too, in which
+graph. With several cells the counts are computed first, with their *ties*:
+the leximin-optimal vectors of counts differ from the greedy's only in which
+cells of a tie (same size, same rate, dropped at a refusal of that key) hold
+the places above the tie's level (proof in docs/matching.md). Steps 1 and 3
+are then one minimum-cost flow (OR-Tools) with the cells' counts as supplies
+and one pool node per tie sharing its places among its cells, so that step 3
+maximises the base score over every leximin-optimal vector of counts (counts
+that add up to the most that can be matched make any such matching a largest
+one), or the plain assignment when every leftover mentee can be matched or
+one cell has them all. Step 4 is a minimum-cost flow too, in which
 every mentee matched in step 3 is matched.
 
 The candidate set:
@@ -559,16 +564,27 @@ class _Network:
 
 def fair_counts(
     cell: np.ndarray, before: np.ndarray, size: np.ndarray, free: np.ndarray, cr, cc
-) -> np.ndarray:
-    """How many leftover mentees of each cell the fair fallback matches (step 2).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How many leftover mentees of each cell the fair fallback matches (step 2), and
+    which cells may trade their last place among themselves (for step 3).
 
     ``cell[r]`` is leftover row r's cell; ``before[c]`` the mentees of cell c
     matched before phase 2 and ``size[c]`` all its mentees; ``(cr, cc)`` the
-    candidate pairs. Returns the counts of the greedy described in the module
-    docstring: units in order of (rate before the unit, cell size, cell), each
-    taken while the taken units can all be matched together, a cell dropped at
-    its first refusal. These counts are leximin-optimal among the largest
-    matchings.
+    candidate pairs. Returns ``(z, tie, upper)``: ``z`` the counts of the greedy described
+    in the module docstring (units in order of (rate before the unit, cell size,
+    cell), each taken while the taken units can all be matched together, a cell
+    dropped at its first refusal; leximin-optimal among the largest matchings),
+    ``tie[c]``, for each cell, the number of the tie its count belongs to, or -1
+    when its count is the same in every leximin-optimal vector of counts, and
+    ``upper[c]``, whether a tied cell stands at the upper level of its tie.
+
+    A tie is a key (rate, size) of the greedy's order at which units were refused:
+    its cells are those dropped at one of those refusals that stand, in ``z``, at
+    that level (their unit of the key refused, or never reached) or one above it
+    (their unit of the key accepted). The leximin-optimal counts are exactly the
+    vectors of a largest matching in which every other cell has its ``z[c]`` and
+    each tie's cells keep their number of places at the upper level, shared among
+    them in any way (docs/matching.md, "Why step 3 is exact").
     """
     n_cells = len(size)
     left = np.bincount(cell, minlength=n_cells)
@@ -583,6 +599,9 @@ def fair_counts(
     net = _Network(cell, n_cells, free, cr, cc)
     z = np.zeros(n_cells, dtype=np.int64)
     frozen = np.zeros(n_cells, dtype=bool)
+    tie = np.full(n_cells, -1, dtype=np.int64)
+    upper = np.zeros(n_cells, dtype=bool)
+    ties: dict[tuple[int, int], int] = {}  # (size, level) of a refused unit -> its tie
     while True:
         pending = pending[~frozen[pending]]
         if len(pending) == 0:
@@ -608,54 +627,101 @@ def fair_counts(
             if ok is None:
                 ok = net.flow(z + np.bincount(pending[:q], minlength=n_cells))
         z += np.bincount(pending[:q], minlength=n_cells)
+        refused = int(pending[q])
         stuck = net.stuck(ok)
-        stuck[pending[q]] = True  # (the unit refused: its cell is among them)
+        stuck[refused] = True  # (the unit refused: its cell is among them)
+        # the cells dropped now that stand at the refused unit's key: at its level with
+        # their unit of that key still to come, or one above with it accepted
+        new = stuck & ~frozen
+        n, level = int(size[refused]), int(before[refused] + z[refused])
+        at = before + z
+        low = new & (size == n) & (at == level) & (z < n_units)
+        up = new & (size == n) & (at == level + 1) & (z >= 1)
+        tie[low | up] = ties.setdefault((n, level), len(ties))
+        upper |= up
         frozen |= stuck
         pending = pending[q + 1 :]
-    return z
+    # a tie whose cells all stand at one level leaves nothing to share; number the others
+    kept = [t for t in range(len(ties)) if upper[tie == t].any() and not upper[tie == t].all()]
+    renumber = np.full(len(ties) + 1, -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    tie = renumber[tie]  # (-1 stays -1: the last entry)
+    upper &= tie >= 0
+    return z, tie, upper
 
 
 def _with_counts(
-    cell: np.ndarray, z: np.ndarray, free: np.ndarray, cr, cc, base: np.ndarray
+    cell: np.ndarray,
+    z: np.ndarray,
+    free: np.ndarray,
+    cr,
+    cc,
+    base: np.ndarray,
+    tie: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 3: the largest total base score over matchings that match exactly ``z[c]``
-    leftover mentees of each cell (a minimum-cost flow with the counts as supplies).
+    leftover mentees of each cell (a minimum-cost flow with the counts as supplies) —
+    or, with ``tie``, over every leximin-optimal vector of counts: the cells of a tie
+    (``tie[c] >= 0``) stand at a lower level ``L`` or at ``L + 1`` (``upper[c]``), and
+    their number at ``L + 1`` is kept while the places above ``L`` go to whichever of
+    them scores best: each such cell supplies its count at ``L`` and takes at most one
+    more from its tie's pool node, which supplies the number of its cells at ``L + 1``.
     (Step 4 too: one cell, all its mentees matched, the scores instead of base scores.)
 
-    Each mentor keeps only its ``z[c]`` best candidates of each cell: lossless, since
-    a mentee matched to a mentor outside that list could be replaced there by one of
-    the list left unmatched (the other matched mentees of the cell are ``z[c] - 1``).
+    Each mentor keeps only its ``m[c]`` best candidates of each cell, ``m[c]`` the most
+    the cell can have matched: lossless, since a mentee matched to a mentor outside that
+    list could be replaced there by one of the list left unmatched (the other matched
+    mentees of the cell are at most ``m[c] - 1``).
     """
     from ortools.graph.python import min_cost_flow
 
     n_cells, nu, nf = len(z), len(cell), len(free)
+    lower = z.copy()  # each cell's count, or in a tie its count at the lower level
+    most = z.copy()  # the most each cell can have matched
+    n_ties = 0
+    if tie is not None:
+        tied = tie >= 0
+        lower[tied & upper] -= 1
+        most[tied & ~upper] += 1
+        n_ties = int(tie.max()) + 1 if tied.any() else 0
     key = cc * n_cells + cell[cr]
-    if (np.bincount(key, minlength=nf * n_cells) > np.tile(z, nf)).any():
+    if (np.bincount(key, minlength=nf * n_cells) > np.tile(most, nf)).any():
         order = np.lexsort((cr, -base, key))  # by (mentor, cell), best first
         sk = key[order]
         start = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
         rank = np.arange(len(order)) - np.repeat(start, np.diff(np.append(start, len(order))))
-        keep = np.sort(order[rank < z[cell[cr[order]]]])
+        keep = np.sort(order[rank < most[cell[cr[order]]]])
         er, ec, base = cr[keep], cc[keep], base[keep]
-    else:  # (no mentor has more candidates of a cell than the cell's count)
+    else:  # (no mentor has more candidates of a cell than the cell can have matched)
         er, ec = cr, cc
+    # nodes: cells, leftover mentees, mentors, the sink, then one pool per tie
     r0, m0, sink = n_cells, n_cells + nu, n_cells + nu + nf
+    p0 = sink + 1
     flow = min_cost_flow.SimpleMinCostFlow()
-    tails = np.concatenate([cell, r0 + er, m0 + np.arange(nf)])
-    heads = np.concatenate([r0 + np.arange(nu), m0 + ec, np.full(nf, sink)])
-    caps = np.concatenate([np.ones(nu + len(er), dtype=np.int64), free.astype(np.int64)])
-    costs = np.concatenate(
-        [
-            np.zeros(nu, dtype=np.int64),
-            -np.round(np.clip(base, 0.0, 1.0) * SCORE_SCALE).astype(np.int64),
-            np.zeros(nf, dtype=np.int64),
-        ]
-    )
-    first_edge = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)[nu]
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n_cells] = z
+    tails = [cell, r0 + er, m0 + np.arange(nf)]
+    heads = [r0 + np.arange(nu), m0 + ec, np.full(nf, sink)]
+    caps = [np.ones(nu + len(er), dtype=np.int64), free.astype(np.int64)]
+    # (costs: minus the base score in whole multiples of 2^-30, at most 2^30 in magnitude)
+    costs = [
+        np.zeros(nu, dtype=np.int64),
+        -np.round(np.clip(base, 0.0, 1.0) * SCORE_SCALE).astype(np.int64),
+        np.zeros(nf, dtype=np.int64),
+    ]
+    supplies = np.zeros(p0 + n_ties, dtype=np.int64)
+    supplies[:n_cells] = lower
     supplies[sink] = -int(z.sum())
-    flow.set_nodes_supplies(np.arange(sink + 1), supplies)
+    if n_ties:
+        members = np.flatnonzero(tie >= 0)
+        tails.append(p0 + tie[members])
+        heads.append(members)
+        caps.append(np.ones(len(members), dtype=np.int64))
+        costs.append(np.zeros(len(members), dtype=np.int64))
+        supplies[p0:] = np.bincount(tie[members][upper[members]], minlength=n_ties)
+    first_edge = flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), np.concatenate(costs)
+    )[nu]
+    flow.set_nodes_supplies(np.arange(len(supplies)), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:  # pragma: no cover - the counts are feasible by construction
         raise RuntimeError(f"phase 2: the minimum-cost flow failed ({status})")
@@ -706,18 +772,18 @@ def run_phase2(
     else:
         cell = cell_of[rows]
         left = np.bincount(cell, minlength=n_cells)
-        z = left
+        z, tie, upper = left, None, None
         if np.count_nonzero(left) > 1:  # step 2 (with one cell, any largest matching)
             matched = mentor >= 0
             matched[pinned] = True
             before = np.bincount(cell_of[matched], minlength=n_cells)
             size = np.bincount(cell_of, minlength=n_cells)
-            z = fair_counts(cell, before, size, free, cr, cc)
+            z, tie, upper = fair_counts(cell, before, size, free, cr, cc)
         if np.array_equal(z, left) or np.count_nonzero(left) <= 1:
             # everyone can be matched, or one cell: steps 1-3 are the plain assignment
             r, c = solve_assignment(len(rows), free, cr, cc, val)
         else:
-            r, c = _with_counts(cell, z, free, cr, cc, val)
+            r, c = _with_counts(cell, z, free, cr, cc, val, tie, upper)
         if len(lists) > 1:
             r, c = _assign_matched(cand, r, c, lists[0], lists[1])
     mentor[rows[r]] = cols[c]

@@ -16,6 +16,7 @@ keeps the hard rules.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,13 +177,12 @@ def best_assignment(p: Phase2, rows: set[int], score: np.ndarray) -> float:
     return -res.fun
 
 
-def best_with_counts(p: Phase2, counts: np.ndarray) -> float:
-    """The largest total base score over assignments that match exactly ``counts[c]`` leftover
-    mentees of each cell ``c``, each mentee at most once and each mentor within their free
-    places (a MILP): what step 3 must reach for the counts step 2 chose."""
+def counts_feasible(p: Phase2, counts) -> bool:
+    """Whether some assignment matches exactly ``counts[c]`` leftover mentees of each cell
+    ``c``, each mentee at most once and each mentor within their free places (a MILP)."""
     n = len(p.pairs)
     if n == 0:
-        return 0.0
+        return not any(counts)
     cons, lb, ub = [], [], []
     for i in p.rows:
         a = np.zeros(n)
@@ -196,10 +196,29 @@ def best_with_counts(p: Phase2, counts: np.ndarray) -> float:
         a = np.zeros(n)
         a[[e for e, (ii, _) in enumerate(p.pairs) if p.cell[ii] == c]] = 1
         cons.append(a), lb.append(k), ub.append(k)
-    res = _solve(
-        -p.base, LinearConstraint(np.array(cons), lb, ub), np.ones(n), np.zeros(n), np.ones(n)
+    res = milp(
+        np.zeros(n),
+        constraints=LinearConstraint(np.array(cons), lb, ub),
+        integrality=np.ones(n),
+        bounds=(np.zeros(n), np.ones(n)),
     )
-    return -res.fun
+    return res.status == 0
+
+
+def leximin_counts(p: Phase2, most: int, thetas: list[float]) -> set[tuple[int, ...]]:
+    """Every leximin-optimal vector of counts, by enumeration: the vectors of ``most``
+    leftover mentees in all whose sorted rates are the exact optimum's and that some
+    assignment achieves."""
+    n_cells = len(p.size)
+    left = np.bincount([p.cell[i] for i in p.rows], minlength=n_cells)
+    found = set()
+    for counts in itertools.product(*(range(k + 1) for k in left)):
+        if sum(counts) != most:
+            continue
+        rates = np.sort((p.before + np.array(counts)) / p.size)
+        if np.allclose(np.cumsum(rates), thetas, atol=TOL) and counts_feasible(p, counts):
+            found.add(tuple(counts))
+    return found
 
 
 def engine_values(inst: Instance, p: Phase2) -> tuple[int, list[float], float, list]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 
 from equimentor.engine import Instance, Mentee, Mentor, Settings, check_stability, match
+from equimentor.engine.fallback import fair_counts
 from tests.engine.exact import (
     TOL,
     best_assignment,
-    best_with_counts,
+    counts_feasible,
     engine_values,
     exact_optimum,
+    leximin_counts,
     phase2_problem,
 )
 from tests.engine.helpers import instances
@@ -21,25 +24,81 @@ from tests.engine.helpers import instances
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+# One place, two one-mentee cells at rate 0: both counts (1, 0) and (0, 1) are leximin-optimal,
+# and only the second gives the place to the mentee who scores with the mentor (base score 1
+# instead of 0). Before the tied cells shared a pool of places in step 3, cell order decided.
+TIED = Instance(
+    mentors=[Mentor(id="r", capacity=1, career_stage=4, interests="clinical trials")],
+    mentees=[
+        Mentee(id="a", career_stage=5, interests="dementia", groups=["a"]),
+        Mentee(id="b", career_stage=2, interests="clinical trials", groups=["b"]),
+    ],
+    settings=Settings(policy="fair"),
+)
+
+
 @FAST
 @given(instances(max_mentees=9, max_mentors=5, with_pinned=True, policy="fair"))
+@example(TIED)
 def test_phase2_equals_the_exact_lexicographic_optimum(inst):
-    """Most matched, then the leximin of the cells' rates, then the most base score (who is
-    matched) for the cells' counts the greedy chose; then, among those matched, the most score
-    (who with whom). Where cells of the same size tie at the same rate for the last places, the
-    greedy gives them by cell order, so another leximin-optimal choice of counts can have more
-    base score (docs/matching.md says so); the base score is exact for the counts chosen."""
+    """Most matched, then the leximin of the cells' rates, then the most base score over ALL
+    leximin-optimal assignments (who is matched); then, among those matched, the most score
+    (who with whom)."""
     p = phase2_problem(inst, match(inst, stable_only=True))
     most, thetas, base = exact_optimum(p)
     got_most, got_thetas, got_base, pairs = engine_values(inst, p)
     assert got_most == most
     assert np.allclose(got_thetas, thetas, atol=TOL)  # the same sorted rates
-    counts = np.bincount([p.cell[i] for i, _ in pairs], minlength=len(p.size))
-    assert abs(got_base - best_with_counts(p, counts)) < TOL
-    assert got_base <= base + TOL
+    assert abs(got_base - base) < TOL  # the best base score over every leximin optimum
     score = dict(zip(p.pairs, p.score.tolist(), strict=True))
     best = best_assignment(p, {i for i, _ in pairs}, p.score)
     assert abs(sum(score[pair] for pair in pairs) - best) < TOL
+
+
+@FAST
+@given(instances(max_mentees=9, max_mentors=5, with_pinned=True, policy="fair"))
+@example(TIED)
+def test_the_ties_describe_every_leximin_optimal_vector_of_counts(inst):
+    """The counts of step 2 and their ties (``fair_counts``) describe exactly the
+    leximin-optimal vectors of counts, all of them found by enumeration: a cell out of a
+    tie keeps its count, the cells of a tie stand at its level or one above, as many above
+    as in the greedy's counts, and the vector is one a matching achieves."""
+    p = phase2_problem(inst, match(inst, stable_only=True))
+    most, thetas, _ = exact_optimum(p)
+    exact = leximin_counts(p, most, thetas)
+    n_cells = len(p.size)
+    pos = {i: r for r, i in enumerate(p.rows)}
+    cols = sorted(p.cap)
+    col = {j: c for c, j in enumerate(cols)}
+    cell = np.array([p.cell[i] for i in p.rows], dtype=np.int64)
+    left = np.bincount(cell, minlength=n_cells)
+    if np.count_nonzero(left) <= 1 or not p.pairs:  # (the engine has nothing to share)
+        assert len(exact) <= 1
+        return
+    z, tie, upper = fair_counts(
+        cell,
+        p.before.astype(np.int64),
+        p.size.astype(np.int64),
+        np.array([p.cap[j] for j in cols], dtype=np.int64),
+        np.array([pos[i] for i, _ in p.pairs], dtype=np.int64),
+        np.array([col[j] for _, j in p.pairs], dtype=np.int64),
+    )
+    assert tuple(z) in exact
+    low = z - (upper & (tie >= 0))
+    ranges = [range(low[c], low[c] + 2) if tie[c] >= 0 else [z[c]] for c in range(n_cells)]
+    model = set()
+    for counts in itertools.product(*ranges):
+        above = np.array(counts) - low
+        per_tie = [above[tie == t].sum() for t in range(tie.max() + 1)]
+        if per_tie == [upper[tie == t].sum() for t in range(tie.max() + 1)]:
+            if counts_feasible(p, counts):
+                model.add(tuple(int(k) for k in counts))
+    assert model == exact
+
+
+def test_tied_cells_give_the_place_to_the_better_score():
+    result = match(TIED)
+    assert [(str(a.mentee), str(a.mentor)) for a in result.assignments] == [("b", "r")]
 
 
 # Found by a CI run: HiGHS reported a "Solve error" on the exact reference (presolve), and its

@@ -357,6 +357,13 @@ SSO_SAML_CERT_FILE = os.environ.get("SSO_SAML_CERT_FILE", "")
 API_TOKEN_DEFAULT_DAYS = envint("API_TOKEN_DEFAULT_DAYS", 90)
 API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 366)
 API_TOKEN_RATE = os.environ.get("API_TOKEN_RATE", "120/min")
+# Webhooks (docs/api.md): tries per delivery (waiting 1, 4, 16, 64 ... times WEBHOOK_RETRY_SECONDS
+# between them), each request's timeout, and whether an endpoint may be plain http on loopback
+# (the demo and the tests; production takes https to public addresses only).
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_SECONDS = envint("WEBHOOK_RETRY_SECONDS", 60)
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_ALLOW_LOOPBACK = envbool("WEBHOOK_ALLOW_LOOPBACK", DEBUG or TESTING)
 REST_FRAMEWORK = {
     # bearer first: its 401s carry the challenge; a session still needs its CSRF token
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from equimentor.accounts.models import User
-from equimentor.api.models import APITask
+from equimentor.api.models import APITask, WebhookEndpoint
 from equimentor.core.models import AuditEvent
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import ParticipantImport
@@ -142,8 +142,12 @@ RULES: dict[str, set[Role]] = {
     "api:resume_questionnaire": {C},
     "api:send_questionnaire_now": {C},
     "api:sessions": {C},
+    "api:webhooks": {C},
+    "api:webhook": {C},
+    "api:webhook_deliveries": {C},
     "staff:scheme_staff": {C, S},
     "tokens:scheme": {C},
+    "tokens:webhooks": {C},
 }
 # ... and where site administrators are let in too (``scheme_staff(..., site_admins=True)``)
 SITE_ADMINS_TOO = {
@@ -237,6 +241,9 @@ def world(scheme_a, scheme_b, alice, django_capture_on_commit_callbacks):
         "task": APITask.objects.create(
             scheme=scheme_a, kind="matching.publish", created_by=alice
         ).pk,
+        "webhook": WebhookEndpoint.objects.create(
+            scheme=scheme_a, url="https://hooks.example.org/", events=["relationship.started"]
+        ).pk,
         "import mapping": evaluation.save_import_mapping(
             scheme_a, "aimms-month-6", "Forms", columns={"Q": "stars"}, values={}, actor=alice
         ).pk,
@@ -264,6 +271,8 @@ PK_OF = {
     "api:round_adjustments": "round",
     "api:publish_round": "round",
     "api:task": "task",
+    "api:webhook": "webhook",
+    "api:webhook_deliveries": "webhook",
     "api:scheme_relationship_pause": "relationship",
     "api:scheme_relationship_resume": "relationship",
     "api:scheme_relationship_close": "relationship",

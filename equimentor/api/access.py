@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from equimentor.api.models import APITask
+from equimentor.api.models import APITask, WebhookEndpoint
 
 
 def get_task_for_staff(scheme, pk: int) -> APITask:
@@ -14,3 +14,12 @@ def get_task_for_staff(scheme, pk: int) -> APITask:
     if t is None:
         raise Http404("No such task in this scheme.")
     return t
+
+
+def get_webhook_for_coordinator(scheme, pk: int) -> WebhookEndpoint:
+    """A webhook endpoint of ``scheme`` (whose coordinator ``scheme_staff`` resolved), removed
+    or not; another scheme's is not found, whatever its id."""
+    endpoint = WebhookEndpoint.objects.filter(scheme=scheme, pk=pk).first()
+    if endpoint is None:
+        raise Http404("No such webhook endpoint in this scheme.")
+    return endpoint

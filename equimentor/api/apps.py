@@ -21,3 +21,10 @@ class ApiConfig(AppConfig):
         from equimentor.core import jobs
 
         jobs.register("api.idempotency_keys", purge_expired, every=timedelta(hours=1))
+
+        # webhooks: deliveries made from the audit trail's events, retries handed out each minute
+        from equimentor.api.tasks import on_audit_event, sweep_webhooks
+        from equimentor.core import audit
+
+        audit.on_record(on_audit_event)
+        jobs.register("api.webhooks", sweep_webhooks, every=timedelta(minutes=1))

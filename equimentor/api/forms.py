@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from equimentor.api import webhooks
 from equimentor.api.scopes import DEFAULT_SCOPES, SCOPES
 from equimentor.api.services import NAME_MAX
 
@@ -40,3 +41,27 @@ class TokenForm(forms.Form):
                 f"A token lasts at most {settings.API_TOKEN_MAX_DAYS} days."
             )
         return days
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        max_length=500,
+        label="Address",
+        assume_scheme="https",
+        help_text="An https:// address of your system on the internet; each event is POSTed "
+        "there as JSON, signed (Standard Webhooks).",
+    )
+    events = forms.MultipleChoiceField(
+        choices=list(webhooks.EVENTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Events to send",
+    )
+    description = forms.CharField(
+        max_length=200, required=False, label="Description (optional)", help_text="“HR sync”."
+    )
+
+    def clean_url(self) -> str:
+        try:
+            return webhooks.check_url(self.cleaned_data["url"])
+        except webhooks.WebhookError as exc:
+            raise forms.ValidationError(str(exc)) from exc

@@ -64,3 +64,58 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency key {self.pk}"
+
+
+class WebhookEndpoint(models.Model):
+    """An address a scheme's coordinator registered to be told of events (``api.webhooks``):
+    deliveries are signed with its secret (Standard Webhooks), sealed at rest and shown once.
+    It holds no personal data: a URL of the scheme's own systems and a description."""
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list)  # event types of api.webhooks.EVENTS
+    secret_sealed = models.TextField()  # core.sealed: "whsec_..." as shown once
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # kept for its delivery log
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Webhook endpoint {self.pk}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint, with its tries: the delivery log the
+    coordinator reads. ``payload`` holds the event type, when and opaque ids only."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    message_id = models.CharField(max_length=40, unique=True)  # webhook-id: the same on retries
+    event = models.CharField(max_length=40)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)  # a worker is sending it
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)  # why the last try failed
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"Webhook delivery {self.pk} ({self.event})"

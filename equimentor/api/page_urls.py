@@ -8,4 +8,5 @@ app_name = "tokens"
 urlpatterns = [
     path("accounts/account/api-tokens/", pages.my_tokens, name="mine"),
     path("manage/<slug:slug>/api-tokens/", pages.scheme_tokens, name="scheme"),
+    path("manage/<slug:slug>/webhooks/", pages.scheme_webhooks, name="webhooks"),
 ]

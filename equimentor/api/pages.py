@@ -1,6 +1,7 @@
 """The pages where API tokens are made and revoked: a person's own under their account, and a
 scheme's service tokens for its coordinators. A new token is shown once, in the answer to the
-form that made it (never stored, never in a redirect or the session)."""
+form that made it (never stored, never in a redirect or the session). And a scheme's webhook
+endpoints with their delivery log, for its coordinators (the secret shown once, the same way)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from equimentor.accounts.models import APIToken
-from equimentor.api import services
-from equimentor.api.forms import TokenForm
+from equimentor.api import services, webhooks
+from equimentor.api.access import get_webhook_for_coordinator
+from equimentor.api.forms import TokenForm, WebhookForm
+from equimentor.api.models import WebhookDelivery, WebhookEndpoint
 from equimentor.api.scopes import SCOPES
 from equimentor.core.access import signed_in
 from equimentor.core.params import is_id
@@ -90,3 +93,48 @@ def scheme_tokens(request, slug: str):
     """Coordinators of the scheme: its service tokens (made, listed, revoked by any of them)."""
     scheme = request.staff.scheme
     return _page(request, tokens=APIToken.objects.filter(scheme=scheme), scheme=scheme)
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def scheme_webhooks(request, slug: str):
+    """Coordinators of the scheme: its webhook endpoints (registered, listed, removed) and the
+    latest deliveries to them with their tries."""
+    scheme = request.staff.scheme
+    form, made, secret, status = WebhookForm(), None, None, 200
+    if request.method == "POST" and "remove" in request.POST:
+        pk = request.POST["remove"]
+        if not is_id(pk):
+            raise Http404("No such webhook endpoint.")
+        if webhooks.remove(get_webhook_for_coordinator(scheme, int(pk)), actor=request.user):
+            messages.success(request, "The endpoint is removed: nothing more is sent to it.")
+        return redirect(request.path)
+    if request.method == "POST":
+        form = WebhookForm(request.POST)
+        if form.is_valid():
+            try:
+                made, secret = webhooks.register(scheme, actor=request.user, **form.cleaned_data)
+            except webhooks.WebhookError as exc:
+                form.add_error(None, str(exc))
+            else:
+                form = WebhookForm()
+        if secret is None:
+            status = 400
+    response = render(
+        request,
+        "api/webhooks.html",
+        {
+            "scheme": scheme,
+            "endpoints": WebhookEndpoint.objects.filter(scheme=scheme),
+            "deliveries": WebhookDelivery.objects.filter(endpoint__scheme=scheme)
+            .select_related("endpoint")
+            .order_by("-created_at", "-id")[:50],
+            "events": webhooks.EVENTS,
+            "form": form,
+            "made": made,
+            "secret": secret,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"  # the new secret is in this page
+    return response

@@ -45,6 +45,8 @@ SCOPES: dict[str, str] = {
     "evaluation:write": "Hold, resume and send now the scheme's questionnaires.",
     "sessions:read": "Read the training sessions open to you; a coordinator reads the scheme's.",
     "sessions:write": "Register for sessions and cancel; a coordinator schedules them.",
+    "webhooks:read": "Coordinators: read the scheme's webhook endpoints and their delivery logs.",
+    "webhooks:write": "Coordinators: register and remove the scheme's webhook endpoints.",
 }
 
 # The scopes a new token is offered ticked.
@@ -75,6 +77,7 @@ def endpoints() -> dict[type, Endpoint]:
         staff,
         training,
         views,
+        webhook_endpoints,
     )
     from equimentor.api import relationships as rel
     from equimentor.reports.views import ReportAPI
@@ -138,6 +141,9 @@ def endpoints() -> dict[type, Endpoint]:
         training.SchemeSessions: Endpoint("sessions", SCHEME),
         training.MySessions: Endpoint("sessions", PERSONAL),
         training.MySessionRegistration: Endpoint("sessions", PERSONAL),
+        webhook_endpoints.SchemeWebhooks: Endpoint("webhooks", SCHEME),
+        webhook_endpoints.SchemeWebhook: Endpoint("webhooks", SCHEME),
+        webhook_endpoints.WebhookDeliveries: Endpoint("webhooks", SCHEME),
     }
 
 

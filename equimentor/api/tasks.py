@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from equimentor.api import webhooks
 from equimentor.api.models import APITask
 from equimentor.core import audit
 from equimentor.core.tasks import task
@@ -84,3 +85,34 @@ def run_api_task(task_id: int) -> str:
         raise
     finally:
         audit.acting_through_token(before)
+
+
+# -- webhooks (api.webhooks) --------------------------------------------------------------------
+
+
+@task()
+def deliver_webhooks(delivery_ids: list[int]) -> dict:
+    """Try each delivery once (if due and not being sent): counts by status afterwards."""
+    counts: dict[str, int] = {}
+    for pk in delivery_ids:
+        status = webhooks.attempt(pk)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def enqueue_webhooks(ids: list[int]) -> None:
+    for start in range(0, len(ids), 20):
+        deliver_webhooks.enqueue(ids[start : start + 20])
+
+
+def on_audit_event(event) -> None:
+    """``core.audit``'s listener: an event's deliveries, sent once its transaction commits."""
+    if ids := webhooks.deliveries_for(event):
+        transaction.on_commit(lambda: enqueue_webhooks(ids), robust=True)
+
+
+def sweep_webhooks() -> dict[str, int]:
+    """The periodic job ``api.webhooks``: hand the worker every delivery whose try is due."""
+    ids = webhooks.due()
+    enqueue_webhooks(ids)
+    return {"enqueued": len(ids)}

@@ -14,6 +14,7 @@ from equimentor.api import (
     staff,
     training,
     views,
+    webhook_endpoints,
 )
 
 app_name = "api"
@@ -274,5 +275,20 @@ urlpatterns = [
         "v1/me/schemes/<slug:slug>/sessions/<int:pk>/registration/",
         training.MySessionRegistration.as_view(),
         name="my_session_registration",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/webhooks/",
+        webhook_endpoints.SchemeWebhooks.as_view(),
+        name="webhooks",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/webhooks/<int:pk>/",
+        webhook_endpoints.SchemeWebhook.as_view(),
+        name="webhook",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/webhooks/<int:pk>/deliveries/",
+        webhook_endpoints.WebhookDeliveries.as_view(),
+        name="webhook_deliveries",
     ),
 ]

@@ -38,6 +38,23 @@ def current_token() -> int | None:
     return _via_token.get()
 
 
+# What runs after each event is recorded, in the recording transaction (the API's webhooks
+# register here in their AppConfig.ready(), so no domain app imports the layer above it).
+_LISTENERS: list[Callable[[AuditEvent], None]] = []
+
+
+def on_record(listener: Callable[[AuditEvent], None]) -> None:
+    """Call ``listener(event)`` for every event recorded from now on, in its transaction."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
+def _recorded(events: list[AuditEvent]) -> None:
+    for listener in _LISTENERS:
+        for event in events:
+            listener(event)
+
+
 def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: Any) -> AuditEvent:
     """Append one audit event for ``obj``.
 
@@ -49,7 +66,7 @@ def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: A
         raise ValueError(f"audit data must not contain personal fields: {sorted(leaked)}")
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -58,6 +75,8 @@ def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: A
         data=data,
         via_token=_via_token.get(),
     )
+    _recorded([event])
+    return event
 
 
 def record_many(
@@ -89,7 +108,9 @@ def record_many(
                 via_token=via_token,
             )
         )
-    return AuditEvent.objects.bulk_create(events, batch_size=1000)
+    events = AuditEvent.objects.bulk_create(events, batch_size=1000)
+    _recorded(events)
+    return events
 
 
 # How each action reads in a history list, for people who run schemes.

@@ -1,0 +1,313 @@
+"""Webhooks: a scheme's coordinators register an endpoint and are told, by signed HTTP POSTs, of
+the scheme's events (docs/api.md, "Webhooks").
+
+- **Events** come from the audit trail: ``core.audit.on_record`` hands every recorded event to
+  :func:`deliveries_for` (registered by ``api.tasks``), in the recording transaction, which
+  stores one ``WebhookDelivery`` per endpoint that asked for it; the deliveries are sent after
+  commit, so a change rolled back sends nothing. The payload holds the event type, when, the
+  scheme's slug and opaque ids, never a name, an address, free text or identity data.
+- **Signatures** follow Standard Webhooks (standardwebhooks.com): headers ``webhook-id`` (the
+  same on every try), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature``
+  (``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``) under the endpoint's secret
+  (``whsec_<base64>``), shown once when the endpoint is registered and sealed at rest.
+- **Tries**: :func:`attempt` claims a delivery (a lease, so two workers never send it at once),
+  POSTs it (no redirects followed) and records the answer; a failure waits 1, 4, 16, 64 ...
+  times ``WEBHOOK_RETRY_SECONDS`` and the periodic job ``api.webhooks`` hands due retries to a
+  worker, up to ``WEBHOOK_MAX_ATTEMPTS``. A receiver must answer 2xx within
+  ``WEBHOOK_TIMEOUT_SECONDS``.
+- **Addresses**: https only, and never to a loopback, private or link-local address (checked
+  when registered and again at each try), except http(s) on loopback where
+  ``WEBHOOK_ALLOW_LOOPBACK`` (the demo and the tests).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from equimentor.api.models import WebhookDelivery, WebhookEndpoint
+from equimentor.core import audit, sealed
+from equimentor.core.models import AuditEvent
+from equimentor.matching.models import Proposal
+
+# event type -> what it tells (shown on the page and in the schema)
+EVENTS: dict[str, str] = {
+    "proposal.accepted": "A proposal was accepted by both mentee and mentor.",
+    "relationship.started": "A mentoring relationship started.",
+    "relationship.closed": "A mentoring relationship was closed (no reason is sent).",
+    "questionnaire.due": "A participant was sent a questionnaire to answer.",
+}
+
+_SALT, _INFO = b"equimentor-webhooks", b"endpoint-secret"
+
+
+class WebhookError(Exception):
+    """A request about webhooks that cannot be carried out, with the reason to show."""
+
+
+# -- signing (Standard Webhooks) ----------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header's value for one delivery."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def secret_of(endpoint: WebhookEndpoint) -> str:
+    return sealed.unseal(endpoint.secret_sealed, salt=_SALT, info=_INFO).decode()
+
+
+# -- addresses ----------------------------------------------------------------------------------
+
+_REFUSED_ADDRESS = (
+    "Give an https:// address of a server reachable on the internet (not a private, loopback "
+    "or link-local address)."
+)
+
+
+def _address_allowed(ip: str) -> bool:
+    address = ipaddress.ip_address(ip)
+    if address.is_loopback:
+        return settings.WEBHOOK_ALLOW_LOOPBACK
+    return address.is_global
+
+
+def check_url(url: str) -> str:
+    """``url`` if deliveries may go there, else :class:`WebhookError` with the reason."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    loopback = host == "localhost" or (literal is not None and literal.is_loopback)
+    if loopback and settings.WEBHOOK_ALLOW_LOOPBACK and parts.scheme in ("http", "https"):
+        return url
+    if parts.scheme != "https" or not host or loopback:
+        raise WebhookError(_REFUSED_ADDRESS)
+    if literal is not None and not literal.is_global:
+        raise WebhookError(_REFUSED_ADDRESS)
+    if parts.username or parts.password:
+        raise WebhookError("The address must not carry a user name or password.")
+    return url
+
+
+def _resolves_to_allowed(host: str, port: int) -> bool:
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return True  # the request itself then fails with the reason
+    return all(_address_allowed(info[4][0]) for info in found)
+
+
+# -- endpoints ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register(
+    scheme, *, url: str, events: list[str], description: str, actor
+) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint of ``scheme`` and its secret, returned this once."""
+    check_url(url)
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        raise WebhookError("Choose at least one of the events: " + ", ".join(EVENTS) + ".")
+    secret = new_secret()
+    endpoint = WebhookEndpoint.objects.create(
+        scheme=scheme,
+        url=url,
+        description=description,
+        events=sorted(set(events)),
+        secret_sealed=sealed.seal(secret.encode(), salt=_SALT, info=_INFO),
+        created_by=actor,
+    )
+    audit.record(
+        "api.webhook.registered", endpoint, actor=actor, scheme=scheme, events=endpoint.events
+    )
+    return endpoint, secret
+
+
+@transaction.atomic
+def remove(endpoint: WebhookEndpoint, *, actor) -> bool:
+    """Stop sending to ``endpoint`` (kept, with its log); deliveries still waiting fail."""
+    changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+    if changed:
+        endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(
+            status=WebhookDelivery.Status.FAILED, last_error="The endpoint was removed."
+        )
+        audit.record("api.webhook.removed", endpoint, actor=actor, scheme=endpoint.scheme)
+    return bool(changed)
+
+
+# -- events -------------------------------------------------------------------------------------
+
+
+def _event(event: AuditEvent) -> tuple[str, dict] | None:
+    """The webhook event an audit event is, with its opaque ids; None for any other."""
+    action, data, pk = event.action, event.data, int(event.object_id)
+    if action == "matching.proposal.accepted" and data.get("status") == "accepted":
+        mentee, mentor = Proposal.objects.values_list("mentee_id", "mentor_id").get(pk=pk)
+        return "proposal.accepted", {"proposal": pk, "mentee": mentee, "mentor": mentor}
+    if action == "relationships.relationship.started":
+        return "relationship.started", {"relationship": pk}
+    if action == "relationships.relationship.closed":
+        return "relationship.closed", {"relationship": pk}
+    if action == "evaluation.invitation.sent":
+        return "questionnaire.due", {
+            "questionnaire": data.get("questionnaire_id"),
+            "participant": data.get("participant_id"),
+            "role": data.get("role"),
+        }
+    return None
+
+
+_ACTIONS = {
+    "matching.proposal.accepted",
+    "relationships.relationship.started",
+    "relationships.relationship.closed",
+    "evaluation.invitation.sent",
+}
+
+
+def deliveries_for(event: AuditEvent) -> list[int]:
+    """Store a delivery of ``event`` for each endpoint of its scheme that asked for it; their
+    ids (to send once the transaction commits)."""
+    if event.action not in _ACTIONS or event.scheme_id is None:
+        return []
+    endpoints = [
+        e
+        for e in WebhookEndpoint.objects.filter(scheme_id=event.scheme_id, deleted_at__isnull=True)
+        .select_related("scheme")
+        .only("id", "events", "scheme__slug")
+    ]
+    found = _event(event) if endpoints else None
+    if found is None:
+        return []
+    kind, ids = found
+    rows = [
+        WebhookDelivery(
+            endpoint=e,
+            message_id="msg_" + secrets.token_hex(16),
+            event=kind,
+            payload={
+                "type": kind,
+                "timestamp": event.at.isoformat(),
+                "data": {"scheme": e.scheme.slug, **ids},
+            },
+        )
+        for e in endpoints
+        if kind in e.events
+    ]
+    return [d.pk for d in WebhookDelivery.objects.bulk_create(rows)]
+
+
+# -- sending ------------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # a 3xx is the answer, and a failure
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """(status, error): the receiver's status, or None and why nothing was answered."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if not _resolves_to_allowed(parts.hostname or "", port):
+        return None, "The address resolves to a private or loopback address: not sent."
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
+            return answer.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"The endpoint answered {exc.code}."
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, f"No answer: {reason}"[:300]
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed try: 1, 4, 16, 64 ... units."""
+    return timedelta(seconds=settings.WEBHOOK_RETRY_SECONDS * 4 ** (attempts - 1))
+
+
+def attempt(delivery_id: int) -> str:
+    """Try to send delivery ``delivery_id`` once, if it is due and nobody is sending it; its
+    status afterwards."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=lease, attempts=F("attempts") + 1)
+    )
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    if not claimed:
+        return delivery.status
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    status, error = _post(
+        delivery.endpoint.url,
+        body,
+        {
+            "Content-Type": "application/json",
+            "User-Agent": "Equimentor-Webhooks/1",
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(
+                secret_of(delivery.endpoint), delivery.message_id, timestamp, body
+            ),
+        },
+    )
+    done = status is not None and 200 <= status < 300
+    fields = {"lease_until": None, "last_status_code": status, "last_error": error}
+    if done:
+        fields.update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=timezone.now())
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    else:
+        fields.update(next_attempt_at=timezone.now() + retry_delay(delivery.attempts))
+    # only if it is still ours (not removed, not taken over after the lease ran out)
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.PENDING, lease_until=lease
+    ).update(**fields)
+    return fields.get("status", WebhookDelivery.Status.PENDING)
+
+
+def due(now=None) -> list[int]:
+    """Deliveries waiting for a try that is due (a retry, or a first try whose task was lost)."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )

@@ -1,0 +1,293 @@
+"""Webhooks (#20): a coordinator registers an endpoint through the API and gets its secret once;
+the scheme's events (proposal accepted, relationship started and closed, questionnaire due) are
+POSTed to a real HTTP receiver on loopback, signed as Standard Webhooks says, holding opaque ids
+only; a failing receiver is tried again with growing waits, up to the limit; the delivery log
+shows it; another scheme's endpoint gives nothing; addresses that are not https on the internet
+are refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from equimentor.api import tasks, webhooks
+from equimentor.api.models import WebhookDelivery, WebhookEndpoint
+from equimentor.core.models import AuditEvent
+from equimentor.relationships import services as relationships
+from tests.api_write_setup import bearer, token
+from tests.relationships_setup import accepted, pair
+
+WRITE = ("webhooks:read", "webhooks:write")
+
+
+class Receiver:
+    """An HTTP server on loopback that keeps every request and answers the statuses queued."""
+
+    def __init__(self):
+        self.requests: list[tuple[dict, bytes]] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/equimentor"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[dict]:
+        return [json.loads(body) for _, body in self.requests]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+def _verify(secret: str, headers: dict, body: bytes) -> bool:
+    """The receiver's check, written from the Standard Webhooks spec."""
+    key = base64.b64decode(secret.split("_", 1)[1])
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        hmac.compare_digest(s.split(",", 1)[1], expected)
+        for s in headers["webhook-signature"].split()
+    )
+
+
+def _register(client, alice, url, events, scheme=None):
+    return client.post(
+        reverse("api:webhooks", args=["scheme-a"]),
+        {"url": url, "events": events, "description": "HR system"},
+        content_type="application/json",
+        **bearer(token(alice, *WRITE, scheme=scheme)),
+    )
+
+
+def test_the_signature_is_standard_webhooks():
+    """The example of the Standard Webhooks libraries' tests, signed by our code."""
+    assert (
+        webhooks.sign(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            b'{"test": 2432232314}',
+        )
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
+
+
+def test_a_coordinator_registers_an_endpoint_and_is_told_of_the_schemes_events(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks
+):
+    response = _register(client, alice, receiver.url, list(webhooks.EVENTS), scheme=scheme_a)
+    assert response.status_code == 201, response.json()
+    assert response["Cache-Control"] == "no-store"
+    secret = response.json()["secret"]
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
+    endpoint = WebhookEndpoint.objects.get()
+    assert secret not in endpoint.secret_sealed  # sealed at rest
+    assert AuditEvent.objects.get(action="api.webhook.registered").via_token is not None
+    listed = client.get(
+        reverse("api:webhooks", args=["scheme-a"]), **bearer(token(alice, "webhooks:read"))
+    )
+    assert listed.status_code == 200 and "secret" not in listed.json()["results"][0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        relationships.close(rel, reason="safeguarding", actor=alice)
+
+    events = receiver.events()
+    assert [e["type"] for e in events] == [
+        "proposal.accepted",
+        "relationship.started",
+        "relationship.closed",
+    ]
+    assert events[0]["data"] == {
+        "scheme": "scheme-a",
+        "proposal": rel.proposal_id,
+        "mentee": mentees[0].pk,
+        "mentor": mentors[0].pk,
+    }
+    assert events[2]["data"] == {"scheme": "scheme-a", "relationship": rel.pk}  # no reason
+    for headers, body in receiver.requests:
+        assert headers["content-type"] == "application/json"
+        assert headers["webhook-id"].startswith("msg_")
+        assert abs(int(headers["webhook-timestamp"]) - timezone.now().timestamp()) < 60
+        assert _verify(secret, headers, body)
+        assert not _verify("whsec_" + base64.b64encode(b"x" * 32).decode(), headers, body)
+        text = body.decode()  # nothing personal: no name, address or free text
+        for person in (mentors[0], mentees[0]):
+            assert person.user.email not in text and person.user.full_name not in text
+        assert "safeguarding" not in text
+    log = client.get(
+        reverse("api:webhook_deliveries", args=["scheme-a", endpoint.pk]),
+        **bearer(token(alice, "webhooks:read")),
+    )
+    assert [(d["event"], d["status"], d["attempts"]) for d in log.json()["results"]] == [
+        ("relationship.closed", "succeeded", 1),
+        ("relationship.started", "succeeded", 1),
+        ("proposal.accepted", "succeeded", 1),
+    ]
+
+
+def test_only_the_events_asked_for_and_questionnaire_due(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks
+):
+    assert _register(client, alice, receiver.url, ["relationship.started"]).status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        accepted(scheme_a, alice, mentors[0], mentees[0])
+    assert [e["type"] for e in receiver.events()] == ["relationship.started"]
+    # questionnaire due comes from the invitation's audit event
+    event = AuditEvent(
+        action="evaluation.invitation.sent",
+        object_id="7",
+        scheme=scheme_a,
+        data={"questionnaire_id": 3, "participant_id": mentees[0].pk, "role": "mentee"},
+        at=timezone.now(),
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    endpoint.events = ["questionnaire.due"]
+    endpoint.save()
+    ids = webhooks.deliveries_for(event)
+    assert WebhookDelivery.objects.get(pk__in=ids).payload["data"] == {
+        "scheme": "scheme-a",
+        "questionnaire": 3,
+        "participant": mentees[0].pk,
+        "role": "mentee",
+    }
+
+
+def test_a_failing_receiver_is_tried_again_with_growing_waits(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks, settings
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    _register(client, alice, receiver.url, ["relationship.started"])
+    receiver.statuses = [500, 503, 500]
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        accepted(scheme_a, alice, mentors[0], mentees[0])
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
+    wait = delivery.next_attempt_at - timezone.now()
+    assert timedelta(seconds=50) < wait <= timedelta(seconds=60)
+    assert tasks.sweep_webhooks() == {"enqueued": 0}  # not due yet
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    assert tasks.sweep_webhooks() == {"enqueued": 1}  # the worker tries again (immediate here)
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.last_status_code) == (2, 503)
+    assert timedelta(minutes=3) < delivery.next_attempt_at - timezone.now() <= timedelta(minutes=4)
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    tasks.sweep_webhooks()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert delivery.last_error == "The endpoint answered 500."
+    ids = {headers["webhook-id"] for headers, _ in receiver.requests}
+    assert len(receiver.requests) == 3 and ids == {delivery.message_id}  # one id on every try
+
+
+def test_a_removed_endpoint_is_sent_nothing(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks
+):
+    endpoint_id = _register(client, alice, receiver.url, ["relationship.started"]).json()["id"]
+    url = reverse("api:webhook", args=["scheme-a", endpoint_id])
+    removed = client.delete(url, **bearer(token(alice, *WRITE)))
+    assert removed.status_code == 204
+    assert AuditEvent.objects.filter(action="api.webhook.removed").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        accepted(scheme_a, alice, mentors[0], mentees[0])
+    assert receiver.requests == [] and not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.org/in",  # not https
+        "https://10.0.0.7/in",  # private
+        "https://169.254.169.254/latest/",  # link-local (cloud metadata)
+        "https://user:pw@hooks.example.org/in",
+        "ftp://hooks.example.org/in",
+    ],
+)
+def test_addresses_that_are_not_https_on_the_internet_are_refused(client, alice, url):
+    response = _register(client, alice, url, ["relationship.started"])
+    assert response.status_code == 400 and "url" in response.json()["errors"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_loopback_only_where_allowed(client, alice, settings):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    response = _register(client, alice, "http://127.0.0.1:9/in", ["relationship.started"])
+    assert response.status_code == 400
+    assert webhooks.check_url("https://hooks.example.org/in")
+
+
+def test_who_may_not_manage_webhooks(client, scheme_a, alice, bob, charlie, scheme_b):
+    own = _register(client, alice, "https://hooks.example.org/in", ["relationship.started"])
+    endpoint_id = own.json()["id"]
+    others = (token(bob, *WRITE), token(charlie, *WRITE), token(charlie, *WRITE, scheme=scheme_b))
+    for raw in (*others, token(alice, "webhooks:read")):
+        response = client.post(
+            reverse("api:webhooks", args=["scheme-a"]),
+            {"url": "https://x.example.org/", "events": ["relationship.closed"]},
+            content_type="application/json",
+            **bearer(raw),
+        )
+        assert response.status_code == 403
+        gone = client.delete(reverse("api:webhook", args=["scheme-a", endpoint_id]), **bearer(raw))
+        assert gone.status_code == 403
+    # another scheme's endpoint, through one's own scheme's address: not found
+    theirs = client.get(
+        reverse("api:webhook_deliveries", args=["scheme-b", endpoint_id]),
+        **bearer(token(charlie, "webhooks:read")),
+    )
+    assert theirs.status_code == 404
+    assert WebhookEndpoint.objects.filter(deleted_at__isnull=True).count() == 1
+
+
+def test_the_coordinators_page_registers_shows_the_secret_once_and_removes(
+    client, scheme_a, alice, bob
+):
+    page = reverse("tokens:webhooks", args=["scheme-a"])
+    client.force_login(alice)
+    assert client.get(page).status_code == 200
+    bad = client.post(page, {"url": "http://hooks.example.org/", "events": ["relationship.closed"]})
+    assert bad.status_code == 400 and not WebhookEndpoint.objects.exists()
+    made = client.post(
+        page, {"url": "https://hooks.example.org/in", "events": ["relationship.closed"]}
+    )
+    assert made.status_code == 200 and made["Cache-Control"] == "no-store"
+    endpoint = WebhookEndpoint.objects.get()
+    secret = webhooks.secret_of(endpoint)
+    assert secret in made.content.decode()
+    assert secret not in client.get(page).content.decode()  # once
+    assert AuditEvent.objects.get(action="api.webhook.registered").actor == alice
+    removed = client.post(page, {"remove": str(endpoint.pk)})
+    assert removed.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.deleted_at is not None
+    client.force_login(bob)
+    assert client.get(page).status_code == 403

@@ -489,15 +489,18 @@ def steps_of(cells: dict, steps) -> dict:
     return {s: {k: row[s] for k, row in cells.items() if row[s]} for s in steps}
 
 
-def prepare(scope: Scope, by: list[str]) -> None:
+def prepare(scope: Scope, by: list[str], *, days: bool = True) -> None:
     """Work out, in one query each, the finest tables a page with breakdown ``by`` needs (by
-    ``by`` and quarter): every other table on the page is summed from them."""
+    ``by`` and quarter): every other table on the page is summed from them, so no query runs
+    twice. Called by a page (``full_report``) and by each page's tables (``page_tables``), so a
+    report computed on its own reads people once too. ``days``: the days to match as well."""
     person_cells(scope, by, quarter=True)
     if not [b for b in by if b != "institution"]:
         eoi_cells(scope, by, quarter=True)
     else:
         eoi_cells(scope, [], quarter=True)
-    match_days(scope, by)  # PostgreSQL: from the table of people
+    if days:
+        match_days(scope, by)  # PostgreSQL: from the table of people
 
 
 def _funnel_counts(scope: Scope, by: list[str], quarter: bool) -> dict:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from equimentor.lib.disclosure import HIDDEN, Protected, Rules, protect
 from equimentor.reports.labels import EQUITY_COLS, FUNNEL
-from equimentor.reports.queries import Scope, equity_counts, funnel_counts
+from equimentor.reports.queries import Scope, equity_counts, funnel_counts, prepare
 
 
 def rows_of(counts: dict) -> list:
@@ -64,6 +64,8 @@ def page_tables(scope: Scope, by: list[str], rules: Rules, quarter_by=()) -> Pag
 
 
 def _page_tables(scope: Scope, by: list[str], rules: Rules, quarter_by: list[str]) -> PageTables:
+    # the finest table first: every count below is summed from it (one query over people)
+    prepare(scope, by + [b for b in quarter_by if b not in by], days=False)
     funnel = funnel_counts(scope, by)
     equity = equity_counts(scope, by)
     steps = [s for s, _ in FUNNEL if s in funnel]

@@ -239,6 +239,9 @@ else:
         "and sign-in throttling count each process apart: set CACHE_URL=redis://host:6379/1."
     )
 RATELIMIT_VIEW = "equimentor.core.views.rate_limited"
+# The reports pages keep their computed sections in this cache until the scheme's data changes,
+# and at most this long (figures that move with the clock: sessions held, six months running).
+REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 300)
 # Rate limits need a shared cache (Redis) in production; the demo and tests use local memory.
 SILENCED_SYSTEM_CHECKS = (
     ["django_ratelimit.W001", "django_ratelimit.E003"] if (DEBUG or TESTING) else []

@@ -8,9 +8,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from equimentor.core import erasure, jobs, shredders, workers
+        from equimentor.core import erasure, jobs, shredders, versions, workers
 
         jobs.register("core.prune", workers.prune, every=timedelta(hours=24))
+        jobs.register("core.data_versions", versions.fold, every=timedelta(hours=1))
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.AUDIT)
         erasure.register(shredders.EMAILS)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 
+from equimentor.core import versions
 from equimentor.core.models import AuditEvent
 
 # Keys that must never reach the audit trail: it is read by coordinators and kept for years.
@@ -66,6 +67,8 @@ def record(action: str, obj: models.Model, *, actor=None, scheme=None, **data: A
         raise ValueError(f"audit data must not contain personal fields: {sorted(leaked)}")
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    # a change to a scheme moves its data version, in the same transaction (core.versions)
+    versions.changed(scheme)
     event = AuditEvent.objects.create(
         action=action,
         object_type=obj._meta.label_lower,
@@ -108,6 +111,8 @@ def record_many(
                 via_token=via_token,
             )
         )
+    if events:
+        versions.changed(scheme)
     events = AuditEvent.objects.bulk_create(events, batch_size=1000)
     _recorded(events)
     return events

@@ -137,3 +137,26 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.worker_id}"
+
+
+class DataChange(models.Model):
+    """One change to a scheme's data, made in the change's transaction (``core.versions``).
+
+    Rows are only inserted (and later folded into ``DataVersion.folded``), never updated, so
+    two changes in one scheme never wait on each other's row lock."""
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Data change {self.pk}"
+
+
+class DataVersion(models.Model):
+    """The changes of a scheme already folded away: its data version is ``folded`` plus the
+    number of its ``DataChange`` rows (``core.versions.current``)."""
+
+    scheme = models.OneToOneField("schemes.Scheme", on_delete=models.CASCADE, related_name="+")
+    folded = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Data version {self.pk}"

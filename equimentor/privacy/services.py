@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from equimentor.accounts.models import User
-from equimentor.core import audit, erasure
+from equimentor.core import audit, erasure, versions
 from equimentor.enrolment.models import Participant, ParticipantImport
 from equimentor.evaluation.models import ResponseImport
 from equimentor.identity.services import erase_identity
@@ -49,6 +49,9 @@ def erase_person(user, *, actor) -> dict:
     """Export, then erase, everything held about ``user``: every registered shredder in its
     order, in this one transaction with the audit event. Returns the export."""
     data = export_person(user)
+    # her rows in every scheme she took part in change: their reports are no longer current
+    for scheme_id in set(Participant.objects.filter(user=user).values_list("scheme_id", flat=True)):
+        versions.changed(scheme_id)
     counts = erasure.erase(erasure.Person.of(user))
     audit.record(
         "privacy.person.erased",

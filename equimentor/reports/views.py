@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from equimentor.core import audit
 from equimentor.core.roles import Role
 from equimentor.enrolment.models import ExpressionOfInterest, Participant
-from equimentor.reports import charts, exports
+from equimentor.reports import cache, charts, exports
 from equimentor.reports.labels import clean_by, dimensions
 from equimentor.reports.matching_equity import matching_equity
 from equimentor.reports.models import Benchmark, ReportSettings, rules_for
@@ -36,28 +36,29 @@ from equimentor.staff.access import scheme_staff
 
 def _build(request):
     """The reports for what ``scheme_staff`` resolved: the whole scheme for its coordinators
-    (and superusers), a committee member's institutions where their role is limited to some."""
+    (and superusers), a committee member's institutions where their role is limited to some;
+    with the questionnaire outcomes (``oq``: questionnaire code, ``og1``/``og2``: items).
+
+    Computed once per data version of the scheme and kept (``reports.cache``): a page viewed
+    again with nothing changed reads them from the cache."""
     scheme, institutions = request.staff.scheme, request.staff.institutions
     by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
     rules = rules_for(scheme)
-    scope = Scope(scheme, institutions)
-    reports = (
-        full_report(scope, by, rules)
-        + matching_equity(scope, by, rules)
-        + training_reports(scope, by, rules)
-    )
-    return scheme, institutions, by, rules, reports
+    code = request.GET.get("oq", "")
+    items = [request.GET.get(f"og{i}", "") for i in (1, 2)]
 
+    def compute():
+        scope = Scope(scheme, institutions)
+        reports = (
+            full_report(scope, by, rules)
+            + matching_equity(scope, by, rules)
+            + training_reports(scope, by, rules)
+        )
+        outcomes = questionnaire_outcomes(scheme, rules, code, items, institutions=institutions)
+        return reports, outcomes
 
-def _outcomes(request, scheme, rules, institutions):
-    """Questionnaire outcomes by group (``oq``: questionnaire code, ``og1``/``og2``: items)."""
-    return questionnaire_outcomes(
-        scheme,
-        rules,
-        request.GET.get("oq", ""),
-        [request.GET.get(f"og{i}", "") for i in (1, 2)],
-        institutions=institutions,
-    )
+    reports, outcomes = cache.sections(scheme, institutions, by, rules, (code, *items), compute)
+    return scheme, institutions, by, rules, reports, outcomes
 
 
 def _outcome_context(outcomes, by) -> dict:
@@ -78,8 +79,7 @@ def _charted(reports) -> list:
 @scheme_staff(Role.COORDINATOR)
 def dashboard(request, slug):
     """The coordinator's reports with charts (each with its data table)."""
-    scheme, institutions, by, rules, reports = _build(request)
-    outcomes = _outcomes(request, scheme, rules, institutions)
+    scheme, institutions, by, rules, reports, outcomes = _build(request)
     return render(
         request,
         "reports/dashboard.html",
@@ -100,8 +100,7 @@ def dashboard(request, slug):
 @scheme_staff(Role.COORDINATOR, Role.COMMITTEE)
 def committee(request, slug):
     """Aggregates only, limited to the reader's institutions where set."""
-    scheme, institutions, by, rules, reports = _build(request)
-    outcomes = _outcomes(request, scheme, rules, institutions)
+    scheme, institutions, by, rules, reports, outcomes = _build(request)
     return render(
         request,
         "reports/committee.html",
@@ -125,8 +124,8 @@ def committee(request, slug):
 def export(request, slug, fmt):
     """The committee tables as PDF (meeting pack), CSV or XLSX, with the questionnaire
     outcomes."""
-    scheme, institutions, by, rules, reports = _build(request)
-    reports = reports + _outcomes(request, scheme, rules, institutions).reports
+    scheme, institutions, by, rules, reports, outcomes = _build(request)
+    reports = reports + outcomes.reports
     name = f"{scheme.slug}-report"
     legend = rules.legend
     if fmt == "csv":
@@ -292,8 +291,8 @@ class ReportAPI(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, slug):
-        scheme, institutions, by, rules, reports = _build(request)
-        reports = reports + _outcomes(request, scheme, rules, institutions).reports
+        scheme, institutions, by, rules, reports, outcomes = _build(request)
+        reports = reports + outcomes.reports
         return Response(
             {
                 "scheme": scheme.slug,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Max, Q
 
-from equimentor.core import audit
+from equimentor.core import audit, versions
 from equimentor.schemes.models import Institution, InstitutionAlias, Scheme, SchemeDocument
 
 
@@ -141,6 +141,9 @@ def save_institution(
     audit.record(
         "schemes.institution." + ("created" if created else "updated"), institution, actor=actor
     )
+    if not created:  # reports by institution name it: every scheme's reports may show it
+        for scheme_id in Scheme.objects.values_list("pk", flat=True):
+            versions.changed(scheme_id)
     return institution
 
 

@@ -1,0 +1,100 @@
+"""The reports a page shows, kept in the configured cache (``CACHES``: local memory by default,
+Redis in production) until the scheme's data changes.
+
+What is kept is the computed sections (``Report`` objects and the questionnaire outcomes), after
+disclosure control: every figure in them has already been through ``lib.disclosure``, exactly as
+when they are computed for the page, so a kept report holds nothing a fresh one would hide. No
+rendered HTML is kept (it carries the reader's CSRF token and messages).
+
+The key names everything the sections depend on: the scheme, the reader's institutions, the
+breakdown and outcome choices, the scheme's data version (``core.versions``: it moves in the
+transaction of any change to the scheme's rows), the disclosure rules, the time zone (quarters)
+and the code that computes them (a hash of this app's modules and ``lib.disclosure``). The
+version is read before anything is computed, so a computation that sees a change made after it
+was read is kept under the old version, which nobody reads once the new one is visible.
+
+Some figures also depend on the clock (sessions already held, relationships running for six
+months): an entry is kept at most ``REPORTS_CACHE_SECONDS`` (default 300), and that also bounds
+how long a change that moves no version (none is known) could go unseen.
+
+When many readers ask for the same missing entry at once (ten coordinators refreshing after a
+change), one computes it and the others wait for it (``cache.add`` as a lock), up to
+``WAIT_SECONDS``, so the database does the work once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from equimentor.core import versions
+from equimentor.lib import disclosure
+
+FORMAT = 1
+WAIT_SECONDS = 30.0
+POLL_SECONDS = 0.05
+
+
+def _code_version() -> str:
+    """A hash of the code that computes and protects the sections: a deployment with different
+    code never reads what the previous one kept."""
+    digest = hashlib.sha256(str(FORMAT).encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("*.py")) + [Path(disclosure.__file__).resolve()]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
+
+
+def key_for(scheme, institutions, by, rules, choices, version: int) -> str:
+    parts = (
+        "reports",
+        CODE_VERSION,
+        scheme.pk,
+        tuple(sorted(i.pk for i in institutions or ())),
+        tuple(by),
+        tuple(choices),
+        version,
+        (rules.threshold, rules.min_values, rules.round_to),
+        timezone.get_current_timezone_name(),
+    )
+    return "reports:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def sections(scheme, institutions, by, rules, choices, compute: Callable[[], Any]) -> Any:
+    """``compute()`` (the page's sections), or what it returned for the same key earlier."""
+    key = key_for(scheme, institutions, by, rules, choices, versions.current(scheme))
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    timeout = settings.REPORTS_CACHE_SECONDS
+    lock = key + ":computing"
+    if not cache.add(lock, 1, timeout=WAIT_SECONDS):
+        # someone else is computing it: wait for theirs rather than compute it again
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            kept = cache.get(key)
+            if kept is not None:
+                return kept
+            if cache.get(lock) is None:  # they finished without keeping it (an error)
+                break
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+        return value
+    try:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    finally:
+        cache.delete(lock)
+    return value

@@ -22,6 +22,7 @@ from tests.tasks_setup import database_tasks
 def test_every_app_registers_its_jobs():
     assert [job.name for job in jobs.registered()] == [
         "api.idempotency_keys",
+        "api.webhooks",
         "core.data_versions",
         "core.prune",
         "evaluation.invitations",

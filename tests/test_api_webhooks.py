@@ -14,15 +14,19 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from equimentor.api import tasks, webhooks
 from equimentor.api.models import WebhookDelivery, WebhookEndpoint
 from equimentor.core.models import AuditEvent
+from equimentor.evaluation.models import Invitation
 from equimentor.relationships import services as relationships
+from tests import evaluation_setup as es
 from tests.api_write_setup import bearer, token
 from tests.relationships_setup import accepted, pair
 
@@ -155,29 +159,21 @@ def test_a_coordinator_registers_an_endpoint_and_is_told_of_the_schemes_events(
 def test_only_the_events_asked_for_and_questionnaire_due(
     client, scheme_a, alice, receiver, django_capture_on_commit_callbacks
 ):
-    assert _register(client, alice, receiver.url, ["relationship.started"]).status_code == 201
+    events = ["relationship.started", "questionnaire.due"]
+    assert _register(client, alice, receiver.url, events).status_code == 201
     with django_capture_on_commit_callbacks(execute=True):
         mentors, mentees = pair(scheme_a, alice)
+        es.install(scheme_a, alice)
         accepted(scheme_a, alice, mentors[0], mentees[0])
     assert [e["type"] for e in receiver.events()] == ["relationship.started"]
-    # questionnaire due comes from the invitation's audit event
-    event = AuditEvent(
-        action="evaluation.invitation.sent",
-        object_id="7",
-        scheme=scheme_a,
-        data={"questionnaire_id": 3, "participant_id": mentees[0].pk, "role": "mentee"},
-        at=timezone.now(),
-    )
-    endpoint = WebhookEndpoint.objects.get()
-    endpoint.events = ["questionnaire.due"]
-    endpoint.save()
-    ids = webhooks.deliveries_for(event)
-    assert WebhookDelivery.objects.get(pk__in=ids).payload["data"] == {
-        "scheme": "scheme-a",
-        "questionnaire": 3,
-        "participant": mentees[0].pk,
-        "role": "mentee",
-    }
+    # the baseline questionnaire falls due on the first accepted match: sent by the tick
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("tick", stdout=StringIO())
+    due = [e["data"] for e in receiver.events() if e["type"] == "questionnaire.due"]
+    invited = Invitation.objects.values_list("questionnaire_id", "participant_id", "role")
+    assert len(invited) == 2
+    assert sorted((d["questionnaire"], d["participant"], d["role"]) for d in due) == sorted(invited)
+    assert {d["scheme"] for d in due} == {"scheme-a"}
 
 
 def test_a_failing_receiver_is_tried_again_with_growing_waits(

@@ -493,12 +493,15 @@ def not_yet_invited(scheme: Scheme):
 
 
 @transaction.atomic
-def send_invitations(scheme: Scheme, *, actor) -> int:
+def send_invitations(scheme: Scheme, *, actor, only: list[int] | None = None) -> int:
     """Email each imported person not yet invited a single-use link to review their profile and
-    consent (never twice: a re-run invites nobody again). Returns how many were invited."""
-    people = list(
-        not_yet_invited(scheme).select_related("user", "scheme").select_for_update(of=("self",))
-    )
+    consent (never twice: a re-run invites nobody again). Returns how many were invited.
+    ``only`` (participant ids) invites those alone (SCIM provisioning invites whom it creates,
+    not everyone a coordinator imported without inviting)."""
+    waiting = not_yet_invited(scheme)
+    if only is not None:
+        waiting = waiting.filter(pk__in=only)
+    people = list(waiting.select_related("user", "scheme").select_for_update(of=("self",)))
     if not people:
         return 0
     now = timezone.now()

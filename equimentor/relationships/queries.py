@@ -89,6 +89,19 @@ def open_relationships_as_mentor(participant) -> int:
     )
 
 
+def open_relationships_of(participant) -> QuerySet[Relationship]:
+    """The open relationships this participant is still a member of (any side), oldest first."""
+    return (
+        Relationship.objects.filter(
+            state__in=Relationship.OPEN_STATES,
+            memberships__participant=participant,
+            memberships__left_at__isnull=True,
+        )
+        .distinct()
+        .order_by("started_at", "pk")
+    )
+
+
 def relationships_of(participant) -> QuerySet[Relationship]:
     """Every relationship this participant is or was a member of, with members and goals."""
     return (

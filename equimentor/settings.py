@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "equimentor.reports",
     "equimentor.sso",
     "equimentor.portal",
+    "equimentor.provisioning",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -384,6 +386,33 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # every error a problem document (RFC 9457): docs/api.md, Conventions
     "EXCEPTION_HANDLER": "equimentor.api.problems.problem_exception_handler",
+}
+# SCIM 2.0 provisioning (/scim/v2/, django-scim2): a SCIM User is a participant of the scheme the
+# service token belongs to. docs/api.md, Provisioning.
+SCIM_SERVICE_PROVIDER = {
+    "USER_MODEL_GETTER": "equimentor.provisioning.filters.participant_model",
+    "USER_ADAPTER": "equimentor.provisioning.adapters.ParticipantUser",
+    "USER_FILTER_PARSER": "equimentor.provisioning.filters.ParticipantFilter",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "equimentor.provisioning.views.ServiceProviderConfig",
+    "BASE_LOCATION_GETTER": "equimentor.provisioning.adapters.base_location",
+    "GET_EXTRA_MODEL_FILTER_KWARGS_GETTER": (
+        "equimentor.provisioning.adapters.extra_filter_kwargs_getter"
+    ),
+    "GET_QUERYSET_POST_PROCESSOR_GETTER": (
+        "equimentor.provisioning.adapters.queryset_post_processor_getter"
+    ),
+    "SCHEMAS_GETTER": "equimentor.provisioning.schemas.all_schemas",
+    "NETLOC": urlsplit(SITE_URL).netloc,
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "Scheme service token",
+            "description": "A scheme's API service token with the provisioning scopes, sent as "
+            "'Authorization: Bearer <token>' (docs/api.md).",
+            "primary": True,
+        }
+    ],
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="scim"',
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Equimentor API",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("equimentor.staff.urls")),
     path("manage/", include("equimentor.backoffice.urls")),
     path("api/", include("equimentor.api.urls")),
+    path("scim/v2/", include("equimentor.provisioning.urls")),  # SCIM 2.0 for directories
     path("", include("equimentor.api.page_urls")),  # making and revoking API tokens
 ]
 

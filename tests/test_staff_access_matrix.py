@@ -18,15 +18,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from equimentor.accounts.models import User
+from equimentor.api import services as api_services
 from equimentor.api.models import APITask, WebhookEndpoint
 from equimentor.core.models import AuditEvent
 from equimentor.core.roles import Role
-from equimentor.enrolment.models import ParticipantImport
+from equimentor.enrolment.models import Participant, ParticipantImport
 from equimentor.evaluation import services as evaluation
 from equimentor.relationships.services.checkins import raise_flag
 from equimentor.safeguarding import services as safeguarding
 from equimentor.safeguarding.models import CaseAccess
-from equimentor.schemes.models import StaffRole
+from equimentor.schemes.models import Scheme, StaffRole
 from equimentor.staff.models import SiteAdministrator, StaffInvitation
 from equimentor.training import induction
 from tests import factories
@@ -416,3 +417,66 @@ def test_site_administrators_pages_are_theirs_alone(client, world):
     assert {"staff:site_home", "staff:institutions", "staff:administrators"} <= set(
         site_admin_urls()
     )
+
+
+# Views used with a scheme's service token only (SCIM provisioning, /scim/v2/): url name -> the
+# rule their decorator states. A session never counts there; only a coordinator can make a
+# service token, so the coordinator is the one role let in.
+TOKEN_ONLY: dict[str, str] = {
+    "scim:users": "scheme-service-token:coordinator:provisioning",
+    "scim:users-search": "scheme-service-token:coordinator:provisioning",
+    "scim:service-provider-config": "scheme-service-token:coordinator:provisioning",
+    "scim:resource-types": "scheme-service-token:coordinator:provisioning",
+    "scim:schemas": "scheme-service-token:coordinator:provisioning",
+}
+
+
+def token_only_urls() -> dict[str, str]:
+    return {
+        name: pattern.callback.access_rule
+        for name, pattern in _walk(get_resolver().url_patterns)
+        if str(getattr(pattern.callback, "access_rule", "")).startswith("scheme-service-token")
+    }
+
+
+def test_every_token_only_url_is_in_the_table():
+    assert token_only_urls() == TOKEN_ONLY
+
+
+def test_scim_lets_in_a_coordinators_service_token_and_nobody_else(client, world):
+    scheme, people, objects = world
+    scopes = ["provisioning:read", "provisioning:write"]
+    url = {name: reverse(name) for name in TOKEN_ONLY if name != "scim:users-search"}
+    mismatches = []
+    for who, user in people.items():
+        _, raw = api_services.create_token(
+            user, name="matrix", scopes=scopes, days=1, scheme=None, actor=user
+        )
+        client.force_login(user)
+        for name, address in url.items():
+            if client.get(address).status_code != 401:  # the session is not read
+                mismatches.append(f"{name} by {who}'s session")
+            if client.get(address, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code != 403:
+                mismatches.append(f"{name} by {who}'s personal token")
+        client.logout()
+    _, service = api_services.create_token(
+        people["coordinator"], name="m", scopes=scopes, days=1, scheme=scheme, actor=None
+    )
+    for name, address in url.items():
+        if client.get(address, HTTP_AUTHORIZATION=f"Bearer {service}").status_code != 200:
+            mismatches.append(f"{name} by the coordinator's service token")
+    assert mismatches == []
+    # the other scheme's coordinator's service token lists none of this scheme's participants
+    other = people["other scheme's staff"]
+    _, theirs = api_services.create_token(
+        other,
+        name="b",
+        scopes=scopes,
+        days=1,
+        scheme=Scheme.objects.get(slug="scheme-b"),
+        actor=None,
+    )
+    listed = client.get(url["scim:users"], HTTP_AUTHORIZATION=f"Bearer {theirs}").json()
+    assert listed["totalResults"] == 0
+    mine = client.get(url["scim:users"], HTTP_AUTHORIZATION=f"Bearer {service}").json()
+    assert mine["totalResults"] == Participant.objects.filter(scheme=scheme).count() > 0

@@ -47,10 +47,15 @@ SCOPES: dict[str, str] = {
     "sessions:write": "Register for sessions and cancel; a coordinator schedules them.",
     "webhooks:read": "Coordinators: read the scheme's webhook endpoints and their delivery logs.",
     "webhooks:write": "Coordinators: register and remove the scheme's webhook endpoints.",
+    "provisioning:read": "A scheme's service token only: read the scheme's participants through "
+    "SCIM 2.0 (/scim/v2/), as an institution's directory does before it provisions.",
+    "provisioning:write": "A scheme's service token only: create participants as invited and "
+    "deactivate leavers through SCIM 2.0 (/scim/v2/).",
 }
 
-# The scopes a new token is offered ticked.
-DEFAULT_SCOPES = [s for s in SCOPES if s.endswith(":read")]
+# The scopes a new token is offered ticked (provisioning only when asked for: it reads every
+# participant's address, and only a directory's service token needs it).
+DEFAULT_SCOPES = [s for s in SCOPES if s.endswith(":read") and not s.startswith("provisioning:")]
 
 PUBLIC, PERSONAL, SCHEME = "public", "personal", "scheme"
 

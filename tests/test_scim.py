@@ -460,3 +460,11 @@ def test_nothing_personal_is_logged(client, directory, caplog, django_capture_on
         send(client, "post", "/Users", directory, new_user())
         send(client, "post", "/Users", directory, new_user(userName="broken"))
     assert "nadia" not in caplog.text.lower() and "rahman" not in caplog.text.lower()
+
+
+def test_a_tokens_requests_are_rate_limited_with_a_scim_error(client, directory, settings):
+    settings.API_TOKEN_RATE = "2/min"
+    assert [send(client, "get", "/Users", directory).status_code for _ in range(2)] == [200, 200]
+    refused = send(client, "get", "/Users", directory)
+    assert "Too many requests" in is_scim_error(refused, 429)
+    assert int(refused["Retry-After"]) >= 1

@@ -49,25 +49,37 @@ def bob(bob_participant):
     return bob_participant.user
 
 
-@pytest.fixture(scope="module")
-def seeded_demo(django_db_setup, django_db_blocker):
-    """The demo's primary scheme's id, the demo seeded once per test module inside a transaction
-    rolled back at the module's end (as Django's ``setUpTestData``). Request it with ``db``: each
-    test runs in a savepoint of it, so what one test writes is gone before the next. (Seeding
-    took 5–10 s a test; issue #22.)"""
-    from django.db import transaction
-    from django.test import TestCase
+@pytest.fixture(scope="session")
+def demo_rows(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
+    """The demo's rows, seeded once for the whole run: by the first pytest-xdist worker that needs
+    them, the other workers read them from a file in the run's shared temporary directory."""
+    from tests import demo_snapshot
 
-    from equimentor.demo.seed import seed
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    with django_db_blocker.unblock():
+        return demo_snapshot.shared(shared)
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(demo_rows, django_db_blocker):
+    """The demo's primary scheme's id, the demo's rows copied in once per test module inside a
+    transaction rolled back at the module's end (as Django's ``setUpTestData``). Request it with
+    ``db``: each test runs in a savepoint of it, so what one test writes is gone before the next.
+    The demo itself is seeded once per run (``tests/demo_snapshot.py``; seeding took 5–10 s a
+    module, issue #22)."""
+    from django.db import transaction
+
     from equimentor.schemes.models import Scheme
+    from tests import demo_snapshot
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            with TestCase.captureOnCommitCallbacks(execute=False):
-                assert seed() is True
-            yield Scheme.objects.get(slug="horizons").pk
+            demo_snapshot.put(demo_rows)
+            yield Scheme.objects.get(slug=demo_snapshot.SLUG).pk
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

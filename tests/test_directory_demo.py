@@ -24,12 +24,10 @@ def _snapshot():
 
 
 @pytest.mark.django_db
-def test_it_works_and_is_deterministic():
-    from equimentor.demo.seed import seed
+def test_it_works_and_is_deterministic(seeded_demo, db):
     from equimentor.schemes.models import Scheme
 
-    assert seed() is True
-    scheme = Scheme.objects.get(slug="horizons")
+    scheme = Scheme.objects.get(pk=seeded_demo)  # seed() returned True (tests/demo_snapshot.py)
     mentors = Participant.objects.filter(scheme=scheme, is_mentor=True)
     assert MentorListing.objects.filter(participant__in=mentors).count() == mentors.count()
 
@@ -79,13 +77,12 @@ def test_it_works_and_is_deterministic():
 
 
 @pytest.mark.django_db
-def test_the_demo_people_see_their_pages(client):
+def test_the_demo_people_see_their_pages(client, seeded_demo, db):
     from django.urls import reverse
 
     from equimentor.accounts.models import User
-    from equimentor.demo.seed import demo_email, seed
+    from equimentor.demo.seed import demo_email
 
-    seed()
     pages = {
         "mentee": ["directory:mentors", "directory:choices"],
         "mentor": ["directory:mentors", "directory:listing"],
@@ -99,16 +96,14 @@ def test_the_demo_people_see_their_pages(client):
 
 
 @pytest.mark.django_db
-def test_demo_interest_is_dated_before_registration():
+def test_demo_interest_is_dated_before_registration(seeded_demo, db):
     """Expressions of interest date from their links, so the funnel by quarter is not empty."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from equimentor.demo.seed import seed
     from equimentor.enrolment.models import ExpressionOfInterest
 
-    seed()
     registered = Participant.objects.filter(expression__isnull=False).select_related("expression")
     assert registered and all(p.expression.created_at <= p.registered_at for p in registered)
     old = timezone.now() - timedelta(days=120)

@@ -34,16 +34,15 @@ def _snapshot():
 
 
 @pytest.mark.django_db
-def test_demo_relationships(django_capture_on_commit_callbacks):
+def test_demo_relationships(seeded_demo, db, django_capture_on_commit_callbacks):
     from django.utils import timezone
 
     from equimentor.demo.seed import seed
     from equimentor.relationships.demo import seed_relationships
     from equimentor.schemes.models import Scheme
 
+    scheme = Scheme.objects.get(pk=seeded_demo)  # seed() returned True (tests/demo_snapshot.py)
     with django_capture_on_commit_callbacks(execute=False):
-        assert seed() is True
-        scheme = Scheme.objects.get(slug="horizons")
         seed_relationships(scheme, random.Random(1))  # seed() has run it: a no-op now
     first = _snapshot()
     states = Counter(Relationship.objects.filter(scheme=scheme).values_list("state", flat=True))

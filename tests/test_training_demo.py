@@ -26,7 +26,7 @@ def _snapshot():
 
 
 @pytest.mark.django_db
-def test_demo_training():
+def test_demo_training(seeded_demo, db):
     from django.utils import timezone
 
     from equimentor.demo.seed import seed
@@ -35,8 +35,8 @@ def test_demo_training():
     from equimentor.reports.training import training_reports
     from equimentor.training import induction
 
-    assert seed() is True
-    scheme = Session.objects.first().scheme
+    scheme = Session.objects.first().scheme  # seed() returned True (tests/demo_snapshot.py)
+    assert scheme.pk == seeded_demo
     now = timezone.now()
     assert InductionPack.objects.get(scheme=scheme).is_current
     held = Session.objects.filter(ends_at__lte=now)

@@ -15,3 +15,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The SQLite run builds each worker's test database from the models (Django's TEST["MIGRATE"]):
+# applying the migrations costs about 10 s of CPU a worker, nearly all of it Django re-rendering
+# model states. Every data migration only transforms rows that exist, so an empty database comes
+# out the same either way. The migrations stay tested: the PostgreSQL run applies all of them,
+# tests/test_deploy_files.py applies them to a fresh SQLite file, and CI's `makemigrations --check`
+# fails if the models and migrations disagree.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False  # noqa: F405

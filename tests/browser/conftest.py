@@ -12,7 +12,7 @@ Writing a journey
     pytestmark = pytest.mark.django_db(transaction=True)  # live_server needs real commits
 
     def test_something(site, scheme):
-        site.visit(f"/schemes/{scheme.slug}/", "scheme page")      # goto + axe + screenshot
+        site.visit(f"/schemes/{scheme.slug}/", "scheme page")      # goto + axe (+ screenshot)
         site.page.get_by_label("Your name").fill("Ada")
         site.submit(site.page.get_by_role("button", name="Send"), "sent")  # click + wait + axe + shot
         site.follow(site.page.get_by_role("link", name="Edit"), "edit")    # same, for a link
@@ -41,15 +41,20 @@ The accessibility check
 -----------------------
 ``site.visit``, ``site.submit``, ``site.follow`` and ``site.check`` run axe-core (the copy bundled
 with ``axe-playwright-python``) with the WCAG 2.0/2.1/2.2 A and AA rules on the page that loaded,
-then save a full-page screenshot to ``test-artifacts/screenshots/<test-name>/<nn>-<slug>.png`` and
-axe's full result for that page (every impact) next to it as ``<nn>-<slug>.axe.json``. A violation of
-impact "serious" or "critical" fails the test with rule id, help text and the offending nodes.
+then save axe's full result for that page (every impact) to
+``test-artifacts/screenshots/<test-name>/<nn>-<slug>.axe.json``. A violation of impact "serious" or
+"critical" fails the test with rule id, help text and the offending nodes, and saves a full-page
+screenshot of the page beside it (``<nn>-<slug>.png``). To keep a screenshot of *every* page a
+journey visits (to look through them), set ``EQUIMENTOR_SCREENSHOTS=1``: a full-page shot costs
+about a quarter of a second, a sixth of the browser tests' time, so the suite takes them only when
+asked (issue #22).
 
 Every document that loads in the page reports itself (an init script and an exposed function), and
 so does anything the Content-Security-Policy refuses in it. At teardown the test fails on a refusal,
 or if a page loaded that was never checked, so a journey that clicks through
-without a ``site`` helper cannot skip the check by accident. ``site.phone_screenshot(name)`` also saves a 390px-wide shot
-and fails if the page scrolls sideways at that width (WCAG 1.4.10, reflow).
+without a ``site`` helper cannot skip the check by accident. ``site.phone_screenshot(name)`` lays the page out 390px wide
+and fails if it then scrolls sideways (WCAG 1.4.10, reflow), saving the shot when it fails or when
+``EQUIMENTOR_SCREENSHOTS`` is set.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = os.environ.get("EQUIMENTOR_SCREENSHOTS", "").strip().lower() in {"1", "true", "yes"}
 TIMEOUT_MS = 15_000  # generous: CI machines are slow; a passing step takes well under a second
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -259,11 +265,11 @@ class Site:
         )
 
     def check(self, name: str) -> None:
-        """Screenshot the current page and fail on serious/critical axe violations."""
+        """Fail on serious/critical axe violations (with a screenshot of the page; of every page
+        when ``EQUIMENTOR_SCREENSHOTS`` is set)."""
         self.page.wait_for_load_state("load")
         self.count += 1
         stem = f"{self.count:02d}-{_slug(name)}"
-        self.page.screenshot(path=self.shots / f"{stem}.png", full_page=True)
         result = self.axe()
         violations = result["violations"]
         (self.shots / f"{stem}.axe.json").write_text(
@@ -271,17 +277,21 @@ class Site:
         )
         self.checked.add(self.page.evaluate("() => window.__equimentorDocument"))
         serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        if serious or SCREENSHOTS:
+            self.page.screenshot(path=self.shots / f"{stem}.png", full_page=True)
         if serious:
             raise AccessibilityError(format_violations(serious, self.page.url))
 
     def phone_screenshot(self, name: str) -> Path:
-        """Save a full-page shot 390px wide; fail if the page then scrolls sideways."""
+        """Lay the page out 390px wide; fail if it then scrolls sideways. The full-page shot is
+        saved when it fails, or always with ``EQUIMENTOR_SCREENSHOTS``."""
         desktop = self.page.viewport_size
         self.page.set_viewport_size(PHONE)
         try:
             path = self.shots / f"{self.count:02d}-{_slug(name)}-phone.png"
-            self.page.screenshot(path=path, full_page=True)
             width = self.page.evaluate("() => document.documentElement.scrollWidth")
+            if width > PHONE["width"] or SCREENSHOTS:
+                self.page.screenshot(path=path, full_page=True)
             assert width <= PHONE["width"], (
                 f"{self.page.url} scrolls sideways at {PHONE['width']}px (content is {width}px wide)"
             )

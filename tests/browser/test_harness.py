@@ -47,3 +47,19 @@ def test_what_the_content_security_policy_refuses_fails_the_test(site):
         site.assert_all_checked()
     assert "script-src-elem" in str(failure.value) and "img-src" in str(failure.value)
     site.refused.clear()
+
+
+def test_a_page_that_scrolls_sideways_on_a_phone_fails_with_its_screenshot(site):
+    """The reflow check needs no screenshot to decide, but keeps one of the page that failed."""
+    site.page.set_content(
+        '<!doctype html><html lang="en"><head><title>Wide</title></head><body><main>'
+        '<h1>Wide</h1><div style="width:900px">A row wider than a phone</div></main></body></html>'
+    )
+    with pytest.raises(AssertionError, match="scrolls sideways at 390px"):
+        site.phone_screenshot("too wide")
+    assert (site.shots / "00-too-wide-phone.png").exists()
+    site.page.set_content(
+        '<!doctype html><html lang="en"><head><title>Narrow</title></head><body><main>'
+        "<h1>Narrow</h1><p>Fits.</p></main></body></html>"
+    )
+    site.phone_screenshot("fits")

@@ -189,9 +189,9 @@ def test_a_failing_receiver_is_tried_again_with_growing_waits(
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
     wait = delivery.next_attempt_at - timezone.now()
     assert timedelta(seconds=50) < wait <= timedelta(seconds=60)
-    assert tasks.sweep_webhooks() == {"enqueued": 0}  # not due yet
+    assert tasks.sweep_webhooks() == {"enqueued": 0, "deleted": 0}  # not due yet
     WebhookDelivery.objects.update(next_attempt_at=timezone.now())
-    assert tasks.sweep_webhooks() == {"enqueued": 1}  # the worker tries again (immediate here)
+    assert tasks.sweep_webhooks()["enqueued"] == 1  # the worker tries again (immediate here)
     delivery.refresh_from_db()
     assert (delivery.attempts, delivery.last_status_code) == (2, 503)
     assert timedelta(minutes=3) < delivery.next_attempt_at - timezone.now() <= timedelta(minutes=4)
@@ -287,3 +287,31 @@ def test_the_coordinators_page_registers_shows_the_secret_once_and_removes(
     assert endpoint.deleted_at is not None
     client.force_login(bob)
     assert client.get(page).status_code == 403
+
+
+def test_the_log_of_finished_deliveries_goes_after_the_record_days(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks, settings
+):
+    _register(client, alice, receiver.url, ["relationship.started", "proposal.accepted"])
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        accepted(scheme_a, alice, mentors[0], mentees[0])
+    old, recent = WebhookDelivery.objects.order_by("id")
+    WebhookDelivery.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=settings.WEBHOOK_RECORD_DAYS, minutes=1)
+    )
+    WebhookDelivery.objects.create(
+        endpoint=old.endpoint,
+        message_id="msg_waiting",
+        event="relationship.started",
+        payload={},
+        next_attempt_at=timezone.now() + timedelta(hours=1),
+    )
+    WebhookDelivery.objects.filter(message_id="msg_waiting").update(
+        created_at=timezone.now() - timedelta(days=365)
+    )
+    assert tasks.sweep_webhooks() == {"enqueued": 0, "deleted": 1}
+    assert set(WebhookDelivery.objects.values_list("message_id", flat=True)) == {
+        recent.message_id,
+        "msg_waiting",  # still to be tried: kept whatever its age
+    }

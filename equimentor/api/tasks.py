@@ -112,7 +112,8 @@ def on_audit_event(event) -> None:
 
 
 def sweep_webhooks() -> dict[str, int]:
-    """The periodic job ``api.webhooks``: hand the worker every delivery whose try is due."""
+    """The periodic job ``api.webhooks``: hand the worker every delivery whose try is due, and
+    delete the log of deliveries finished more than ``WEBHOOK_RECORD_DAYS`` ago."""
     ids = webhooks.due()
     enqueue_webhooks(ids)
-    return {"enqueued": len(ids)}
+    return {"enqueued": len(ids), "deleted": webhooks.purge_finished()}

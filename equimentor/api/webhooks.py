@@ -14,7 +14,8 @@ the scheme's events (docs/api.md, "Webhooks").
   POSTs it (no redirects followed) and records the answer; a failure waits 1, 4, 16, 64 ...
   times ``WEBHOOK_RETRY_SECONDS`` and the periodic job ``api.webhooks`` hands due retries to a
   worker, up to ``WEBHOOK_MAX_ATTEMPTS``. A receiver must answer 2xx within
-  ``WEBHOOK_TIMEOUT_SECONDS``.
+  ``WEBHOOK_TIMEOUT_SECONDS``. The same job deletes the log of deliveries finished more than
+  ``WEBHOOK_RECORD_DAYS`` ago.
 - **Addresses**: https only, and never to a loopback, private or link-local address (checked
   when registered and again at each try), except http(s) on loopback where
   ``WEBHOOK_ALLOW_LOOPBACK`` (the demo and the tests).
@@ -310,4 +311,14 @@ def due(now=None) -> list[int]:
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("id")
         .values_list("id", flat=True)[:500]
+    )
+
+
+def purge_finished(now=None) -> int:
+    """Delete deliveries that succeeded or failed more than ``WEBHOOK_RECORD_DAYS`` ago."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_RECORD_DAYS)
+    return (
+        WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.PENDING)
+        .filter(created_at__lt=cutoff)
+        .delete()[0]
     )

@@ -300,6 +300,8 @@ RATELIMITS = {
     "interest_per_email": "5/h",
     # institution sign-in starts from one address
     "institution_sign_in_per_address": os.environ.get("RATELIMIT_INSTITUTION_SIGN_IN", "600/h"),
+    # API requests whose bearer token does not work (unknown, revoked, expired), from one address
+    "api_token_failures_per_address": os.environ.get("RATELIMIT_API_TOKEN_FAILURES", "60/h"),
 }
 # Failed password sign-ins are also counted per account, from any address (django-axes): after
 # AXES_FAILURE_LIMIT in 15 minutes that account's password sign-in waits (even a right password;

@@ -202,6 +202,25 @@ def test_the_throttle_counts_each_token_apart(client, settings, alice):
     assert client.get(url).status_code == 200  # sessions and visitors are not counted here
 
 
+def test_an_address_sending_tokens_that_do_not_work_waits_and_others_do_not(
+    client, settings, alice
+):
+    """Failed bearer attempts are counted per real client address (docs/security.md); a working
+    token never counts, and another address is not held up."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "api_token_failures_per_address": "3/h"}
+    _, raw = make(alice, "schemes:read")
+    url = reverse("api:schemes")
+    assert [client.get(url, **bearer(raw)).status_code for _ in range(5)] == [200] * 5
+    guesses = [client.get(url, **bearer(f"eqt_wrong{n}")).status_code for n in range(4)]
+    assert guesses == [401, 401, 401, 429]
+    refused = client.get(url, **bearer(raw))  # from that address, even a working token waits
+    assert refused.status_code == 429
+    assert refused.json()["detail"].startswith("Too many requests with a token that does not work")
+    assert refused["Content-Type"] == "application/problem+json"
+    elsewhere = client.get(url, REMOTE_ADDR="192.0.2.77", **bearer(raw))
+    assert elsewhere.status_code == 200
+
+
 def _all_text_in_the_database() -> str:
     """Every table's every row, as text (the test database is small)."""
     out = []
@@ -296,6 +315,15 @@ def test_the_command_prints_a_token_once_and_revokes_it(client, scheme_a, alice,
     assert client.get(REGISTRATIONS_A, **bearer(raw)).status_code == 401
     with pytest.raises(CommandError, match="Only a coordinator"):
         call_command("token", "create", bob_participant.user.email, "--scheme", "scheme-a")
+
+
+def test_a_token_made_without_scopes_reads_every_area_but_safeguarding_and_provisioning(alice):
+    out = StringIO()
+    call_command("token", "create", alice.email, stdout=out)
+    token = APIToken.objects.get(prefix=out.getvalue().strip().split("_")[1])
+    reads = {s for s in SCOPES if s.endswith(":read")}
+    assert set(token.scopes) == reads - {"safeguarding:read", "provisioning:read"}
+    assert "registrations:read" in token.scopes and not any(":write" in s for s in token.scopes)
 
 
 def test_the_schema_describes_bearer_tokens_and_each_scope(client, db):

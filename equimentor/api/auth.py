@@ -22,9 +22,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from equimentor.accounts.models import APIToken
 from equimentor.api import services
 from equimentor.api.scopes import PERSONAL, endpoint_of
-from equimentor.core import audit
+from equimentor.core import audit, limits
 
 REALM = 'Bearer realm="api"'
+TOO_MANY_FAILURES = (
+    "Too many requests with a token that does not work from this address; try again later."
+)
 
 
 class InsufficientScope(exceptions.PermissionDenied):
@@ -54,9 +57,17 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        # Tokens are too long to guess, but an address that keeps sending ones that do not work
+        # (someone trying, or a script left with a revoked token) waits, as for failed password
+        # sign-ins: counted per real client address (``core.limits``), working tokens never
+        # counted, ``RATELIMIT_API_TOKEN_FAILURES`` an hour.
+        if limits.exceeded(request._request, "api_token_failures_per_address", count=False):
+            raise exceptions.Throttled(detail=TOO_MANY_FAILURES)
         try:
             token = services.token_in_use(raw)
         except services.TokenRefused as exc:
+            if limits.exceeded(request._request, "api_token_failures_per_address"):  # counts it
+                raise exceptions.Throttled(detail=TOO_MANY_FAILURES) from exc
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         audit.acting_through_token(token.pk)
         view = request.parser_context.get("view") if request.parser_context else None

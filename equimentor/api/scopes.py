@@ -53,9 +53,14 @@ SCOPES: dict[str, str] = {
     "deactivate leavers through SCIM 2.0 (/scim/v2/).",
 }
 
-# The scopes a new token is offered ticked (provisioning only when asked for: it reads every
-# participant's address, and only a directory's service token needs it).
-DEFAULT_SCOPES = [s for s in SCOPES if s.endswith(":read") and not s.startswith("provisioning:")]
+# The scopes a new token is offered ticked: every area's reading, except provisioning (it reads
+# every participant's address, and only a directory's service token needs it) and safeguarding
+# (least privilege: a lead who wants the overdue count in a dashboard asks for it by name).
+DEFAULT_SCOPES = [
+    s
+    for s in SCOPES
+    if s.endswith(":read") and not s.startswith(("provisioning:", "safeguarding:"))
+]
 
 PUBLIC, PERSONAL, SCHEME = "public", "personal", "scheme"
 

@@ -11,9 +11,18 @@ proposals, relationships in every state with close reasons, memberships, sponsor
 milestones, all with ``bulk_create``. Then times the computation alone (``reports.sections``, a
 fresh scope each run) for the funnel overall, by institution, by one identity dimension, by two
 (intersectional) and the equity indicators; and the whole coordinator's dashboard page and the
-committee page (Django test client; each request computes everything afresh) overall, by
-institution, by ethnicity, by ethnicity × gender and by ethnicity × gender × disability. Prints
-the median and the slowest of several runs, the number of SQL queries and the load average.
+committee page (Django test client; the cache is cleared before each request, so each computes
+everything afresh) overall, by institution, by ethnicity, by ethnicity × gender and by
+ethnicity × gender × disability. Prints the median and the slowest of several runs, the number of
+SQL queries and the load average.
+
+``--cache`` (issue #17) then times, in the same run, each page cold (cache cleared: what every
+request cost before the cache) against warm (viewed again, nothing changed), and ten
+coordinators refreshing one page at once (ten threads, each its own signed-in client and
+database connection, started together) against one alone: just after a change (the scheme's
+data version moved, nothing kept), with and without the wait for one computation, and with the
+sections kept. Threads share one Python process (one core for Python at a time); PostgreSQL
+works in its own processes.
 """
 
 from __future__ import annotations
@@ -53,6 +62,12 @@ def main() -> int:
     parser.add_argument(
         "--pages-only", action="store_true", help="time the pages, not the computations alone"
     )
+    parser.add_argument(
+        "--cache", action="store_true", help="then cold against warm, and 10 at once (#17)"
+    )
+    parser.add_argument(
+        "--cache-only", action="store_true", help="only the --cache part (with --reuse)"
+    )
     args = parser.parse_args()
 
     if args.reuse:
@@ -60,6 +75,7 @@ def main() -> int:
         use_database()
     else:
         setup_database(args.sqlite)
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -138,15 +154,115 @@ def main() -> int:
     for label, fn in computations.items() if not args.pages_only else ():
         timed(label, fn)
 
-    def get(url):
+    def get(url, afresh=True):
+        if afresh:
+            cache.clear()
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
 
-    for label, url in pages.items():
-        timed(label, lambda url=url: get(url))
-    print(f"slowest median: {worst:.0f} ms (target ≤ 2000 ms)")
-    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    if not args.cache_only:
+        for label, url in pages.items():
+            timed(label, lambda url=url: get(url))
+        print(f"slowest median: {worst:.0f} ms (target ≤ 2000 ms)")
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    if args.cache or args.cache_only:
+        cache_figures(scheme, coordinator, pages, args.repeat, get)
     return 0
+
+
+def cache_figures(scheme, coordinator, pages, repeat, get) -> None:
+    """Cold against warm for every page, and ten refreshes at once against one (issue #17)."""
+    import threading
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    from equimentor.core import versions
+    from equimentor.reports import cache as kept
+
+    def ms(fn) -> float:
+        start = time.perf_counter()
+        fn()
+        return (time.perf_counter() - start) * 1000
+
+    print()
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"{'page (median ms)':<36} {'cold':>8} {'warm':>8} {'warm/cold':>10}")
+    worst = 0.0
+    for label, url in pages.items():
+        cold = statistics.median(ms(lambda url=url: get(url)) for _ in range(repeat))
+        get(url)  # kept
+        warm = statistics.median(ms(lambda url=url: get(url, afresh=False)) for _ in range(repeat))
+        worst = max(worst, warm / cold)
+        print(f"{label:<36} {cold:>8.1f} {warm:>8.1f} {warm / cold:>10.3f}")
+    print(f"highest warm/cold: {worst:.3f} (target ≤ 0.25)")
+
+    clients = []
+    for _ in range(10):
+        c = Client()
+        c.force_login(coordinator)
+        clients.append(c)
+
+    def at_once(url) -> tuple[float, float]:
+        """(wall ms until all ten are answered, median ms of one of them)."""
+        barrier = threading.Barrier(len(clients) + 1)
+        took = []
+
+        def one(c):
+            barrier.wait()
+            start = time.perf_counter()
+            response = c.get(url)
+            took.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+            connection.close()
+
+        threads = [threading.Thread(target=one, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        start = time.perf_counter()
+        barrier.wait()
+        for t in threads:
+            t.join()
+        return (time.perf_counter() - start) * 1000, statistics.median(took)
+
+    def changed():
+        versions.changed(scheme)  # autocommit: as a service's change would
+
+    print()
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(
+        f"{'10 refreshing at once (median ms)':<44} {'one':>8} {'10: all':>8} "
+        f"{'each':>8} {'all/one':>8} {'all/one cold':>13}"
+    )
+    for label in ("dashboard, overall", "dashboard, ethnicity x gender"):
+        url = pages[label]
+        runs = {"after a change": [], "after a change, no wait": [], "kept": []}
+        one = {"cold": [], "kept": []}
+        for _ in range(repeat):
+            changed()
+            one["cold"].append(ms(lambda url=url: get(url, afresh=False)))
+            one["kept"].append(ms(lambda url=url: get(url, afresh=False)))
+            changed()
+            runs["after a change"].append(at_once(url))
+            runs["kept"].append(at_once(url))
+            changed()
+            wait, kept.WAIT_SECONDS = kept.WAIT_SECONDS, 0.0
+            try:
+                runs["after a change, no wait"].append(at_once(url))
+            finally:
+                kept.WAIT_SECONDS = wait
+        cold1, kept1 = statistics.median(one["cold"]), statistics.median(one["kept"])
+        for what, found in runs.items():
+            alone = kept1 if what == "kept" else cold1
+            wall = statistics.median(w for w, _ in found)
+            each = statistics.median(e for _, e in found)
+            print(
+                f"{label + ': ' + what:<44} {alone:>8.1f} {wall:>8.1f} {each:>8.1f} "
+                f"{wall / alone:>8.2f} {wall / cold1:>13.2f}"
+            )
+    cache.clear()
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ the same page; and suppressed figures stay suppressed in what is kept."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -20,10 +23,12 @@ from equimentor.enrolment import consents
 from equimentor.enrolment import services as enrolment
 from equimentor.enrolment.models import Participant
 from equimentor.identity import services as identity
+from equimentor.lib.disclosure import Rules
 from equimentor.matching import services as matching
 from equimentor.privacy.services import erase_person
 from equimentor.relationships.models import Membership, Relationship
 from equimentor.relationships.services import lifecycle, outcomes
+from equimentor.reports import cache as reports_cache
 from equimentor.reports.models import ReportSettings
 from equimentor.training import services as training
 from tests import evaluation_setup as es
@@ -281,20 +286,51 @@ def test_a_kept_page_costs_fewer_queries_and_reads_the_same(client, bench, page)
     assert body(second) == body(first)
 
 
-def test_what_is_kept_is_already_suppressed(client, scheme_a, alice):
-    """A small scheme's figures are "<5" on the first view and on the kept one, and the cache
-    holds no other figure for them."""
+def test_what_is_kept_is_already_suppressed(client, scheme_a, alice, monkeypatch):
+    """A small scheme's figures are "<5" on the first view and on the kept one, and what the
+    cache is given holds the published tables, no other figure."""
     client.force_login(alice)
+    given = []
+    real_set = reports_cache.cache.set
+
+    def spy(key, value, timeout=None):
+        given.append(value)
+        return real_set(key, value, timeout=timeout)
+
+    monkeypatch.setattr(reports_cache.cache, "set", spy)
     factories.register_participant(scheme_a, "one@example.org", approve_by=alice)
     first = tables(client, scheme_a, "")
     funnel = next(t for t in first if t["title"] == "Funnel")
     assert "<5" in funnel["rows"][0]
     assert tables(client, scheme_a, "") == first
-    kept = [cache.get(key.split(":", 2)[2]) for key in list(cache._cache)]  # noqa: SLF001
-    reports, _ = next(v for v in kept if isinstance(v, tuple))
-    kept_funnel = next(r for r in reports if r.title == "Funnel")
-    assert kept_funnel.rows == funnel["rows"]
-    assert all(r.rows == t["rows"] for r, t in zip(reports, first, strict=False))
+    assert len(given) == 1
+    reports, outcomes = given[0]
+    assert [r.rows for r in reports + outcomes.reports] == [t["rows"] for t in first]
+
+
+def test_ten_at_once_compute_once(monkeypatch, settings):
+    """Readers asking for the same missing sections at once wait for one computation."""
+    monkeypatch.setattr(versions, "current", lambda scheme: 1)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.3)
+        return ["sections"]
+
+    scheme = SimpleNamespace(pk=987654)
+    got = []
+
+    def read():
+        got.append(reports_cache.sections(scheme, (), [], Rules(), ("", "", ""), compute))
+
+    threads = [threading.Thread(target=read) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [["sections"]] * 10
+    assert len(calls) == 1
 
 
 def test_kept_sections_expire(client, bench, settings):

@@ -83,9 +83,15 @@ def _match(instance: Instance, stable_only: bool, started: float) -> Result:
     a_view = np.zeros(prep.n)
     a_view[ai] = view
     blocking = _blocking(prep, scorer, mentor, acc_score=acc_score, assigned_score=a_view)
-    # the scores reported: the compatibility score (the same as the mentors' view
-    # under the "score" policy)
-    scores = view if prep.instance.settings.policy == "score" else scorer.pairs(ai, aj)
+    # the scores reported: the compatibility score (the same as the mentors' view under
+    # the "score" policy; under "fair" the view is the base score, the same number as the
+    # score for a mentee who asked to share nothing, so only the askers' are computed)
+    scores = view
+    if prep.instance.settings.policy != "score":
+        ask = scorer.want_count[ai] > 0
+        if ask.any():
+            scores = view.copy()
+            scores[ask] = scorer.pairs(ai[ask], aj[ask])
     result = _build_result(prep, scorer, mentor, proposal, via_choice, phase2, scores)
     rank_rows, rank = result.metrics.pop("_rank_rows"), result.metrics.pop("_rank")
     result.metrics["groups"] = _group_metrics(prep, scorer, mentor, rank_rows, rank, phase2)

@@ -606,13 +606,18 @@ def fair_counts(
         pending = pending[~frozen[pending]]
         if len(pending) == 0:
             break
-        everyone = net.flow(z + np.bincount(pending, minlength=n_cells))
-        if everyone.flow_value == z.sum() + len(pending):
-            z += np.bincount(pending, minlength=n_cells)
-            break
-        # no more than everyone.flow_value can be matched: try that many units first
-        q = min(everyone.flow_value - int(z.sum()), len(pending) - 1)
-        ok = net.flow(z + np.bincount(pending[:q], minlength=n_cells))
+        # more units than places or leftover mentees: no more than units_max can be
+        # matched, so first try that many (usually they fit, and the next is refused)
+        q = units_max - int(z.sum())
+        ok = net.flow(z + np.bincount(pending[:q], minlength=n_cells)) if q < len(pending) else None
+        if ok is None or ok.flow_value != z.sum() + q:
+            everyone = net.flow(z + np.bincount(pending, minlength=n_cells))
+            if everyone.flow_value == z.sum() + len(pending):
+                z += np.bincount(pending, minlength=n_cells)
+                break
+            # no more than everyone.flow_value can be matched: try that many units first
+            q = min(everyone.flow_value - int(z.sum()), len(pending) - 1)
+            ok = net.flow(z + np.bincount(pending[:q], minlength=n_cells))
         if ok.flow_value != z.sum() + q:  # refused earlier: the largest prefix that fits
             lo, hi = 0, q - 1
             ok = None

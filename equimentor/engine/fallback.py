@@ -32,7 +32,8 @@ mentees (a larger step), then the cell's number. That greedy is computed with a
 few maximum flows (``scipy.sparse.csgraph.maximum_flow``): the accepted units
 of a prefix of the greedy's order are feasible exactly when a flow saturates
 them, so the first unit refused is found by a search over prefixes (usually the
-first guess, the most that can be matched at all, is right), and the cells that
+first guess is right: as many units as the free places or leftover mentees allow,
+then, if those do not fit, as many as a flow of every pending unit matches), and the cells that
 cannot take another unit are those that cannot reach the sink in the residual
 graph. With several cells the counts are computed first, with their *ties*:
 the leximin-optimal vectors of counts differ from the greedy's only in which

@@ -69,6 +69,8 @@ def test_every_api_error_is_a_problem_document(client, settings, schema, scheme_
     does not allow and past the rate limit: every error answered is application/problem+json
     with type, title, status (the response's) and detail."""
     settings.API_TOKEN_RATE = "1000/min"
+    # one broken token per operation, from one address: more than that address may send
+    settings.RATELIMITS = {**settings.RATELIMITS, "api_token_failures_per_address": "10000/h"}
     mentee = support.mentee(scheme_a, alice)
     _, narrow = token_services.create_token(
         mentee.user, name="t", scopes=["schemes:read"], days=None, scheme=None, actor=mentee.user

@@ -1,14 +1,17 @@
-"""Training sessions through the API: a coordinator lists and schedules the scheme's sessions; a
+"""Training sessions through the API: a coordinator lists, schedules, reads, changes (under
+If-Match) and cancels the scheme's sessions, lists who registered and records who came; a
 participant lists the sessions open to them, registers (or joins the waiting list) and cancels.
 
-Access is the pages' (``staff.access.scheme_staff``, ``training.access``); a new session is
-checked by the page's form (``training.forms.NewSessionForm``) and made by the page's service
-(``training.services.schedule``), registrations by ``services.register`` and
-``services.cancel_registration``, each audited there.
+Access is the pages' (``staff.access.scheme_staff``, ``training.access``); a session is checked by
+the page's forms (``training.forms.NewSessionForm``, ``SessionForm``) and made, changed and
+cancelled by the page's services (``training.services.schedule``, ``update``,
+``cancel_session``), attendance by ``services.record_attendance``, registrations by
+``services.register`` and ``services.cancel_registration``, each audited there.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -18,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.idempotency import idempotent
+from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
@@ -100,6 +104,200 @@ class ScheduledSerializer(serializers.Serializer):
     sessions = SessionSerializer(many=True)
 
 
+class SessionChangeSerializer(NewSessionSerializer):
+    """A change to a session (PATCH): any of the *New session* fields but a repeat; what is not
+    sent stays as it is. Checked as the page's *Edit session* form checks it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("repeat", "occurrences"):
+            self.fields.pop(name)
+        for field in self.fields.values():
+            field.required = False
+
+
+class SessionDetailSerializer(SessionSerializer):
+    relationships = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "relationships", "attendance_recorded_at"]
+        read_only_fields = fields
+
+
+def _session_row(scheme, pk: int):
+    access.get_session_for_coordinator(scheme, pk)  # 403 for another scheme's or none
+    return _with_counts(Session.objects.filter(pk=pk)).prefetch_related("relationships").get()
+
+
+def _detail(scheme, pk: int) -> dict:
+    return SessionDetailSerializer(_session_row(scheme, pk)).data
+
+
+def _form_errors(form) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        {
+            ("non_field_errors" if field == "__all__" else field): errors
+            for field, errors in form.errors.items()
+        }
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+class SchemeSession(APIView):
+    """Coordinators of the scheme: one session with its places taken and waiting, and its ETag
+    (GET; 304 to If-None-Match); change it before it starts (PATCH with If-Match: 428 without,
+    412 if it changed since it was read; 400 per field; 409 when the service refuses, e.g. it
+    has started, or fewer places than are taken). A new time, place or link emails everyone
+    registered, as on the page."""
+
+    @extend_schema(parameters=[IF_NONE_MATCH], responses={200: SessionDetailSerializer})
+    def get(self, request, slug: str, pk: int):
+        return tagged(request, _detail(request.staff.scheme, pk))
+
+    @extend_schema(
+        parameters=[IF_MATCH],
+        request=SessionChangeSerializer,
+        responses={200: SessionDetailSerializer, 409: ProblemSerializer},
+    )
+    def patch(self, request, slug: str, pk: int):
+        scheme = request.staff.scheme
+        shape = SessionChangeSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        with transaction.atomic():
+            session = Session.objects.select_for_update().get(
+                pk=access.get_session_for_coordinator(scheme, pk).pk
+            )
+            require_match(request, _detail(scheme, pk))
+            current = forms.SessionForm.initial_for(session)
+            current["relationships"] = [r.pk for r in current["relationships"]]
+            data = {k: v for k, v in current.items() if v is not None}
+            for key, value in shape.validated_data.items():
+                data[key] = value
+            typed = {
+                k: v if k == "relationships" else ("" if v is None else str(v))
+                for k, v in data.items()
+            }
+            form = forms.SessionForm(
+                scheme, typed, likely=[session.time_zone, request.user.time_zone]
+            )
+            if not form.is_valid():
+                raise _form_errors(form)
+            try:
+                services.update(session, form.plan(), actor=request.user)
+            except services.TrainingError as exc:
+                raise Refused(str(exc)) from exc
+        return tagged(request, _detail(scheme, pk))
+
+
+@scheme_staff(Role.COORDINATOR)
+class CancelSession(APIView):
+    """Coordinators of the scheme: cancel a session that has not ended (POST: 200 with the
+    session; 409 if it is already cancelled or over). Everyone registered is emailed with a
+    calendar cancellation, as on the page; send an Idempotency-Key to retry safely."""
+
+    @extend_schema(request=None, responses={200: SessionDetailSerializer, 409: ProblemSerializer})
+    @idempotent
+    def post(self, request, slug: str, pk: int):
+        scheme = request.staff.scheme
+        session = access.get_session_for_coordinator(scheme, pk)
+        try:
+            services.cancel_session(session, actor=request.user)
+        except services.TrainingError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(_detail(scheme, pk))
+
+
+class RegistrationRowSerializer(serializers.ModelSerializer):
+    participant = serializers.IntegerField(source="participant_id", read_only=True)
+    name = serializers.CharField(source="participant.user.full_name", read_only=True)
+    waiting_list_position = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "participant",
+            "name",
+            "status",
+            "registered_at",
+            "attended",
+            "waiting_list_position",
+        ]
+        read_only_fields = fields
+
+    def get_waiting_list_position(self, reg) -> int | None:
+        return getattr(reg, "position", None)
+
+
+@scheme_staff(Role.COORDINATOR)
+class SessionRegistrations(generics.ListAPIView):
+    """Coordinators of the scheme: everyone registered for a session, as on the session's page:
+    places first, then the waiting list in its order, then those who left; ``attended`` once
+    attendance is recorded (seen only by the coordinator and each person)."""
+
+    serializer_class = RegistrationRowSerializer
+    pagination_class = None  # bounded by the session's places and waiting list
+
+    def get_queryset(self):
+        session = access.get_session_for_coordinator(self.request.staff.scheme, self.kwargs["pk"])
+        return (
+            Registration.objects.filter(session=session)
+            .select_related("participant__user")
+            .order_by("status", "queued_at", "registered_at", "id")
+        )
+
+    def list(self, request, *args, **kwargs):
+        first = {CONFIRMED: 0, WAITLISTED: 1}
+        rows = sorted(self.get_queryset(), key=lambda r: first.get(r.status, 2))  # stable
+        position = 0
+        for reg in rows:
+            if reg.status == WAITLISTED:
+                position += 1
+                reg.position = position
+        return Response(self.get_serializer(rows, many=True).data)
+
+
+class AttendanceSerializer(serializers.Serializer):
+    attended = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=True,
+        max_length=10_000,
+        help_text="The registrations (ids, among the places) of everyone who came; everyone "
+        "else with a place is recorded as absent.",
+    )
+
+
+class AttendanceResultSerializer(serializers.Serializer):
+    places = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    asked = serializers.IntegerField(help_text="People newly asked for anonymous feedback.")
+
+
+@scheme_staff(Role.COORDINATOR)
+class SessionAttendance(APIView):
+    """Coordinators of the scheme: record (or correct) who came, once the session has started
+    (POST: 200 with the counts; 409 when refused, e.g. someone without a place). Everyone who
+    came is asked once for anonymous feedback by email, as on the page; send an Idempotency-Key
+    to retry safely."""
+
+    @extend_schema(
+        request=AttendanceSerializer,
+        responses={200: AttendanceResultSerializer, 409: ProblemSerializer},
+    )
+    @idempotent
+    def post(self, request, slug: str, pk: int):
+        shape = AttendanceSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        session = access.get_session_for_coordinator(request.staff.scheme, pk)
+        try:
+            done = services.record_attendance(
+                session, set(shape.validated_data["attended"]), actor=request.user
+            )
+        except services.TrainingError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(AttendanceResultSerializer(done).data)
+
+
 @scheme_staff(Role.COORDINATOR)
 class SchemeSessions(generics.ListAPIView):
     """Coordinators of the scheme: its sessions, soonest first, with places taken and waiting
@@ -124,12 +322,7 @@ class SchemeSessions(generics.ListAPIView):
         }
         form = forms.NewSessionForm(scheme, typed, likely=[request.user.time_zone])
         if not form.is_valid():
-            raise serializers.ValidationError(
-                {
-                    ("non_field_errors" if field == "__all__" else field): errors
-                    for field, errors in form.errors.items()
-                }
-            )
+            raise _form_errors(form)
         try:
             made = services.schedule(
                 scheme,

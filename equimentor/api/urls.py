@@ -270,6 +270,26 @@ urlpatterns = [
         name="send_questionnaire_now",
     ),
     path("v1/schemes/<slug:slug>/sessions/", training.SchemeSessions.as_view(), name="sessions"),
+    path(
+        "v1/schemes/<slug:slug>/sessions/<int:pk>/",
+        training.SchemeSession.as_view(),
+        name="session",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/sessions/<int:pk>/cancel/",
+        training.CancelSession.as_view(),
+        name="cancel_session",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/sessions/<int:pk>/registrations/",
+        training.SessionRegistrations.as_view(),
+        name="session_registrations",
+    ),
+    path(
+        "v1/schemes/<slug:slug>/sessions/<int:pk>/attendance/",
+        training.SessionAttendance.as_view(),
+        name="session_attendance",
+    ),
     path("v1/me/schemes/<slug:slug>/sessions/", training.MySessions.as_view(), name="my_sessions"),
     path(
         "v1/me/schemes/<slug:slug>/sessions/<int:pk>/registration/",

@@ -21,7 +21,7 @@ from equimentor.directory.access import (
     directory_ids,
     get_own_mentee,
     get_viewer,
-    mentors_in_order,
+    per_mentor,
 )
 from equimentor.directory.forms import MentorFilterForm
 from equimentor.directory.models import Choice
@@ -94,8 +94,12 @@ class DirectoryMentors(generics.ListAPIView):
         viewer = get_viewer(request.user, self.kwargs["slug"])
         form = MentorFilterForm(viewer.scheme, request.query_params)
         ids = self.paginator.paginate_ids(request, directory_ids(viewer.scheme, form))
-        mentors = mentors_in_order(viewer.scheme, ids)
-        return self.get_paginated_response(self.get_serializer(mentors, many=True).data)
+        # each mentor's JSON is the same for every viewer: kept with the directory's order
+        rows = per_mentor(viewer.scheme, "api", ids, self._serialized)
+        return self.get_paginated_response(rows)
+
+    def _serialized(self, mentors: list[Participant]) -> dict[int, dict]:
+        return {row["id"]: row for row in self.get_serializer(mentors, many=True).data}
 
 
 class ChoiceItemSerializer(serializers.Serializer):

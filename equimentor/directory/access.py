@@ -8,6 +8,7 @@ a 404 for a mentor who is not listed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -69,22 +70,36 @@ def get_directory_scheme(user, slug: str) -> Scheme:
     return get_viewer(user, slug).scheme
 
 
-def shown_identity_answers() -> Prefetch:
-    """A mentor's identity answers as the directory may show them: only those the mentor chose
-    to show on her profile, only while she consents to identity matching, and never "prefer not
-    to say" alone. Lands on ``shown_identity``."""
+def _shown_answers() -> QuerySet[IdentityAnswer]:
     consented = Consent.objects.filter(
         participant=OuterRef("participant"),
         purpose=Consent.Purpose.IDENTITY_MATCHING,
         withdrawn_at__isnull=True,
     )
-    answers = (
+    return (
         IdentityAnswer.objects.filter(show_on_profile=True)
         .filter(Exists(consented))
         .exclude(value=PREFER_NOT, self_description="")
         .order_by("dimension")
     )
-    return Prefetch("identity_answers", queryset=answers, to_attr="shown_identity")
+
+
+def shown_identity_answers() -> Prefetch:
+    """A mentor's identity answers as the directory may show them: only those the mentor chose
+    to show on her profile, only while she consents to identity matching, and never "prefer not
+    to say" alone. Lands on ``shown_identity``."""
+    return Prefetch("identity_answers", queryset=_shown_answers(), to_attr="shown_identity")
+
+
+def shown_identity(ids, dimensions) -> dict[int, list[IdentityAnswer]]:
+    """The identity answers of mentors ``ids`` the directory may show (as
+    ``shown_identity_answers``), in ``dimensions`` only, by mentor: read on every request, never
+    kept with the directory's order (a withdrawn consent or a hidden answer moves no version)."""
+    shown: dict[int, list[IdentityAnswer]] = {}
+    if ids and dimensions:
+        for answer in _shown_answers().filter(participant_id__in=ids, dimension__in=dimensions):
+            shown.setdefault(answer.participant_id, []).append(answer)
+    return shown
 
 
 def listed_base(scheme: Scheme) -> QuerySet[Participant]:
@@ -107,8 +122,9 @@ def directory_ids(scheme: Scheme, form) -> list[int]:
 
 
 def mentors_in_order(scheme: Scheme, ids) -> list[Participant]:
-    """The listed mentors ``ids``, with everything a card shows, in the order of ``ids`` (one
-    that stopped being listed meanwhile is left out).
+    """The listed mentors ``ids``, with everything a card shows but her identity answers
+    (``shown_identity`` reads those on every request), in the order of ``ids`` (one that
+    stopped being listed meanwhile is left out).
 
     After ``directory_ids`` in the same request, their free places come from the kept order
     (counted at the directory's current version) rather than counted again per mentor: the
@@ -116,18 +132,42 @@ def mentors_in_order(scheme: Scheme, ids) -> list[Participant]:
     ids = list(ids)
     free = ordering.free_places(scheme.pk, ids)
     if free is None:
-        found = {m.pk: m for m in listed_mentors(scheme).filter(pk__in=ids)}
+        found = {m.pk: m for m in _with_facts(with_load(listed_base(scheme))).filter(pk__in=ids)}
     else:
-        found = {m.pk: m for m in _with_card(listed_base(scheme)).filter(pk__in=ids)}
+        found = {m.pk: m for m in _with_facts(listed_base(scheme)).filter(pk__in=ids)}
         for pk, mentor in found.items():
             mentor.free = free[pk]
     return [found[pk] for pk in ids if pk in found]
 
 
+def per_mentor(
+    scheme: Scheme, kind: str, ids, build: Callable[[list[Participant]], dict[int, object]]
+) -> list:
+    """What ``build`` makes of each listed mentor ``ids`` (given them from ``mentors_in_order``,
+    it returns a dict by id), in the order of ``ids``. After ``directory_ids`` in the same
+    request, each mentor's is kept with the directory's order (``ordering.pieces``) and built
+    again only once the version moves (any save of a mentor, her user or listing, her load, the
+    scheme) or after MAX_AGE: a page whose mentors were all built at this version reads none.
+    ``build`` must depend on nothing but the mentor (not on who is looking)."""
+    ids = list(ids)
+    kept = ordering.pieces(scheme.pk, kind)
+    if kept is None:
+        kept = {}
+    missing = [pk for pk in ids if pk not in kept]
+    built = build(mentors_in_order(scheme, missing)) if missing else {}
+    for pk, value in built.items():
+        if len(kept) >= ordering.MAX_PIECES:
+            break
+        kept[pk] = value
+    return [kept.get(pk, built.get(pk)) for pk in ids if pk in kept or pk in built]
+
+
+def _with_facts(mentors: QuerySet[Participant]) -> QuerySet[Participant]:
+    return mentors.select_related("user", "institution", "listing", "scheme")
+
+
 def _with_card(mentors: QuerySet[Participant]) -> QuerySet[Participant]:
-    return mentors.select_related("user", "institution", "listing", "scheme").prefetch_related(
-        shown_identity_answers()
-    )
+    return _with_facts(mentors).prefetch_related(shown_identity_answers())
 
 
 def listed_mentors(scheme: Scheme) -> QuerySet[Participant]:

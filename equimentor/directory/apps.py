@@ -14,7 +14,7 @@ class DirectoryConfig(AppConfig):
         from equimentor.directory.models import MentorListing
         from equimentor.enrolment import hooks as enrolment_hooks
         from equimentor.enrolment.models import Participant
-        from equimentor.schemes.models import Scheme
+        from equimentor.schemes.models import Institution, Scheme
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
@@ -24,6 +24,8 @@ class DirectoryConfig(AppConfig):
         ordering.follow(MentorListing, lambda listing: listing.participant.scheme_id)
         ordering.follow(Participant, lambda p: p.scheme_id if p.is_mentor else None)
         ordering.follow(get_user_model(), _mentor_schemes)
+        # an institution's name shows on the cards kept per version (access.per_mentor)
+        ordering.follow(Institution, _institution_schemes)
         post_save.connect(ordering.started, sender=Scheme, dispatch_uid="directory-version")
 
 
@@ -34,5 +36,19 @@ def _mentor_schemes(user):
 
     for scheme_id in Participant.objects.filter(user=user, is_mentor=True).values_list(
         "scheme_id", flat=True
+    ):
+        ordering.changed(scheme_id)
+
+
+def _institution_schemes(institution):
+    """A renamed institution changes the cards of the directories its mentors are listed in."""
+    from equimentor.directory import ordering
+    from equimentor.enrolment.models import Participant
+
+    for scheme_id in (
+        Participant.objects.filter(institution=institution, is_mentor=True)
+        .order_by()
+        .values_list("scheme_id", flat=True)
+        .distinct()
     ):
         ordering.changed(scheme_id)

@@ -50,20 +50,10 @@ class MentorFilterForm(forms.Form):
     def __init__(self, scheme: Scheme, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
-        listed = Participant.objects.filter(
-            scheme=scheme,
-            is_mentor=True,
-            status=Participant.Status.APPROVED,
-            listing__is_published=True,
-            listing__show_institution=True,
-        ).filter(ready(MENTOR))
         # the institutions of listed mentors who show theirs: kept until the directory changes
-        # (reading them is a pass over every mentor)
-        institution_ids = ordering.derived(
-            scheme,
-            "institutions",
-            lambda: sorted(set(listed.values_list("institution_id", flat=True))),
-        )
+        # (reading them is a pass over every mentor; even building that query costs a page
+        # more than its cards, so it is built only when read)
+        institution_ids = ordering.derived(scheme, "institutions", lambda: _institutions(scheme))
         self.fields["institution"].queryset = Institution.objects.filter(pk__in=institution_ids)
         self.fields["career_stage"].choices = [
             ("", "Any career stage"),
@@ -118,6 +108,17 @@ class MentorFilterForm(forms.Form):
     @property
     def is_filtered(self) -> bool:
         return bool(self.querystring)
+
+
+def _institutions(scheme: Scheme) -> list[int]:
+    listed = Participant.objects.filter(
+        scheme=scheme,
+        is_mentor=True,
+        status=Participant.Status.APPROVED,
+        listing__is_published=True,
+        listing__show_institution=True,
+    ).filter(ready(MENTOR))
+    return sorted(set(listed.values_list("institution_id", flat=True)))
 
 
 class ChoiceForm(forms.Form):

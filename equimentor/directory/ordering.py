@@ -41,6 +41,8 @@ class Order(list):
         self.ids = [pk for pk, _ in self]
         self.free_ids = [pk for pk, free in self if free]
         self.free = dict(self)
+        # what a page or the API made of each mentor at this version (``pieces``)
+        self.pieces: dict[str, dict[int, object]] = {}
 
 
 def changed(scheme_id: int | None) -> None:
@@ -104,6 +106,19 @@ def free_places(scheme_id: int, ids) -> dict[int, int] | None:
         return None
     free = kept[2].free
     return {pk: free.get(pk, 0) for pk in ids}
+
+
+# at most this many mentors' pieces of each kind are kept per order (a few MB at most)
+MAX_PIECES = 5000
+
+
+def pieces(scheme_id: int, kind: str) -> dict[int, object] | None:
+    """What the directory made of each mentor (``kind``: a card's HTML, the API's JSON) at the
+    version of the order this process keeps for the scheme (read by ``ordered`` earlier in the
+    same request), or None if it keeps none. It lives and dies with that order: a change that
+    moves the version, or MAX_AGE, starts an empty one."""
+    kept = _kept.get(scheme_id)
+    return None if kept is None else kept[2].pieces.setdefault(kind, {})
 
 
 def kept_stamp(scheme_id: int) -> str:

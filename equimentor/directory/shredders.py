@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from equimentor.core import erasure
+from equimentor.directory import ordering
 from equimentor.directory.models import (
     Choice,
     Conflict,
@@ -23,7 +24,11 @@ def _export(user):
 
 def _erase(person: erasure.Person) -> int:
     user = person.user
-    n = MentorListing.objects.filter(participant__user=user).update(is_published=False)
+    listings = MentorListing.objects.filter(participant__user=user)
+    schemes = set(listings.values_list("participant__scheme_id", flat=True))
+    n = listings.update(is_published=False)
+    for scheme_id in schemes:  # (an update sends no signal) her card leaves at once
+        ordering.changed(scheme_id)
     n += Choice.objects.filter(mentee__user=user).update(note="")
     n += person.scrub_rows(Choice.objects.all(), ["note"])  # others' notes naming her
     # which shared characteristics mattered to her (tied to her identity answers)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import signed_in
@@ -22,7 +23,8 @@ from equimentor.directory.access import (
     get_own_mentee,
     get_own_mentor,
     get_viewer,
-    mentors_in_order,
+    per_mentor,
+    shown_identity,
 )
 from equimentor.directory.forms import (
     ChoiceForm,
@@ -69,31 +71,93 @@ class Card:
         return f"Your {ordinal(self.chosen_rank)} choice" if self.chosen_rank else ""
 
 
-def _cards(viewer: Viewer, mentors) -> list[Card]:
+@dataclass
+class ListedCard:
+    """A mentor's card in the directory's list: ``head``, its HTML that is the same for every
+    viewer (kept at the directory's version, ``access.per_mentor``), and what is read on every
+    request (her identity answers as she shows them now, the viewer's choices and conflicts)."""
+
+    pk: int
+    head: str
+    free: int
+    institution_id: int | None
+    identity: list = field(default_factory=list)
+    is_self: bool = False
+    chosen_rank: int | None = None
+    conflicted: bool = False
+    same_institution: bool = False
+
+    @property
+    def chosen_label(self) -> str:
+        return f"Your {ordinal(self.chosen_rank)} choice" if self.chosen_rank else ""
+
+
+def _viewer_marks(viewer: Viewer) -> tuple[dict[int, int], set[int]]:
+    """The viewer's choices (mentor id -> rank) and conflicts (mentor ids), if she is a mentee."""
     mentee = viewer.mentee
-    chosen, conflicted = {}, set()
-    if mentee is not None:
-        chosen = dict(
-            Choice.objects.filter(mentee=mentee).order_by().values_list("mentor_id", "rank")
-        )
-        conflicted = set(Conflict.objects.filter(mentee=mentee).values_list("mentor_id", flat=True))
+    if mentee is None:
+        return {}, set()
+    chosen = dict(Choice.objects.filter(mentee=mentee).order_by().values_list("mentor_id", "rank"))
+    conflicted = set(Conflict.objects.filter(mentee=mentee).values_list("mentor_id", flat=True))
+    return chosen, conflicted
+
+
+def _marks(viewer: Viewer, chosen, conflicted, pk: int, institution_id) -> dict:
+    mentee, own = viewer.mentee, viewer.participant
+    return {
+        "is_self": own is not None and own.pk == pk,
+        "chosen_rank": chosen.get(pk),
+        "conflicted": pk in conflicted,
+        "same_institution": bool(
+            mentee is not None
+            and viewer.scheme.different_institutions
+            and institution_id == mentee.institution_id
+            and pk != mentee.pk
+        ),
+    }
+
+
+def _cards(viewer: Viewer, mentors) -> list[Card]:
+    chosen, conflicted = _viewer_marks(viewer)
     asked = set(services.identity_codes(viewer.scheme))
-    own = viewer.participant
     return [
         Card(
             mentor=m,
             identity=[a for a in m.shown_identity if a.dimension in asked],
-            is_self=own is not None and own.pk == m.pk,
-            chosen_rank=chosen.get(m.pk),
-            conflicted=m.pk in conflicted,
-            same_institution=bool(
-                mentee is not None
-                and viewer.scheme.different_institutions
-                and m.institution_id == mentee.institution_id
-                and m.pk != mentee.pk
-            ),
+            **_marks(viewer, chosen, conflicted, m.pk, m.institution_id),
         )
         for m in mentors
+    ]
+
+
+def _heads(scheme, mentors) -> dict[int, tuple[int, str, int, int | None]]:
+    """Each mentor's card HTML for every viewer, with her id, free places and institution."""
+    return {
+        m.pk: (
+            m.pk,
+            render_to_string("directory/_card_head.html", {"scheme": scheme, "mentor": m}),
+            m.free,
+            m.institution_id,
+        )
+        for m in mentors
+    }
+
+
+def _listed_cards(viewer: Viewer, ids) -> list[ListedCard]:
+    scheme = viewer.scheme
+    heads = per_mentor(scheme, "card", ids, lambda mentors: _heads(scheme, mentors))
+    chosen, conflicted = _viewer_marks(viewer)
+    identity = shown_identity([h[0] for h in heads], services.identity_codes(scheme))
+    return [
+        ListedCard(
+            pk=pk,
+            head=head,
+            free=free,
+            institution_id=institution_id,
+            identity=identity.get(pk, []),
+            **_marks(viewer, chosen, conflicted, pk, institution_id),
+        )
+        for pk, head, free, institution_id in heads
     ]
 
 
@@ -105,7 +169,6 @@ def mentors(request, slug: str):
     page = Paginator(directory_ids(viewer.scheme, form), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    page.object_list = mentors_in_order(viewer.scheme, page.object_list)
     mentee = viewer.mentee
     return render(
         request,
@@ -115,7 +178,7 @@ def mentors(request, slug: str):
             "viewer": viewer,
             "form": form,
             "page": page,
-            "cards": _cards(viewer, page.object_list),
+            "cards": _listed_cards(viewer, page.object_list),
             "querystring": form.querystring,
             # the filter form's HTML is cached per directory version and filters (its select
             # of institutions and career stages costs more to render than the 20 cards)

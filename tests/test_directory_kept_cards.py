@@ -1,0 +1,93 @@
+"""Each mentor's card (page) and JSON (API) is built once per directory version and kept with
+the directory's order (#17): a second request reads no mentor, and every change a mentee could
+see — the mentor's name, her profile, her listing's choices, her institution's name, a place
+taken — shows at the next request. Identity answers are read on every request (hiding one or
+withdrawing consent moves no version)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from equimentor.directory import services
+from equimentor.enrolment.consents import withdraw_consent
+from equimentor.enrolment.models import Consent
+from equimentor.identity.models import IdentityAnswer
+from tests import directory_support as support
+from tests import factories
+
+PAGE = reverse("directory:mentors", args=["scheme-a"])
+API = reverse("api:directory_mentors", args=["scheme-a"])
+
+
+def _reads_mentors(client, url) -> tuple[str, bool]:
+    """The response's cards (or JSON), and whether any query read listed mentors' rows."""
+    with CaptureQueriesContext(connection) as ctx:
+        text = client.get(url).content.decode()
+    if url == PAGE:
+        start = text.index('<ul class="cards"')
+        text = text[start : text.index("</ul>", start)]
+    return text, any(
+        'FROM "enrolment_participant"' in q["sql"] and "directory_mentorlisting" in q["sql"]
+        for q in ctx.captured_queries
+    )
+
+
+def _signed_in(client, scheme_a, alice):
+    inst = factories.InstitutionFactory(name="Gamma University")
+    mentor = support.mentor(
+        scheme_a, alice, institution=inst, capacity=1, **support.shown_identity()
+    )
+    client.force_login(support.mentee(scheme_a, alice).user)
+    return mentor, inst
+
+
+def test_a_second_request_reads_no_mentor(client, scheme_a, alice):
+    _signed_in(client, scheme_a, alice)
+    for url in (PAGE, API):
+        first, read = _reads_mentors(client, url)
+        assert read and "Gamma University" in first
+        again, read = _reads_mentors(client, url)
+        assert again == first and not read
+
+
+def test_every_change_shows_at_the_next_request(client, scheme_a, alice):
+    mentor, inst = _signed_in(client, scheme_a, alice)
+    for url in (PAGE, API):
+        client.get(url)
+
+    mentor.user.full_name = "Dr Renamed Person"
+    mentor.user.save()
+    assert all("Dr Renamed Person" in _reads_mentors(client, url)[0] for url in (PAGE, API))
+
+    inst.name = "Delta Institute"
+    inst.save()
+    assert all("Delta Institute" in _reads_mentors(client, url)[0] for url in (PAGE, API))
+
+    services.update_listing(mentor, actor=mentor.user, show_institution=False)
+    assert all("Delta Institute" not in _reads_mentors(client, url)[0] for url in (PAGE, API))
+
+    mentor.job_title = "Professor of Kept Cards"
+    mentor.save()
+    assert all("Professor of Kept Cards" in _reads_mentors(client, url)[0] for url in (PAGE, API))
+
+    support.fill(mentor)  # her one place is taken
+    assert "<strong>Full</strong>" in client.get(PAGE).content.decode()
+    assert client.get(API).json()["results"][0]["free_places"] == 0
+
+    services.update_listing(mentor, actor=mentor.user, is_published=False)
+    assert "Dr Renamed Person" not in client.get(PAGE).content.decode()
+    assert client.get(API).json()["results"] == []
+
+
+def test_identity_answers_are_read_on_every_request(client, scheme_a, alice):
+    mentor, _ = _signed_in(client, scheme_a, alice)
+    assert "Nigerian British" in client.get(PAGE).content.decode()
+    # no signal: a queryset update, as the profile's save does when she stops mentoring
+    IdentityAnswer.objects.filter(participant=mentor).update(show_on_profile=False)
+    assert "Nigerian British" not in client.get(PAGE).content.decode()
+    IdentityAnswer.objects.filter(participant=mentor).update(show_on_profile=True)
+    assert "Nigerian British" in client.get(PAGE).content.decode()
+    withdraw_consent(mentor, Consent.Purpose.IDENTITY_MATCHING, actor=mentor.user)
+    assert "Nigerian British" not in client.get(PAGE).content.decode()

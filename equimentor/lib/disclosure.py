@@ -59,9 +59,11 @@ def visible_cells(table: dict, threshold: int = DEFAULT_THRESHOLD, *, whole_show
 # * a count from 1 to ``threshold - 1`` is shown as ``"<threshold"`` (primary suppression);
 # * secondary suppression: wherever a total is published, the hidden cells of its row or column
 #   are never a single cell, never all small, and add up to ``threshold`` or more, and an audit
-#   (interval propagation over every published total) hides more until no hidden value can be
-#   worked out exactly from what is shown — so no cell is recovered from row or column totals,
-#   or by subtracting one published view from another built from the same table;
+#   (interval propagation over every published total; for a two-way table with row, column and
+#   grand totals, then the exact bounds by maximum flow, since there a cell can be pinned by
+#   rows and columns together, e.g. grand total − a column − a row) hides more until no hidden value can be worked out exactly from what is shown — so no
+#   cell is recovered from row or column totals, or by subtracting one published view from
+#   another built from the same table;
 # * a percentage is not shown on a denominator below the threshold, nor when its part is hidden;
 # * a mean or median is withheld when based on fewer than ``min_values`` values (8: so 7 or fewer
 #   values never produce one);
@@ -215,6 +217,7 @@ def protect(
         lines.append(([("row", r) for r in rows], ("all",)))
     primary = {k for k, v in values.items() if rules.is_small(v)}
     hidden = set(primary)
+    blank = False
 
     def hide_one_near(keys) -> bool:
         candidates = sorted(
@@ -237,19 +240,36 @@ def protect(
         if changed:
             continue
         weak = _audit(values, hidden, primary, lines, t)
+        exact = None
+        if not weak and row_totals and col_totals:
+            exact = _two_way_audit(values, hidden, primary, rows, cols, t)
+            weak = [exact[0]] if exact else []
         if not weak:
             break
         for key in weak:
             near = [k for members, total in lines if key in (*members, total) for k in members]
             near += [total for members, total in lines if key in (*members, total)]
+            if exact:
+                near += sorted(exact[1], key=str)  # the published figures that pin it
             if hide_one_near(near):
                 changed = True
                 break
         if not changed:
-            hidden |= {k for k in values if values[k] > 0}  # last resort: publish nothing
+            # last resort: publish nothing but the zeros, not even which figures are small (a
+            # table of small counts alone can pin them: 1 + 1 under a "<3" total is 1 and 1)
+            hidden |= {k for k in values if values[k] > 0}
+            blank = True
             break
     display = {
-        k: (rules.small if k in primary else HIDDEN if k in hidden else rules.show(v))
+        k: (
+            HIDDEN
+            if blank and k in hidden
+            else rules.small
+            if k in primary
+            else HIDDEN
+            if k in hidden
+            else rules.show(v)
+        )
         for k, v in values.items()
     }
     return Protected(list(rows), list(cols), values, display, hidden, primary, lines)
@@ -296,6 +316,95 @@ def _audit(values, hidden, primary, lines, t) -> list:
         if lo[k] >= hi[k] or (k not in primary and lo[k] >= 1 and hi[k] < t):
             weak.append(k)
     return weak
+
+
+def _two_way_audit(values, hidden, primary, rows, cols, t):
+    """The first hidden figure of a two-way table with row, column and grand totals that a
+    reader can work out from rows and columns *together* (pinned, or a hidden secondary cell
+    shown to be small), with the published figures whose hiding could free it; or None.
+
+    Interval propagation (``_audit``) follows one row or column at a time and misses, e.g., a
+    cell equal to the grand total minus one column and one row. Here the table with its margins
+    is the bipartite graph of its rows and columns (the totals as one more row and column, the
+    margins negated so that every line sums to 0): a change to the hidden figures that keeps
+    every published figure is a circulation on the hidden entries, within their bounds ("<t":
+    1 to t − 1, "x": 0 or more). The most a hidden entry can rise or fall is a maximum flow
+    around it (Cox's method); these are the exact integer bounds (for one table with its margins
+    they equal the linear-programming ones of ``lib.disclosure_audit``, which the tests check).
+    """
+    R, C = ("R", "T"), ("C", "T")
+    ends = {("all",): (R, C, 1)}
+    for r in rows:
+        ends[("row", r)] = (("R", r), C, -1)
+        for c in cols:
+            ends[("cell", r, c)] = (("R", r), ("C", c), 1)
+    for c in cols:
+        ends[("col", c)] = (R, ("C", c), -1)
+    cap = max(t, max(values.values(), default=0)) + 1
+    # residual capacities of the hidden entries: b = sign * a may rise by up, fall by down
+    edges = {}
+    for key in hidden:
+        v = values[key]
+        lo, hi = (1, t - 1) if key in primary else (0, cap + v)
+        rise, fall = hi - v, v - lo  # of a
+        _, _, sign = ends[key]
+        edges[key] = (rise, fall) if sign > 0 else (fall, rise)
+
+    def max_flow(source, sink, without, limit):
+        """The largest flow (at most ``limit``) from ``source`` to ``sink`` through the hidden
+        entries but ``without``; and the nodes still reachable from ``source`` (the cut)."""
+        res: dict = {}
+        for key, (up, down) in edges.items():
+            if key == without:
+                continue
+            a, b, _ = ends[key]
+            res.setdefault(a, {}).setdefault(b, 0)
+            res.setdefault(b, {}).setdefault(a, 0)
+            res[a][b] += up
+            res[b][a] += down
+        flow = 0
+        while True:
+            parent = {source: None}
+            queue = [source]
+            for node in queue:
+                for nxt, room in res.get(node, {}).items():
+                    if room > 0 and nxt not in parent:
+                        parent[nxt] = node
+                        queue.append(nxt)
+            if sink not in parent or flow >= limit:
+                return flow, set(parent)
+            path, node = [], sink
+            while parent[node] is not None:
+                path.append((parent[node], node))
+                node = parent[node]
+            push = min(limit - flow, *(res[a][b] for a, b in path))
+            for a, b in path:
+                res[a][b] -= push
+                res[b][a] += push
+            flow += push
+
+    for key in sorted(hidden, key=str):
+        v = values[key]
+        a, b, sign = ends[key]
+        up, down = edges[key]
+        need = cap
+        b_up, cut_up = max_flow(b, a, key, min(up, need))
+        b_down, cut_down = max_flow(a, b, key, min(down, need))
+        rise, fall = (b_up, b_down) if sign > 0 else (b_down, b_up)
+        lo, hi = v - fall, v + rise
+        pinned = lo == hi
+        small = key not in primary and lo >= 1 and hi <= t - 1
+        if not (pinned or small):
+            continue
+        # the published figures crossing the cut of a direction the other figures hold back
+        cut = cut_up if b_up < min(up, need) else cut_down
+        crossing = {
+            k
+            for k, (x, y, _) in ends.items()
+            if k not in hidden and k in values and ((x in cut) != (y in cut))
+        }
+        return key, crossing
+    return None
 
 
 def protect_counts(counts: dict, rules: Rules | None = None) -> dict:

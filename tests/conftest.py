@@ -50,6 +50,20 @@ def bob(bob_participant):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On SQLite each worker's test database is built from the models (``TEST["MIGRATE"]`` in
+    ``equimentor.test_settings``); the migrations are then recorded as applied, as they would be
+    on a database that ``migrate`` made, so a test that runs ``migrate`` (the demo command does)
+    finds nothing to do, as on any real installation."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("MIGRATE", True):
+        with django_db_blocker.unblock():
+            call_command("migrate", fake=True, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def demo_rows(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
     """The demo's rows, seeded once for the whole run: by the first pytest-xdist worker that needs
     them, the other workers read them from a file in the run's shared temporary directory."""

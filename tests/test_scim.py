@@ -338,8 +338,16 @@ def test_a_leaver_is_withdrawn_and_their_relationship_closed_without_fault(
     assert AuditEvent.objects.get(action="provisioning.deactivated").data == {
         "relationships_closed": 1
     }
-    # the leaver is told they left (the withdrawal's email), the mentor that it ended
-    assert [m.to for m in mail.outbox if "withdrawn" in m.body] == [[mentee.user.email]]
+    # the leaver is told their institution's directory ended their place (not thanked for a
+    # withdrawal they never asked for), the mentor that the relationship ended
+    told = {m.subject: m for m in mail.outbox if m.to == [mentee.user.email]}
+    assert sorted(told) == [
+        f"Your mentoring in {mentee.scheme.name} has ended",
+        f"Your place in {mentee.scheme.name} has ended",
+    ]
+    place = told[f"Your place in {mentee.scheme.name} has ended"]
+    assert "staff directory shows that you have left" in place.body
+    assert not any("you have withdrawn" in m.body for m in mail.outbox)
     assert any(m.to == [mentor.user.email] for m in mail.outbox)
     # deactivating again does nothing more
     sent = len(mail.outbox)

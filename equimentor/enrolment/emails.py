@@ -127,6 +127,16 @@ def withdrawn(participant) -> None:
     )
 
 
+def ended_by_institution(participant) -> None:
+    """To a leaver withdrawn because their institution's directory says they have left (SCIM
+    provisioning): they did not ask, so nothing here confirms a choice of theirs."""
+    send_email(
+        "ended_by_institution",
+        participant.user.email,
+        {"participant": participant, "scheme": participant.scheme},
+    )
+
+
 def import_invitation(participant, raw_token: str, expires_at, documents: dict) -> None:
     """To someone the coordinator imported: review the profile and give the consents (only the
     person can), with the information pack. ``documents``: the scheme's current ones."""

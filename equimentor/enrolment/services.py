@@ -577,8 +577,12 @@ def update_profile(participant: Participant, *, role: str, profile: dict, actor)
 
 
 @transaction.atomic
-def withdraw(participant: Participant, *, actor, erase_identity: bool) -> None:
-    """Leave the scheme. Optionally erase identity answers at the same time."""
+def withdraw(
+    participant: Participant, *, actor, erase_identity: bool, left_institution: bool = False
+) -> None:
+    """Leave the scheme. Optionally erase identity answers at the same time. With
+    ``left_institution`` the person did not ask: their institution's directory says they have
+    left (SCIM provisioning), and the email says so instead of confirming a choice."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.status == Participant.Status.WITHDRAWN:
         raise EnrolmentError("You have already withdrawn from this scheme.")
@@ -592,7 +596,10 @@ def withdraw(participant: Participant, *, actor, erase_identity: bool) -> None:
     if erase_identity:
         identity.withdraw_identity_consent(participant, actor=actor)
     hooks.withdrawn(participant, actor=actor)  # e.g. training's sessions to come
-    emails.withdrawn(participant)
+    if left_institution:
+        emails.ended_by_institution(participant)
+    else:
+        emails.withdrawn(participant)
 
 
 # -- review by the coordinator -------------------------------------------------------------------

@@ -98,7 +98,7 @@ def deactivate(participant: Participant, *, actor) -> bool:
     for rel in relationship_queries.open_relationships_of(participant):
         relationships.close(rel, reason=relationships.Reason.NO_FAULT, actor=actor)
         closed += 1
-    enrolment.withdraw(participant, actor=actor, erase_identity=False)
+    enrolment.withdraw(participant, actor=actor, erase_identity=False, left_institution=True)
     audit.record(
         "provisioning.deactivated",
         participant,

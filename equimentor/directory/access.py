@@ -48,11 +48,15 @@ class Viewer:
 def _approved_participation(user, scheme: Scheme) -> Participant | None:
     if not user.is_authenticated:
         return None
-    return (
-        Participant.objects.select_related("scheme", "institution", "user")
+    participant = (
+        Participant.objects.select_related("institution")
         .filter(user=user, scheme=scheme, status=APPROVED)
         .first()
     )
+    if participant is not None:  # the rows already read (joining them again costs a page)
+        participant.scheme = scheme
+        participant.user = user
+    return participant
 
 
 def get_viewer(user, slug: str) -> Viewer:
@@ -70,7 +74,18 @@ def get_directory_scheme(user, slug: str) -> Scheme:
     return get_viewer(user, slug).scheme
 
 
+_SHOWN: list[QuerySet[IdentityAnswer]] = []
+
+
 def _shown_answers() -> QuerySet[IdentityAnswer]:
+    """The answers the directory may show (built once: building the consent subquery costs a
+    page more than running it; each use filters a clone)."""
+    if not _SHOWN:
+        _SHOWN.append(_build_shown_answers())
+    return _SHOWN[0].all()
+
+
+def _build_shown_answers() -> QuerySet[IdentityAnswer]:
     consented = Consent.objects.filter(
         participant=OuterRef("participant"),
         purpose=Consent.Purpose.IDENTITY_MATCHING,

@@ -124,13 +124,17 @@ class SessionDetailSerializer(SessionSerializer):
         read_only_fields = fields
 
 
-def _session_row(scheme, pk: int):
-    access.get_session_for_coordinator(scheme, pk)  # 403 for another scheme's or none
-    return _with_counts(Session.objects.filter(pk=pk)).prefetch_related("relationships").get()
+def _detail(session: Session) -> dict:
+    """The session as a coordinator reads it (``session``: one ``access`` has let through)."""
+    row = _with_counts(Session.objects.filter(pk=session.pk)).prefetch_related("relationships")
+    return SessionDetailSerializer(row.get()).data
 
 
-def _detail(scheme, pk: int) -> dict:
-    return SessionDetailSerializer(_session_row(scheme, pk)).data
+def _as_text(fields: dict) -> dict:
+    """Typed values as the page's forms take them (text; relationships as ids)."""
+    return {
+        k: v if k == "relationships" else ("" if v is None else str(v)) for k, v in fields.items()
+    }
 
 
 def _form_errors(form) -> serializers.ValidationError:
@@ -152,7 +156,9 @@ class SchemeSession(APIView):
 
     @extend_schema(parameters=[IF_NONE_MATCH], responses={200: SessionDetailSerializer})
     def get(self, request, slug: str, pk: int):
-        return tagged(request, _detail(request.staff.scheme, pk))
+        return tagged(
+            request, _detail(access.get_session_for_coordinator(request.staff.scheme, pk))
+        )
 
     @extend_schema(
         parameters=[IF_MATCH],
@@ -167,18 +173,12 @@ class SchemeSession(APIView):
             session = Session.objects.select_for_update().get(
                 pk=access.get_session_for_coordinator(scheme, pk).pk
             )
-            require_match(request, _detail(scheme, pk))
+            require_match(request, _detail(session))
             current = forms.SessionForm.initial_for(session)
             current["relationships"] = [r.pk for r in current["relationships"]]
-            data = {k: v for k, v in current.items() if v is not None}
-            for key, value in shape.validated_data.items():
-                data[key] = value
-            typed = {
-                k: v if k == "relationships" else ("" if v is None else str(v))
-                for k, v in data.items()
-            }
+            fields = {k: v for k, v in current.items() if v is not None} | shape.validated_data
             form = forms.SessionForm(
-                scheme, typed, likely=[session.time_zone, request.user.time_zone]
+                scheme, _as_text(fields), likely=[session.time_zone, request.user.time_zone]
             )
             if not form.is_valid():
                 raise _form_errors(form)
@@ -186,7 +186,7 @@ class SchemeSession(APIView):
                 services.update(session, form.plan(), actor=request.user)
             except services.TrainingError as exc:
                 raise Refused(str(exc)) from exc
-        return tagged(request, _detail(scheme, pk))
+        return tagged(request, _detail(session))
 
 
 @scheme_staff(Role.COORDINATOR)
@@ -198,13 +198,12 @@ class CancelSession(APIView):
     @extend_schema(request=None, responses={200: SessionDetailSerializer, 409: ProblemSerializer})
     @idempotent
     def post(self, request, slug: str, pk: int):
-        scheme = request.staff.scheme
-        session = access.get_session_for_coordinator(scheme, pk)
+        session = access.get_session_for_coordinator(request.staff.scheme, pk)
         try:
             services.cancel_session(session, actor=request.user)
         except services.TrainingError as exc:
             raise Refused(str(exc)) from exc
-        return Response(_detail(scheme, pk))
+        return Response(_detail(session))
 
 
 class RegistrationRowSerializer(serializers.ModelSerializer):
@@ -316,11 +315,9 @@ class SchemeSessions(generics.ListAPIView):
         scheme = request.staff.scheme
         shape = NewSessionSerializer(data=request.data)  # types first: the form takes text
         shape.is_valid(raise_exception=True)
-        typed = {
-            k: v if k == "relationships" else ("" if v is None else str(v))
-            for k, v in shape.validated_data.items()
-        }
-        form = forms.NewSessionForm(scheme, typed, likely=[request.user.time_zone])
+        form = forms.NewSessionForm(
+            scheme, _as_text(shape.validated_data), likely=[request.user.time_zone]
+        )
         if not form.is_valid():
             raise _form_errors(form)
         try:

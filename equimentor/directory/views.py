@@ -51,45 +51,42 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@dataclass
-class Card:
-    """A mentor as the viewer sees her in the directory."""
+@dataclass(kw_only=True)
+class Marks:
+    """What a card shows for this viewer, read on every request: the mentor's identity answers
+    as she shows them now, and the viewer's choices and conflicts."""
 
-    mentor: Participant
     identity: list = field(default_factory=list)
     is_self: bool = False
     chosen_rank: int | None = None
     conflicted: bool = False
     same_institution: bool = False
+
+    @property
+    def chosen_label(self) -> str:
+        return f"Your {ordinal(self.chosen_rank)} choice" if self.chosen_rank else ""
+
+
+@dataclass(kw_only=True)
+class Card(Marks):
+    """A mentor as the viewer sees her on her own page."""
+
+    mentor: Participant
 
     @property
     def listing(self) -> MentorListing:
         return self.mentor.listing
 
-    @property
-    def chosen_label(self) -> str:
-        return f"Your {ordinal(self.chosen_rank)} choice" if self.chosen_rank else ""
 
-
-@dataclass
-class ListedCard:
+@dataclass(kw_only=True)
+class ListedCard(Marks):
     """A mentor's card in the directory's list: ``head``, its HTML that is the same for every
-    viewer (kept at the directory's version, ``access.per_mentor``), and what is read on every
-    request (her identity answers as she shows them now, the viewer's choices and conflicts)."""
+    viewer (kept at the directory's version, ``access.per_mentor``), and the viewer's marks."""
 
     pk: int
     head: str
     free: int
     institution_id: int | None
-    identity: list = field(default_factory=list)
-    is_self: bool = False
-    chosen_rank: int | None = None
-    conflicted: bool = False
-    same_institution: bool = False
-
-    @property
-    def chosen_label(self) -> str:
-        return f"Your {ordinal(self.chosen_rank)} choice" if self.chosen_rank else ""
 
 
 def _viewer_marks(viewer: Viewer) -> tuple[dict[int, int], set[int]]:

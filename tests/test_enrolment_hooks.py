@@ -8,8 +8,10 @@ import pytest
 from equimentor.directory.services import ensure_listing
 from equimentor.enrolment import hooks
 from equimentor.matching.queries import count_awaiting_reply
+from equimentor.matching.services import decline_for_leaver
 from equimentor.relationships.capacity import mentee_places_of
-from equimentor.relationships.queries import open_relationships_as_mentor
+from equimentor.relationships.queries import count_open_relationships, open_relationships_as_mentor
+from equimentor.relationships.services import leave_scheme
 from equimentor.training.services import end_registrations
 
 
@@ -18,10 +20,12 @@ def test_every_question_enrolment_asks_is_answered_by_its_app():
     assert hooks.ANSWERS == {
         "open_relationships_as_mentor": open_relationships_as_mentor,
         "mentees_held": mentee_places_of,
+        "open_relationships": count_open_relationships,
         "proposals_awaiting_reply": count_awaiting_reply,
     }
     assert hooks.LISTABLE == [ensure_listing]
-    assert hooks.WITHDRAWN == [end_registrations]
+    # in INSTALLED_APPS order: proposals declined, relationships left, sessions ended
+    assert hooks.WITHDRAWN == [decline_for_leaver, leave_scheme, end_registrations]
 
 
 def test_an_unanswered_question_is_an_error_not_a_zero(monkeypatch):

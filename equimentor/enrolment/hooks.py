@@ -9,7 +9,8 @@ its part here in its ``AppConfig.ready()``, as apps register their shredders wit
 - ``on_listable(fn)``: ``fn(participant, actor=...)`` runs when someone becomes, or is approved
   as, a mentor (directory: their listing);
 - ``on_withdrawn(fn)``: ``fn(participant, actor=...)`` runs inside the withdrawal's transaction
-  (training: sessions to come);
+  (training: sessions to come; relationships: they leave their open relationships; matching:
+  proposals waiting that name them are declined);
 - ``answer(question, fn)``: the one function that answers a question enrolment asks of another
   app, by name: ``QUESTIONS`` lists them and who answers. Asking an unanswered question raises
   ``LookupError`` (an app left out of ``INSTALLED_APPS`` is a configuration error, never a
@@ -23,6 +24,7 @@ from collections.abc import Callable
 QUESTIONS = {
     "open_relationships_as_mentor": "relationships: open relationships a participant mentors in",
     "mentees_held": "relationships: mentees a participant mentors now (by participant id)",
+    "open_relationships": "relationships: open relationships a participant is in (any side)",
     "proposals_awaiting_reply": "matching: proposals waiting for a participant's own reply",
 }
 

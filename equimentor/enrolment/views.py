@@ -364,6 +364,13 @@ def withdraw(request, slug: str):
     return render(
         request,
         "enrolment/withdraw.html",
-        {"participant": participant, "scheme": participant.scheme, "form": form},
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "form": form,
+            # what leaving also ends, said before they confirm
+            "open_relationships": hooks.ask("open_relationships", participant),
+            "waiting_proposals": hooks.ask("proposals_awaiting_reply", participant),
+        },
         status=400 if form.errors else 200,
     )

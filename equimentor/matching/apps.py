@@ -17,6 +17,10 @@ class MatchingConfig(AppConfig):
         erasure.register(shredders.SHREDDER)
         # a participant's page says how many proposals wait for their reply
         enrolment_hooks.answer("proposals_awaiting_reply", queries.count_awaiting_reply)
+        # someone who leaves the scheme: proposals still waiting that name them are declined
+        from equimentor.matching import services
+
+        enrolment_hooks.on_withdrawn(services.decline_for_leaver)
         # its parts of pairing: proposals waiting (load), the round's lock on choices
         load.WAITING.provide(queries.waiting_for)
         load.WAITING_OF.provide(queries.waiting_for_mentor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from equimentor import engine
@@ -440,3 +441,19 @@ def reply(
     elif proposal.status == Proposal.Status.DECLINED:
         emails.match_not_going_ahead(proposal, to_side="mentor" if side == "mentee" else "mentee")
     return proposal
+
+
+@transaction.atomic
+def decline_for_leaver(participant: Participant, *, actor) -> int:
+    """Someone left the scheme: every proposal still waiting that names them (whether or not
+    they had replied) is declined on their side, and the other side is told the match will not
+    go ahead, never why (a mentee stays in the next round; a mentor's place is free again).
+    Returns how many were declined."""
+    waiting = Proposal.objects.filter(
+        Q(mentee=participant) | Q(mentor=participant), status=Proposal.Status.PROPOSED
+    ).order_by("pk")
+    declined = 0
+    for proposal in waiting:
+        reply(proposal, participant, accept=False, actor=actor)
+        declined += 1
+    return declined

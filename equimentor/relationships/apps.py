@@ -24,6 +24,11 @@ class RelationshipsConfig(AppConfig):
         # a mentor still mentoring may not drop the role; a profile shows mentees held
         enrolment_hooks.answer("open_relationships_as_mentor", queries.open_relationships_as_mentor)
         enrolment_hooks.answer("mentees_held", capacity.mentee_places_of)
+        enrolment_hooks.answer("open_relationships", queries.count_open_relationships)
+        # someone who leaves the scheme leaves their relationships too (services.leave_scheme)
+        from equimentor.relationships import services
+
+        enrolment_hooks.on_withdrawn(services.leave_scheme)
         # its parts of pairing: places taken, never-again pairs, mentees busy one-to-one
         load.PLACES.provide(capacity.open_places)
         load.PLACES_OF.provide(capacity.open_places_of)

@@ -134,6 +134,29 @@ def closed(rel, members, cancelled=()) -> None:
         )
 
 
+def member_left(rel, members, cancelled=()) -> None:
+    """To those still in a relationship a member left by leaving the scheme: what happens next,
+    never who left or why (a relationship of two says only that it has ended)."""
+    for member in members:
+        extra, files = _cancellations(rel, member, cancelled, members)
+        send_email(
+            "rel_member_left",
+            member.participant.user.email,
+            _context(rel, member, is_mentee=member.side == member.Side.MENTEE, **extra),
+            attachments=files,
+        )
+
+
+def left_meetings(rel, member, meetings) -> None:
+    """To someone who left the scheme: calendar cancellations for the meetings they had to come
+    in a relationship (whether or not it carries on without them)."""
+    extra, files = _cancellations(rel, member, meetings, [member])
+    send_email(
+        "rel_left_meetings", member.participant.user.email, _context(rel, member, **extra),
+        attachments=files,
+    )
+
+
 def paused(rel) -> None:
     for member in rel.active_members():
         send_email("rel_paused", member.participant.user.email, _context(rel, member))

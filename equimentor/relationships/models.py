@@ -210,6 +210,7 @@ class Membership(models.Model):
         STEPPED_AWAY = "stepped_away", "Stepped away after the trial"
         CLOSED = "closed", "The relationship closed"
         REMOVED = "removed", "Removed by the coordinator"
+        WITHDREW = "withdrew", "Left the scheme"
 
     relationship = models.ForeignKey(
         Relationship, on_delete=models.CASCADE, related_name="memberships"

@@ -89,6 +89,11 @@ def open_relationships_as_mentor(participant) -> int:
     )
 
 
+def count_open_relationships(participant) -> int:
+    """How many open relationships this participant is still in, on any side."""
+    return open_relationships_of(participant).count()
+
+
 def open_relationships_of(participant) -> QuerySet[Relationship]:
     """The open relationships this participant is still a member of (any side), oldest first."""
     return (

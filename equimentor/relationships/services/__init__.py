@@ -42,6 +42,7 @@ from equimentor.relationships.services.lifecycle import (
     close,
     create_relationship,
     end_choice,
+    leave_scheme,
     mark_ending_due,
     pause,
     resume,

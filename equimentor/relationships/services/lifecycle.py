@@ -16,7 +16,7 @@ from equimentor.directory.models import Conflict
 from equimentor.enrolment.models import Participant
 from equimentor.matching.adapter import forbidden_pairs
 from equimentor.pairing.load import load_of
-from equimentor.relationships import emails
+from equimentor.relationships import emails, queries
 from equimentor.relationships.models import Meeting, Membership, Relationship, pairs_among
 from equimentor.relationships.services.agreements import maybe_activate
 from equimentor.relationships.services.base import (
@@ -31,7 +31,7 @@ from equimentor.relationships.services.base import (
     today,
     touch,
 )
-from equimentor.relationships.services.meetings import cancel_meetings_to_come
+from equimentor.relationships.services.meetings import cancel_meetings_to_come, meetings_to_come
 
 # -- creating relationships ----------------------------------------------------------------------
 
@@ -472,3 +472,49 @@ def close(
     still_in, cancelled = _close(rel, reason, actor=actor)
     emails.closed(rel, still_in, cancelled)
     return rel
+
+
+# -- leaving the scheme ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def leave_scheme(participant: Participant, *, actor) -> int:
+    """Someone left the scheme (they withdrew, or their institution says they have left): they
+    leave every open relationship they are still in, inside the withdrawal's transaction. One
+    that cannot go on without them (no mentor or no mentee left, a peer group of one) closes as
+    "withdrawn" and its meetings to come are cancelled; the others carry on. Those who remain are
+    told neutrally, never why; the leaver is sent calendar cancellations for meetings they had
+    to come. Returns how many relationships they left."""
+    left = 0
+    for rel in queries.open_relationships_of(participant):
+        rel = lock_relationship(rel)
+        member = next(
+            (m for m in rel.active_members() if m.participant_id == participant.pk), None
+        )
+        if rel.state == State.CLOSED or member is None:
+            continue
+        theirs = meetings_to_come(rel)
+        member.left_at = timezone.now()
+        member.left_reason = Membership.LeftReason.WITHDREW
+        member.save(update_fields=["left_at", "left_reason"])
+        audit.record(
+            "relationships.member.left",
+            member,
+            actor=actor,
+            scheme=rel.scheme,
+            relationship_id=rel.pk,
+            reason=Membership.LeftReason.WITHDREW,
+        )
+        remaining = rel.active_members()
+        cancelled = []
+        if not _viable(rel):
+            _, cancelled = _close(rel, Reason.WITHDRAWN, actor=actor)
+            theirs = cancelled  # now cancelled, with their new sequence numbers
+        else:
+            touch(rel)
+            maybe_activate(rel, actor=actor)
+        emails.member_left(rel, remaining, cancelled)
+        if theirs:
+            emails.left_meetings(rel, member, theirs)
+        left += 1
+    return left

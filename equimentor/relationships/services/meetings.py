@@ -164,6 +164,15 @@ def cancel_meeting(meeting: Meeting, member: Membership, *, actor) -> Meeting:
     return meeting
 
 
+def meetings_to_come(rel: Relationship) -> list[Meeting]:
+    """A relationship's scheduled meetings that have not started, soonest first."""
+    return list(
+        Meeting.objects.filter(
+            relationship=rel, status=Meeting.Status.SCHEDULED, starts_at__gt=timezone.now()
+        ).order_by("starts_at")
+    )
+
+
 def cancel_meetings_to_come(rel: Relationship, *, actor) -> list[Meeting]:
     """Cancel a closing (locked) relationship's scheduled meetings that have not started, each
     audited; the caller's email to the members carries the calendar cancellations."""

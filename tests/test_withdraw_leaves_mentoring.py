@@ -32,7 +32,8 @@ def _soon(days: int = 7) -> str:
 
 def _ics_methods(message) -> list[str]:
     return [
-        "CANCEL" if b"METHOD:CANCEL" in (content if isinstance(content, bytes) else content.encode())
+        "CANCEL"
+        if b"METHOD:CANCEL" in (content if isinstance(content, bytes) else content.encode())
         else "OTHER"
         for _name, content, _type in message.attachments
     ]
@@ -44,9 +45,7 @@ def one_to_one(scheme_a, alice, django_capture_on_commit_callbacks):
         mentors, mentees = pair(scheme_a, alice)
         rel = accepted(scheme_a, alice, mentors[0], mentees[0])
         mentor_m = member(rel, mentors[0])
-        meeting = services.schedule_meeting(
-            rel, mentor_m, plan(_soon()), actor=mentors[0].user
-        )
+        meeting = services.schedule_meeting(rel, mentor_m, plan(_soon()), actor=mentors[0].user)
     mail.outbox.clear()
     return rel, mentors[0], mentees[0], meeting
 

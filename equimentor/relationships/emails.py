@@ -152,7 +152,9 @@ def left_meetings(rel, member, meetings) -> None:
     in a relationship (whether or not it carries on without them)."""
     extra, files = _cancellations(rel, member, meetings, [member])
     send_email(
-        "rel_left_meetings", member.participant.user.email, _context(rel, member, **extra),
+        "rel_left_meetings",
+        member.participant.user.email,
+        _context(rel, member, **extra),
         attachments=files,
     )
 

@@ -81,6 +81,7 @@ __all__ = [
     "close",
     "create_relationship",
     "end_choice",
+    "leave_scheme",
     "mark_ending_due",
     "pause",
     "resume",

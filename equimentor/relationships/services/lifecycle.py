@@ -488,9 +488,7 @@ def leave_scheme(participant: Participant, *, actor) -> int:
     left = 0
     for rel in queries.open_relationships_of(participant):
         rel = lock_relationship(rel)
-        member = next(
-            (m for m in rel.active_members() if m.participant_id == participant.pk), None
-        )
+        member = next((m for m in rel.active_members() if m.participant_id == participant.pk), None)
         if rel.state == State.CLOSED or member is None:
             continue
         theirs = meetings_to_come(rel)

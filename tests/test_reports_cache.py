@@ -322,7 +322,8 @@ def test_ten_at_once_compute_once(monkeypatch, settings):
     got = []
 
     def read():
-        got.append(reports_cache.sections(scheme, (), [], Rules(), ("", "", ""), compute))
+        key = reports_cache.key(scheme, (), [], Rules(), ("", "", ""))
+        got.append(reports_cache.sections(key, compute))
 
     threads = [threading.Thread(target=read) for _ in range(10)]
     for t in threads:

@@ -4,14 +4,18 @@ Redis in production) until the scheme's data changes.
 What is kept is the computed sections (``Report`` objects and the questionnaire outcomes), after
 disclosure control: every figure in them has already been through ``lib.disclosure``, exactly as
 when they are computed for the page, so a kept report holds nothing a fresh one would hide. No
-rendered HTML is kept (it carries the reader's CSRF token and messages).
+page is kept whole (it carries the reader's menu, CSRF token and messages): what a page
+keeps besides is the HTML of its report sections alone (``fragment``: the tables, their charts and
+the breakdown forms, rendered from those kept sections with nothing of the request or the
+reader), under the same key, so a page viewed again renders only its frame.
 
 The key names everything the sections depend on: the scheme, the reader's institutions, the
 breakdown and outcome choices, the scheme's data version (``core.versions``: it moves in the
 transaction of any change to the scheme's rows), the disclosure rules, the time zone (quarters)
-and the code that computes them (a hash of this app's modules and ``lib.disclosure``). The
-version is read before anything is computed, so a computation that sees a change made after it
-was read is kept under the old version, which nobody reads once the new one is visible.
+and the code that computes and renders them (a hash of this app's modules, ``lib.disclosure``,
+the report templates and their template tags). The version is read before anything is
+computed, so a computation that sees a change made after it was read is kept under the old
+version, which nobody reads once the new one is visible.
 
 Some figures also depend on the clock (sessions already held, relationships running for six
 months): an entry is kept at most ``REPORTS_CACHE_SECONDS`` (default 300), and that also bounds
@@ -42,12 +46,23 @@ WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.05
 
 
-def _code_version() -> str:
-    """A hash of the code that computes and protects the sections: a deployment with different
-    code never reads what the previous one kept."""
-    digest = hashlib.sha256(str(FORMAT).encode())
+def _code_files() -> list[Path]:
+    """The code that computes, protects and renders the kept sections."""
     here = Path(__file__).resolve().parent
-    for path in sorted(here.glob("*.py")) + [Path(disclosure.__file__).resolve()]:
+    package = here.parent
+    return (
+        sorted(here.glob("*.py"))
+        + [Path(disclosure.__file__).resolve()]
+        + sorted((package / "templates" / "reports").glob("_*.html"))
+        + [package / "core" / "templatetags" / "equimentor.py"]
+    )
+
+
+def _code_version() -> str:
+    """A hash of the code that computes, protects and renders the sections: a deployment with
+    different code never reads what the previous one kept."""
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for path in _code_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -71,9 +86,24 @@ def key_for(scheme, institutions, by, rules, choices, version: int) -> str:
     return "reports:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def sections(scheme, institutions, by, rules, choices, compute: Callable[[], Any]) -> Any:
-    """``compute()`` (the page's sections), or what it returned for the same key earlier."""
-    key = key_for(scheme, institutions, by, rules, choices, versions.current(scheme))
+def key(scheme, institutions, by, rules, choices) -> str:
+    """The key of these sections at the scheme's data version now (one query, for the version)."""
+    return key_for(scheme, institutions, by, rules, choices, versions.current(scheme))
+
+
+def sections(key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` (the page's sections for ``key``), or what it returned for the same key
+    earlier."""
+    return _kept(key, compute)
+
+
+def fragment(key: str, name: str, render: Callable[[], str]) -> str:
+    """``render()`` (HTML made only from the sections kept under ``key`` and from ``name``, which
+    names everything else it shows), or what it returned for the same key and name earlier."""
+    return _kept(f"{key}:{hashlib.sha256(name.encode()).hexdigest()}", render)
+
+
+def _kept(key: str, compute: Callable[[], Any]) -> Any:
     kept = cache.get(key)
     if kept is not None:
         return kept

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
@@ -34,31 +35,75 @@ from equimentor.schemes.dimensions import DIMENSIONS
 from equimentor.staff.access import scheme_staff
 
 
-def _build(request):
-    """The reports for what ``scheme_staff`` resolved: the whole scheme for its coordinators
-    (and superusers), a committee member's institutions where their role is limited to some;
-    with the questionnaire outcomes (``oq``: questionnaire code, ``og1``/``og2``: items).
+class _Selection:
+    """What a reports request asks for, resolved: the scheme and the reader's institutions (as
+    ``scheme_staff`` resolved them: the whole scheme for its coordinators and superusers, a
+    committee member's institutions where their role is limited to some), the breakdown, the
+    disclosure rules, the questionnaire outcomes (``oq``: questionnaire code, ``og1``/``og2``:
+    items), and the key its sections are kept under at the scheme's data version now."""
 
-    Computed once per data version of the scheme and kept (``reports.cache``): a page viewed
-    again with nothing changed reads them from the cache."""
-    scheme, institutions = request.staff.scheme, request.staff.institutions
-    by = clean_by(scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
-    rules = rules_for(scheme)
-    code = request.GET.get("oq", "")
-    items = [request.GET.get(f"og{i}", "") for i in (1, 2)]
-
-    def compute():
-        scope = Scope(scheme, institutions)
-        reports = (
-            full_report(scope, by, rules)
-            + matching_equity(scope, by, rules)
-            + training_reports(scope, by, rules)
+    def __init__(self, request):
+        self.scheme, self.institutions = request.staff.scheme, request.staff.institutions
+        self.by = clean_by(self.scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
+        self.rules = rules_for(self.scheme)
+        self.code = request.GET.get("oq", "")
+        self.items = [request.GET.get(f"og{i}", "") for i in (1, 2)]
+        self.key = cache.key(
+            self.scheme, self.institutions, self.by, self.rules, (self.code, *self.items)
         )
-        outcomes = questionnaire_outcomes(scheme, rules, code, items, institutions=institutions)
-        return reports, outcomes
 
-    reports, outcomes = cache.sections(scheme, institutions, by, rules, (code, *items), compute)
-    return scheme, institutions, by, rules, reports, outcomes
+    def sections(self):
+        """(reports, questionnaire outcomes): computed once per data version of the scheme and
+        kept (``reports.cache``)."""
+
+        def compute():
+            scope = Scope(self.scheme, self.institutions)
+            reports = (
+                full_report(scope, self.by, self.rules)
+                + matching_equity(scope, self.by, self.rules)
+                + training_reports(scope, self.by, self.rules)
+            )
+            outcomes = questionnaire_outcomes(
+                self.scheme, self.rules, self.code, self.items, institutions=self.institutions
+            )
+            return reports, outcomes
+
+        return cache.sections(self.key, compute)
+
+
+def _build(request):
+    """The reports a request asks for (see ``_Selection``)."""
+    sel = _Selection(request)
+    reports, outcomes = sel.sections()
+    return sel.scheme, sel.institutions, sel.by, sel.rules, reports, outcomes
+
+
+def _sections_html(sel: _Selection) -> str:
+    """The page's report sections — breakdown form, tables with their charts, questionnaire
+    outcomes — as HTML, rendered once per kept sections and kept with them. Made from the kept
+    sections and the scheme's breakdowns alone (no request, no reader: the dashboard and the
+    committee page show the same), so a page viewed again renders only its frame."""
+    dims = dimensions(sel.scheme)
+
+    def render_sections() -> str:
+        reports, outcomes = sel.sections()
+        by = sel.by
+        return render_to_string(
+            "reports/_sections.html",
+            {
+                "reports": reports,
+                "charted": _charted(reports),
+                "by": by,
+                "dims": dims,
+                "rules": sel.rules,
+                "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
+                **_outcome_context(outcomes, by),
+            },
+        )
+
+    return cache.fragment(
+        sel.key, f"reports/_sections.html {sorted(dims.items())}", render_sections
+    )
 
 
 def _outcome_context(outcomes, by) -> dict:
@@ -79,43 +124,26 @@ def _charted(reports) -> list:
 @scheme_staff(Role.COORDINATOR)
 def dashboard(request, slug):
     """The coordinator's reports with charts (each with its data table)."""
-    scheme, institutions, by, rules, reports, outcomes = _build(request)
+    sel = _Selection(request)
     return render(
         request,
         "reports/dashboard.html",
-        {
-            "scheme": scheme,
-            "reports": reports,
-            "charted": _charted(reports),
-            "by": by,
-            "dims": dimensions(scheme),
-            "rules": rules,
-            "committee": False,
-            "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
-            **_outcome_context(outcomes, by),
-        },
+        {"scheme": sel.scheme, "sections": _sections_html(sel)},
     )
 
 
 @scheme_staff(Role.COORDINATOR, Role.COMMITTEE)
 def committee(request, slug):
     """Aggregates only, limited to the reader's institutions where set."""
-    scheme, institutions, by, rules, reports, outcomes = _build(request)
+    sel = _Selection(request)
     return render(
         request,
         "reports/committee.html",
         {
-            "scheme": scheme,
-            "institutions": institutions,
-            "reports": reports,
-            "charted": _charted(reports),
-            "by": by,
-            "dims": dimensions(scheme),
-            "rules": rules,
-            "committee": True,
-            "slots": [(i, by[i - 1] if len(by) >= i else "") for i in (1, 2, 3)],
+            "scheme": sel.scheme,
+            "institutions": sel.institutions,
+            "sections": _sections_html(sel),
             "query": request.GET.urlencode(),
-            **_outcome_context(outcomes, by),
         },
     )
 

@@ -32,7 +32,8 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment for production, "
-            "or run `equimentor demo` for a local demonstration."
+            "or run `equimentor demo` for a local demonstration (and set EQUIMENTOR_DEMO=1 to run "
+            "another command, such as `token create`, against the demo)."
         )
 
 # Earlier keys, still accepted for signatures and stored secrets while SECRET_KEY is rotated.

@@ -113,8 +113,12 @@ def test_invalid_input_names_each_field(client, scheme_a, alice):
     mentee = support.mentee(scheme_a, alice)
     client.force_login(mentee.user)
     url = reverse("api:my_choices", args=["scheme-a"])
+    tag = client.get(url)["ETag"]
     response = client.put(
-        url, {"choices": [{"mentor": 1}, {"mentor": "x", "note": "n" * 5000}]}, "application/json"
+        url,
+        {"choices": [{"mentor": 1}, {"mentor": "x", "note": "n" * 5000}]},
+        "application/json",
+        HTTP_IF_MATCH=tag,
     )
     assert response.status_code == 400 and response["Content-Type"] == PROBLEM_JSON
     body = response.json()
@@ -122,7 +126,7 @@ def test_invalid_input_names_each_field(client, scheme_a, alice):
     assert body["title"] == "Invalid input"
     assert set(body["errors"]) == {"choices.1.mentor", "choices.1.note"}
     assert body["detail"] == "Some fields are invalid: choices.1.mentor, choices.1.note."
-    one = client.put(url, {}, "application/json").json()
+    one = client.put(url, {}, "application/json", HTTP_IF_MATCH=tag).json()
     assert one["errors"] == {"choices": ["This field is required."]}
     assert one["detail"] == "choices: This field is required."
 
@@ -299,6 +303,16 @@ def test_a_lost_update_is_refused(client, goal_url):
     missing = client.patch(goal_url, {"progress": 30}, "application/json")
     assert missing.status_code == 428 and missing["Content-Type"] == PROBLEM_JSON
     assert missing.json()["type"] == "urn:equimentor:problem:precondition-required"
+    # missing If-Match is said first, before any field error in the body
+    invalid = client.patch(goal_url, {"progress": "lots"}, "application/json")
+    assert invalid.status_code == 428
+    assert invalid.json()["type"] == "urn:equimentor:problem:precondition-required"
+    assert (
+        client.patch(
+            goal_url, {"progress": "lots"}, "application/json", HTTP_IF_MATCH=tag
+        ).status_code
+        == 400
+    )
 
     first = client.patch(goal_url, {"progress": 30}, "application/json", HTTP_IF_MATCH=tag)
     assert first.status_code == 200 and first["ETag"] != tag
@@ -321,6 +335,7 @@ def test_choices_are_replaced_only_over_what_was_read(client, scheme_a, alice):
     tag = client.get(url)["ETag"]
     one = {"choices": [{"mentor": mentors[0].pk}]}
     assert client.put(url, one, "application/json").status_code == 428
+    assert client.put(url, {"choices": "none"}, "application/json").status_code == 428
     done = client.put(url, one, "application/json", HTTP_IF_MATCH=tag)
     assert done.status_code == 200 and done["ETag"] == client.get(url)["ETag"]
     two = {"choices": [{"mentor": mentors[1].pk}]}

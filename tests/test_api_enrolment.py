@@ -148,6 +148,7 @@ def test_a_decision_needs_the_registration_as_read(
     sent = len(mail.outbox)
     missing = _post(client, url, raw, {})
     assert missing.status_code == 428 and "If-Match" in missing.json()["detail"]
+    assert _post(client, url, raw, {"institution": "not an id"}).status_code == 428
     stale = _tag(client, bob_participant, raw)
     # the person changes their registration after the coordinator read it
     Participant.objects.filter(pk=bob_participant.pk).update(job_title="Senior Lecturer")

@@ -172,9 +172,10 @@ def test_goals_add_list_and_update(client, world):
     goal = response.json()
     assert goal["mine"] is True and goal["status"] == "not_started" and goal["progress"] == 0
     goal_url = reverse("api:relationship_goal", args=[SLUG, rel.pk, goal["id"]])
+    tag = client.get(goal_url)["ETag"]
+    too_much = {"progress": 140}
     assert (
-        client.patch(goal_url, {"progress": 140}, content_type="application/json").status_code
-        == 400
+        client.patch(goal_url, too_much, "application/json", HTTP_IF_MATCH=tag).status_code == 400
     )
     updated = client.patch(
         goal_url,

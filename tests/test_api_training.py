@@ -146,6 +146,7 @@ def test_a_coordinator_reads_and_changes_a_session_under_if_match(
     tag = read["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=tag, **bearer(raw)).status_code == 304
     assert _patch(client, url, raw, {"place": "Room 4"}).status_code == 428
+    assert _patch(client, url, raw, {"capacity": "many"}).status_code == 428  # said first
     assert _patch(client, url, raw, {"place": "Room 4"}, HTTP_IF_MATCH='"stale"').status_code == 412
     # a field the form refuses names it; fewer places than are taken is the service's refusal
     bad = _patch(client, url, raw, {"capacity": 0}, HTTP_IF_MATCH=tag)

@@ -13,7 +13,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from equimentor.api.pagination import PositionCursor
-from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
+from equimentor.api.preconditions import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    expect_match,
+    require_match,
+    tagged,
+)
 from equimentor.api.problems import Refused
 from equimentor.api.serializers import IdField
 from equimentor.directory import services
@@ -158,6 +164,7 @@ class MyChoices(APIView):
     @extend_schema(request=ChoicesSerializer, responses=ChoicesOutSerializer, parameters=[IF_MATCH])
     def put(self, request, slug: str):
         mentee = get_own_mentee(request.user, slug)
+        expect_match(request)
         data = ChoicesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.idempotency import idempotent
-from equimentor.api.preconditions import IF_MATCH, require_match, tagged
+from equimentor.api.preconditions import IF_MATCH, expect_match, require_match, tagged
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import ParticipationSerializer
 from equimentor.core.roles import Role
@@ -219,6 +219,7 @@ class _Review(APIView):
 
     def _decide(self, request, pk: int, form, decide) -> Response:
         participant = get_participant_for_coordinator(request.staff.scheme, pk)
+        expect_match(request)
         data = form(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():

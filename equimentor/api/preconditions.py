@@ -69,15 +69,20 @@ def _tags(header: str) -> list[str]:
     return [t.strip() for t in header.split(",") if t.strip()]
 
 
-def require_match(request, current) -> None:
-    """Refuse the change unless ``If-Match`` names ``current``'s tag (or is ``*``)."""
-    header = request.headers.get("If-Match")
-    if not header:
+def expect_match(request) -> None:
+    """Refuse at once (428) a change sent without ``If-Match``: called first, before the body
+    is read, so a client that forgot it learns that before any field error (RFC 6585)."""
+    if not request.headers.get("If-Match"):
         raise PreconditionRequired(
             "Send If-Match with the ETag you read (GET it first), so that a change made "
             "meanwhile is not overwritten."
         )
-    tags = _tags(header)
+
+
+def require_match(request, current) -> None:
+    """Refuse the change unless ``If-Match`` names ``current``'s tag (or is ``*``)."""
+    expect_match(request)
+    tags = _tags(request.headers["If-Match"])
     if "*" not in tags and etag_of(current) not in tags:
         raise PreconditionFailed(
             "It has changed since you read it: read it again (GET) and send its new ETag."

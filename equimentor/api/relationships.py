@@ -22,7 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.idempotency import idempotent
-from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
+from equimentor.api.preconditions import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    expect_match,
+    require_match,
+    tagged,
+)
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.api.serializers import IdField, RequiredBooleanField
 from equimentor.core.roles import Role
@@ -410,6 +416,7 @@ class UpdateGoal(APIView):
     )
     def patch(self, request, slug: str, pk: int, gid: int):
         goal, rel, member = access.get_goal_for_member(request.user, slug, pk, gid)
+        expect_match(request)
         data = GoalUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():

@@ -21,7 +21,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from equimentor.api.idempotency import idempotent
-from equimentor.api.preconditions import IF_MATCH, IF_NONE_MATCH, require_match, tagged
+from equimentor.api.preconditions import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    expect_match,
+    require_match,
+    tagged,
+)
 from equimentor.api.problems import ProblemSerializer, Refused
 from equimentor.core.roles import Role
 from equimentor.enrolment.access import get_own_participation
@@ -167,12 +173,12 @@ class SchemeSession(APIView):
     )
     def patch(self, request, slug: str, pk: int):
         scheme = request.staff.scheme
+        found = access.get_session_for_coordinator(scheme, pk)  # another scheme's: 404 first
+        expect_match(request)
         shape = SessionChangeSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         with transaction.atomic():
-            session = Session.objects.select_for_update().get(
-                pk=access.get_session_for_coordinator(scheme, pk).pk
-            )
+            session = Session.objects.select_for_update().get(pk=found.pk)
             require_match(request, _detail(session))
             current = forms.SessionForm.initial_for(session)
             current["relationships"] = [r.pk for r in current["relationships"]]

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from equimentor.directory import services
+from equimentor.enrolment import services as enrolment
 from equimentor.enrolment.consents import withdraw_consent
 from equimentor.enrolment.models import Consent
 from equimentor.identity.models import IdentityAnswer
@@ -91,3 +92,26 @@ def test_identity_answers_are_read_on_every_request(client, scheme_a, alice):
     assert "Nigerian British" in client.get(PAGE).content.decode()
     withdraw_consent(mentor, Consent.Purpose.IDENTITY_MATCHING, actor=mentor.user)
     assert "Nigerian British" not in client.get(PAGE).content.decode()
+
+
+def _listed(client, mentor) -> tuple[bool, bool]:
+    """Whether the page links to ``mentor``'s card, and whether the API lists her."""
+    card = f'href="{reverse("directory:mentor", args=["scheme-a", mentor.pk])}"'
+    api = [row["id"] for row in client.get(API).json()["results"]]
+    return card in client.get(PAGE).content.decode(), mentor.pk in api
+
+
+def test_a_mentor_who_stops_mentoring_leaves_at_once(client, scheme_a, alice):
+    """Her role changed to mentee: no longer listed at the very next request (page and API),
+    with nothing kept waiting to age."""
+    mentor, _ = _signed_in(client, scheme_a, alice)
+    assert _listed(client, mentor) == (True, True)  # and kept
+    enrolment.update_profile(mentor, role="mentee", profile={}, actor=mentor.user)
+    assert _listed(client, mentor) == (False, False)
+
+
+def test_a_mentor_who_withdraws_leaves_at_once(client, scheme_a, alice):
+    mentor, _ = _signed_in(client, scheme_a, alice)
+    assert _listed(client, mentor) == (True, True)
+    enrolment.withdraw(mentor, actor=mentor.user, erase_identity=False)
+    assert _listed(client, mentor) == (False, False)

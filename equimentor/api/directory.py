@@ -22,7 +22,7 @@ from equimentor.api.preconditions import (
 )
 from equimentor.api.problems import Refused
 from equimentor.api.serializers import IdField
-from equimentor.directory import services
+from equimentor.directory import ordering, services
 from equimentor.directory.access import (
     directory_ids,
     get_own_mentee,
@@ -98,10 +98,11 @@ class DirectoryMentors(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         viewer = get_viewer(request.user, self.kwargs["slug"])
-        form = MentorFilterForm(viewer.scheme, request.query_params)
-        ids = self.paginator.paginate_ids(request, directory_ids(viewer.scheme, form))
-        # each mentor's JSON is the same for every viewer: kept with the directory's order
-        rows = per_mentor(viewer.scheme, "api", ids, self._serialized)
+        directory = ordering.Directory(viewer.scheme)  # its version, read once
+        form = MentorFilterForm(directory, request.query_params)
+        ids = self.paginator.paginate_ids(request, directory_ids(directory, form))
+        # each mentor's JSON is the same for every viewer: kept at the directory's version
+        rows = per_mentor(directory, "api", ids, self._serialized)
         return self.get_paginated_response(rows)
 
     def _serialized(self, mentors: list[Participant]) -> dict[int, dict]:

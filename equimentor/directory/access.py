@@ -124,11 +124,12 @@ def listed_base(scheme: Scheme) -> QuerySet[Participant]:
     ).filter(ready(MENTOR))
 
 
-def directory_ids(scheme: Scheme, form) -> list[int]:
+def directory_ids(directory: ordering.Directory, form) -> list[int]:
     """Ids of the listed mentors a ``MentorFilterForm`` selects, in the order mentees see them
     (free places first, then by name: ``directory.ordering``). Without filters this reads no
     mentor at all; a filter reads only the matching ids."""
-    order = ordering.ordered(scheme, lambda: with_load(listed_base(scheme)))
+    scheme = directory.scheme
+    order = directory.order(lambda: with_load(listed_base(scheme)))
     wants_free = form.wants_capacity
     if not form.is_filtered or form.querystring == "has_capacity=on":
         return order.free_ids if wants_free else order.ids
@@ -136,16 +137,17 @@ def directory_ids(scheme: Scheme, form) -> list[int]:
     return [pk for pk, free in order if pk in chosen and (free or not wants_free)]
 
 
-def mentors_in_order(scheme: Scheme, ids) -> list[Participant]:
+def mentors_in_order(directory: ordering.Directory, ids) -> list[Participant]:
     """The listed mentors ``ids``, with everything a card shows but her identity answers
     (``shown_identity`` reads those on every request), in the order of ``ids`` (one that
     stopped being listed meanwhile is left out).
 
-    After ``directory_ids`` in the same request, their free places come from the kept order
-    (counted at the directory's current version) rather than counted again per mentor: the
-    query then carries no load subqueries, which cost more to build than to run."""
+    After ``directory_ids`` with the same ``directory``, their free places come from its order
+    (counted at the version this request read) rather than counted again per mentor: the query
+    then carries no load subqueries, which cost more to build than to run."""
     ids = list(ids)
-    free = ordering.free_places(scheme.pk, ids)
+    scheme = directory.scheme
+    free = directory.free_places(ids)
     if free is None:
         found = {m.pk: m for m in _with_facts(with_load(listed_base(scheme))).filter(pk__in=ids)}
     else:
@@ -156,20 +158,21 @@ def mentors_in_order(scheme: Scheme, ids) -> list[Participant]:
 
 
 def per_mentor(
-    scheme: Scheme, kind: str, ids, build: Callable[[list[Participant]], dict[int, object]]
+    directory: ordering.Directory,
+    kind: str,
+    ids,
+    build: Callable[[list[Participant]], dict[int, object]],
 ) -> list:
     """What ``build`` makes of each listed mentor ``ids`` (given them from ``mentors_in_order``,
-    it returns a dict by id), in the order of ``ids``. After ``directory_ids`` in the same
-    request, each mentor's is kept with the directory's order (``ordering.pieces``) and built
-    again only once the version moves (any save of a mentor, her user or listing, her load, the
-    scheme) or after MAX_AGE: a page whose mentors were all built at this version reads none.
-    ``build`` must depend on nothing but the mentor (not on who is looking)."""
+    it returns a dict by id), in the order of ``ids``. Each mentor's is kept at the directory's
+    version (``Directory.pieces``) and built again only once the version moves (any save of a
+    mentor, her user or listing, her load, the scheme): a page whose mentors were all built at
+    this version reads none. ``build`` must depend on nothing but the mentor (not on who is
+    looking)."""
     ids = list(ids)
-    kept = ordering.pieces(scheme.pk, kind)
-    if kept is None:
-        kept = {}
+    kept = directory.pieces(kind)
     missing = [pk for pk in ids if pk not in kept]
-    built = build(mentors_in_order(scheme, missing)) if missing else {}
+    built = build(mentors_in_order(directory, missing)) if missing else {}
     for pk, value in built.items():
         if len(kept) >= ordering.MAX_PIECES:
             break

@@ -7,7 +7,7 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from equimentor.core import erasure
         from equimentor.directory import ordering, services, shredders
@@ -22,11 +22,25 @@ class DirectoryConfig(AppConfig):
         enrolment_hooks.on_listable(services.ensure_listing)
         # what orders the directory here: listings, mentors' capacity and status, their names
         ordering.follow(MentorListing, lambda listing: listing.participant.scheme_id)
-        ordering.follow(Participant, lambda p: p.scheme_id if p.is_mentor else None)
+        post_save.connect(_participation_saved, sender=Participant, dispatch_uid="directory-p")
+        post_delete.connect(_participation_saved, sender=Participant, dispatch_uid="directory-pd")
         ordering.follow(get_user_model(), _mentor_schemes)
         # an institution's name shows on the cards kept per version (access.per_mentor)
         ordering.follow(Institution, _institution_schemes)
         post_save.connect(ordering.started, sender=Scheme, dispatch_uid="directory-version")
+
+
+def _participation_saved(sender, instance, created=False, update_fields=None, **kwargs):
+    """A mentor's saved participation (her capacity, status, profile) reorders her scheme's
+    directory; so does one whose roles may have changed (a save of every field, or of
+    ``is_mentor``): a mentor who stops mentoring leaves the directory at the next request."""
+    from equimentor.directory import ordering
+
+    if kwargs.get("raw"):  # fixtures being loaded
+        return
+    roles_saved = not created and (update_fields is None or "is_mentor" in update_fields)
+    if instance.is_mentor or roles_saved:
+        ordering.changed(instance.scheme_id)
 
 
 def _mentor_schemes(user):

@@ -47,13 +47,13 @@ class MentorFilterForm(forms.Form):
     )
     has_capacity = forms.BooleanField(label="Only mentors with a free place", required=False)
 
-    def __init__(self, scheme: Scheme, *args, **kwargs):
+    def __init__(self, directory: ordering.Directory, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scheme = scheme
+        self.scheme = scheme = directory.scheme
         # the institutions of listed mentors who show theirs: kept until the directory changes
         # (reading them is a pass over every mentor; even building that query costs a page
         # more than its cards, so it is built only when read)
-        institution_ids = ordering.derived(scheme, "institutions", lambda: _institutions(scheme))
+        institution_ids = directory.derived("institutions", lambda: _institutions(scheme))
         self.fields["institution"].queryset = Institution.objects.filter(pk__in=institution_ids)
         self.fields["career_stage"].choices = [
             ("", "Any career stage"),

@@ -2,33 +2,40 @@
 a scheme of any size at the cost of one page.
 
 Ordering needs every mentor's free places, which are counted from proposals and relationships:
-a query over all of a scheme's mentors. Each web process keeps that order (mentor ids, and
-whether each had a free place) with the scheme's ``DirectoryVersion`` it read it at, and reads it
-again only once the version has moved on; the shared cache holds it too, so that another process,
-or one just recycled, takes it from there instead of reading every mentor again. Whatever changes the order moves the version in the same
-transaction (``changed``), from signals each app connects for its own models
-(``connect_signals`` here, and in matching, relationships and training) and from the bulk writes
-that send no signal (publishing a round). A page then costs one small query for the version and
-one for its 20 rows, with 5,000 mentors or 50,000.
+a query over all of a scheme's mentors. Each web process keeps that order (mentor ids, and each
+one's free places) with the scheme's ``DirectoryVersion`` it was read at, and reads it again
+only once the version has moved on, never on a timer: the order reads stored rows only (no
+clock), so it cannot change while the version stands still. The shared cache holds it too, by
+version, so that one process reads it after a change and the others (or one just recycled)
+take it from there; while one reads it the others wait for it (``core.once``).
+
+Whatever changes the order moves the version in the same transaction (``changed``), from
+signals each app connects for its own models (``follow``, here and in matching, relationships
+and training; ``tests/test_directory_ordering.py`` checks that every table the order and the
+cards read is followed) and from the bulk writes that send no signal (publishing a round).
+
+A request reads the version once (``Directory``) and takes from what this process keeps at
+that version: the order, values derived from the listed mentors (the filter's institutions)
+and what a page or the API made of each mentor (``pieces``). A page then costs one small query
+for the version and one for its 20 rows, with 5,000 mentors or 50,000.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.signals import post_delete, post_save
 
+from equimentor.core.once import computed_once
 from equimentor.directory.models import DirectoryVersion
 
-# A kept order is also read again after MAX_AGE, so that a change no signal reported (a raw
-# update, a bulk write someone adds later) shows within a minute at worst.
-MAX_AGE = 60.0
-
-_kept: dict[int, tuple[tuple, float, Order]] = {}
-_derived: dict[tuple[int, str], tuple[tuple, float, object]] = {}
+# how long the shared cache holds an order read at one version (its key names the version, so
+# an order of an older one is never read: this only bounds what the cache holds)
+SHARED_SECONDS = 24 * 3600
+# at most this many mentors' pieces of each kind are kept per version (a few MB at most)
+MAX_PIECES = 5000
 
 
 class Order(list):
@@ -41,8 +48,89 @@ class Order(list):
         self.ids = [pk for pk, _ in self]
         self.free_ids = [pk for pk, free in self if free]
         self.free = dict(self)
-        # what a page or the API made of each mentor at this version (``pieces``)
-        self.pieces: dict[str, dict[int, object]] = {}
+
+
+@dataclass
+class _Kept:
+    """What this process keeps of one scheme's directory at one version."""
+
+    stamp: tuple
+    order: Order | None = None
+    derived: dict[str, object] = field(default_factory=dict)
+    pieces: dict[str, dict[int, object]] = field(default_factory=dict)
+
+
+_kept: dict[int, _Kept] = {}
+
+
+class Directory:
+    """A scheme's directory as one request sees it: the version read once, and what this process
+    keeps at that version (nothing kept at another version is ever mixed in)."""
+
+    def __init__(self, scheme):
+        self.scheme = scheme
+        stamp = _stamp(scheme)
+        kept = _kept.get(scheme.pk)
+        if kept is None or kept.stamp != stamp:
+            kept = _Kept(stamp)
+            older = _kept.get(scheme.pk)
+            # (a slow request that read an older version does not replace a newer one)
+            if older is None or older.stamp[0] != stamp[0] or older.stamp[1] < stamp[1]:
+                _kept[scheme.pk] = kept
+        self._kept = kept
+
+    @property
+    def stamp(self) -> str:
+        """The version, as text: keys what a page caches beside it (the filter form's HTML)."""
+        token, version = self._kept.stamp
+        return f"{token}-{version}"
+
+    def _shared_key(self, name: str) -> str:
+        token, version = self._kept.stamp
+        return f"directory:v3:{self.scheme.pk}:{token}:{version}:{name}"
+
+    def order(self, listed: Callable[[], QuerySet]) -> Order:
+        """(mentor id, free places) of every mentor in ``listed()`` (the scheme's listed mentors,
+        annotated with ``free``; built only when the order is read), in the order mentees see
+        them."""
+        kept = self._kept
+        if kept.order is None:
+            rows = computed_once(
+                self._shared_key("order"), lambda: _read_order(listed()), timeout=SHARED_SECONDS
+            )
+            kept.order = Order(rows)
+        return kept.order
+
+    def free_places(self, ids) -> dict[int, int] | None:
+        """Free places of the mentors ``ids`` from the order (None if this request read none)."""
+        order = self._kept.order
+        if order is None:
+            return None
+        return {pk: order.free.get(pk, 0) for pk in ids}
+
+    def derived(self, name: str, compute: Callable[[], object]):
+        """A value computed from the scheme's listed mentors (the institutions the filter
+        offers), kept at this version as the order is (``compute`` must not return None)."""
+        kept = self._kept.derived
+        if name not in kept:
+            kept[name] = computed_once(self._shared_key(name), compute, timeout=SHARED_SECONDS)
+        return kept[name]
+
+    def pieces(self, kind: str) -> dict[int, object]:
+        """What the directory made of each mentor (``kind``: a card's HTML, the API's JSON) at
+        this version, in this process: it is dropped with the version. (Not in the shared cache:
+        it holds mentors' names and profiles, which erasure must not leave behind there.)"""
+        return self._kept.pieces.setdefault(kind, {})
+
+
+def _read_order(listed: QuerySet) -> list[tuple[int, int]]:
+    return list(
+        listed.order_by(
+            Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            "user__full_name",
+            "pk",
+        ).values_list("pk", "free")
+    )
 
 
 def changed(scheme_id: int | None) -> None:
@@ -61,74 +149,6 @@ def _stamp(scheme) -> tuple:
     return row
 
 
-def _fresh(kept: tuple | None, stamp: tuple) -> bool:
-    """A kept (stamp, read at, value) still holds: read at this version, less than MAX_AGE ago."""
-    return kept is not None and kept[0] == stamp and time.time() - kept[1] < MAX_AGE
-
-
-def ordered(scheme, listed: Callable[[], QuerySet]) -> Order:
-    """(mentor id, free places) of every mentor in ``listed()`` (the scheme's listed mentors,
-    annotated with ``free``; built only when the order is read again), in the order mentees see
-    them."""
-    stamp = _stamp(scheme)
-    kept = _kept.get(scheme.pk)
-    if _fresh(kept, stamp):
-        return kept[2]
-    # another process (or this one before a restart) may have read it at this version: the
-    # shared cache holds it for MAX_AGE, so a recycled web process does not read every mentor
-    shared_key = f"directory-order:v2:{scheme.pk}:{stamp[0]}:{stamp[1]}"
-    shared = cache.get(shared_key)
-    if shared is not None and time.time() - shared[0] < MAX_AGE:
-        order = Order(shared[1])
-        _kept[scheme.pk] = (stamp, shared[0], order)
-        return order
-    rows = (
-        listed()
-        .order_by(
-            Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "user__full_name",
-            "pk",
-        )
-        .values_list("pk", "free")
-    )
-    order = Order(rows)
-    now = time.time()
-    _kept[scheme.pk] = (stamp, now, order)
-    cache.set(shared_key, (now, list(order)), timeout=MAX_AGE)
-    return order
-
-
-def free_places(scheme_id: int, ids) -> dict[int, int] | None:
-    """Free places of the mentors ``ids`` from the order this process keeps for the scheme (read
-    by ``ordered`` earlier in the same request), or None if it keeps none."""
-    kept = _kept.get(scheme_id)
-    if kept is None:
-        return None
-    free = kept[2].free
-    return {pk: free.get(pk, 0) for pk in ids}
-
-
-# at most this many mentors' pieces of each kind are kept per order (a few MB at most)
-MAX_PIECES = 5000
-
-
-def pieces(scheme_id: int, kind: str) -> dict[int, object] | None:
-    """What the directory made of each mentor (``kind``: a card's HTML, the API's JSON) at the
-    version of the order this process keeps for the scheme (read by ``ordered`` earlier in the
-    same request), or None if it keeps none. It lives and dies with that order: a change that
-    moves the version, or MAX_AGE, starts an empty one."""
-    kept = _kept.get(scheme_id)
-    return None if kept is None else kept[2].pieces.setdefault(kind, {})
-
-
-def kept_stamp(scheme_id: int) -> str:
-    """The version of the order this process keeps for the scheme ("" if none): read by
-    ``ordered`` earlier in the same request, it keys what a page caches beside it (the filter
-    form's HTML)."""
-    kept = _kept.get(scheme_id)
-    return f"{kept[0][0]}-{kept[0][1]}" if kept is not None else ""
-
-
 def started(sender, instance, created, raw=False, **kwargs) -> None:
     """A new scheme gets its version row; a changed one moves it (its settings, such as career
     stages and the cross-institution rule, show in the directory). post_save of Scheme."""
@@ -140,22 +160,9 @@ def started(sender, instance, created, raw=False, **kwargs) -> None:
         changed(instance.pk)
 
 
-def derived(scheme, name: str, compute: Callable[[], object]):
-    """A value computed from the scheme's listed mentors (the institutions the filter offers),
-    kept in this process until the directory's version moves (or MAX_AGE), as the order is."""
-    stamp = _stamp(scheme)
-    kept = _derived.get((scheme.pk, name))
-    if _fresh(kept, stamp):
-        return kept[2]
-    value = compute()
-    _derived[(scheme.pk, name)] = (stamp, time.time(), value)
-    return value
-
-
 def forget() -> None:
-    """Drop every kept order and derived value (tests)."""
+    """Drop everything this process keeps (tests: another process)."""
     _kept.clear()
-    _derived.clear()
 
 
 def follow(model, scheme_of) -> None:

@@ -140,9 +140,9 @@ def _heads(scheme, mentors) -> dict[int, tuple[int, str, int, int | None]]:
     }
 
 
-def _listed_cards(viewer: Viewer, ids) -> list[ListedCard]:
+def _listed_cards(viewer: Viewer, directory: ordering.Directory, ids) -> list[ListedCard]:
     scheme = viewer.scheme
-    heads = per_mentor(scheme, "card", ids, lambda mentors: _heads(scheme, mentors))
+    heads = per_mentor(directory, "card", ids, lambda mentors: _heads(scheme, mentors))
     chosen, conflicted = _viewer_marks(viewer)
     identity = shown_identity([h[0] for h in heads], services.identity_codes(scheme))
     return [
@@ -162,10 +162,9 @@ def _listed_cards(viewer: Viewer, ids) -> list[ListedCard]:
 def mentors(request, slug: str):
     """The directory: published mentors of one scheme, filtered and 20 a page."""
     viewer = get_viewer(request.user, slug)
-    form = MentorFilterForm(viewer.scheme, request.GET)
-    page = Paginator(directory_ids(viewer.scheme, form), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    directory = ordering.Directory(viewer.scheme)  # its version, read once
+    form = MentorFilterForm(directory, request.GET)
+    page = Paginator(directory_ids(directory, form), PAGE_SIZE).get_page(request.GET.get("page"))
     mentee = viewer.mentee
     return render(
         request,
@@ -175,23 +174,22 @@ def mentors(request, slug: str):
             "viewer": viewer,
             "form": form,
             "page": page,
-            "cards": _listed_cards(viewer, page.object_list),
+            "cards": _listed_cards(viewer, directory, page.object_list),
             "querystring": form.querystring,
             # the filter form's HTML is cached per directory version and filters (its select
             # of institutions and career stages costs more to render than the 20 cards)
-            "filter_key": _filter_key(viewer.scheme, form),
+            "filter_key": _filter_key(directory, form),
             "closed_reason": exclusions.choices_closed_reason(viewer.scheme) if mentee else "",
             "n_choices": Choice.objects.filter(mentee=mentee).count() if mentee else 0,
         },
     )
 
 
-def _filter_key(scheme, form) -> str:
+def _filter_key(directory: ordering.Directory, form) -> str:
     """What the filter form's cached HTML depends on: the directory's version (its institutions,
-    the scheme's career stages) and the filters chosen; "" (do not cache) for a form with errors
-    or when no version is known."""
-    stamp = ordering.kept_stamp(scheme.pk)
-    return f"{stamp}?{form.querystring}" if stamp and form.is_valid() else ""
+    the scheme's career stages) and the filters chosen; "" (do not cache) for a form with
+    errors."""
+    return f"{directory.stamp}?{form.querystring}" if form.is_valid() else ""
 
 
 def _render_mentor(request, viewer, mentor, *, choice_form=None, conflict_form=None, status=200):

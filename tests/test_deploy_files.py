@@ -155,3 +155,23 @@ def test_equimentor_admin_reads_the_settings_file_as_systemd_does(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == (
         'a$b`c"d<e>f g | Mentoring <mentoring@example.org>'
     )
+
+
+def test_the_web_entry_point_imports_every_view_before_workers_start():
+    """gunicorn loads equimentor.wsgi once in its master (preload_app): the views are imported
+    there, so a new worker's first request does not wait for them (#17)."""
+    code = (
+        "import sys, equimentor.wsgi; "
+        "print(all(m in sys.modules for m in "
+        "('equimentor.api.directory', 'equimentor.directory.views', 'equimentor.portal.views')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=processes.ROOT,
+        env=processes.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert out.stdout.strip() == "True"

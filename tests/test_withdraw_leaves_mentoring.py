@@ -173,6 +173,7 @@ def test_the_withdraw_page_says_what_leaving_ends(client, one_to_one, scheme_a):
     assert "Withdrawing also ends your part" in page
     assert "you leave your 1 open mentoring relationship. The other members are told" in page
     assert "waiting for your reply" not in page  # no proposal waits for them
+    assert "pause a relationship from its page instead" in page
 
 
 def test_the_withdraw_page_says_nothing_extra_without_mentoring(client, bob_participant, scheme_a):

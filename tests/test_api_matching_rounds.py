@@ -11,6 +11,7 @@ from django.urls import reverse
 from equimentor.api.models import APITask
 from equimentor.api.tasks import run_api_task
 from equimentor.core.models import AuditEvent
+from equimentor.core.tasks import task_backends
 from equimentor.matching import services
 from equimentor.matching.models import Adjustment, MatchingRound, Proposal
 from tests import factories
@@ -273,3 +274,28 @@ def test_nobody_else_changes_or_reads_a_round(client, alice, charlie, ready, sch
     assert APITask.objects.count() == 1
     assert matching_round.runs.count() == runs
     assert MatchingRound.objects.filter(scheme=scheme_b).count() == 0
+
+
+def test_a_task_the_queue_refuses_fails_with_a_message_not_queued_for_ever(
+    client, alice, ready, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    raw = token(alice, *WRITE)
+    round_id = _post(client, reverse("api:matching_rounds", args=[A]), raw, {"name": "S"}).json()[
+        "id"
+    ]
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    # the configured backend refuses every task, as one whose broker is down does
+    monkeypatch.setattr(type(task_backends["default"]), "enqueue", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = _post(client, reverse("api:close_choices", args=[A, round_id]), raw)
+    assert started.status_code == 202
+    polled = client.get(started.json()["url"], **bearer(raw)).json()
+    assert polled["status"] == "failed"
+    assert polled["error"].startswith("The operation could not be started")
+    # nothing happened to the round, and the log names the task, not the person
+    assert MatchingRound.objects.get(pk=round_id).status == "collecting"
+    assert "could not be handed to the task queue" in caplog.text
+    assert alice.email not in caplog.text

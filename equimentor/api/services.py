@@ -7,6 +7,7 @@ scheme only, and stops working as soon as they no longer coordinate it.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from equimentor.core import audit
 from equimentor.core.roles import Role
 from equimentor.schemes.access import has_role
 from equimentor.schemes.models import Scheme
+
+log = logging.getLogger(__name__)
 
 NAME_MAX = 100
 
@@ -148,5 +151,23 @@ def start_task(kind: str, scheme: Scheme, *, actor, **params) -> APITask:
         )
         audit.record("api.task.started", t, actor=actor, scheme=scheme, kind=kind, **params)
         task_id = t.pk
-        transaction.on_commit(lambda: tasks.run_api_task.enqueue(task_id), robust=True)
+        transaction.on_commit(lambda: _hand_to_worker(task_id))
     return t
+
+
+def _hand_to_worker(task_id: int) -> None:
+    """Enqueue the task; if the queue refuses it (the broker is down), fail the task with a
+    message to try again rather than leave it "queued" for ever. A task that already ran (a
+    backend that runs tasks at once) keeps its own outcome."""
+    try:
+        tasks.run_api_task.enqueue(task_id)
+    except Exception:
+        log.exception("API task %s could not be handed to the task queue", task_id)
+        APITask.objects.filter(pk=task_id, status=APITask.Status.QUEUED).update(
+            status=APITask.Status.FAILED,
+            error=(
+                "The operation could not be started: the task queue did not accept it. "
+                "Nothing was changed; try again in a few minutes."
+            ),
+            finished_at=timezone.now(),
+        )

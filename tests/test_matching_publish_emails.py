@@ -3,13 +3,18 @@ to a task, which sends each side its proposal once, however often it runs."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from equimentor.core.models import AuditEvent, OutgoingEmail
+from equimentor.core.tasks import task_backends
 from equimentor.matching import services, tasks
 from equimentor.matching.models import MatchingRound, Proposal
 from tests import factories
@@ -75,7 +80,9 @@ def test_the_emails_follow_from_a_task_once_each():
         )
         waiting = DBTaskResult.objects.filter(status="READY")
         assert [t.task_path for t in waiting] == ["equimentor.matching.tasks.email_proposals"]
+        assert MatchingRound.objects.get(pk=matching_round.pk).proposals_emailed_at is None
         run_worker()
+        assert MatchingRound.objects.get(pk=matching_round.pk).proposals_emailed_at is not None
         # a second run of the same task (a worker died after sending) sends nothing more
         assert tasks.email_proposals.call(matching_round.pk) == {"queued": 0}
         run_worker()
@@ -92,3 +99,41 @@ def test_the_emails_follow_from_a_task_once_each():
             "status", flat=True
         )
     ) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_round_whose_email_task_was_refused_is_emailed_by_the_sweep(monkeypatch):
+    """The task queue refuses the emails' task at publication (its broker is down): nobody is
+    emailed and the round is not marked; ten minutes on, the job hands it to a worker again,
+    each side gets their proposal once, and the job leaves the round alone after that."""
+    scheme = factories.make_scheme(slug="refused")
+    coordinator = factories.make_staff(scheme)
+    with database_tasks():
+        people(scheme, coordinator, mentors=2, mentees=2)
+        run_worker()
+        matching_round = services.open_round(scheme, actor=coordinator)
+        services.close_choices(matching_round, actor=coordinator)
+        mail.outbox.clear()
+
+        backend = type(task_backends["default"])
+        working = backend.enqueue
+
+        def broker_down(self, task, args, kwargs):
+            if task.name == "email_proposals":
+                raise ConnectionError("broker unreachable")
+            return working(self, task, args, kwargs)
+
+        monkeypatch.setattr(backend, "enqueue", broker_down)
+        services.publish(MatchingRound.objects.get(pk=matching_round.pk), actor=coordinator)
+        monkeypatch.setattr(backend, "enqueue", working)
+        run_worker()
+        assert mail.outbox == []
+        assert MatchingRound.objects.get(pk=matching_round.pk).proposals_emailed_at is None
+        # too soon: the first task may still be on its way
+        assert tasks.sweep_proposal_emails() == {}
+        with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+            assert tasks.sweep_proposal_emails() == {"rounds": 1}
+            run_worker()
+            assert tasks.sweep_proposal_emails() == {}
+    assert len(mail.outbox) == 4  # both sides of two proposals, once each
+    assert MatchingRound.objects.get(pk=matching_round.pk).proposals_emailed_at is not None

@@ -26,6 +26,7 @@ def test_every_app_registers_its_jobs():
         "core.data_versions",
         "core.prune",
         "evaluation.invitations",
+        "matching.proposal_emails",
         "privacy.retention",
         "relationships.reminders",
         "training.reminders",

@@ -6,7 +6,9 @@ class MatchingConfig(AppConfig):
     label = "matching"
 
     def ready(self) -> None:
-        from equimentor.core import erasure
+        from datetime import timedelta
+
+        from equimentor.core import erasure, jobs
         from equimentor.directory import ordering
         from equimentor.enrolment import hooks as enrolment_hooks
         from equimentor.matching import queries, shredders
@@ -15,6 +17,12 @@ class MatchingConfig(AppConfig):
 
         # its part of erasing a person (core.erasure)
         erasure.register(shredders.SHREDDER)
+        # a published round's emails, handed to a worker again if the first task never ran
+        from equimentor.matching.tasks import sweep_proposal_emails
+
+        jobs.register(
+            "matching.proposal_emails", sweep_proposal_emails, every=timedelta(minutes=10)
+        )
         # a participant's page says how many proposals wait for their reply
         enrolment_hooks.answer("proposals_awaiting_reply", queries.count_awaiting_reply)
         # someone who leaves the scheme: proposals still waiting that name them are declined

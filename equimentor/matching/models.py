@@ -24,6 +24,9 @@ class MatchingRound(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # when the task that emails a published round's proposals finished (the job
+    # ``matching.proposal_emails`` hands a round still without it to a worker again)
+    proposals_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

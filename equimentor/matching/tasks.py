@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import islice
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from equimentor.core import mail
 from equimentor.core.models import OutgoingEmail
 from equimentor.core.tasks import task
 from equimentor.matching import emails
-from equimentor.matching.models import Proposal
+from equimentor.matching.models import MatchingRound, Proposal
 
 CHUNK = 200
+# a published round whose emails have not all been queued this long after publishing is handed to
+# a worker again (the task queue refused the first task, or its worker died), for this long
+RESEND_AFTER = timedelta(minutes=10)
+RESEND_FOR = timedelta(days=14)
 
 
 @task()
@@ -41,4 +48,28 @@ def email_proposals(round_id: int) -> dict:
                 if emails.proposal_key(proposal, "mentor") not in used:
                     emails.proposal_to_mentor(proposal)
                     queued += 1
+    MatchingRound.objects.filter(pk=round_id, proposals_emailed_at__isnull=True).update(
+        proposals_emailed_at=timezone.now()
+    )
     return {"queued": queued}
+
+
+def sweep_proposal_emails() -> dict[str, int]:
+    """The periodic job ``matching.proposal_emails``: a round published more than
+    ``RESEND_AFTER`` ago (and less than ``RESEND_FOR``) whose proposals' emails were never all
+    queued, because the task queue refused the task at publication or its worker died, is handed
+    to a worker again. The task skips emails already made, so nobody is emailed twice."""
+    now = timezone.now()
+    stuck = list(
+        MatchingRound.objects.filter(
+            status=MatchingRound.Status.PUBLISHED,
+            proposals_emailed_at__isnull=True,
+            published_at__lte=now - RESEND_AFTER,
+            published_at__gte=now - RESEND_FOR,
+        )
+        .filter(Exists(Proposal.objects.filter(round=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    for round_id in stuck:
+        email_proposals.enqueue(round_id)
+    return {"rounds": len(stuck)} if stuck else {}

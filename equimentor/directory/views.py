@@ -140,10 +140,11 @@ def _heads(scheme, mentors) -> dict[int, tuple[int, str, int, int | None]]:
     }
 
 
-def _listed_cards(viewer: Viewer, directory: ordering.Directory, ids) -> list[ListedCard]:
+def _listed_cards(
+    viewer: Viewer, directory: ordering.Directory, ids, chosen, conflicted
+) -> list[ListedCard]:
     scheme = viewer.scheme
     heads = per_mentor(directory, "card", ids, lambda mentors: _heads(scheme, mentors))
-    chosen, conflicted = _viewer_marks(viewer)
     identity = shown_identity([h[0] for h in heads], services.identity_codes(scheme))
     return [
         ListedCard(
@@ -166,6 +167,7 @@ def mentors(request, slug: str):
     form = MentorFilterForm(directory, request.GET)
     page = Paginator(directory_ids(directory, form), PAGE_SIZE).get_page(request.GET.get("page"))
     mentee = viewer.mentee
+    chosen, conflicted = _viewer_marks(viewer)
     return render(
         request,
         "directory/mentors.html",
@@ -174,13 +176,13 @@ def mentors(request, slug: str):
             "viewer": viewer,
             "form": form,
             "page": page,
-            "cards": _listed_cards(viewer, directory, page.object_list),
+            "cards": _listed_cards(viewer, directory, page.object_list, chosen, conflicted),
             "querystring": form.querystring,
             # the filter form's HTML is cached per directory version and filters (its select
             # of institutions and career stages costs more to render than the 20 cards)
             "filter_key": _filter_key(directory, form),
             "closed_reason": exclusions.choices_closed_reason(viewer.scheme) if mentee else "",
-            "n_choices": Choice.objects.filter(mentee=mentee).count() if mentee else 0,
+            "n_choices": len(chosen),  # (one mentor, one choice)
         },
     )
 

@@ -323,3 +323,26 @@ class CoordinatorClose(_CoordinatorAction):
         data = _valid(CoordinatorCloseSerializer, request)
         _refusing(services.close, rel, reason=data["reason"], actor=request.user)
         return self._answer(rel)
+
+
+class RemoveMemberSerializer(serializers.Serializer):
+    participant = serializers.IntegerField(
+        min_value=1, help_text="The participant id of a member, as the relationship lists them."
+    )
+
+
+@scheme_staff(Role.COORDINATOR)
+class CoordinatorRemoveMember(_CoordinatorAction):
+    """Coordinators of the scheme: take one member out of a group, peer circle or network, as
+    its page does; the others carry on and are told only that one member is no longer part of
+    it. 409 for a one-to-one, or when it could not go on without them (close it instead)."""
+
+    serializer_class = RemoveMemberSerializer
+
+    @extend_schema(request=RemoveMemberSerializer, responses=_COORDINATOR_ANSWERS)
+    @idempotent
+    def post(self, request, slug: str, pk: int):
+        rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
+        data = _valid(RemoveMemberSerializer, request)
+        _refusing(services.remove_member, rel, data["participant"], actor=request.user)
+        return self._answer(rel)

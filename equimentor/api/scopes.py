@@ -135,6 +135,7 @@ def endpoints() -> dict[type, Endpoint]:
         lifecycle.CoordinatorPause: Endpoint("relationships", SCHEME),
         lifecycle.CoordinatorResume: Endpoint("relationships", SCHEME),
         lifecycle.CoordinatorClose: Endpoint("relationships", SCHEME),
+        lifecycle.CoordinatorRemoveMember: Endpoint("relationships", SCHEME),
         ReportAPI: Endpoint("reports", SCHEME),
         staff.SchemeStaff: Endpoint("staff", SCHEME),
         staff.RevokeRole: Endpoint("staff", SCHEME),

@@ -210,6 +210,11 @@ urlpatterns = [
         name="scheme_relationship_close",
     ),
     path(
+        "v1/schemes/<slug:slug>/relationships/<int:pk>/remove-member/",
+        lifecycle.CoordinatorRemoveMember.as_view(),
+        name="scheme_relationship_remove_member",
+    ),
+    path(
         "v1/schemes/<slug:slug>/staff/",
         staff.SchemeStaff.as_view(),
         name="scheme_staff",

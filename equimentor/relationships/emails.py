@@ -159,6 +159,18 @@ def left_meetings(rel, member, meetings) -> None:
     )
 
 
+def removed(rel, member, meetings) -> None:
+    """To a member the coordinator took out of a group, circle or network: that they are no
+    longer a member, and calendar cancellations for the meetings they had to come."""
+    extra, files = _cancellations(rel, member, meetings, [member])
+    send_email(
+        "rel_removed",
+        member.participant.user.email,
+        _context(rel, member, **extra),
+        attachments=files,
+    )
+
+
 def paused(rel) -> None:
     for member in rel.active_members():
         send_email("rel_paused", member.participant.user.email, _context(rel, member))

@@ -210,8 +210,9 @@ def create_checked(scheme, kind: str, members: list[NewMember], *, actor, name: 
 # -- the trial ---------------------------------------------------------------------------------------
 
 
-def _viable(rel: Relationship) -> bool:
-    members = rel.active_members()
+def _viable(rel: Relationship, members=None) -> bool:
+    """Whether ``members`` (by default those still in ``rel``) can go on as ``rel``'s kind."""
+    members = rel.active_members() if members is None else members
     if rel.kind == Relationship.Kind.PEER:
         return sum(1 for m in members if m.side == Side.PEER) >= 2
     return any(m.side == Side.MENTOR for m in members) and any(
@@ -516,3 +517,46 @@ def leave_scheme(participant: Participant, *, actor) -> int:
             emails.left_meetings(rel, member, theirs)
         left += 1
     return left
+
+
+@transaction.atomic
+def remove_member(rel: Relationship, participant_id: int, *, actor) -> Membership:
+    """The coordinator takes one member out of a group, peer circle or network; the others
+    carry on. A one-to-one, or a relationship that could not go on without them (no mentor or
+    no mentee left, a circle of one), is refused: close it instead. The others are told
+    neutrally, never who or why; the person removed is told they are no longer a member, with
+    calendar cancellations for the meetings they had to come."""
+    rel = lock_relationship(rel)
+    if rel.state == State.CLOSED:
+        raise RelationshipError("This relationship has closed; its members cannot change.")
+    if rel.kind == Relationship.Kind.ONE_TO_ONE:
+        raise RelationshipError(
+            "A one-to-one relationship cannot go on without one of its two members: close it "
+            "instead."
+        )
+    members = rel.active_members()
+    member = next((m for m in members if m.participant_id == participant_id), None)
+    if member is None:
+        raise RelationshipError("This person is no longer a member of this relationship.")
+    remaining = [m for m in members if m is not member]
+    if not _viable(rel, remaining):
+        raise RelationshipError(
+            "Without them this relationship would have no mentor or no mentee (or a peer circle "
+            "of one): close the relationship instead."
+        )
+    theirs = meetings_to_come(rel)
+    member.left_at = timezone.now()
+    member.left_reason = Membership.LeftReason.REMOVED
+    member.save(update_fields=["left_at", "left_reason"])
+    audit.record(
+        "relationships.member.removed",
+        member,
+        actor=actor,
+        scheme=rel.scheme,
+        relationship_id=rel.pk,
+    )
+    touch(rel)
+    maybe_activate(rel, actor=actor)  # the others may all have said "continue" already
+    emails.member_left(rel, remaining)
+    emails.removed(rel, member, theirs)
+    return member

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from equimentor.core.params import is_id
 from equimentor.lib.cells import csv_writer
 from equimentor.relationships import access, forms, services
 from equimentor.relationships.models import Flag, Relationship, RelationshipSettings
@@ -203,6 +204,16 @@ def manage_act(request, slug: str, pk: int):
                 raise services.RelationshipError("Choose why the relationship is closing.")
             services.close(rel, reason=form.cleaned_data["reason"], actor=request.user)
             messages.success(request, "Closed. The members are told only that it has ended.")
+        elif action == "remove":
+            chosen = request.POST.get("member")
+            if not is_id(chosen):
+                raise services.RelationshipError("Choose whom to remove.")
+            removed = services.remove_member(rel, int(chosen), actor=request.user)
+            messages.success(
+                request,
+                f"{removed.participant.user.full_name} is no longer a member. They were told, "
+                "and the others were told only that one member is no longer part of it.",
+            )
         else:
             raise services.RelationshipError("Choose what to do.")
     except services.RelationshipError as exc:

@@ -6,8 +6,12 @@ scheme, and what is kept holds nothing of the reader."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from equimentor.reports import cache as reports_cache
@@ -123,3 +127,23 @@ def test_the_report_templates_are_part_of_the_code_version():
     names = {p.name for p in reports_cache._code_files()}
     assert {"_sections.html", "_tables.html", "_chart.html", "_outcomes.html"} <= names
     assert "equimentor.py" in names  # the table_body filter
+
+
+def test_a_kept_page_reads_only_its_frame(client, bench):
+    """Kept: the session, the reader, the scheme and her role in it (a coordinator's role reads
+    no institutions), the report settings, the data version and the menu's roles."""
+    scheme, coordinator = bench
+    client.force_login(coordinator)
+    client.get(PAGES[0])
+    with CaptureQueriesContext(connection) as kept:
+        assert client.get(PAGES[0]).status_code == 200
+    tables = [re.search(r'FROM \(?"(\w+)"', q["sql"]).group(1) for q in kept.captured_queries]
+    assert tables == [
+        "django_session",
+        "accounts_user",
+        "schemes_scheme",
+        "schemes_staffrole",
+        "reports_reportsettings",
+        "core_dataversion",
+        "schemes_staffrole",
+    ]

@@ -8,7 +8,7 @@ read only by the scheme's own leads. Views do not call these to guard themselves
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from equimentor.core.roles import SUPERUSER_ACTS_AS, Role
@@ -16,10 +16,13 @@ from equimentor.schemes.models import Scheme, SchemeDocument, StaffRole
 
 
 def held_roles(user, scheme: Scheme) -> dict[Role, StaffRole]:
-    """The roles ``user`` holds in ``scheme``, each with its row."""
+    """The roles ``user`` holds in ``scheme``, each with its row (a committee member's with the
+    institutions her reports are limited to, read with it)."""
     if not user.is_authenticated:
         return {}
-    rows = StaffRole.objects.filter(user=user, scheme=scheme).prefetch_related("institutions")
+    rows = list(StaffRole.objects.filter(user=user, scheme=scheme))
+    # only a committee role is limited to institutions: no query for anyone else's
+    prefetch_related_objects([r for r in rows if r.role == Role.COMMITTEE], "institutions")
     return {Role(r.role): r for r in rows}
 
 

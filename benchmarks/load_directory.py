@@ -175,7 +175,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(env: dict, port: int) -> subprocess.Popen:
+def _serve(env: dict, port: int, code: Path = ROOT) -> subprocess.Popen:
+    """gunicorn on loopback, running the ``equimentor`` package found in ``code``."""
     web = subprocess.Popen(
         [
             sys.executable,
@@ -186,7 +187,7 @@ def _serve(env: dict, port: int) -> subprocess.Popen:
             "--bind",
             f"{HOST}:{port}",
         ],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

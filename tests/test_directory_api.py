@@ -89,7 +89,9 @@ def test_the_service_rules_apply(client, scheme_a, alice, mentors):
         **if_match(client, CHOICES),
     )
     assert response.json()["detail"] == "You cannot choose yourself as your mentor."
-    response = client.put(CHOICES, {"choices": "nope"}, content_type="application/json")
+    response = client.put(
+        CHOICES, {"choices": "nope"}, content_type="application/json", **if_match(client, CHOICES)
+    )
     assert response.status_code == 400
     assert list(Choice.objects.filter(mentee=mentee).values_list("mentor_id", flat=True)) == [
         mentors[2].pk
@@ -127,7 +129,10 @@ def test_an_id_no_row_can_have_is_refused_not_a_server_error(client, scheme_a, a
     mentee = support.mentee(scheme_a, alice)
     client.force_login(mentee.user)
     response = client.put(
-        CHOICES, {"choices": [{"mentor": mentor}]}, content_type="application/json"
+        CHOICES,
+        {"choices": [{"mentor": mentor}]},
+        content_type="application/json",
+        **if_match(client, CHOICES),
     )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["choices.0.mentor"]

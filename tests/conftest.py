@@ -8,6 +8,62 @@ import pytest
 from tests import factories
 from tests.sso_setup import oidc_provider, saml_idp  # noqa: F401  (identity providers)
 
+# The longest tests (5-35 s each on a quiet machine, `--durations`), longest first. They run before
+# all others, so that at the end of a run both workers finish on short tests instead of one idling
+# while the other runs a long one (issue #22; scripts/test also lets an idle worker steal queued
+# tests, pytest-xdist's --dist worksteal). A node id here names a test, or all its parameters.
+LONG_FIRST = [
+    "tests/test_security_xss.py::test_planted_text_never_reaches_any_page_as_markup",
+    "tests/test_deploy_files.py::test_the_migrate_role_prepares_an_empty_database",
+    "tests/test_staff_access_matrix.py::test_each_view_allows_exactly_the_roles_its_decorator_names",
+    "tests/test_participant_import.py::test_5000_rows_with_2_percent_bad_dry_run_import_rerun",
+    "tests/test_api_walkthrough.py::test_the_walkthrough_script_runs_against_a_real_server",
+    "tests/test_security_inputs.py::test_no_number_in_an_address_gives_a_server_error",
+    "tests/test_web_server.py::test_gunicorn_behind_a_proxy_with_production_settings",
+    "tests/test_security_disclosure_pages.py::test_no_pair_of_pages_reveals_a_hidden_group",
+    "tests/browser/test_staff_journey.py::test_a_site_administrator_starts_a_scheme_that_its_staff_then_run",
+    "tests/browser/test_training_journey.py::test_peer_support_session_waitlist_attendance_feedback",
+    "tests/test_reports_disclosure.py::test_a_two_way_table_with_its_totals_passes_the_linear_programming_auditor",
+    "tests/browser/test_matching_journey.py::test_choose_match_accept",
+    "tests/test_project.py::test_demo_emails_link_to_where_the_demo_is_served",
+    "tests/test_project.py::test_demo_data_is_deterministic_and_complete",
+    "tests/test_security_disclosure_outcomes.py::test_no_pair_of_outcomes_pages_reveals_a_hidden_group",
+    "tests/browser/test_evaluation_import_journey.py::test_evaluator_imports_a_messy_export_and_the_next_one_with_the_saved_mapping",
+    "tests/engine/test_fairness.py::test_the_fairness_target_is_met_whenever_it_is_feasible",
+    "tests/engine/test_fairness.py::test_phase2_equals_the_exact_lexicographic_optimum",
+    "tests/test_project.py::test_demo_command_without_serving",
+    "tests/engine/test_fairness.py::test_the_ties_describe_every_leximin_optimal_vector_of_counts",
+    "tests/engine/test_fairness.py::test_asking_to_share_never_costs_a_place",
+    "tests/test_security_csp.py::test_every_page_sends_the_policy",
+    "tests/browser/test_api_reference.py::test_the_api_reference_renders_under_the_policy",
+    "tests/engine/test_properties.py::test_deterministic",
+    "tests/engine/test_properties.py::test_stable_capacity_and_hard_rules_both_phases",
+    "tests/test_security_rate_limits.py::test_a_campus_behind_one_address_signs_in_all_day",
+    "tests/browser/test_sso_journey.py::test_a_mentee_signs_in_through_her_institution_registers_and_signs_out",
+    "tests/browser/test_evaluation_control.py::test_coordinator_checks_a_questionnaire_before_it_goes",
+    "tests/test_reports_charts.py::test_the_committee_page_and_pdf_draw_equity_over_rounds",
+    "tests/test_directory_scale.py::test_it_renders_with_five_thousand_mentors",
+    "tests/browser/test_api_tokens_pages.py::test_a_coordinator_makes_uses_and_revokes_tokens",
+    "tests/engine/test_fairness.py::test_fair_policy_keeps_stability_capacity_and_rules",
+    "tests/browser/test_coordinator_pages.py::test_coordinator_reviews_and_approves",
+    "tests/browser/test_api_pages.py::test_the_browsable_api_loads_under_the_policy",
+    "tests/test_security_anonymity.py::test_given_the_whole_database_a_response_links_to_its_invitation_no_better_than_chance",
+    "tests/engine/test_fast_paths.py::test_unusual_but_valid_types_give_the_same_result",
+    "tests/browser/test_sso_admin_journey.py::test_a_site_administrator_sets_up_single_sign_on",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests of ``LONG_FIRST`` first, in its order; the others keep theirs."""
+
+    def rank(item):
+        for i, prefix in enumerate(LONG_FIRST):
+            if item.nodeid == prefix or item.nodeid.startswith(prefix + "["):
+                return i
+        return len(LONG_FIRST)
+
+    items.sort(key=rank)
+
 
 @pytest.fixture
 def scheme_a(db):

@@ -315,3 +315,110 @@ def test_the_log_of_finished_deliveries_goes_after_the_record_days(
         recent.message_id,
         "msg_waiting",  # still to be tried: kept whatever its age
     }
+
+
+def test_a_coordinator_changes_an_endpoint_and_replaces_its_secret_through_the_api(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks
+):
+    made = _register(client, alice, receiver.url, ["relationship.closed"]).json()
+    url = reverse("api:webhook", args=["scheme-a", made["id"]])
+    raw = token(alice, *WRITE)
+    read = client.get(url, **bearer(token(alice, "webhooks:read")))
+    assert read.status_code == 200 and read.json()["events"] == ["relationship.closed"]
+    assert "secret" not in read.json()
+    changed = client.patch(
+        url,
+        {"events": ["relationship.started"], "description": "Dashboard"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert changed.status_code == 200
+    assert (changed.json()["events"], changed.json()["description"], changed.json()["url"]) == (
+        ["relationship.started"],
+        "Dashboard",
+        receiver.url,
+    )
+    event = AuditEvent.objects.get(action="api.webhook.changed")
+    assert event.data == {"fields": ["description", "events"], "events": ["relationship.started"]}
+    refused = client.patch(
+        url, {"url": "https://10.0.0.7/in"}, content_type="application/json", **bearer(raw)
+    )
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["url"]
+    none = client.patch(url, {"events": []}, content_type="application/json", **bearer(raw))
+    assert none.status_code == 400 and list(none.json()["errors"]) == ["events"]
+    assert client.patch(
+        url, {"events": ["relationship.started"]}, content_type="application/json", **bearer(raw)
+    ).json()["events"] == ["relationship.started"]
+    assert AuditEvent.objects.filter(action="api.webhook.changed").count() == 1  # no change
+
+    replaced = client.post(
+        reverse("api:webhook_secret", args=["scheme-a", made["id"]]), **bearer(raw)
+    )
+    assert replaced.status_code == 200 and replaced["Cache-Control"] == "no-store"
+    secret = replaced.json()["secret"]
+    assert secret.startswith("whsec_") and secret != made["secret"]
+    assert AuditEvent.objects.filter(action="api.webhook.secret_replaced").count() == 1
+    # the events chosen now, signed with the new secret only
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        accepted(scheme_a, alice, mentors[0], mentees[0])
+    assert [e["type"] for e in receiver.events()] == ["relationship.started"]
+    headers, body = receiver.requests[0]
+    assert _verify(secret, headers, body) and not _verify(made["secret"], headers, body)
+
+    assert client.delete(url, **bearer(raw)).status_code == 204
+    gone = client.patch(url, {"description": "x"}, content_type="application/json", **bearer(raw))
+    assert gone.status_code == 409 and "was removed" in gone.json()["detail"]
+    again = client.post(reverse("api:webhook_secret", args=["scheme-a", made["id"]]), **bearer(raw))
+    assert again.status_code == 409
+    reader = token(alice, "webhooks:read")
+    assert (
+        client.patch(url, {}, content_type="application/json", **bearer(reader)).status_code == 403
+    )
+
+
+def test_the_coordinators_page_changes_an_endpoint_and_shows_a_new_secret_once(
+    client, scheme_a, alice, bob
+):
+    endpoint, old = webhooks.register(
+        scheme_a,
+        url="https://hooks.example.org/in",
+        events=["relationship.closed"],
+        description="",
+        actor=alice,
+    )
+    page = reverse("tokens:webhook", args=["scheme-a", endpoint.pk])
+    client.force_login(alice)
+    shown = client.get(page).content.decode()
+    assert 'value="https://hooks.example.org/in"' in shown and old not in shown
+    bad = client.post(page, {"url": "http://hooks.example.org/", "events": ["relationship.closed"]})
+    assert bad.status_code == 400 and "https://" in bad.content.decode()
+    saved = client.post(
+        page,
+        {
+            "url": "https://hr.example.org/in",
+            "events": ["relationship.closed", "proposal.accepted"],
+            "description": "HR",
+        },
+    )
+    assert saved.status_code == 302 and saved.url == reverse("tokens:webhooks", args=["scheme-a"])
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events, endpoint.description) == (
+        "https://hr.example.org/in",
+        ["proposal.accepted", "relationship.closed"],
+        "HR",
+    )
+    replaced = client.post(page, {"new_secret": "1"})
+    assert replaced.status_code == 200 and replaced["Cache-Control"] == "no-store"
+    endpoint.refresh_from_db()
+    secret = webhooks.secret_of(endpoint)
+    assert secret != old and secret in replaced.content.decode()
+    assert secret not in client.get(page).content.decode()  # once
+    webhooks.remove(endpoint, actor=alice)
+    removed = client.get(page).content.decode()
+    assert "was removed" in removed and "Save the changes" not in removed
+    assert client.post(page, {"new_secret": "1"}).status_code == 409  # shown, not changed
+    endpoint.refresh_from_db()
+    assert webhooks.secret_of(endpoint) == secret
+    client.force_login(bob)
+    assert client.get(page).status_code == 403

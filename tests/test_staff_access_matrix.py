@@ -151,10 +151,12 @@ RULES: dict[str, set[Role]] = {
     "api:session_attendance": {C},
     "api:webhooks": {C},
     "api:webhook": {C},
+    "api:webhook_secret": {C},
     "api:webhook_deliveries": {C},
     "staff:scheme_staff": {C, S},
     "tokens:scheme": {C},
     "tokens:webhooks": {C},
+    "tokens:webhook": {C},
 }
 # ... and where site administrators are let in too (``scheme_staff(..., site_admins=True)``)
 SITE_ADMINS_TOO = {
@@ -279,7 +281,9 @@ PK_OF = {
     "api:publish_round": "round",
     "api:task": "task",
     "api:webhook": "webhook",
+    "api:webhook_secret": "webhook",
     "api:webhook_deliveries": "webhook",
+    "tokens:webhook": "webhook",
     "api:scheme_relationship_pause": "relationship",
     "api:scheme_relationship_resume": "relationship",
     "api:scheme_relationship_close": "relationship",

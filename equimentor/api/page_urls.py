@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/account/api-tokens/", pages.my_tokens, name="mine"),
     path("manage/<slug:slug>/api-tokens/", pages.scheme_tokens, name="scheme"),
     path("manage/<slug:slug>/webhooks/", pages.scheme_webhooks, name="webhooks"),
+    path("manage/<slug:slug>/webhooks/<int:pk>/", pages.scheme_webhook, name="webhook"),
 ]

@@ -138,3 +138,39 @@ def scheme_webhooks(request, slug: str):
     )
     response["Cache-Control"] = "no-store"  # the new secret is in this page
     return response
+
+
+@scheme_staff(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def scheme_webhook(request, slug: str, pk: int):
+    """Coordinators of the scheme: change one endpoint's address, events or description, or
+    replace its secret (the new one shown once, in this answer). A removed endpoint is shown,
+    not changed."""
+    scheme = request.staff.scheme
+    endpoint = get_webhook_for_coordinator(scheme, pk)
+    current = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+    form, secret, status = WebhookForm(initial=current), None, 200
+    if request.method == "POST" and endpoint.deleted_at is not None:
+        status = 409  # the page says it was removed; nothing to change
+    elif request.method == "POST":
+        try:
+            if "new_secret" in request.POST:
+                secret = webhooks.new_secret_for(endpoint, actor=request.user)
+            else:
+                form = WebhookForm(request.POST)
+                if form.is_valid():
+                    webhooks.change(endpoint, actor=request.user, **form.cleaned_data)
+                    messages.success(request, f"Endpoint {endpoint.pk} is changed.")
+                    return redirect("tokens:webhooks", slug)
+                status = 400
+        except webhooks.WebhookError as exc:  # removed meanwhile, by another coordinator
+            messages.error(request, str(exc))
+            status = 409
+    response = render(
+        request,
+        "api/webhook.html",
+        {"scheme": scheme, "endpoint": endpoint, "form": form, "secret": secret},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"  # a new secret may be in this page
+    return response

@@ -158,6 +158,7 @@ def endpoints() -> dict[type, Endpoint]:
         training.MySessionRegistration: Endpoint("sessions", PERSONAL),
         webhook_endpoints.SchemeWebhooks: Endpoint("webhooks", SCHEME),
         webhook_endpoints.SchemeWebhook: Endpoint("webhooks", SCHEME),
+        webhook_endpoints.WebhookSecret: Endpoint("webhooks", SCHEME),
         webhook_endpoints.WebhookDeliveries: Endpoint("webhooks", SCHEME),
     }
 

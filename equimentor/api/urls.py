@@ -312,6 +312,11 @@ urlpatterns = [
         name="webhook",
     ),
     path(
+        "v1/schemes/<slug:slug>/webhooks/<int:pk>/secret/",
+        webhook_endpoints.WebhookSecret.as_view(),
+        name="webhook_secret",
+    ),
+    path(
         "v1/schemes/<slug:slug>/webhooks/<int:pk>/deliveries/",
         webhook_endpoints.WebhookDeliveries.as_view(),
         name="webhook_deliveries",

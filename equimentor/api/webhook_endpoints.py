@@ -1,9 +1,10 @@
 """A scheme's webhook endpoints through the API (``api.webhooks``): list, register (the secret
-is in the answer, once), remove, and read an endpoint's delivery log.
+is in the answer, once), read, change, replace the secret (in the answer, once), remove, and
+read an endpoint's delivery log.
 
 Coordinators of the scheme only (``scheme_staff(COORDINATOR)``; a service token of the scheme
 too), scopes ``webhooks:read`` / ``webhooks:write`` (``api.scopes``). Another scheme's endpoint
-is a 404 (``api.access.get_webhook_for_coordinator``). Registering and removing are audited by
+is a 404 (``api.access.get_webhook_for_coordinator``). Every change is audited by
 the service (with the token's id when a token is used).
 """
 
@@ -117,16 +118,72 @@ class SchemeWebhooks(generics.ListAPIView):
         return response
 
 
+class WebhookChangeSerializer(NewWebhookSerializer):
+    """The fields to change; those left out stay as they are."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
 @scheme_staff(Role.COORDINATOR)
 class SchemeWebhook(APIView):
-    """Coordinators of the scheme: remove an endpoint (nothing more is sent to it; deliveries
-    still waiting fail; its log stays). Removing one already removed changes nothing."""
+    """Coordinators of the scheme: one endpoint (GET); change its address, events or
+    description (PATCH: only the fields sent; deliveries still waiting go to the new address;
+    409 for a removed endpoint); remove it (DELETE: nothing more is sent to it; deliveries still
+    waiting fail; its log stays; removing one already removed changes nothing)."""
+
+    @extend_schema(responses=WebhookEndpointSerializer)
+    def get(self, request, slug: str, pk: int):
+        endpoint = get_webhook_for_coordinator(request.staff.scheme, pk)
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    @extend_schema(
+        request=WebhookChangeSerializer,
+        responses={200: WebhookEndpointSerializer, 409: ProblemSerializer},
+    )
+    def patch(self, request, slug: str, pk: int):
+        endpoint = get_webhook_for_coordinator(request.staff.scheme, pk)
+        data = WebhookChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "url" in data.validated_data:
+            try:
+                webhooks.check_url(data.validated_data["url"])
+            except webhooks.WebhookError as exc:
+                raise serializers.ValidationError({"url": [str(exc)]}) from exc
+        try:
+            endpoint = webhooks.change(endpoint, actor=request.user, **data.validated_data)
+        except webhooks.WebhookError as exc:
+            raise Refused(str(exc)) from exc
+        return Response(WebhookEndpointSerializer(endpoint).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, slug: str, pk: int):
         endpoint = get_webhook_for_coordinator(request.staff.scheme, pk)
         webhooks.remove(endpoint, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@scheme_staff(Role.COORDINATOR)
+class WebhookSecret(APIView):
+    """Coordinators of the scheme: replace an endpoint's secret (POST; 200 with the endpoint and
+    its new secret, shown this once; 409 for a removed endpoint). Every try from now on is
+    signed with the new secret."""
+
+    @extend_schema(
+        request=None, responses={200: RegisteredWebhookSerializer, 409: ProblemSerializer}
+    )
+    def post(self, request, slug: str, pk: int):
+        endpoint = get_webhook_for_coordinator(request.staff.scheme, pk)
+        try:
+            secret = webhooks.new_secret_for(endpoint, actor=request.user)
+        except webhooks.WebhookError as exc:
+            raise Refused(str(exc)) from exc
+        endpoint.refresh_from_db()
+        response = Response({**WebhookEndpointSerializer(endpoint).data, "secret": secret})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @scheme_staff(Role.COORDINATOR)

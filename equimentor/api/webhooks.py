@@ -131,15 +131,13 @@ def register(
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint of ``scheme`` and its secret, returned this once."""
     check_url(url)
-    unknown = sorted(set(events) - set(EVENTS))
-    if unknown or not events:
-        raise WebhookError("Choose at least one of the events: " + ", ".join(EVENTS) + ".")
+    events = _events_checked(events)
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         scheme=scheme,
         url=url,
         description=description,
-        events=sorted(set(events)),
+        events=events,
         secret_sealed=sealed.seal(secret.encode(), salt=_SALT, info=_INFO),
         created_by=actor,
     )
@@ -147,6 +145,60 @@ def register(
         "api.webhook.registered", endpoint, actor=actor, scheme=scheme, events=endpoint.events
     )
     return endpoint, secret
+
+
+def _events_checked(events) -> list[str]:
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        raise WebhookError("Choose at least one of the events: " + ", ".join(EVENTS) + ".")
+    return sorted(set(events))
+
+
+def _live(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if locked.deleted_at is not None:
+        raise WebhookError("This endpoint was removed; register a new one instead.")
+    return locked
+
+
+@transaction.atomic
+def change(endpoint: WebhookEndpoint, *, actor, **changes) -> WebhookEndpoint:
+    """Change an endpoint's ``url``, ``events`` and/or ``description`` (those given). Deliveries
+    still waiting go to the new address at their next try; an event of a kind no longer chosen
+    makes no new delivery. Audited with the names of the fields that changed."""
+    endpoint = _live(endpoint)
+    if "url" in changes:
+        changes["url"] = check_url(changes["url"])
+    if "events" in changes:
+        changes["events"] = _events_checked(changes["events"])
+    changed = sorted(k for k, v in changes.items() if getattr(endpoint, k) != v)
+    if not changed:
+        return endpoint
+    for name in changed:
+        setattr(endpoint, name, changes[name])
+    endpoint.save(update_fields=changed)
+    audit.record(
+        "api.webhook.changed",
+        endpoint,
+        actor=actor,
+        scheme=endpoint.scheme,
+        fields=changed,
+        events=endpoint.events,
+    )
+    return endpoint
+
+
+@transaction.atomic
+def new_secret_for(endpoint: WebhookEndpoint, *, actor) -> str:
+    """Replace an endpoint's secret (one that leaked, or a routine change); the new one is
+    returned this once. Every try from now on, deliveries still waiting included, is signed
+    with it."""
+    endpoint = _live(endpoint)
+    secret = new_secret()
+    endpoint.secret_sealed = sealed.seal(secret.encode(), salt=_SALT, info=_INFO)
+    endpoint.save(update_fields=["secret_sealed"])
+    audit.record("api.webhook.secret_replaced", endpoint, actor=actor, scheme=endpoint.scheme)
+    return secret
 
 
 @transaction.atomic

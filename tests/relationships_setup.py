@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 from equimentor.matching import services as matching
 from equimentor.relationships import services
@@ -61,3 +63,23 @@ def agree(rel, *members):
     for m in members:
         services.confirm_agreement(rel, m, version, actor=m.participant.user)
     return version
+
+
+def group_meeting_next_week(scheme, coordinator, *, mentees: int = 3):
+    """A group of one mentor and ``mentees`` mentees, named "Thursday group", with a meeting
+    a week from now: (relationship, mentors, mentees, meeting). Wrap in
+    ``django_capture_on_commit_callbacks`` to send the emails it makes."""
+    mentors, mentee_rows = pair(scheme, coordinator, capacity=mentees, mentees=mentees)
+    rel = services.create_relationship(
+        scheme,
+        Relationship.Kind.GROUP,
+        [services.NewMember(mentors[0], "mentor")]
+        + [services.NewMember(m, "mentee") for m in mentee_rows],
+        actor=coordinator,
+        name="Thursday group",
+    )
+    when = (timezone.localtime() + timedelta(days=7)).strftime("%Y-%m-%dT10:00")
+    meeting = services.schedule_meeting(
+        rel, member(rel, mentors[0]), plan(when), actor=mentors[0].user
+    )
+    return rel, mentors, mentee_rows, meeting

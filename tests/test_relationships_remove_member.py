@@ -3,20 +3,17 @@ a one-to-one, or the last mentor, is refused; only the scheme's coordinators may
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from equimentor.core.models import AuditEvent
 from equimentor.relationships import services
 from equimentor.relationships.models import Meeting, Membership, Relationship
-from equimentor.relationships.services import NewMember, RelationshipError
+from equimentor.relationships.services import RelationshipError
 from tests.api_setup import bearer, token
 from tests.matching_setup import people
-from tests.relationships_setup import accepted, member, pair, plan
+from tests.relationships_setup import accepted, group_meeting_next_week, member
 
 S = Relationship.State
 
@@ -24,18 +21,7 @@ S = Relationship.State
 @pytest.fixture
 def group(scheme_a, alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        mentors, mentees = pair(scheme_a, alice, capacity=3, mentees=3)
-        rel = services.create_relationship(
-            scheme_a,
-            Relationship.Kind.GROUP,
-            [NewMember(mentors[0], "mentor")] + [NewMember(m, "mentee") for m in mentees],
-            actor=alice,
-            name="Thursday group",
-        )
-        when = (timezone.localtime() + timedelta(days=7)).strftime("%Y-%m-%dT10:00")
-        meeting = services.schedule_meeting(
-            rel, member(rel, mentors[0]), plan(when), actor=mentors[0].user
-        )
+        rel, mentors, mentees, meeting = group_meeting_next_week(scheme_a, alice)
     mail.outbox.clear()
     leaving = mentees[0].user
     leaving.full_name = "Zainab Removed"

@@ -291,13 +291,13 @@ def test_what_is_kept_is_already_suppressed(client, scheme_a, alice, monkeypatch
     cache is given holds the published tables, no other figure."""
     client.force_login(alice)
     given = []
-    real_set = reports_cache.cache.set
+    real_set = cache.set
 
     def spy(key, value, timeout=None):
         given.append(value)
         return real_set(key, value, timeout=timeout)
 
-    monkeypatch.setattr(reports_cache.cache, "set", spy)
+    monkeypatch.setattr(cache, "set", spy)
     factories.register_participant(scheme_a, "one@example.org", approve_by=alice)
     first = tables(client, scheme_a, "")
     funnel = next(t for t in first if t["title"] == "Funnel")

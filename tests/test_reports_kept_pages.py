@@ -107,13 +107,13 @@ def test_what_is_kept_holds_nothing_of_the_reader(client, bench, monkeypatch):
     """The kept HTML is the page's report sections and nothing else of the page."""
     scheme, coordinator = bench
     given = []
-    real_set = reports_cache.cache.set
+    real_set = cache.set
 
     def spy(key, value, timeout=None):
         given.append(value)
         return real_set(key, value, timeout=timeout)
 
-    monkeypatch.setattr(reports_cache.cache, "set", spy)
+    monkeypatch.setattr(cache, "set", spy)
     client.force_login(coordinator)
     page = client.get(PAGES[0])
     html = [v for v in given if isinstance(v, str)]

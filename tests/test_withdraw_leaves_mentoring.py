@@ -18,9 +18,8 @@ from equimentor.matching.adapter import eligible_mentees
 from equimentor.matching.models import Proposal
 from equimentor.relationships import services
 from equimentor.relationships.models import Meeting, Membership, Relationship
-from equimentor.relationships.services import NewMember
 from tests.matching_setup import choose
-from tests.relationships_setup import accepted, member, pair, plan
+from tests.relationships_setup import accepted, group_meeting_next_week, member, pair, plan
 
 S = Relationship.State
 PRIVATE_WORDS = ("withdr", "left the scheme", "leaving", "reason", "because", "declined")
@@ -101,17 +100,7 @@ def test_a_group_carries_on_without_a_mentee_who_withdraws(
     scheme_a, alice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        mentors, mentees = pair(scheme_a, alice, capacity=3, mentees=3)
-        rel = services.create_relationship(
-            scheme_a,
-            Relationship.Kind.GROUP,
-            [NewMember(mentors[0], "mentor")] + [NewMember(m, "mentee") for m in mentees],
-            actor=alice,
-            name="Thursday group",
-        )
-        meeting = services.schedule_meeting(
-            rel, member(rel, mentors[0]), plan(_soon()), actor=mentors[0].user
-        )
+        rel, mentors, mentees, meeting = group_meeting_next_week(scheme_a, alice)
     mail.outbox.clear()
     leaver = mentees[0].user
     leaver.full_name = "Zainab Leaver"

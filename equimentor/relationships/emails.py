@@ -147,28 +147,23 @@ def member_left(rel, members, cancelled=()) -> None:
         )
 
 
+def _to_one_who_left(template: str, rel, member, meetings) -> None:
+    extra, files = _cancellations(rel, member, meetings, [member])
+    send_email(
+        template, member.participant.user.email, _context(rel, member, **extra), attachments=files
+    )
+
+
 def left_meetings(rel, member, meetings) -> None:
     """To someone who left the scheme: calendar cancellations for the meetings they had to come
     in a relationship (whether or not it carries on without them)."""
-    extra, files = _cancellations(rel, member, meetings, [member])
-    send_email(
-        "rel_left_meetings",
-        member.participant.user.email,
-        _context(rel, member, **extra),
-        attachments=files,
-    )
+    _to_one_who_left("rel_left_meetings", rel, member, meetings)
 
 
 def removed(rel, member, meetings) -> None:
     """To a member the coordinator took out of a group, circle or network: that they are no
     longer a member, and calendar cancellations for the meetings they had to come."""
-    extra, files = _cancellations(rel, member, meetings, [member])
-    send_email(
-        "rel_removed",
-        member.participant.user.email,
-        _context(rel, member, **extra),
-        attachments=files,
-    )
+    _to_one_who_left("rel_removed", rel, member, meetings)
 
 
 def paused(rel) -> None:

@@ -22,28 +22,25 @@ months): an entry is kept at most ``REPORTS_CACHE_SECONDS`` (default 300), and t
 how long a change that moves no version (none is known) could go unseen.
 
 When many readers ask for the same missing entry at once (ten coordinators refreshing after a
-change), one computes it and the others wait for it (``cache.add`` as a lock), up to
-``WAIT_SECONDS``, so the database does the work once.
+change), one computes it and the others wait for it (``core.once.computed_once``: ``cache.add``
+as a lock, up to its ``WAIT_SECONDS``), so the database does the work once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from equimentor.core import versions
+from equimentor.core.once import computed_once
 from equimentor.lib import disclosure
 
 FORMAT = 1
-WAIT_SECONDS = 30.0
-POLL_SECONDS = 0.05
 
 
 def _code_files() -> list[Path]:
@@ -104,27 +101,4 @@ def fragment(key: str, name: str, render: Callable[[], str]) -> str:
 
 
 def _kept(key: str, compute: Callable[[], Any]) -> Any:
-    kept = cache.get(key)
-    if kept is not None:
-        return kept
-    timeout = settings.REPORTS_CACHE_SECONDS
-    lock = key + ":computing"
-    if not cache.add(lock, 1, timeout=WAIT_SECONDS):
-        # someone else is computing it: wait for theirs rather than compute it again
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-            kept = cache.get(key)
-            if kept is not None:
-                return kept
-            if cache.get(lock) is None:  # they finished without keeping it (an error)
-                break
-        value = compute()
-        cache.set(key, value, timeout=timeout)
-        return value
-    try:
-        value = compute()
-        cache.set(key, value, timeout=timeout)
-    finally:
-        cache.delete(lock)
-    return value
+    return computed_once(key, compute, timeout=settings.REPORTS_CACHE_SECONDS)

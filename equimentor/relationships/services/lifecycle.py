@@ -478,6 +478,14 @@ def close(
 # -- leaving the scheme ------------------------------------------------------------------------------
 
 
+def _leaves(rel, member, left_reason: str, action: str, *, actor, **data) -> None:
+    """``member`` leaves the locked ``rel`` now, for ``left_reason``; audited as ``action``."""
+    member.left_at = timezone.now()
+    member.left_reason = left_reason
+    member.save(update_fields=["left_at", "left_reason"])
+    audit.record(action, member, actor=actor, scheme=rel.scheme, relationship_id=rel.pk, **data)
+
+
 @transaction.atomic
 def leave_scheme(participant: Participant, *, actor) -> int:
     """Someone left the scheme (they withdrew, or their institution says they have left): they
@@ -493,15 +501,12 @@ def leave_scheme(participant: Participant, *, actor) -> int:
         if rel.state == State.CLOSED or member is None:
             continue
         theirs = meetings_to_come(rel)
-        member.left_at = timezone.now()
-        member.left_reason = Membership.LeftReason.WITHDREW
-        member.save(update_fields=["left_at", "left_reason"])
-        audit.record(
-            "relationships.member.left",
+        _leaves(
+            rel,
             member,
+            Membership.LeftReason.WITHDREW,
+            "relationships.member.left",
             actor=actor,
-            scheme=rel.scheme,
-            relationship_id=rel.pk,
             reason=Membership.LeftReason.WITHDREW,
         )
         remaining = rel.active_members()
@@ -545,16 +550,7 @@ def remove_member(rel: Relationship, participant_id: int, *, actor) -> Membershi
             "of one): close the relationship instead."
         )
     theirs = meetings_to_come(rel)
-    member.left_at = timezone.now()
-    member.left_reason = Membership.LeftReason.REMOVED
-    member.save(update_fields=["left_at", "left_reason"])
-    audit.record(
-        "relationships.member.removed",
-        member,
-        actor=actor,
-        scheme=rel.scheme,
-        relationship_id=rel.pk,
-    )
+    _leaves(rel, member, Membership.LeftReason.REMOVED, "relationships.member.removed", actor=actor)
     touch(rel)
     maybe_activate(rel, actor=actor)  # the others may all have said "continue" already
     emails.member_left(rel, remaining)

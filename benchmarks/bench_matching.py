@@ -326,41 +326,138 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
     print(f"  load average (1 min) during these runs: {min(loads):.1f}–{max(loads):.1f}")
 
 
-def scale(sizes: list[int], workdir: str, seed: int, timeout: float, repeats: int) -> None:
-    """Phase 1 alone and both phases at growing sizes (n mentees x n/4 mentors, 10 choices),
-    a fresh process for each size (see child_phases); phase 2 is the difference. Growth
-    exponents between sizes from the CPU time (steadier than wall time on a shared machine)."""
+def child_stages(path: str) -> dict:
+    """Phase 1 alone (``match(stable_only=True)``) and both phases (``match()``) in one fresh
+    process, each stage of ``match()`` timed (``benchmarks/stages.py``): the engine's modules
+    imported first, then one run of each mode that counts the work (deferred acceptance's
+    rounds, pairs scored, candidate pairs, assignment edges) and warms up, then one timed
+    run of each. Peak RSS of the process (instance included)."""
+    import orjson
+    import stages
+    from ortools.graph.python import min_cost_flow  # noqa: F401
+
+    from equimentor.engine import (
+        fallback,  # noqa: F401  (imported before timing, as scipy)
+        instance_from_dict,
+        match,
+    )
+
+    stages.install()
+    with open(path, "rb") as fh:
+        inst = instance_from_dict(orjson.loads(fh.read()))
+    out: dict = {}
+    for timed in (False, True):
+        stages.counting = not timed
+        for mode in ("stable", "both"):
+            t, c = time.perf_counter(), time.process_time()
+            result = match(inst, stable_only=mode == "stable")
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            got, counts = stages.take()
+            if timed:
+                out[mode] = {"wall_s": wall, "cpu_s": cpu, "stages": got}
+            else:
+                out[f"counts_{mode}"] = counts
+            out[f"matched_{mode}"] = result.metrics["matched"]
+            out["fallback"] = result.metrics["fallback"]
+            del result
+    out["peak_rss_mb"] = _rss_mb()
+    return out
+
+
+def _exponent(a: float, b: float, n1: int, n2: int) -> float:
     import math
 
+    return math.log(b / a) / math.log(n2 / n1) if a > 0 and b > 0 else float("nan")
+
+
+def scale(sizes: list[int], workdir: str, seed: int, timeout: float, repeats: int) -> None:
+    """Phase 1 alone and both phases at growing sizes (n mentees x n/4 mentors, 10 choices).
+
+    ``repeats`` rounds; in each round every size once, in a fresh process (see
+    child_stages), so that a busy spell of the shared machine falls on all sizes rather
+    than on one. Per size, the median over the rounds of: the CPU time of phase 1
+    (``match(stable_only=True)``), of both phases (``match()``), phase 2 the difference,
+    and each stage of ``match()``; growth exponents between sizes from CPU times (steadier
+    than wall time on a shared machine), and the exponent of each round's own
+    smallest-to-largest ratio (their spread shows the noise)."""
+    paths = {n: _instance_path(workdir, n, n // 4, (10, 10), seed) for n in sizes}
+    runs: dict[int, list[dict]] = {n: [] for n in sizes}
+    for k in range(repeats):
+        for n in sizes:
+            load = os.getloadavg()[0]
+            got = run_child(["stages", paths[n]], timeout)
+            if "both" not in got:
+                print(f"  round {k + 1}, {n} mentees: {got}")
+                continue
+            got["load"] = (load, os.getloadavg()[0])
+            runs[n].append(got)
+            print(
+                f"  round {k + 1}, {n} mentees: phase 1 CPU {got['stable']['cpu_s']:.2f} s, "
+                f"both CPU {got['both']['cpu_s']:.2f} s (wall {got['both']['wall_s']:.2f}), "
+                f"peak RSS {got['peak_rss_mb']:.0f} MB, load {load:.1f}-{got['load'][1]:.1f}",
+                flush=True,
+            )
+    with open(os.path.join(workdir, "scale-stages.json"), "w", encoding="utf-8") as fh:
+        json.dump({str(n): got for n, got in runs.items()}, fh)  # (every round, for analysis)
+    med = statistics.median
     rows = []
     for n in sizes:
-        path = _instance_path(workdir, n, n // 4, (10, 10), seed)
-        load = os.getloadavg()[0]
-        got = run_child(["phases", path, str(repeats)], timeout)
-        if "both_s" not in got:
-            print(f"  {n} mentees: {got}")
+        got = runs[n]
+        if not got:
             continue
-        res = {
-            "phase1_cpu_s": got["stable_cpu_s"],
-            "phase2_cpu_s": got["both_cpu_s"] - got["stable_cpu_s"],
-            "both_cpu_s": got["both_cpu_s"],
-        }
+        p1 = med(g["stable"]["cpu_s"] for g in got)
+        both = med(g["both"]["cpu_s"] for g in got)
+        p2 = med(g["both"]["cpu_s"] - g["stable"]["cpu_s"] for g in got)
+        labels = list(got[0]["both"]["stages"])
+        st = {}
+        for mode in ("stable", "both"):
+            for lab in labels:
+                st[(mode, lab)] = med(g[mode]["stages"].get(lab, (0, 0))[1] for g in got)
+            st[(mode, "(rest of match)")] = med(
+                g[mode]["cpu_s"]
+                - sum(v[1] for lab, v in g[mode]["stages"].items() if not lab.startswith(" "))
+                for g in got
+            )
+        res = {"phase1": p1, "phase2": p2, "both": both, "stages": st, "got": got}
         rows.append((n, res))
+        c = got[0]
         print(
-            f"  {n} mentees x {n // 4}: phase 1 {got['stable_s']:.2f} s (CPU "
-            f"{got['stable_cpu_s']:.2f}), both {got['both_s']:.2f} s (CPU {got['both_cpu_s']:.2f}),"
-            f" phase 2 CPU {res['phase2_cpu_s']:.2f} s; phase 2 matched {got['fallback']} of "
-            f"{n - got['matched_stable']} left over; peak RSS {got['peak_rss_mb']:.0f} MB; load "
-            f"{load:.1f}-{os.getloadavg()[0]:.1f}"
+            f"\n  {n} mentees x {n // 4}: {len(got)} rounds; median CPU phase 1 {p1:.2f} s, "
+            f"phase 2 {p2:.2f} s, both {both:.2f} s; phase 2 matched {c['fallback']} of "
+            f"{n - c['matched_stable']} left over; peak RSS "
+            f"{max(g['peak_rss_mb'] for g in got):.0f} MB (max); load "
+            f"{min(g['load'][0] for g in got):.1f}-{max(g['load'][1] for g in got):.1f}; "
+            f"counts {c['counts_both']}"
         )
-    for (n1, a), (n2, b) in [
-        *zip(rows, rows[1:], strict=False),
-        *([(rows[0], rows[-1])] if len(rows) > 2 else []),
-    ]:
-        growth = {k: math.log(b[k] / a[k]) / math.log(n2 / n1) for k in a}
+    if not rows:
+        return
+    (n1, a), (n2, b) = rows[0], rows[-1]
+    for mode, title in (("stable", "phase 1 alone"), ("both", "both phases")):
+        labels = [lab for m, lab in rows[-1][1]["stages"] if m == mode]
+        print(f"\n  stage CPU time, {title} (median over rounds), s:")
+        print("  | " + " | ".join(["stage", *(f"{n:,}" for n, _ in rows), "exponent"]) + " |")
+        for lab in labels:
+            vals = [r["stages"].get((mode, lab), 0.0) for _, r in rows]
+            e = _exponent(
+                a["stages"].get((mode, lab), 0.0), b["stages"].get((mode, lab), 0.0), n1, n2
+            )
+            print("  | " + " | ".join([lab, *(f"{v:.3f}" for v in vals), f"{e:.2f}"]) + " |")
+    for key in ("phase1", "phase2", "both"):
+        vals = [r[key] for _, r in rows]
+        steps = ", ".join(
+            f"{_exponent(x[key], y[key], m1, m2):.2f}"
+            for (m1, x), (m2, y) in zip(rows, rows[1:], strict=False)
+        )
+        per_round = []
+        for ga, gb in zip(a["got"], b["got"], strict=False):
+            va = {"phase1": ga["stable"]["cpu_s"], "both": ga["both"]["cpu_s"]}
+            vb = {"phase1": gb["stable"]["cpu_s"], "both": gb["both"]["cpu_s"]}
+            va["phase2"], vb["phase2"] = va["both"] - va["phase1"], vb["both"] - vb["phase1"]
+            per_round.append(f"{_exponent(va[key], vb[key], n1, n2):.2f}")
         print(
-            f"  {n1} -> {n2}: growth exponent (CPU time) phase 1 {growth['phase1_cpu_s']:.2f}, "
-            f"phase 2 {growth['phase2_cpu_s']:.2f}, both {growth['both_cpu_s']:.2f}"
+            f"  {key}: CPU {', '.join(f'{v:.2f}' for v in vals)} s; exponent {n1}->{n2} "
+            f"{_exponent(a[key], b[key], n1, n2):.2f} (neighbours {steps}; each round "
+            f"{', '.join(per_round)})"
         )
 
 
@@ -408,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
             res = child_full(path)
         elif kind == "phases":
             res = child_phases(path, int(rest[0]))
+        elif kind == "stages":
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            res = child_stages(path)
         else:
             res = child_compare(path, rest[:1] == ["public"], *rest[1:2])
         print(json.dumps(res))

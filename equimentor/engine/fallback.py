@@ -63,18 +63,23 @@ The candidate set:
   ``CLUSTER_SIZE`` = 128 mentors a group). Each leftover mentee is scored
   exactly (all four components) against the mentors of the ``PROBES`` = 8
   groups whose centres are nearest to their interest text (mentees without
-  interest text: the 8 largest groups; with fewer free places than a quarter
-  of the leftover mentees, ``ceil(8 * 4 * places / leftover)`` groups, at
-  least 1, so that the work per mentee does not grow with the mentors); each
-  group is also scored against the K mentees of each cell nearest to its
+  interest text: the 8 largest groups); with fewer free places than a quarter
+  of the leftover mentees, against one group of about
+  ``b = max(CLUSTER_SIZE / 2, ceil(8 * CLUSTER_SIZE * SCARCE * places / leftover))``
+  mentors, the groups balanced (round(mentors / b) of them, none above its
+  share) and every mentor compared when fewer than 1.5 b have free places, so
+  that the work per mentee depends neither on the number of mentors nor on how
+  unevenly their interests cluster; each group is also scored against the K
+  mentees of each cell nearest to its
   centre, and mentors without interest text against every leftover mentee. The candidates are each mentee's
   ``fallback_candidates`` (K, default 30) best-scoring mentors among those
   compared (with scarce places ``ceil(K * 4 * places / leftover)``, at least
   1), plus each mentor's K best-scoring mentees among those compared and,
   when the leftover mentees are in several cells, its ``ceil(K / cells)`` best
   of each cell (so that every cell can reach every mentor). With at most
-  (groups probed) x ``CLUSTER_SIZE`` mentors with free places (or no interest
-  text at all) every mentee is compared with every such mentor. The assignment is optimal over this candidate set, not over all
+  ``PROBES`` x ``CLUSTER_SIZE`` mentors with free places (1.5 b with scarce
+  places; or no interest text at all) every mentee is compared with every such
+  mentor. The assignment is optimal over this candidate set, not over all
   pairs. (Under ``"fair"`` the lists of steps 1-3 are ranked by base score;
   step 4 adds, for each matched mentee who asked to share characteristics, her
   K best mentors by score among those she was compared with.)
@@ -111,9 +116,10 @@ CLUSTER_SIZE = 128
 PROBES = 8
 """Interest groups each leftover mentee is compared with (pruned candidate set)."""
 SCARCE = 4
-"""With fewer free places than 1 / SCARCE of the leftover mentees, each is compared with
-ceil(PROBES * SCARCE * places / leftover) groups instead of PROBES, and keeps her
-ceil(K * SCARCE * places / leftover) best candidates instead of K (each at least 1)."""
+"""With fewer free places than 1 / SCARCE of the leftover mentees, each is compared with one
+balanced group of about max(CLUSTER_SIZE / 2, ceil(PROBES * CLUSTER_SIZE * SCARCE * places /
+leftover)) mentors instead of PROBES groups, and keeps her ceil(K * SCARCE * places / leftover)
+best candidates instead of K (at least 1)."""
 SCORE_SCALE = 1 << 30
 """Base scores are whole multiples of 1 / SCORE_SCALE in the minimum-cost flow of step 3."""
 
@@ -155,6 +161,54 @@ def _spherical_kmeans(x: sp.csr_matrix, k: int, iters: int = 8) -> tuple[np.ndar
         filled = norms > 0
         cent[filled] = summed[filled] / norms[filled, None]
     return label, cent
+
+
+def _balanced_groups(x: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group the unit-length sparse rows of ``x`` into ``k`` groups of at most
+    ``ceil(rows / k)`` rows each, by cosine: spherical k-means, then each row, in
+    order of its similarity to a centre (the most similar first, ties to the earlier
+    row, then the earlier group), to that centre's group while it has room; then the
+    centres of the groups so formed. Returns (group per row, dense unit centres,
+    k x features, float32)."""
+    label, cent = _spherical_kmeans(x, k)
+    n = x.shape[0]
+    if k <= 1 or n == 0:
+        return label, cent
+    room = np.full(k, -(-n // k), dtype=np.int64)
+    sim = np.asarray(x @ cent.T)  # rows x groups
+    label = np.full(n, -1, dtype=np.int64)
+    left = n
+    for flat in np.argsort(-sim, axis=None, kind="stable").tolist():
+        r, g = divmod(flat, k)
+        if label[r] < 0 and room[g]:
+            label[r] = g
+            room[g] -= 1
+            left -= 1
+            if not left:
+                break
+    onehot = sp.csr_matrix((np.ones(n), (label, np.arange(n))), shape=(k, n))
+    summed = (onehot @ x).toarray().astype(np.float32)
+    norms = np.linalg.norm(summed, axis=1)
+    filled = norms > 0
+    cent[filled] = summed[filled] / norms[filled, None]
+    return label, cent
+
+
+def _first_k_rows(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns): for each column of ``sim``, the ``k`` rows that a stable sort by
+    descending value puts first (the largest values, ties to the earlier row), found
+    without sorting the column."""
+    n, m = sim.shape
+    if k >= n:
+        return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+    out_r, out_c = [], []
+    for c, col in enumerate(np.ascontiguousarray(sim.T)):
+        kth = np.partition(col, n - k)[n - k]  # the column's k-th largest value
+        above = np.flatnonzero(col > kth)
+        tied = np.flatnonzero(col == kth)[: k - len(above)]  # the earliest rows
+        out_r += [above, tied]
+        out_c.append(np.full(k, c, dtype=np.int64))
+    return np.concatenate(out_r), np.concatenate(out_c)
 
 
 def _top_k(key: np.ndarray, other: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
@@ -284,37 +338,52 @@ class Candidates:
         k_cand = prep.instance.settings.fallback_candidates
         nu, nf = len(rows), len(cols)
         blocks: list[tuple[np.ndarray, np.ndarray]] = []
-        # groups each mentee is compared with: PROBES, fewer when places are scarce (fewer
-        # than a quarter of the leftover mentees: most of them stay unmatched, and the
-        # mentors' own lists pick who gets a place), so that the work per mentee does not
-        # grow with the number of mentors
+        # groups each mentee is compared with: PROBES groups of about CLUSTER_SIZE mentors;
+        # when places are scarce (fewer than a quarter of the leftover mentees: most of them
+        # stay unmatched, and the mentors' own lists pick who gets a place) one group of
+        # about `budget` mentors, balanced, so that the work per mentee depends neither on
+        # the number of mentors with free places nor on how unevenly interests group them
         scarcity = self._scarcity()
-        probes = PROBES if scarcity >= 1 else max(1, min(PROBES, int(np.ceil(PROBES * scarcity))))
+        scarce = scarcity < 1
+        if scarce:
+            budget = max(CLUSTER_SIZE // 2, int(np.ceil(PROBES * CLUSTER_SIZE * scarcity)), 1)
+            probes = 1
+            few = 2 * nf < 3 * budget  # (fewer than 1.5 budgets: one group)
+        else:
+            probes = PROBES
+            few = nf <= probes * CLUSTER_SIZE
         # few mentors (or no interest texts): every mentee is compared with every mentor
-        if nf <= probes * CLUSTER_SIZE or not scorer.has_model:
+        if few or not scorer.has_model:
             everyone_c = np.arange(nf)
         else:
             text_r = scorer.has_text_r[cols]
             everyone_c = np.flatnonzero(~text_r)
             with_text = np.flatnonzero(text_r)
             if len(with_text):
-                n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
-                label, cent = _spherical_kmeans(scorer.x_r[cols[with_text]], n_groups)
+                x = scorer.x_r[cols[with_text]]
+                if scarce:
+                    n_groups = max(1, (2 * len(with_text) + budget) // (2 * budget))  # (rounded)
+                    label, cent = _balanced_groups(x, n_groups)
+                else:
+                    n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
+                    label, cent = _spherical_kmeans(x, n_groups)
                 sim = np.asarray(scorer.x_e[rows] @ cent.T)  # mentees x groups
                 probes = min(probes, n_groups)
                 sizes = np.bincount(label, minlength=n_groups)
                 # mentees without text (all-zero similarity) try the largest groups
                 sim[~scorer.has_text_e[rows]] = (sizes / sizes.max())[None, :]
-                pr = np.argsort(-sim, axis=1, kind="stable")[:, :probes]
+                if probes == 1:  # (the first of the best, as the stable sort below)
+                    pr = np.argmax(sim, axis=1)
+                else:
+                    pr = np.argsort(-sim, axis=1, kind="stable")[:, :probes]
                 p_row = [np.repeat(np.arange(nu), probes)]
                 p_grp = [pr.ravel()]
                 # the K mentees of each cell nearest to each group
                 for c in np.unique(self.cell).tolist():
                     in_c = np.flatnonzero(self.cell == c)
-                    kk = min(k_cand, len(in_c))
-                    near = np.argsort(-sim[in_c], axis=0, kind="stable")[:kk]
-                    p_row.append(in_c[near].ravel())
-                    p_grp.append(np.tile(np.arange(n_groups), kk))
+                    near, grp = _first_k_rows(sim[in_c], min(k_cand, len(in_c)))
+                    p_row.append(in_c[near])
+                    p_grp.append(grp)
                 code = _sorted_unique(np.concatenate(p_grp) * nu + np.concatenate(p_row))
                 g_of, r_of = code // nu, code % nu
                 g_start = np.searchsorted(g_of, np.arange(n_groups + 1))

@@ -267,6 +267,74 @@ def test_grouped_candidates_reach_every_mentor_with_room():
 
 
 @FAST
+@given(
+    st.integers(1, 40),
+    st.integers(1, 5),
+    st.integers(1, 45),
+    st.lists(st.sampled_from([0.0, 0.1, 0.1, 0.5, 0.5, 0.9, 1.0]), min_size=200, max_size=200),
+)
+def test_first_k_rows_equal_a_stable_sort(n, m, k, values):
+    """The K mentees nearest to each group: the same set as the first K of a stable sort
+    of each column by descending similarity, ties (many here) to the earlier row."""
+    sim = np.resize(np.array(values), (n, m))
+    rows, cols = fallback_mod._first_k_rows(sim, min(k, n))
+    near = np.argsort(-sim, axis=0, kind="stable")[:k]
+    expected = {(r, c) for c in range(m) for r in near[:, c].tolist()}
+    assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == expected
+    assert len(rows) == len(expected)
+
+
+def test_balanced_groups_hold_at_most_their_share():
+    """With scarce places the mentors' interest groups are balanced: k groups of at most
+    ceil(mentors / k), every mentor in one, however unevenly the interests cluster."""
+    texts = (
+        [WORDS[0]] * 40 + [WORDS[1]] * 5 + [f"{WORDS[2]} {WORDS[j % len(WORDS)]}" for j in range(9)]
+    )
+    model = tfidf(texts)
+    assert model is not None
+    label, cent = fallback_mod._balanced_groups(model[0].tocsr(), 5)
+    sizes = np.bincount(label, minlength=5)
+    assert sizes.sum() == len(texts) and sizes.max() == -(-len(texts) // 5)
+    assert np.allclose(np.linalg.norm(cent, axis=1), 1.0, atol=1e-6)
+    # (plain k-means leaves the 40 identical texts in one group)
+    plain = np.bincount(fallback_mod._spherical_kmeans(model[0].tocsr(), 5)[0], minlength=5)
+    assert plain.max() >= 40
+
+
+def test_scarce_places_compare_each_mentee_with_one_balanced_group():
+    """Scarce places (fewer than a quarter of the leftover mentees): each mentee is scored
+    against one balanced group of about `budget` mentors (here CLUSTER_SIZE // 2 = 2) plus
+    the groups whose K nearest she is, not against a number of mentors that grows."""
+    mentors = [Mentor(id=f"r{j}", capacity=1, interests=WORDS[j % 3]) for j in range(12)]
+    mentees = [Mentee(id=f"e{i}", interests=WORDS[i % 3]) for i in range(200)]
+    inst = Instance(
+        mentors=mentors,
+        mentees=mentees,
+        settings=Settings(fallback_full_limit=0, fallback_candidates=1),
+    )
+    prep = prepare(inst)
+    scorer = Scorer(prep)
+    old = fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES
+    fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = 4, 1
+    try:
+        cand = fallback_mod.Candidates(
+            prep,
+            scorer,
+            np.arange(200),
+            np.arange(12),
+            np.ones(12, dtype=np.int64),
+            np.zeros(200, dtype=np.int64),
+        )
+    finally:
+        fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = old
+    assert cand._scarcity() < 1
+    # 12 mentors in round(12 / 2) = 6 groups of 2; each mentee in one group's block
+    assert [len(c) for _, c in cand.blocks] == [2] * 6
+    per_mentee = np.bincount(np.concatenate([r for r, _ in cand.blocks]), minlength=200)
+    assert per_mentee.min() == 1 and per_mentee.max() <= 6
+
+
+@FAST
 @given(instances())
 def test_rounds_equal_one_at_a_time_deferred_acceptance(inst):
     from equimentor.engine.stable import (

@@ -171,9 +171,14 @@ def deferred_acceptance_rounds(
     n = len(ptr) - 1
     nxt = ptr[:-1].copy()
     end = ptr[1:]
-    g_mentor = acc_mentor[mo.order]  # mentor at position g
-    g_mentee = mo.pair_mentee[mo.order]  # mentee at position g
-    cap_a = np.asarray(cap, dtype=np.int64)
+    # mentor at position g: the positions sort by mentor first, so each mentor's are one
+    # run (counted, not gathered); and mentee at position g (32 bits: half the memory read
+    # by the gathers of each round)
+    g_mentor = np.repeat(
+        np.arange(len(cap), dtype=np.int32), np.bincount(acc_mentor, minlength=len(cap))
+    )
+    g_mentee = mo.pair_mentee.astype(np.int32)[mo.order]
+    cap_a = np.asarray(cap, dtype=np.int32)
     held = np.zeros(0, dtype=np.int64)  # positions held, sorted
     free = np.flatnonzero(nxt < end)
     while len(free):

@@ -111,59 +111,44 @@ def _cancellations(rel, member, cancelled, members) -> tuple[dict, list]:
     return context, files
 
 
-def will_not_continue(rel, members, cancelled=()) -> None:
-    """Told neutrally: never who stepped away or why."""
+def _each_with_cancellations(template: str, rel, members, cancelled=()) -> None:
+    """``template`` to each of ``members``, with the calendar cancellations of ``cancelled``
+    (meetings that were still to come) at their own local time."""
     for member in members:
         extra, files = _cancellations(rel, member, cancelled, members)
         send_email(
-            "rel_will_not_continue",
+            template,
             member.participant.user.email,
             _context(rel, member, is_mentee=member.side == member.Side.MENTEE, **extra),
             attachments=files,
         )
 
 
+def will_not_continue(rel, members, cancelled=()) -> None:
+    """Told neutrally: never who stepped away or why."""
+    _each_with_cancellations("rel_will_not_continue", rel, members, cancelled)
+
+
 def closed(rel, members, cancelled=()) -> None:
-    for member in members:
-        extra, files = _cancellations(rel, member, cancelled, members)
-        send_email(
-            "rel_closed",
-            member.participant.user.email,
-            _context(rel, member, **extra),
-            attachments=files,
-        )
+    _each_with_cancellations("rel_closed", rel, members, cancelled)
 
 
 def member_left(rel, members, cancelled=()) -> None:
     """To those still in a relationship a member left by leaving the scheme: what happens next,
     never who left or why (a relationship of two says only that it has ended)."""
-    for member in members:
-        extra, files = _cancellations(rel, member, cancelled, members)
-        send_email(
-            "rel_member_left",
-            member.participant.user.email,
-            _context(rel, member, is_mentee=member.side == member.Side.MENTEE, **extra),
-            attachments=files,
-        )
-
-
-def _to_one_who_left(template: str, rel, member, meetings) -> None:
-    extra, files = _cancellations(rel, member, meetings, [member])
-    send_email(
-        template, member.participant.user.email, _context(rel, member, **extra), attachments=files
-    )
+    _each_with_cancellations("rel_member_left", rel, members, cancelled)
 
 
 def left_meetings(rel, member, meetings) -> None:
     """To someone who left the scheme: calendar cancellations for the meetings they had to come
     in a relationship (whether or not it carries on without them)."""
-    _to_one_who_left("rel_left_meetings", rel, member, meetings)
+    _each_with_cancellations("rel_left_meetings", rel, [member], meetings)
 
 
 def removed(rel, member, meetings) -> None:
     """To a member the coordinator took out of a group, circle or network: that they are no
     longer a member, and calendar cancellations for the meetings they had to come."""
-    _to_one_who_left("rel_removed", rel, member, meetings)
+    _each_with_cancellations("rel_removed", rel, [member], meetings)
 
 
 def paused(rel) -> None:

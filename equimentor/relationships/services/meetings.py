@@ -164,23 +164,21 @@ def cancel_meeting(meeting: Meeting, member: Membership, *, actor) -> Meeting:
     return meeting
 
 
+def _to_come(rel: Relationship):
+    return Meeting.objects.filter(
+        relationship=rel, status=Meeting.Status.SCHEDULED, starts_at__gt=timezone.now()
+    ).order_by("starts_at")
+
+
 def meetings_to_come(rel: Relationship) -> list[Meeting]:
     """A relationship's scheduled meetings that have not started, soonest first."""
-    return list(
-        Meeting.objects.filter(
-            relationship=rel, status=Meeting.Status.SCHEDULED, starts_at__gt=timezone.now()
-        ).order_by("starts_at")
-    )
+    return list(_to_come(rel))
 
 
 def cancel_meetings_to_come(rel: Relationship, *, actor) -> list[Meeting]:
     """Cancel a closing (locked) relationship's scheduled meetings that have not started, each
     audited; the caller's email to the members carries the calendar cancellations."""
-    meetings = list(
-        Meeting.objects.select_for_update()
-        .filter(relationship=rel, status=Meeting.Status.SCHEDULED, starts_at__gt=timezone.now())
-        .order_by("starts_at")
-    )
+    meetings = list(_to_come(rel).select_for_update())
     for meeting in meetings:
         meeting.status = Meeting.Status.CANCELLED
         meeting.sequence += 1

@@ -7,7 +7,7 @@ import pytest
 
 from equimentor.directory.services import ensure_listing
 from equimentor.enrolment import hooks
-from equimentor.matching.queries import count_awaiting_reply
+from equimentor.matching.queries import count_awaiting_reply, count_waiting_naming
 from equimentor.matching.services import decline_for_leaver
 from equimentor.relationships.capacity import mentee_places_of
 from equimentor.relationships.queries import count_open_relationships, open_relationships_as_mentor
@@ -22,6 +22,7 @@ def test_every_question_enrolment_asks_is_answered_by_its_app():
         "mentees_held": mentee_places_of,
         "open_relationships": count_open_relationships,
         "proposals_awaiting_reply": count_awaiting_reply,
+        "proposals_waiting": count_waiting_naming,
     }
     assert hooks.LISTABLE == [ensure_listing]
     # in INSTALLED_APPS order: proposals declined, relationships left, sessions ended

@@ -169,3 +169,30 @@ def test_the_withdraw_page_says_nothing_extra_without_mentoring(client, bob_part
     client.force_login(bob_participant.user)
     page = client.get(reverse("enrolment:withdraw", args=[scheme_a.slug])).content.decode()
     assert "Withdrawing also ends" not in page
+
+
+def test_the_withdraw_page_counts_every_waiting_proposal_it_declines(
+    client, scheme_a, alice, django_capture_on_commit_callbacks
+):
+    """Withdrawing declines every proposal still waiting that names the person, including one
+    they already said yes to: the page counts both kinds before they confirm."""
+    with django_capture_on_commit_callbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        choose(mentees[0], mentors[0])
+        matching_round = matching.open_round(scheme_a, actor=alice)
+        matching.close_choices(matching_round, actor=alice)
+        (proposal,) = matching.publish(matching_round, actor=alice)
+        matching.reply(proposal, mentees[0], accept=True, actor=mentees[0].user)
+    url = reverse("enrolment:withdraw", args=[scheme_a.slug])
+    client.force_login(mentees[0].user)
+    page = client.get(url).content.decode()
+    assert "Withdrawing also ends your part" in page
+    assert "waiting for your reply" not in page
+    assert (
+        "the 1 proposed match you have replied to but the other person has not is declined too"
+        in page
+    )
+    client.force_login(mentors[0].user)
+    page = client.get(url).content.decode()
+    assert "the 1 proposed match waiting for your reply is declined" in page
+    assert "you have replied to" not in page

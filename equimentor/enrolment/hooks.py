@@ -26,6 +26,10 @@ QUESTIONS = {
     "mentees_held": "relationships: mentees a participant mentors now (by participant id)",
     "open_relationships": "relationships: open relationships a participant is in (any side)",
     "proposals_awaiting_reply": "matching: proposals waiting for a participant's own reply",
+    "proposals_waiting": (
+        "matching: proposals still waiting that name a participant, as (for their own reply,"
+        " only for the other side's)"
+    ),
 }
 
 # what is registered (read by tests; change only through the functions below)

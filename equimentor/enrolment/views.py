@@ -370,7 +370,9 @@ def withdraw(request, slug: str):
             "form": form,
             # what leaving also ends, said before they confirm
             "open_relationships": hooks.ask("open_relationships", participant),
-            "waiting_proposals": hooks.ask("proposals_awaiting_reply", participant),
+            "waiting": dict(
+                zip(("own", "theirs"), hooks.ask("proposals_waiting", participant), strict=True)
+            ),
         },
         status=400 if form.errors else 200,
     )

@@ -25,6 +25,8 @@ class MatchingConfig(AppConfig):
         )
         # a participant's page says how many proposals wait for their reply
         enrolment_hooks.answer("proposals_awaiting_reply", queries.count_awaiting_reply)
+        # the withdrawal page says how many waiting proposals leaving declines
+        enrolment_hooks.answer("proposals_waiting", queries.count_waiting_naming)
         # someone who leaves the scheme: proposals still waiting that name them are declined
         from equimentor.matching import services
 

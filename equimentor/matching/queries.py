@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.db import connection
 from django.db.models import (
+    Count,
     DecimalField,
     DurationField,
     ExpressionWrapper,
@@ -32,6 +33,17 @@ def awaiting_reply(participant) -> QuerySet[Proposal]:
 
 def count_awaiting_reply(participant) -> int:
     return awaiting_reply(participant).count()
+
+
+def count_waiting_naming(participant) -> tuple[int, int]:
+    """Proposals still waiting that name this participant, as (waiting for their own reply,
+    waiting only for the other side's): withdrawing declines both kinds."""
+    waiting = Proposal.objects.filter(
+        Q(mentee=participant) | Q(mentor=participant), status=Proposal.Status.PROPOSED
+    )
+    own = Q(mentee=participant, mentee_reply="") | Q(mentor=participant, mentor_reply="")
+    counts = waiting.aggregate(total=Count("pk"), own=Count("pk", filter=own))
+    return counts["own"], counts["total"] - counts["own"]
 
 
 def accepted_with_date(scheme) -> QuerySet[Proposal]:

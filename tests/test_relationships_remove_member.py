@@ -122,3 +122,29 @@ def test_a_coordinators_token_removes_a_member_through_the_api(
     denied = client.post(url, {"participant": mentees[1].pk}, "application/json", **bearer(reader))
     assert denied.status_code == 403
     assert member(rel, mentees[1]).left_at is None
+
+
+def test_the_page_offers_removal_only_where_it_would_be_accepted(
+    client, scheme_a, alice, group, django_capture_on_commit_callbacks
+):
+    rel, mentors, mentees, _meeting = group
+    for person, name in zip(
+        [mentors[0], *mentees[1:]], ["Maria Mentor", "Beth Mentee", "Chen Mentee"], strict=True
+    ):
+        person.user.full_name = name
+        person.user.save(update_fields=["full_name"])
+    url = reverse("relationships:manage_detail", args=[scheme_a.slug, rel.pk])
+    client.force_login(alice)
+    page = client.get(url).content.decode()
+    mentor_name = mentors[0].user.full_name
+    for mentee in mentees:
+        assert f"Remove {mentee.user.full_name} from this" in page
+    assert f"Remove {mentor_name} from this" not in page  # the only mentor: refused, so not offered
+    assert "(cannot be removed: the only mentor left)" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_member(rel, mentees[0].pk, actor=alice)
+        services.remove_member(rel, mentees[1].pk, actor=alice)
+    page = client.get(url).content.decode()
+    assert f"Remove {mentees[2].user.full_name} from this" not in page
+    assert page.count("cannot be removed: the only") == 2  # the last mentor and the last mentee
+    assert "(cannot be removed: the only mentee left)" in page

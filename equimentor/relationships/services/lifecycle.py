@@ -220,6 +220,16 @@ def _viable(rel: Relationship, members=None) -> bool:
     )
 
 
+def removable_members(rel: Relationship, members) -> set[int]:
+    """The participant ids among ``members`` (all of ``rel``'s memberships, left or not) whom
+    the coordinator may remove: ``remove_member``'s own rule, so a page offers only what it
+    would accept."""
+    if not rel.is_open or rel.kind == Relationship.Kind.ONE_TO_ONE:
+        return set()
+    active = [m for m in members if m.left_at is None]
+    return {m.participant_id for m in active if _viable(rel, [o for o in active if o is not m])}
+
+
 @transaction.atomic
 def trial_decision(
     rel: Relationship, member: Membership, *, go_on: bool, never_again: bool = False, actor

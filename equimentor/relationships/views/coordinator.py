@@ -166,13 +166,15 @@ def manage_new(request, slug: str):
 def manage_detail(request, slug: str, pk: int):
     """One relationship for the coordinator: state, dates, members, counts, flags. Never notes."""
     rel = access.get_relationship_for_coordinator(request.staff.scheme, pk)
+    members = list(rel.memberships.select_related("participant__user", "participant__institution"))
     return render(
         request,
         "relationships/manage_detail.html",
         {
             "scheme": rel.scheme,
             "rel": rel,
-            "members": list(rel.memberships.all()),
+            "members": members,
+            "removable": services.removable_members(rel, members),
             "meetings": rel.meetings.values("status").annotate(n=Count("id")).order_by("status"),
             "flags": rel.flags.select_related("participant__user", "resolved_by"),
             "goals": rel.goals.values("status").annotate(n=Count("id")).order_by("status"),

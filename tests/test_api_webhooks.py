@@ -11,12 +11,15 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
+import ssl
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
+import trustme
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -422,3 +425,128 @@ def test_the_coordinators_page_changes_an_endpoint_and_shows_a_new_secret_once(
     assert webhooks.secret_of(endpoint) == secret
     client.force_login(bob)
     assert client.get(page).status_code == 403
+
+
+class _Lookups:
+    """``socket.getaddrinfo`` for one name that answers ``first`` once and ``then`` after (a
+    rebinding DNS server), counting the lookups; any other host is looked up as usual."""
+
+    def __init__(self, monkeypatch, name: str, first: str | None, then: str):
+        self.name, self.first, self.then, self.count = name, first, then, 0
+        real = socket.getaddrinfo
+
+        def lookup(host, port, *args, **kwargs):
+            if host != self.name:
+                return real(host, port, *args, **kwargs)
+            self.count += 1
+            address = self.first if self.count == 1 else self.then
+            if address is None:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+
+def _one_delivery(client, scheme_a, alice, url, capture):
+    _register(client, alice, url, ["relationship.started"])
+    with capture(execute=True):
+        mentors, mentees = pair(scheme_a, alice)
+        accepted(scheme_a, alice, mentors[0], mentees[0])
+    return WebhookDelivery.objects.get()
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked_never_a_second_lookup(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """DNS rebinding: the name answers an allowed address when checked, then a private one. The
+    delivery is sent to the address checked, with the name as its Host; the name is looked up
+    once."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    port = receiver.server.server_port
+    lookups = _Lookups(monkeypatch, "localhost", first="127.0.0.1", then="10.255.255.1")
+    delivery = _one_delivery(
+        client,
+        scheme_a,
+        alice,
+        f"http://localhost:{port}/in?x=1",
+        django_capture_on_commit_callbacks,
+    )
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == (
+        "succeeded",
+        204,
+        "",
+    )
+    assert lookups.count == 1
+    ((headers, _body),) = receiver.requests
+    assert headers["host"] == f"localhost:{port}"
+
+
+def test_a_name_that_cannot_be_looked_up_or_is_private_is_not_sent(
+    client, scheme_a, alice, receiver, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    port = receiver.server.server_port
+    # the first lookup fails; a second one (which must never happen) would answer loopback
+    lookups = _Lookups(monkeypatch, "localhost", first=None, then="127.0.0.1")
+    delivery = _one_delivery(
+        client, scheme_a, alice, f"http://localhost:{port}/in", django_capture_on_commit_callbacks
+    )
+    assert (delivery.status, delivery.last_status_code) == ("pending", None)
+    assert delivery.last_error == "No answer: the address could not be looked up."
+    assert lookups.count == 1 and receiver.requests == []
+    # a name that resolves to a private address
+    lookups.first = lookups.then = "10.0.0.7"
+    lookups.count = 0
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    tasks.sweep_webhooks()
+    delivery.refresh_from_db()
+    assert delivery.last_error == "The address resolves to a private or loopback address: not sent."
+    assert delivery.attempts == 2 and receiver.requests == []
+
+
+@pytest.fixture
+def tls_receiver(receiver, monkeypatch):
+    """The receiver over https with a certificate for hooks.example.test from a test CA, which
+    this process trusts (OpenSSL reads SSL_CERT_FILE when a client loads its default CAs)."""
+    ca = trustme.CA()
+    ca.issue_cert("hooks.example.test").configure_cert(
+        server := ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    )
+    receiver.server.socket = server.wrap_socket(receiver.server.socket, server_side=True)
+    with ca.cert_pem.tempfile() as ca_file:
+        monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+        yield receiver
+
+
+def test_over_https_the_certificate_is_checked_against_the_name_not_the_address(
+    client, scheme_a, alice, tls_receiver, django_capture_on_commit_callbacks, monkeypatch
+):
+    port = tls_receiver.server.server_port
+    _Lookups(monkeypatch, "hooks.example.test", first="127.0.0.1", then="127.0.0.1")
+    delivery = _one_delivery(
+        client,
+        scheme_a,
+        alice,
+        f"https://hooks.example.test:{port}/in",
+        django_capture_on_commit_callbacks,
+    )
+    assert (delivery.status, delivery.last_status_code) == ("succeeded", 204)
+    assert tls_receiver.requests[0][0]["host"] == f"hooks.example.test:{port}"
+
+
+def test_over_https_a_certificate_for_another_name_is_refused(
+    client, scheme_a, alice, tls_receiver, django_capture_on_commit_callbacks, monkeypatch
+):
+    port = tls_receiver.server.server_port
+    _Lookups(monkeypatch, "other.example.test", first="127.0.0.1", then="127.0.0.1")
+    delivery = _one_delivery(
+        client,
+        scheme_a,
+        alice,
+        f"https://other.example.test:{port}/in",
+        django_capture_on_commit_callbacks,
+    )
+    assert (delivery.status, delivery.last_status_code) == ("pending", None)
+    assert delivery.last_error.startswith("No answer: the endpoint's certificate was not accepted")
+    assert "other.example.test" in delivery.last_error
+    assert tls_receiver.requests == []

@@ -31,11 +31,10 @@ import json
 import secrets
 import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -114,12 +113,18 @@ def check_url(url: str) -> str:
     return url
 
 
-def _resolves_to_allowed(host: str, port: int) -> bool:
+def _checked_addresses(host: str, port: int) -> tuple[list[str], str]:
+    """The addresses ``host`` resolves to, looked up once, if every one may be sent to; else
+    ([], why not). A delivery connects only to these, never to the name again: a second lookup
+    could answer differently (DNS rebinding)."""
     try:
-        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
-        return True  # the request itself then fails with the reason
-    return all(_address_allowed(info[4][0]) for info in found)
+        return [], "No answer: the address could not be looked up."
+    addresses = list(dict.fromkeys(info[4][0] for info in found))
+    if not addresses or not all(_address_allowed(a) for a in addresses):
+        return [], "The address resolves to a private or loopback address: not sent."
+    return addresses, ""
 
 
 # -- endpoints ----------------------------------------------------------------------------------
@@ -280,29 +285,62 @@ def deliveries_for(event: AuditEvent) -> list[int]:
 # -- sending ------------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # a 3xx is the answer, and a failure
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    """(status, error): the receiver's status, or None and why nothing was answered."""
+    """(status, error): the receiver's status, or None and why nothing was answered.
+
+    The host is looked up once and checked (:func:`_checked_addresses`); the request goes to
+    those addresses (urllib3, one pool per try), with the host name in the ``Host`` header and,
+    over https, as the TLS server name the certificate is verified against. A redirect is the
+    answer, never followed."""
     parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if not _resolves_to_allowed(parts.hostname or "", port):
-        return None, "The address resolves to a private or loopback address: not sent."
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    addresses, refused = _checked_addresses(host, port)
+    if not addresses:
+        return None, refused
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    headers = {**headers, "Host": parts.netloc.rpartition("@")[2]}
+    timeout = urllib3.Timeout(total=settings.WEBHOOK_TIMEOUT_SECONDS)
+    reason = ""
+    for address in addresses:
+        if https:
+            pool = urllib3.HTTPSConnectionPool(
+                address,
+                port,
+                timeout=timeout,
+                retries=False,
+                cert_reqs="CERT_REQUIRED",
+                server_hostname=host,
+                assert_hostname=host,
+            )
+        else:
+            pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+        try:
+            with pool:
+                answer = pool.urlopen(
+                    "POST",
+                    target,
+                    body=body,
+                    headers=headers,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=True,
+                )
+        except urllib3.exceptions.NewConnectionError as exc:
+            reason = str(exc.__cause__ or exc)
+            continue  # the next address, as a browser would
+        except urllib3.exceptions.SSLError as exc:
+            cause = exc.__cause__ or exc
+            return None, f"No answer: the endpoint's certificate was not accepted ({cause})"[:300]
+        except urllib3.exceptions.HTTPError as exc:
+            return None, f"No answer: {exc.__cause__ or exc}"[:300]
+        if 200 <= answer.status < 300:
             return answer.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"The endpoint answered {exc.code}."
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"No answer: {reason}"[:300]
+        return answer.status, f"The endpoint answered {answer.status}."
+    return None, f"No answer: {reason}"[:300]
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from equimentor.api.models import IdempotencyKey
 from equimentor.core import jobs
 from equimentor.directory import services as directory_services
 from equimentor.enrolment.models import Participant
+from equimentor.relationships import services as relationship_services
 from tests import directory_support as support
 from tests import factories
 from tests.api_setup import PROBLEM_JSON, problem
@@ -415,31 +417,58 @@ def test_a_refused_post_keeps_no_answer_and_keys_expire(client, meetings, settin
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL")
-def test_concurrent_repeats_do_it_once(scheme_a, alice):
+def test_concurrent_repeats_do_it_once(scheme_a, alice, monkeypatch):
+    """Two requests with one key, forced to overlap: the first holds its key's row, uncommitted,
+    inside the operation until the second is seen waiting on that row in PostgreSQL; then the
+    first finishes and the second answers with the first's answer."""
     rel, mentor = accepted_pair(scheme_a, alice)
     url = reverse("api:relationship_meetings", args=["scheme-a", rel.pk])
-    start = threading.Barrier(2)
+    inside, go_on = threading.Event(), threading.Event()
+    real = relationship_services.schedule_meeting
+    calls = []
+
+    def held(*args, **kwargs):
+        calls.append(1)
+        inside.set()
+        assert go_on.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(relationship_services, "schedule_meeting", held)
     answers = []
 
     def call():
         try:
             c = Client()
             c.force_login(mentor)
-            start.wait()
             answers.append(
                 c.post(url, _plan(), "application/json", HTTP_IDEMPOTENCY_KEY="same-key")
             )
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=call) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    first = threading.Thread(target=call)
+    first.start()
+    assert inside.wait(30)  # the first holds the key's row, not committed
+    second = threading.Thread(target=call)
+    second.start()
+    waiting = False
+    with connection.cursor() as cursor:
+        for _ in range(300):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE '%%idempotencykey%%'"
+            )
+            if cursor.fetchone()[0]:
+                waiting = True
+                break
+            time.sleep(0.05)
+    go_on.set()
+    for t in (first, second):
+        t.join(60)
+    assert waiting  # the second request really waited on the first's key
     assert sorted(a.status_code for a in answers) == [201, 201]
     assert answers[0].json() == answers[1].json()
-    assert rel.meetings.count() == 1
+    assert len(calls) == 1 and rel.meetings.count() == 1
 
 
 def accepted_pair(scheme, coordinator):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from equimentor.core.models import AuditEvent
@@ -110,6 +112,14 @@ def test_a_coordinators_token_removes_a_member_through_the_api(
     assert done.status_code == 200
     left = {m["participant"]: m["left"] for m in done.json()["members"]}
     assert left[mentees[0].pk] is True and left[mentees[1].pk] is False
+    # who may still be removed: the remaining mentees, not the one gone nor the only mentor
+    removable = {m["participant"]: m["removable"] for m in done.json()["members"]}
+    assert removable == {
+        mentors[0].pk: False,
+        mentees[0].pk: False,
+        mentees[1].pk: True,
+        mentees[2].pk: True,
+    }
     refused = client.post(url, {"participant": mentors[0].pk}, "application/json", **bearer(raw))
     assert (
         refused.status_code == 409 and "close the relationship instead" in refused.json()["detail"]
@@ -148,3 +158,33 @@ def test_the_page_offers_removal_only_where_it_would_be_accepted(
     assert f"Remove {mentees[2].user.full_name} from this" not in page
     assert page.count("cannot be removed: the only") == 2  # the last mentor and the last mentee
     assert "(cannot be removed: the only mentee left)" in page
+
+
+def test_the_coordinators_list_costs_the_same_queries_with_more_groups(
+    client, scheme_a, alice, group, django_capture_on_commit_callbacks
+):
+    """Each member's ``removable`` is worked out from the rows already read."""
+    url = reverse("api:scheme_relationships", args=[scheme_a.slug])
+    raw = token(alice, "relationships:read")
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, **bearer(raw)).status_code == 200
+        return len(queries.captured_queries)
+
+    cost()  # the token's first use records when it was last used
+    one = cost()
+    with django_capture_on_commit_callbacks(execute=True):
+        more_mentors, more_mentees = people(
+            scheme_a, alice, mentors=1, mentees=4, capacity=4, tag="two"
+        )
+        services.create_relationship(
+            scheme_a,
+            Relationship.Kind.GROUP,
+            [services.NewMember(m, "mentor") for m in more_mentors]
+            + [services.NewMember(m, "mentee") for m in more_mentees],
+            actor=alice,
+            name="Friday group",
+        )
+    assert len(client.get(url, **bearer(raw)).json()["results"]) == 2
+    assert cost() == one

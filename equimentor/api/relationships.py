@@ -520,9 +520,16 @@ class CoordinatorMemberSerializer(serializers.Serializer):
     side = serializers.CharField()
     role = serializers.CharField(source="label")
     left = serializers.SerializerMethodField()
+    removable = serializers.SerializerMethodField(
+        help_text="Whether remove-member would accept removing them (the service's own rule)."
+    )
 
     def get_left(self, m) -> bool:
         return m.left_at is not None
+
+    def get_removable(self, m) -> bool:
+        rel = m.relationship  # the relationship whose prefetched memberships these are
+        return m.participant_id in services.removable_members(rel, rel.memberships.all())
 
 
 class SchemeRelationshipSerializer(serializers.ModelSerializer):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from equimentor.backoffice.models import Nudge
 from equimentor.core.models import AuditEvent
 from equimentor.core.roles import Role
+from equimentor.core.tasks import task_backends
 from equimentor.matching import services as matching
 from equimentor.matching.models import Proposal
 from equimentor.relationships.models import Flag, Relationship
@@ -209,3 +210,25 @@ def test_the_overview_reads_a_fixed_number_of_queries(
             page = client.get(url)
         assert len(many.captured_queries) == len(few.captured_queries)
         assert {i.key for i in page.context["attention"]} >= {"contact", "lapsed"}
+
+
+def test_reminders_the_queue_refuses_are_said_not_claimed(
+    client, scheme_a, alice, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    capture = django_capture_on_commit_callbacks
+    _world(scheme_a, alice, capture)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    # the configured backend refuses every task, as one whose broker is down does
+    monkeypatch.setattr(type(task_backends["default"]), "enqueue", broker_down)
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        client.force_login(alice)
+        url = reverse("backoffice:remind", args=[scheme_a.slug, Nudge.Kind.PROPOSAL_REPLY])
+        mail.outbox.clear()
+        with capture(execute=True):
+            page = client.post(url, follow=True).content.decode()
+    assert "The reminders could not be started" in page and "Reminding" not in page
+    assert not mail.outbox and not Nudge.objects.exists()
+    assert "not accepted by the task queue" in caplog.text and alice.email not in caplog.text

@@ -6,6 +6,8 @@ Every scheme page here is for the coordinators of the scheme in the URL (or a su
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -45,6 +47,8 @@ from equimentor.schemes.models import SchemeDocument
 from equimentor.staff.access import is_site_admin, scheme_staff, site_admin
 
 COORDINATOR = Role.COORDINATOR
+
+log = logging.getLogger(__name__)
 
 
 @signed_in
@@ -177,18 +181,30 @@ def remind(request, slug: str, kind: str):
             ),
         )
     else:
-        sid, uid = scheme.pk, request.user.pk
-        transaction.on_commit(lambda: tasks.send_reminders.enqueue(sid, kind, uid), robust=True)
-        skipped = (
-            f" {plan.skipped} reminded within the last {NUDGE_GAP.days} days "
-            f"{'is' if plan.skipped == 1 else 'are'} skipped."
-            if plan.skipped
-            else ""
-        )
-        messages.success(
-            request,
-            f"Reminding {plan.sent} {'person' if plan.sent == 1 else 'people'}.{skipped}",
-        )
+        # nothing was written here (the plan only reads), so there is no commit to wait for:
+        # the task is handed over now, and a queue that refuses it is said, not only logged
+        try:
+            tasks.send_reminders.enqueue(scheme.pk, kind, request.user.pk)
+        except Exception:
+            log.exception(
+                "Reminders (%s) for scheme %s not accepted by the task queue", kind, scheme.pk
+            )
+            messages.error(
+                request,
+                "The reminders could not be started: the task queue did not accept them. "
+                "Nobody was reminded; try again in a few minutes.",
+            )
+        else:
+            skipped = (
+                f" {plan.skipped} reminded within the last {NUDGE_GAP.days} days "
+                f"{'is' if plan.skipped == 1 else 'are'} skipped."
+                if plan.skipped
+                else ""
+            )
+            messages.success(
+                request,
+                f"Reminding {plan.sent} {'person' if plan.sent == 1 else 'people'}.{skipped}",
+            )
     if request.POST.get("back") == "list":
         return redirect("backoffice:attention", slug, kind)
     return redirect("backoffice:dashboard", slug)

@@ -1,0 +1,108 @@
+"""gunicorn's processes are replaced in turn, never together (equimentor/gunicorn_conf.py): the
+real server with the packaged configuration and a small ``max_requests``, under requests from
+several clients at once, replaces one process every ``max_requests`` requests in total; and a
+process replaced so ends at once."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests import processes
+
+EVERY = 200  # --max-requests
+TOTAL = 8 * EVERY
+CLIENTS = 4
+
+
+def _children(pid: int) -> set[int]:
+    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@pytest.mark.slow
+def test_processes_are_replaced_one_at_a_time(tmp_path):
+    processes.require_redis()
+    port = processes.free_port()
+    env = processes.production_env(
+        ALLOWED_HOSTS="127.0.0.1",
+        WEB_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+        EQUIMENTOR_VAR_DIR=str(tmp_path / "var"),
+    )
+    args = [
+        *processes.GUNICORN,
+        *("--max-requests", str(EVERY)),
+        # a jitter of 10%, as the production setting had (2,000 and 200): it must not matter
+        *("--max-requests-jitter", str(EVERY // 10)),
+        # which process answered each request, in the order they answered (the test's only)
+        *("--access-logfile", "-", "--access-logformat", "answered-by %(p)s"),
+    ]
+    web = processes.Process(args, env, tmp_path / "web.log")
+    lock = threading.Lock()
+    sent, failed = 0, []
+
+    def client():
+        nonlocal sent
+        while True:
+            with lock:
+                if sent >= TOTAL:
+                    return
+                sent += 1
+            status = processes.http_get(port, "/healthz").status
+            if status != 200:
+                failed.append(status)
+
+    try:
+        processes.wait_until_serving(web, port)
+        clients = [threading.Thread(target=client) for _ in range(CLIENTS)]
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join()
+        live = _children(web.proc.pid)
+    finally:
+        web.stop()
+    assert not failed
+    answered = re.findall(r"answered-by <(\d+)>", web.output)
+    last = {int(pid): n for n, pid in enumerate(answered, start=1)}  # each one's last request
+    ended = sorted(n for pid, n in last.items() if pid not in live)
+    # one process ends every EVERY requests in all, after the request that makes the total a
+    # multiple of EVERY (give or take the order in which processes answering at the same
+    # moment wrote their lines); counting their own, the two ended together after about
+    # 2 × EVERY in all, and again after 4 × EVERY...
+    assert [round(n / EVERY) for n in ended] == list(range(1, len(ended) + 1)), ended
+    assert all(abs(n - round(n / EVERY) * EVERY) <= CLIENTS for n in ended), ended
+    assert len(ended) >= TOTAL // EVERY - 1, ended
+    assert "Error" not in web.output
+
+
+EXIT = """
+import atexit, os, sys, types
+import django
+django.setup()
+from equimentor import gunicorn_conf
+atexit.register(lambda: print("shut down", flush=True))
+gunicorn_conf.worker_exit(None, types.SimpleNamespace(nr=int(sys.argv[1]), max_requests=5))
+print("returned", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("served", "expected"),
+    [(5, ""), (3, "returned\nshut down\n")],  # its turn; stopped (or failed) before it
+)
+def test_a_process_that_served_its_turn_ends_without_pythons_shutdown(served, expected):
+    result = subprocess.run(
+        [sys.executable, "-c", EXIT, str(served)],
+        env=processes.env(),
+        cwd=processes.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (0, expected), result.stderr

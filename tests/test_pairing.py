@@ -23,6 +23,8 @@ def test_every_part_has_its_owners_provider():
         "load.waiting_of": [matching_queries.waiting_for_mentor],
         "load.places": [relationship_capacity.open_places],
         "load.places_of": [relationship_capacity.open_places_of],
+        "load.waiting_in": [matching_queries.waiting_in],
+        "load.places_in": [relationship_capacity.open_places_in],
         "exclusions.never_again": [
             relationship_queries.never_again_pairs,
             safeguarding.never_again_pairs,

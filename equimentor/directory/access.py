@@ -22,7 +22,7 @@ from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.models import IdentityAnswer
 from equimentor.pairing.gate import MENTOR, ready
-from equimentor.pairing.load import with_load
+from equimentor.pairing.load import loads_in, with_load
 from equimentor.schemes.access import has_role
 from equimentor.schemes.dimensions import PREFER_NOT
 from equimentor.schemes.models import Scheme
@@ -124,12 +124,27 @@ def listed_base(scheme: Scheme) -> QuerySet[Participant]:
     ).filter(ready(MENTOR))
 
 
+def read_order(scheme: Scheme) -> list[tuple[int, int]]:
+    """(mentor id, free places) of every listed mentor, in the order mentees see them: those with
+    a free place first, then by name (in the database's collation) and id. The names' order
+    comes from the database, each mentor's load from ``loads_in`` (grouped queries: counted per
+    mentor by ``with_load``, this cost ten times as much at 50,000 mentors); ``free`` is
+    ``with_load``'s, ``max(capacity - load, 0)``."""
+    load = loads_in(scheme.pk)
+    rows = listed_base(scheme).order_by("user__full_name", "pk")
+    counted = [
+        (pk, max((capacity or 0) - load[pk], 0))
+        for pk, capacity in rows.values_list("pk", "mentor_capacity")
+    ]
+    return [row for row in counted if row[1]] + [row for row in counted if not row[1]]
+
+
 def directory_ids(directory: ordering.Directory, form) -> list[int]:
     """Ids of the listed mentors a ``MentorFilterForm`` selects, in the order mentees see them
     (free places first, then by name: ``directory.ordering``). Without filters this reads no
     mentor at all; a filter reads only the matching ids."""
     scheme = directory.scheme
-    order = directory.order(lambda: with_load(listed_base(scheme)))
+    order = directory.order(lambda: read_order(scheme))
     wants_free = form.wants_capacity
     if not form.is_filtered or form.querystring == "has_capacity=on":
         return order.free_ids if wants_free else order.ids

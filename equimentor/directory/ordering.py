@@ -2,7 +2,8 @@
 a scheme of any size at the cost of one page.
 
 Ordering needs every mentor's free places, which are counted from proposals and relationships:
-a query over all of a scheme's mentors. Each web process keeps that order (mentor ids, and each
+reading it reads all of a scheme's mentors (``access.read_order``: their names' order, and their
+loads grouped by mentor). Each web process keeps that order (mentor ids, and each
 one's free places) with the scheme's ``DirectoryVersion`` it was read at, and reads it again
 only once the version has moved on, never on a timer: the order reads stored rows only (no
 clock), so it cannot change while the version stands still. The shared cache holds it too, by
@@ -25,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
 from equimentor.core.once import computed_once
@@ -89,15 +90,12 @@ class Directory:
         token, version = self._kept.stamp
         return f"directory:v3:{self.scheme.pk}:{token}:{version}:{name}"
 
-    def order(self, listed: Callable[[], QuerySet]) -> Order:
-        """(mentor id, free places) of every mentor in ``listed()`` (the scheme's listed mentors,
-        annotated with ``free``; built only when the order is read), in the order mentees see
-        them."""
+    def order(self, read: Callable[[], list[tuple[int, int]]]) -> Order:
+        """(mentor id, free places) of every listed mentor in the order mentees see them, as
+        ``read()`` reads them (called only when the order is read again)."""
         kept = self._kept
         if kept.order is None:
-            rows = computed_once(
-                self._shared_key("order"), lambda: _read_order(listed()), timeout=SHARED_SECONDS
-            )
+            rows = computed_once(self._shared_key("order"), read, timeout=SHARED_SECONDS)
             kept.order = Order(rows)
         return kept.order
 
@@ -121,16 +119,6 @@ class Directory:
         this version, in this process: it is dropped with the version. (Not in the shared cache:
         it holds mentors' names and profiles, which erasure must not leave behind there.)"""
         return self._kept.pieces.setdefault(kind, {})
-
-
-def _read_order(listed: QuerySet) -> list[tuple[int, int]]:
-    return list(
-        listed.order_by(
-            Case(When(free__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "user__full_name",
-            "pk",
-        ).values_list("pk", "free")
-    )
 
 
 def changed(scheme_id: int | None) -> None:

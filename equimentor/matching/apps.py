@@ -34,6 +34,7 @@ class MatchingConfig(AppConfig):
         # its parts of pairing: proposals waiting (load), the round's lock on choices
         load.WAITING.provide(queries.waiting_for)
         load.WAITING_OF.provide(queries.waiting_for_mentor)
+        load.WAITING_IN.provide(queries.waiting_in)
         exclusions.CHOICES_CLOSED_REASON.provide(queries.choices_closed_reason)
         exclusions.PROPOSAL_WAITING.provide(queries.has_waiting_proposal)
         # a proposal waiting takes a mentor's place: the directory's order follows it

@@ -117,5 +117,17 @@ def waiting_for(outer: str = "pk"):
     )
 
 
+def waiting_in(scheme_id: int) -> list[QuerySet]:
+    """(mentor id, proposals waiting for a reply) for the participants of scheme ``scheme_id``
+    with any: the grouped form of ``waiting_for``."""
+    return [
+        Proposal.objects.filter(mentor__scheme_id=scheme_id, status=Proposal.Status.PROPOSED)
+        .order_by()
+        .values("mentor_id")
+        .annotate(n=Count("id"))
+        .values_list("mentor_id", "n")
+    ]
+
+
 def waiting_for_mentor(mentor_id: int) -> int:
     return Proposal.objects.filter(mentor_id=mentor_id, status=Proposal.Status.PROPOSED).count()

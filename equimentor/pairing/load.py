@@ -8,6 +8,8 @@ so it is counted once, as a relationship place, until that relationship closes.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
@@ -21,6 +23,10 @@ WAITING_OF = Part("load.waiting_of", "matching")
 PLACES = Part("load.places", "relationships")
 # places_of(mentor_id) -> int
 PLACES_OF = Part("load.places_of", "relationships")
+# waiting_in(scheme_id) -> [querysets of (participant id, proposals waiting for them as mentor)]
+WAITING_IN = Part("load.waiting_in", "matching")
+# places_in(scheme_id) -> [querysets of (participant id, places they hold as a mentor)]
+PLACES_IN = Part("load.places_in", "relationships")
 
 
 def count_of(qs) -> Subquery:
@@ -41,6 +47,17 @@ def with_load(mentors: QuerySet) -> QuerySet:
             output_field=IntegerField(),
         ),
     )
+
+
+def loads_in(scheme_id: int) -> Counter[int]:
+    """The ``load`` (as ``with_load`` counts it) of every participant of a scheme who has any, by
+    id: the parts' grouped counts in one query (UNION ALL), instead of two subqueries per
+    participant (the directory's order of 50,000 mentors, #17)."""
+    first, *rest = [*WAITING_IN(scheme_id), *PLACES_IN(scheme_id)]
+    load: Counter[int] = Counter()
+    for pk, n in first.union(*rest, all=True):
+        load[pk] += n
+    return load
 
 
 def load_of(mentor_id: int) -> int:

@@ -32,6 +32,7 @@ class RelationshipsConfig(AppConfig):
         # its parts of pairing: places taken, never-again pairs, mentees busy one-to-one
         load.PLACES.provide(capacity.open_places)
         load.PLACES_OF.provide(capacity.open_places_of)
+        load.PLACES_IN.provide(capacity.open_places_in)
         exclusions.NEVER_AGAIN.provide(queries.never_again_pairs)
         exclusions.BUSY_MENTEES.provide(queries.mentees_in_open_one_to_one)
         # relationships take mentors' places: the directory's order follows them

@@ -6,7 +6,7 @@ takes four places; each mentor of a network takes one); a peer-circle member tak
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Value
+from django.db.models import Count, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from equimentor.pairing.load import count_of
@@ -38,6 +38,39 @@ def open_places(outer: str = "pk"):
     return Coalesce(count_of(_mentee_places(OuterRef(outer))), Value(0)) + Coalesce(
         count_of(_peer_places(OuterRef(outer))), Value(0)
     )
+
+
+def open_places_in(scheme_id: int) -> list[QuerySet]:
+    """(participant id, places) for the participants of scheme ``scheme_id`` who hold any places
+    as a mentor: the grouped form of ``open_places`` (the same rows, counted by the mentor or
+    peer they belong to), as two queries whose rows add up."""
+    mentee = (
+        Membership.objects.filter(
+            side=Membership.Side.MENTEE,
+            left_at__isnull=True,
+            relationship__state__in=Relationship.OPEN_STATES,
+            relationship__memberships__participant__scheme_id=scheme_id,
+            relationship__memberships__side=Membership.Side.MENTOR,
+            relationship__memberships__left_at__isnull=True,
+        )
+        .order_by()
+        .values("relationship__memberships__participant_id")
+        .annotate(n=Count("id"))
+        .values_list("relationship__memberships__participant_id", "n")
+    )
+    peer = (
+        Membership.objects.filter(
+            participant__scheme_id=scheme_id,
+            side=Membership.Side.PEER,
+            left_at__isnull=True,
+            relationship__state__in=Relationship.OPEN_STATES,
+        )
+        .order_by()
+        .values("participant_id")
+        .annotate(n=Count("id"))
+        .values_list("participant_id", "n")
+    )
+    return [mentee, peer]
 
 
 def mentee_places_of(participant_id: int) -> int:

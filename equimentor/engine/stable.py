@@ -78,12 +78,18 @@ def sort_for_mentors(mentor: np.ndarray, explicit: np.ndarray, score: np.ndarray
     q = (np.clip(score, 0.0, 1.0) * top).astype(np.int64)
     second = np.where(explicit < u, explicit, u + (top - q))
     packed = (mentor << second_bits | second) << idx_bits | np.arange(k, dtype=np.int64)
-    order = np.argsort(packed)
-    run = packed[order] >> idx_bits  # (mentor, position or rounded score)
-    s = score[order]
-    bad = (run[1:] == run[:-1]) & (s[1:] > s[:-1])
-    if bad.any():  # the exact order inside the runs that rounding merged
-        runs = np.unique(run[1:][bad])  # (run is sorted: each run is one slice)
+    # The keys themselves are sorted, not their positions (an argsort of 4 million keys
+    # reads them at random, and so would gathering them and the scores in that order):
+    # the index is the keys' low bits, and the scores are read only where two keys
+    # share a rounded score.
+    packed.sort()
+    order = packed & ((1 << idx_bits) - 1)
+    run = packed >> idx_bits  # (mentor, position or rounded score)
+    del packed
+    same = np.flatnonzero(run[1:] == run[:-1])
+    bad = same[score[order[same + 1]] > score[order[same]]]
+    if len(bad):  # the exact order inside the runs that rounding merged
+        runs = np.unique(run[bad + 1])  # (run is sorted: each run is one slice)
         inside = np.zeros(k + 1, dtype=np.int64)
         np.add.at(inside, np.searchsorted(run, runs, "left"), 1)
         np.add.at(inside, np.searchsorted(run, runs, "right"), -1)

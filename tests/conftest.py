@@ -73,7 +73,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def scheme_a(db):
-    return factories.make_scheme(name="Scheme A", slug="scheme-a", contact_email="a@example.org")
+    return factories.scheme_a()
 
 
 @pytest.fixture
@@ -88,9 +88,7 @@ def institution(db):
 
 @pytest.fixture
 def alice(scheme_a):
-    return factories.make_staff(
-        scheme_a, "coordinator", email="alice@example.org", full_name="Alice Coordinator"
-    )
+    return factories.alice(scheme_a)
 
 
 @pytest.fixture
@@ -157,6 +155,37 @@ def seeded_demo(demo_rows, django_db_blocker):
             demo_snapshot.put(demo_rows)
             yield Scheme.objects.get(slug=demo_snapshot.SLUG).pk
         finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_rows(django_db_setup, django_db_blocker):
+    """Rows a test module's tests share, made once for the module: Django's
+    ``TestCase.setUpTestData`` for pytest, which has no such scope of its own (pytest-django
+    #514; the pattern its issues show, as ``seeded_demo`` above). ``module_rows(make)`` calls
+    ``make()`` inside a transaction open until the module's last test and rolled back then, and
+    returns what it made. Each test requests ``db`` as usual and runs in a savepoint of that
+    transaction, so what a test writes is gone before the next; and each takes its own
+    ``copy.deepcopy`` of what ``make`` returned, as ``setUpTestData``'s class attributes are
+    copied for each test, so what a test changes in memory is gone too. ``make`` runs on-commit
+    callbacks only where it captures them itself (``TestCase.captureOnCommitCallbacks``), as a
+    function-scoped fixture's would run only under ``django_capture_on_commit_callbacks``.
+    Not for a module with ``transaction=True`` tests: they would run inside the transaction."""
+    from django.db import transaction
+
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+
+    def make(build):
+        with django_db_blocker.unblock():
+            return build()
+
+    try:
+        yield make
+    finally:
+        with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 

@@ -63,6 +63,18 @@ def make_staff(scheme: Scheme, role: str = "coordinator", **user_kwargs) -> User
     return user
 
 
+def scheme_a() -> Scheme:
+    """The personas' scheme A (tests/conftest.py), which alice coordinates."""
+    return make_scheme(name="Scheme A", slug="scheme-a", contact_email="a@example.org")
+
+
+def alice(scheme: Scheme) -> User:
+    """The personas' alice, coordinator of scheme A (tests/conftest.py)."""
+    return make_staff(
+        scheme, "coordinator", email="alice@example.org", full_name="Alice Coordinator"
+    )
+
+
 def registration_data(
     scheme: Scheme, institution: Institution, *, role: str = "mentee", **overrides
 ):

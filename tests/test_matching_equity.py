@@ -3,7 +3,10 @@ policy, and the dry run's tables by group (with small numbers suppressed)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from equimentor.enrolment.models import Consent
@@ -48,11 +51,12 @@ def _mentor(scheme, coordinator, email, capacity):
     return p
 
 
-@pytest.fixture
-def cohort(scheme_a, alice, django_capture_on_commit_callbacks):
-    """10 places for 20 mentees in two groups: group "white" fits the mentors better on every
-    score (stage and interests), group "black" fits none of them."""
-    with django_capture_on_commit_callbacks(execute=True):
+def _cohort():
+    """Scheme A, alice, and 10 places for 20 mentees in two groups: group "white" fits the
+    mentors better on every score (stage and interests), group "black" fits none of them."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
+    with TestCase.captureOnCommitCallbacks(execute=True):
         mentors = [_mentor(scheme_a, alice, f"r{j}@example.org", 2) for j in range(5)]
         good = [
             _mentee(
@@ -69,7 +73,34 @@ def cohort(scheme_a, alice, django_capture_on_commit_callbacks):
             _mentee(scheme_a, alice, f"b{i}@example.org", "black", stage=5, interests="")
             for i in range(10)
         ]
-    return mentors, good, far
+    return scheme_a, alice, (mentors, good, far)
+
+
+@pytest.fixture(scope="module")
+def shared(module_rows):
+    """The cohort, registered once for this module's tests (25 people through the services)."""
+    return module_rows(_cohort)
+
+
+@pytest.fixture
+def fresh(db, shared):
+    """This test's own copy of the shared rows (the database's are rolled back after each test)."""
+    return copy.deepcopy(shared)
+
+
+@pytest.fixture
+def scheme_a(fresh):
+    return fresh[0]
+
+
+@pytest.fixture
+def alice(fresh):
+    return fresh[1]
+
+
+@pytest.fixture
+def cohort(fresh):
+    return fresh[2]
 
 
 def _round_page(client, scheme, alice, by="ethnicity"):

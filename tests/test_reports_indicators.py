@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -14,13 +15,16 @@ from equimentor.matching import services as matching
 from equimentor.matching.models import Proposal
 from equimentor.relationships.models import Milestone, Relationship, SponsorshipAct
 from equimentor.reports import labels, queries, sections
+from tests import factories
 from tests.matching_setup import choose, people
 
 LOOSE = Rules(threshold=3, min_values=3)  # small enough to see a hand-sized dataset
 
 
-@pytest.fixture
-def data(scheme_a, alice):
+def _data():
+    """Scheme A, alice, and 3 mentors and 4 mentees matched through a published round."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
     mentors, mentees = people(scheme_a, alice, mentors=3, mentees=4, capacity=1)
     choose(mentees[0], mentors[0])
     choose(mentees[1], mentors[2], mentors[1])
@@ -37,7 +41,34 @@ def data(scheme_a, alice):
     Consent.objects.filter(participant=mentees[3], purpose=Consent.Purpose.IDENTITY_REPORTS).update(
         withdrawn_at=timezone.now()
     )
-    return mentors, mentees
+    return scheme_a, alice, (mentors, mentees)
+
+
+@pytest.fixture(scope="module")
+def shared(module_rows):
+    """The dataset, made once for this module's tests."""
+    return module_rows(_data)
+
+
+@pytest.fixture
+def fresh(db, shared):
+    """This test's own copy of the shared rows (the database's are rolled back after each test)."""
+    return copy.deepcopy(shared)
+
+
+@pytest.fixture
+def scheme_a(fresh):
+    return fresh[0]
+
+
+@pytest.fixture
+def alice(fresh):
+    return fresh[1]
+
+
+@pytest.fixture
+def data(fresh):
+    return fresh[2]
 
 
 def test_funnel_counts_by_hand(data, scheme_a):

@@ -3,6 +3,7 @@ query over people twice, once for its table and once for the funnel by quarter).
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 
 import pytest
@@ -21,9 +22,16 @@ from tests.reports_data import generate
 BYS = [[], ["institution"], ["ethnicity"], ["ethnicity", "gender"]]
 
 
+@pytest.fixture(scope="module")
+def shared_scheme(module_rows):
+    """The generated scheme, made once for this module's tests (read only: rolled back after
+    each)."""
+    return module_rows(lambda: generate(120, 50, seed=5)[0])
+
+
 @pytest.fixture
-def scheme(db):
-    return generate(120, 50, seed=5)[0]
+def scheme(db, shared_scheme):
+    return copy.deepcopy(shared_scheme)
 
 
 def repeated(run) -> list[str]:

@@ -10,6 +10,7 @@ quarter table, protected on their own, would show it (4 + 4 = 8 pins both groups
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -47,8 +48,9 @@ MENTEES = [
 SPONSORED, GRANT = 4, 12  # an asian and a black mentee matched in Q1
 
 
-@pytest.fixture
-def page_data(scheme_a, alice):
+def _page_data():
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
     now = timezone.now()
     home = factories.InstitutionFactory(name="Home University")
     mentors = []
@@ -106,6 +108,17 @@ def page_data(scheme_a, alice):
                 participant=p, relationship=rel, kind="grant", title="G", achieved_on=now.date()
             )
     return scheme_a
+
+
+@pytest.fixture(scope="module")
+def shared_page_data(module_rows):
+    """The dataset, made once for this module's tests (read only: rolled back after each)."""
+    return module_rows(_page_data)
+
+
+@pytest.fixture
+def page_data(db, shared_page_data):
+    return copy.deepcopy(shared_page_data)
 
 
 # --- what a reader sees ---------------------------------------------------------------------

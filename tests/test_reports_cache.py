@@ -366,3 +366,24 @@ def test_folding_keeps_the_version(bench, scheme_b):
     assert {s.pk: versions.current(s) for s in (scheme, scheme_b)} == before
     versions.changed(scheme)
     assert versions.current(scheme) == before[scheme.pk] + 1
+
+
+def test_the_rules_and_version_read_together_are_those_read_apart(scheme_a):
+    """A kept page reads the report settings and the data version in one query: the same as
+    ``rules_for`` and ``versions.current``, with or without settings, before and after a fold."""
+    from equimentor.reports.models import rules_for
+
+    def apart():
+        return rules_for(scheme_a), versions.current(scheme_a)
+
+    assert reports_cache.rules_and_version(scheme_a) == apart() == (Rules(), apart()[1])
+    before = apart()[1]
+    versions.changed(scheme_a)
+    versions.changed(scheme_a)
+    assert reports_cache.rules_and_version(scheme_a) == apart() == (Rules(), before + 2)
+    versions.fold()
+    versions.changed(scheme_a)
+    assert reports_cache.rules_and_version(scheme_a) == apart() == (Rules(), before + 3)
+    ReportSettings.objects.create(scheme=scheme_a, threshold=7, min_values=9, round_to_five=True)
+    together = reports_cache.rules_and_version(scheme_a)
+    assert together == apart() and together[0] == Rules(threshold=7, min_values=9, round_to=5)

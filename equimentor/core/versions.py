@@ -20,6 +20,8 @@ the rows into ``folded`` in one transaction, which leaves the sum as it was.
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import Count, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from equimentor.core.models import DataChange, DataVersion
 
@@ -47,6 +49,21 @@ def current(scheme) -> int:
             [_id(scheme), _id(scheme)],
         )
         return int(cur.fetchone()[0])
+
+
+def expression(scheme):
+    """The data version of ``scheme`` as an expression (what ``current`` reads), for a query
+    that reads it with other rows in the same statement."""
+    scheme_id = _id(scheme)
+    folded = DataVersion.objects.filter(scheme_id=scheme_id).values("folded")[:1]
+    changes = (
+        DataChange.objects.filter(scheme_id=scheme_id)
+        .order_by()
+        .values("scheme_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(folded), Value(0)) + Coalesce(Subquery(changes), Value(0))
 
 
 def fold() -> dict[str, int]:

@@ -39,6 +39,7 @@ from django.utils import timezone
 from equimentor.core import versions
 from equimentor.core.once import computed_once
 from equimentor.lib import disclosure
+from equimentor.lib.disclosure import Rules
 
 FORMAT = 1
 
@@ -86,6 +87,29 @@ def key_for(scheme, institutions, by, rules, choices, version: int) -> str:
 def key(scheme, institutions, by, rules, choices) -> str:
     """The key of these sections at the scheme's data version now (one query, for the version)."""
     return key_for(scheme, institutions, by, rules, choices, versions.current(scheme))
+
+
+def rules_and_version(scheme) -> tuple[Rules, int]:
+    """The scheme's disclosure rules (``ReportSettings``, defaults without one) and its data
+    version now, in one query: what a kept page reads before its key."""
+    from equimentor.reports.models import ReportSettings
+    from equimentor.schemes.models import Scheme
+
+    version, threshold, min_values, round_to_five = (
+        Scheme.objects.filter(pk=scheme.pk)
+        .annotate(data_version=versions.expression(scheme))
+        .values_list(
+            "data_version",
+            "report_settings__threshold",
+            "report_settings__min_values",
+            "report_settings__round_to_five",
+        )
+        .get()
+    )
+    if threshold is None:  # no settings row
+        return Rules(), version
+    conf = ReportSettings(threshold=threshold, min_values=min_values, round_to_five=round_to_five)
+    return conf.rules(), version
 
 
 def sections(key: str, compute: Callable[[], Any]) -> Any:

@@ -26,7 +26,7 @@ from equimentor.enrolment.models import ExpressionOfInterest, Participant
 from equimentor.reports import cache, charts, exports
 from equimentor.reports.labels import clean_by, dimensions
 from equimentor.reports.matching_equity import matching_equity
-from equimentor.reports.models import Benchmark, ReportSettings, rules_for
+from equimentor.reports.models import Benchmark, ReportSettings
 from equimentor.reports.outcomes import questionnaire_outcomes
 from equimentor.reports.queries import Scope
 from equimentor.reports.sections import full_report
@@ -45,11 +45,11 @@ class _Selection:
     def __init__(self, request):
         self.scheme, self.institutions = request.staff.scheme, request.staff.institutions
         self.by = clean_by(self.scheme, [request.GET.get(f"by{i}", "") for i in (1, 2, 3)])
-        self.rules = rules_for(self.scheme)
+        self.rules, version = cache.rules_and_version(self.scheme)
         self.code = request.GET.get("oq", "")
         self.items = [request.GET.get(f"og{i}", "") for i in (1, 2)]
-        self.key = cache.key(
-            self.scheme, self.institutions, self.by, self.rules, (self.code, *self.items)
+        self.key = cache.key_for(
+            self.scheme, self.institutions, self.by, self.rules, (self.code, *self.items), version
         )
 
     def sections(self):

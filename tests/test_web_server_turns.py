@@ -72,11 +72,11 @@ def test_processes_are_replaced_one_at_a_time(tmp_path):
     last = {int(pid): n for n, pid in enumerate(answered, start=1)}  # each one's last request
     ended = sorted(n for pid, n in last.items() if pid not in live)
     # one process ends every EVERY requests in all, after the request that makes the total a
-    # multiple of EVERY (give or take the order in which processes answering at the same
-    # moment wrote their lines); counting their own, the two ended together after about
-    # 2 × EVERY in all, and again after 4 × EVERY...
+    # multiple of EVERY (give or take the order in which the two processes' log lines reach
+    # the pipe: under a loaded machine a few requests apart); counting their own, the two
+    # ended together after about 2 × EVERY in all, and again after 4 × EVERY...
     assert [round(n / EVERY) for n in ended] == list(range(1, len(ended) + 1)), ended
-    assert all(abs(n - round(n / EVERY) * EVERY) <= CLIENTS for n in ended), ended
+    assert all(abs(n - round(n / EVERY) * EVERY) <= EVERY // 10 for n in ended), ended
     assert len(ended) >= TOTAL // EVERY - 1, ended
     assert "Error" not in web.output
 

@@ -40,6 +40,8 @@ from equimentor.core import versions
 from equimentor.core.once import computed_once
 from equimentor.lib import disclosure
 from equimentor.lib.disclosure import Rules
+from equimentor.reports.models import ReportSettings
+from equimentor.schemes.models import Scheme
 
 FORMAT = 1
 
@@ -92,9 +94,6 @@ def key(scheme, institutions, by, rules, choices) -> str:
 def rules_and_version(scheme) -> tuple[Rules, int]:
     """The scheme's disclosure rules (``ReportSettings``, defaults without one) and its data
     version now, in one query: what a kept page reads before its key."""
-    from equimentor.reports.models import ReportSettings
-    from equimentor.schemes.models import Scheme
-
     version, threshold, min_values, round_to_five = (
         Scheme.objects.filter(pk=scheme.pk)
         .annotate(data_version=versions.expression(scheme))

@@ -35,12 +35,17 @@ def count_awaiting_reply(participant) -> int:
     return awaiting_reply(participant).count()
 
 
+def waiting_naming(participant) -> QuerySet[Proposal]:
+    """Proposals still waiting that name this participant, whoever has yet to reply."""
+    return Proposal.objects.filter(
+        Q(mentee=participant) | Q(mentor=participant), status=Proposal.Status.PROPOSED
+    )
+
+
 def count_waiting_naming(participant) -> tuple[int, int]:
     """Proposals still waiting that name this participant, as (waiting for their own reply,
     waiting only for the other side's): withdrawing declines both kinds."""
-    waiting = Proposal.objects.filter(
-        Q(mentee=participant) | Q(mentor=participant), status=Proposal.Status.PROPOSED
-    )
+    waiting = waiting_naming(participant)
     own = Q(mentee=participant, mentee_reply="") | Q(mentor=participant, mentor_reply="")
     counts = waiting.aggregate(total=Count("pk"), own=Count("pk", filter=own))
     return counts["own"], counts["total"] - counts["own"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from equimentor import engine
@@ -14,7 +13,7 @@ from equimentor.directory.models import Conflict
 from equimentor.engine.core import TOP_CHOICES
 from equimentor.engine.validate import RULE_TEXT
 from equimentor.enrolment.models import Participant
-from equimentor.matching import adapter, emails, reasons, tasks
+from equimentor.matching import adapter, emails, queries, reasons, tasks
 from equimentor.matching.models import (
     Adjustment,
     MatchingRound,
@@ -449,9 +448,7 @@ def decline_for_leaver(participant: Participant, *, actor) -> int:
     they had replied) is declined on their side, and the other side is told the match will not
     go ahead, never why (a mentee stays in the next round; a mentor's place is free again).
     Returns how many were declined."""
-    waiting = Proposal.objects.filter(
-        Q(mentee=participant) | Q(mentor=participant), status=Proposal.Status.PROPOSED
-    ).order_by("pk")
+    waiting = queries.waiting_naming(participant).order_by("pk")
     declined = 0
     for proposal in waiting:
         reply(proposal, participant, accept=False, actor=actor)

@@ -7,10 +7,13 @@ scheme, and what is kept holds nothing of the reader."""
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -21,6 +24,7 @@ from tests.reports_data import generate
 
 PAGES = ["/manage/bench/reports/", "/schemes/bench/reports/"]
 SECTION_TEMPLATES = {"reports/_sections.html", "reports/_tables.html", "reports/_chart.html"}
+LOAD = re.compile(r"{%\s*load\s+(.+?)\s*%}")
 
 
 @pytest.fixture
@@ -122,11 +126,26 @@ def test_what_is_kept_holds_nothing_of_the_reader(client, bench, monkeypatch):
     assert coordinator.email not in html[0] and "csrfmiddlewaretoken" not in html[0]
 
 
-def test_the_report_templates_are_part_of_the_code_version():
-    """A deployment whose report templates differ never reads HTML the previous one kept."""
-    names = {p.name for p in reports_cache._code_files()}
-    assert {"_sections.html", "_tables.html", "_chart.html", "_outcomes.html"} <= names
-    assert "equimentor.py" in names  # the table_body filter
+def test_the_report_templates_are_part_of_the_code_version(client, bench):
+    """A deployment whose report templates differ never reads HTML the previous one kept: the
+    templates of the kept HTML (those a first view renders and the next does not) and the
+    template tag libraries of ours that they load are all part of the code version."""
+    scheme, coordinator = bench
+    client.force_login(coordinator)
+    first = {t.origin.name: t for t in client.get(PAGES[0]).templates if t.name}
+    kept = first.keys() - {t.origin.name for t in client.get(PAGES[0]).templates if t.name}
+    assert SECTION_TEMPLATES <= {first[origin].name for origin in kept}
+    libraries = engines["django"].engine.libraries  # name -> module
+    ours = {
+        libraries[name]
+        for origin in kept
+        for load in LOAD.findall(first[origin].source)
+        for name in load.split()
+        if libraries.get(name, "").startswith("equimentor.")
+    }
+    assert "equimentor.core.templatetags.equimentor" in ours  # the table_body filter
+    needed = {Path(origin) for origin in kept} | {Path(sys.modules[m].__file__) for m in ours}
+    assert {p.resolve() for p in needed} <= {p.resolve() for p in reports_cache.code_files()}
 
 
 def test_a_kept_page_reads_only_its_frame(client, bench):

@@ -46,8 +46,10 @@ from equimentor.schemes.models import Scheme
 FORMAT = 1
 
 
-def _code_files() -> list[Path]:
-    """The code that computes, protects and renders the kept sections."""
+def code_files() -> list[Path]:
+    """The code that computes, protects and renders the kept sections. Public: it is what a new
+    report template or template tag library must be part of (tests hold it to the templates a
+    report page renders)."""
     here = Path(__file__).resolve().parent
     package = here.parent
     return (
@@ -62,7 +64,7 @@ def _code_version() -> str:
     """A hash of the code that computes, protects and renders the sections: a deployment with
     different code never reads what the previous one kept."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for path in _code_files():
+    for path in code_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -518,34 +518,32 @@ def tls_receiver(receiver, monkeypatch):
         yield receiver
 
 
-def test_over_https_the_certificate_is_checked_against_the_name_not_the_address(
+@pytest.fixture
+def deliver_over_https(
     client, scheme_a, alice, tls_receiver, django_capture_on_commit_callbacks, monkeypatch
 ):
-    port = tls_receiver.server.server_port
-    _Lookups(monkeypatch, "hooks.example.test", first="127.0.0.1", then="127.0.0.1")
-    delivery = _one_delivery(
-        client,
-        scheme_a,
-        alice,
-        f"https://hooks.example.test:{port}/in",
-        django_capture_on_commit_callbacks,
-    )
+    """``deliver_over_https(name)``: one delivery to ``https://name:port/in``, the name looked
+    up as this machine (where the TLS receiver listens)."""
+
+    def deliver(name):
+        _Lookups(monkeypatch, name, first="127.0.0.1", then="127.0.0.1")
+        url = f"https://{name}:{tls_receiver.server.server_port}/in"
+        return _one_delivery(client, scheme_a, alice, url, django_capture_on_commit_callbacks)
+
+    return deliver
+
+
+def test_over_https_the_certificate_is_checked_against_the_name_not_the_address(
+    tls_receiver, deliver_over_https
+):
+    delivery = deliver_over_https("hooks.example.test")
     assert (delivery.status, delivery.last_status_code) == ("succeeded", 204)
+    port = tls_receiver.server.server_port
     assert tls_receiver.requests[0][0]["host"] == f"hooks.example.test:{port}"
 
 
-def test_over_https_a_certificate_for_another_name_is_refused(
-    client, scheme_a, alice, tls_receiver, django_capture_on_commit_callbacks, monkeypatch
-):
-    port = tls_receiver.server.server_port
-    _Lookups(monkeypatch, "other.example.test", first="127.0.0.1", then="127.0.0.1")
-    delivery = _one_delivery(
-        client,
-        scheme_a,
-        alice,
-        f"https://other.example.test:{port}/in",
-        django_capture_on_commit_callbacks,
-    )
+def test_over_https_a_certificate_for_another_name_is_refused(tls_receiver, deliver_over_https):
+    delivery = deliver_over_https("other.example.test")
     assert (delivery.status, delivery.last_status_code) == ("pending", None)
     assert delivery.last_error.startswith("No answer: the endpoint's certificate was not accepted")
     assert "other.example.test" in delivery.last_error

@@ -3,9 +3,12 @@ see nothing of A; dana is an applicant with no account."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from equimentor.directory import ordering
 from tests import factories
 from tests.sso_setup import oidc_provider, saml_idp  # noqa: F401  (identity providers)
 
@@ -160,41 +163,49 @@ def seeded_demo(demo_rows, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def module_rows(django_db_setup, django_db_blocker):
-    """Rows a test module's tests share, made once for the module: Django's
-    ``TestCase.setUpTestData`` for pytest, which has no such scope of its own (pytest-django
-    #514; the pattern its issues show, as ``seeded_demo`` above). ``module_rows(make)`` calls
-    ``make()`` inside a transaction open until the module's last test and rolled back then, and
-    returns what it made. Each test requests ``db`` as usual and runs in a savepoint of that
-    transaction, so what a test writes is gone before the next; and each takes its own
-    ``copy.deepcopy`` of what ``make`` returned, as ``setUpTestData``'s class attributes are
-    copied for each test, so what a test changes in memory is gone too. ``make`` runs on-commit
-    callbacks only where it captures them itself (``TestCase.captureOnCommitCallbacks``), as a
-    function-scoped fixture's would run only under ``django_capture_on_commit_callbacks``.
-    Not for a module with ``transaction=True`` tests: they would run inside the transaction."""
+def module_rows(request, django_db_setup, django_db_blocker):
+    """Rows a test module's tests share, made once for the module by its ``make_rows()``:
+    Django's ``TestCase.setUpTestData`` for pytest, which has no such scope of its own
+    (pytest-django #514; the pattern its issues show, as ``seeded_demo`` above). ``make_rows()``
+    runs inside a transaction open until the module's last test and rolled back then. Tests take
+    the rows through ``rows`` (or the fixtures ``factories.rows_as`` names): each requests ``db``
+    and runs in a savepoint of that transaction, so what a test writes is gone before the next;
+    and each gets its own ``copy.deepcopy`` of what ``make_rows`` returned, as
+    ``setUpTestData``'s class attributes are copied for each test, so what a test changes in
+    memory is gone too. ``make_rows`` runs on-commit callbacks only where it captures them
+    itself (``TestCase.captureOnCommitCallbacks``), as a function-scoped fixture's would run only
+    under ``django_capture_on_commit_callbacks``. Not for a module with ``transaction=True``
+    tests: they would run inside the transaction."""
     from django.db import transaction
 
     outer = transaction.atomic()
     with django_db_blocker.unblock():
         outer.__enter__()
-
-    def make(build):
-        with django_db_blocker.unblock():
-            return build()
-
     try:
-        yield make
+        with django_db_blocker.unblock():
+            made = request.module.make_rows()
+        yield made
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
 
+@pytest.fixture
+def rows(db, module_rows):
+    """This test's own copy of its module's shared rows (``module_rows``)."""
+    return copy.deepcopy(module_rows)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; every test starts with none."""
+    """Rate-limit counters live in the cache; every test starts with none, and with nothing the
+    directory keeps in this process (``directory.ordering``): rows a module shares
+    (``module_rows``) keep their directory version's token from test to test, so an order kept
+    at one test's version number would otherwise be read by the next test at the same number."""
     from django.core.cache import cache
 
     cache.clear()
+    ordering.forget()
     yield
     cache.clear()

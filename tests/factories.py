@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+import pytest
 
 from equimentor.accounts.models import User
 from equimentor.demo.documents import DOCUMENTS
@@ -182,3 +183,20 @@ MATCHING_WEIGHTS_FORM = {
     "weight_shared": "1",
     "weight_pathway": "1",
 }
+
+
+def rows_as(*names: str) -> list:
+    """Fixtures named ``names`` for a module that shares rows (``make_rows``, ``module_rows`` in
+    tests/conftest.py): the parts of this test's copy of them (``rows``) in order, or the whole
+    when one name is given. ``scheme_a, alice, cohort = rows_as("scheme_a", "alice", "cohort")``."""
+
+    def part(name: str, i: int | None):
+        @pytest.fixture(name=name)
+        def fixture(rows):
+            return rows if i is None else rows[i]
+
+        return fixture
+
+    if len(names) == 1:
+        return [part(names[0], None)]
+    return [part(name, i) for i, name in enumerate(names)]

@@ -3,9 +3,6 @@ policy, and the dry run's tables by group (with small numbers suppressed)."""
 
 from __future__ import annotations
 
-import copy
-
-import pytest
 from django.test import TestCase
 from django.urls import reverse
 
@@ -51,9 +48,10 @@ def _mentor(scheme, coordinator, email, capacity):
     return p
 
 
-def _cohort():
+def make_rows():
     """Scheme A, alice, and 10 places for 20 mentees in two groups: group "white" fits the
-    mentors better on every score (stage and interests), group "black" fits none of them."""
+    mentors better on every score (stage and interests), group "black" fits none of them:
+    registered once for this module's tests (25 people through the services)."""
     scheme_a = factories.scheme_a()
     alice = factories.alice(scheme_a)
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -76,31 +74,7 @@ def _cohort():
     return scheme_a, alice, (mentors, good, far)
 
 
-@pytest.fixture(scope="module")
-def shared(module_rows):
-    """The cohort, registered once for this module's tests (25 people through the services)."""
-    return module_rows(_cohort)
-
-
-@pytest.fixture
-def fresh(db, shared):
-    """This test's own copy of the shared rows (the database's are rolled back after each test)."""
-    return copy.deepcopy(shared)
-
-
-@pytest.fixture
-def scheme_a(fresh):
-    return fresh[0]
-
-
-@pytest.fixture
-def alice(fresh):
-    return fresh[1]
-
-
-@pytest.fixture
-def cohort(fresh):
-    return fresh[2]
+scheme_a, alice, cohort = factories.rows_as("scheme_a", "alice", "cohort")
 
 
 def _round_page(client, scheme, alice, by="ethnicity"):

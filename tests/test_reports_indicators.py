@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from equimentor.enrolment.models import Consent
@@ -21,8 +19,9 @@ from tests.matching_setup import choose, people
 LOOSE = Rules(threshold=3, min_values=3)  # small enough to see a hand-sized dataset
 
 
-def _data():
-    """Scheme A, alice, and 3 mentors and 4 mentees matched through a published round."""
+def make_rows():
+    """Scheme A, alice, and 3 mentors and 4 mentees matched through a published round: made once
+    for this module's tests."""
     scheme_a = factories.scheme_a()
     alice = factories.alice(scheme_a)
     mentors, mentees = people(scheme_a, alice, mentors=3, mentees=4, capacity=1)
@@ -44,31 +43,7 @@ def _data():
     return scheme_a, alice, (mentors, mentees)
 
 
-@pytest.fixture(scope="module")
-def shared(module_rows):
-    """The dataset, made once for this module's tests."""
-    return module_rows(_data)
-
-
-@pytest.fixture
-def fresh(db, shared):
-    """This test's own copy of the shared rows (the database's are rolled back after each test)."""
-    return copy.deepcopy(shared)
-
-
-@pytest.fixture
-def scheme_a(fresh):
-    return fresh[0]
-
-
-@pytest.fixture
-def alice(fresh):
-    return fresh[1]
-
-
-@pytest.fixture
-def data(fresh):
-    return fresh[2]
+scheme_a, alice, data = factories.rows_as("scheme_a", "alice", "data")
 
 
 def test_funnel_counts_by_hand(data, scheme_a):

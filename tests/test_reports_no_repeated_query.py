@@ -3,7 +3,6 @@ query over people twice, once for its table and once for the funnel by quarter).
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 
 import pytest
@@ -17,21 +16,18 @@ from equimentor.reports.models import rules_for
 from equimentor.reports.outcomes import questionnaire_outcomes
 from equimentor.reports.queries import Scope
 from equimentor.reports.training import training_reports
+from tests import factories
 from tests.reports_data import generate
 
 BYS = [[], ["institution"], ["ethnicity"], ["ethnicity", "gender"]]
 
 
-@pytest.fixture(scope="module")
-def shared_scheme(module_rows):
-    """The generated scheme, made once for this module's tests (read only: rolled back after
-    each)."""
-    return module_rows(lambda: generate(120, 50, seed=5)[0])
+def make_rows():
+    """The generated scheme, made once for this module's tests."""
+    return generate(120, 50, seed=5)[0]
 
 
-@pytest.fixture
-def scheme(db, shared_scheme):
-    return copy.deepcopy(shared_scheme)
+[scheme] = factories.rows_as("scheme")
 
 
 def repeated(run) -> list[str]:

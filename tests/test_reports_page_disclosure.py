@@ -10,7 +10,6 @@ quarter table, protected on their own, would show it (4 + 4 = 8 pins both groups
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,7 +47,8 @@ MENTEES = [
 SPONSORED, GRANT = 4, 12  # an asian and a black mentee matched in Q1
 
 
-def _page_data():
+def make_rows():
+    """Scheme A with the dataset above, made once for this module's tests."""
     scheme_a = factories.scheme_a()
     alice = factories.alice(scheme_a)
     now = timezone.now()
@@ -110,15 +110,7 @@ def _page_data():
     return scheme_a
 
 
-@pytest.fixture(scope="module")
-def shared_page_data(module_rows):
-    """The dataset, made once for this module's tests (read only: rolled back after each)."""
-    return module_rows(_page_data)
-
-
-@pytest.fixture
-def page_data(db, shared_page_data):
-    return copy.deepcopy(shared_page_data)
+[page_data] = factories.rows_as("page_data")
 
 
 # --- what a reader sees ---------------------------------------------------------------------

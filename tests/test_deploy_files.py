@@ -157,6 +157,25 @@ def test_equimentor_admin_reads_the_settings_file_as_systemd_does(tmp_path):
     )
 
 
+def test_equimentor_admin_finds_runuser_from_cron(tmp_path):
+    """cron runs step 9's nightly backup with PATH=/usr/bin:/bin; runuser is in /usr/sbin."""
+    if not shutil.which("runuser", path="/usr/sbin:/sbin"):
+        pytest.skip("no runuser in /usr/sbin or /sbin")
+    result = subprocess.run(
+        ["sh", str(DEPLOY / "equimentor-admin"), "--version"],
+        env={
+            "PATH": "/usr/bin:/bin",  # cron's
+            "EQUIMENTOR_ENV_FILE": str(tmp_path / "missing.env"),
+            "EQUIMENTOR_USER": "nobody",  # not us: the command goes through runuser
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # runuser is found and runs (as root) or refuses (as anyone else); it is never "not found".
+    assert result.returncode != 127 and "not found" not in result.stderr, result.stderr
+
+
 def test_the_web_entry_point_imports_every_view_before_workers_start():
     """gunicorn loads equimentor.wsgi once in its master (preload_app): the views are imported
     there, so a new worker's first request does not wait for them (#17)."""

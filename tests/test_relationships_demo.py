@@ -81,6 +81,13 @@ def test_demo_relationships(seeded_demo, db, django_capture_on_commit_callbacks)
         side="mentor",
         relationship__state__in=Relationship.OPEN_STATES,
     ).exists()
+    # and a mentoring group, under way, for its pages to show
+    group = Relationship.objects.get(scheme=scheme, kind="group")
+    assert group.name == "Fellowship writing group" and group.state in Relationship.OPEN_STATES
+    sides = Counter(group.memberships.values_list("side", flat=True))
+    assert sides == {"mentor": 1, "mentee": 3}
+    assert group.meetings.filter(status="held").count() == 1
+    assert group.meetings.filter(status="scheduled", starts_at__gt=now).count() == 1
     # seeding again changes nothing
     with django_capture_on_commit_callbacks(execute=False):
         assert seed() is False

@@ -361,6 +361,55 @@ def _demo_mentor_pair(scheme, rng: random.Random) -> Relationship | None:
     return None
 
 
+GROUP_NAME = "Fellowship writing group"
+
+
+def _demo_group(scheme, rng: random.Random) -> Relationship | None:
+    """A mentoring group: one mentor with free places and three mentees with no open
+    relationship, its first meeting held three weeks ago and the next one booked, so the
+    coordinator's, the mentor's and the mentees' group pages have something to show."""
+    busy = set(
+        Membership.objects.filter(
+            relationship__scheme=scheme, relationship__state__in=Relationship.OPEN_STATES
+        ).values_list("participant_id", flat=True)
+    )
+    approved = Participant.objects.filter(scheme=scheme, status=Participant.Status.APPROVED)
+    demo_people = ("mentor@", "mentee@")
+    free = (
+        approved.exclude(pk__in=busy)
+        .exclude(user__email__startswith=demo_people[0])
+        .exclude(user__email__startswith=demo_people[1])
+        .select_related("user")
+        .order_by("pk")
+    )
+    mentors = [p for p in free if p.is_mentor and not p.is_mentee and p.mentor_capacity]
+    mentees = [p for p in free if p.is_mentee and not p.is_mentor]
+    for mentor in mentors:
+        others = [m for m in mentees if m.institution_id != mentor.institution_id][:3]
+        if len(others) < 3:
+            continue
+        try:
+            rel = services.create_relationship(
+                scheme,
+                Relationship.Kind.GROUP,
+                [services.NewMember(mentor, Membership.Side.MENTOR)]
+                + [services.NewMember(m, Membership.Side.MENTEE) for m in others],
+                actor=None,
+                name=GROUP_NAME,
+            )
+        except services.RelationshipError:
+            continue
+        start = timezone.now() - timedelta(weeks=3)
+        _set_dates(rel, start, scheme.relationship_months)
+        rel.refresh_from_db()
+        lead, first = _member(rel, "mentor"), _member(rel, "mentee")
+        _hold(rel, lead, first, timezone.localdate(start) + timedelta(days=4), rng)
+        _schedule(rel, lead, services.today() + timedelta(days=rng.randint(3, 10)), 17, rng)
+        _backdate(rel, start)
+        return rel
+    return None
+
+
 def seed_relationships(scheme, rng: random.Random) -> None:
     """Give the relationships the demo's accepted proposals started a realistic history."""
     if Meeting.objects.filter(relationship__scheme=scheme).exists():
@@ -389,3 +438,5 @@ def seed_relationships(scheme, rng: random.Random) -> None:
         _grow(own, "active", rng, meetings=3, upcoming=True)
         _backdate(own, start)
         _close_and_pause_dates(own)
+    # its own random numbers, so the rest of the demo (drawn from rng after this) is unchanged
+    _demo_group(scheme, random.Random(len(rels)))

@@ -188,3 +188,15 @@ def test_the_coordinators_list_costs_the_same_queries_with_more_groups(
         )
     assert len(client.get(url, **bearer(raw)).json()["results"]) == 2
     assert cost() == one
+
+
+def test_the_coordinators_list_names_a_group_and_its_members(client, scheme_a, alice, group):
+    rel, mentors, mentees, _meeting = group
+    client.force_login(alice)
+    page = client.get(reverse("relationships:manage_list", args=[scheme_a.slug]), {"kind": "group"})
+    html = page.content.decode()
+    detail = reverse("relationships:manage_detail", args=[scheme_a.slug, rel.pk])
+    assert f'<a href="{detail}">Thursday group</a>' in html
+    row = html[html.index(f'<a href="{detail}">') :]
+    for person in (*mentors, *mentees):
+        assert person.user.full_name in row[: row.index("</td>")]

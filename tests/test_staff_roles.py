@@ -63,6 +63,10 @@ def test_the_command_appoints_a_site_administrator_with_an_account_email_and_aud
     assert needs_two_factor(ada)  # appoints anyone to anything: signs in with two factors
     assert mail.outbox[-1].to == ["ada@example.org"]
     assert "site administrator" in mail.outbox[-1].subject
+    # made on the command line: not "A site administrator has made you...", and says how to sign in
+    body = mail.outbox[-1].body
+    assert "The team that runs this site has made you a site administrator" in body
+    assert "ask for a sign-in link to this address" in body
     event = AuditEvent.objects.get(action="staff.site_admin.appointed")
     assert event.object_id == str(ada.pk) and event.actor is None
     call_command("site_admin", "list")

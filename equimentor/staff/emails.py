@@ -9,7 +9,11 @@ from equimentor.core.roles import Role
 
 
 def _from(actor) -> str:
-    return actor.full_name if actor is not None and actor.full_name else "A site administrator"
+    """Who did it, as the email names them: the person, or, for a change made on the server's
+    command line (no actor), the people who run the site rather than an administrator."""
+    if actor is None:
+        return "The team that runs this site"
+    return actor.full_name or "A site administrator"
 
 
 def invitation(invitation, raw_token: str) -> None:

@@ -145,6 +145,32 @@ POLICIES = ("fair", "score")
 
 
 @dataclass(slots=True)
+class Choices:
+    """Every mentee's choices in columnar form: mentors by position, not by id.
+
+    Mentee ``i``'s choices, best first, are the mentors at positions
+    ``mentor[ptr[i]:ptr[i + 1]]`` of :attr:`Instance.mentors`. A caller that
+    already holds the choices as numbers (the web app's adapter, from database
+    rows; the command line's file reader) gives them this way, so that
+    :func:`~equimentor.engine.match` need not look up each choice's id. The
+    same checks apply as to :attr:`Mentee.choices` (each position a mentor,
+    none listed twice by one mentee, ``max_choices``), and the mentees' own
+    ``choices`` must then be empty.
+
+    Parameters
+    ----------
+    ptr:
+        ``len(mentees) + 1`` whole numbers from 0, never decreasing, the last
+        ``len(mentor)`` (a list or a one-dimensional numpy integer array).
+    mentor:
+        The position in :attr:`Instance.mentors` of each choice (likewise).
+    """
+
+    ptr: Sequence[int]
+    mentor: Sequence[int]
+
+
+@dataclass(slots=True)
 class Instance:
     """A complete matching problem.
 
@@ -159,6 +185,9 @@ class Instance:
     forbidden:
         ``(mentee id, mentor id)`` pairs that must never be matched (they
         declined or ended a match before).
+    choices:
+        Optionally, every mentee's choices as mentor positions (:class:`Choices`)
+        instead of each :attr:`Mentee.choices` as ids; then those are empty.
     """
 
     mentors: list[Mentor]
@@ -166,6 +195,7 @@ class Instance:
     settings: Settings = field(default_factory=Settings)
     pinned: list[tuple[Id, Id]] = field(default_factory=list)
     forbidden: list[tuple[Id, Id]] = field(default_factory=list)
+    choices: Choices | None = None
 
 
 @dataclass(slots=True)

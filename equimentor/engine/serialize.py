@@ -63,6 +63,28 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
                 row[f] = list(v) if isinstance(v, tuple) else v
         return row
 
+    mentees = [
+        person(
+            p,
+            (
+                "id",
+                "choices",
+                "institution",
+                "career_stage",
+                "interests",
+                "attributes",
+                "wants_shared",
+                "avoid",
+                "groups",
+            ),
+        )
+        for p in instance.mentees
+    ]
+    if instance.choices is not None:  # (positions back to the mentors' ids)
+        at = list(instance.choices.ptr)
+        ids = [instance.mentors[j].id for j in instance.choices.mentor]
+        for i, row in enumerate(mentees):
+            row["choices"] = ids[at[i] : at[i + 1]]
     s = instance.settings
     return {
         "settings": {
@@ -89,23 +111,7 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
             )
             for p in instance.mentors
         ],
-        "mentees": [
-            person(
-                p,
-                (
-                    "id",
-                    "choices",
-                    "institution",
-                    "career_stage",
-                    "interests",
-                    "attributes",
-                    "wants_shared",
-                    "avoid",
-                    "groups",
-                ),
-            )
-            for p in instance.mentees
-        ],
+        "mentees": mentees,
         "pinned": [list(p) for p in instance.pinned],
         "forbidden": [list(p) for p in instance.forbidden],
     }

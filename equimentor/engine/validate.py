@@ -23,6 +23,7 @@ from .model import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
     POLICIES,
+    Choices,
     Id,
     Instance,
     InstanceError,
@@ -504,6 +505,7 @@ def _first_error(instance: Instance) -> None:
         capacity.append(mentor.capacity)
         _check_person_common(mentor, where)
 
+    rows = None if instance.choices is None else _columnar_rows(instance.choices, len(mentees))
     mentee_index: dict[str, int] = {}
     blocked: dict[int, dict[int, str]] = {}
     max_choices = settings.max_choices
@@ -525,11 +527,26 @@ def _first_error(instance: Instance) -> None:
         chs = mentee.choices
         if not isinstance(chs, list | tuple):
             raise InstanceError(f"{where}: choices must be a list of mentor ids")
+        if rows is not None:
+            if chs:
+                raise InstanceError(
+                    f"{where}: choices given both here and in the instance's columnar choices"
+                )
+            row = rows[i]
+            for j in row:
+                if not 0 <= j < len(mentors):
+                    raise InstanceError(
+                        f"{where}: choice at mentor position {j} is not a mentor position "
+                        f"(there are {len(mentors)} mentors)"
+                    )
+            chs = [mentors[j].id for j in row]
+        else:
+            row = [mentor_index.get(_key_or_none(c)) for c in chs]
         if max_choices is not None and len(chs) > max_choices:
             raise InstanceError(
                 f"{where}: {len(chs)} choices but the scheme allows at most {max_choices}"
             )
-        _choice_error(where, chs, [mentor_index.get(_key_or_none(c)) for c in chs])
+        _choice_error(where, chs, row)
         ws = mentee.wants_shared
         if not isinstance(ws, list | tuple) or not all(type(k) is str for k in ws):
             raise InstanceError(f"{where}: wants_shared must be a list of attribute names")
@@ -668,7 +685,101 @@ def _plain(instance: Instance) -> Instance:
         settings=instance.settings,
         pinned=list(instance.pinned),
         forbidden=list(instance.forbidden),
+        choices=instance.choices,
     )
+
+
+def _whole_array(values: Any) -> np.ndarray | None:
+    """``values`` as a new one-dimensional int64 array if they are whole numbers (an integer
+    numpy array, or a list or tuple of ``int``), else None."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1 or values.dtype.kind not in "iu":
+            return None
+        if values.dtype.kind == "u" and len(values) and values.max() > np.iinfo(np.int64).max:
+            return None
+        return values.astype(np.int64)  # (a copy: the index must not follow the caller's array)
+    if not isinstance(values, list | tuple) or not _types(values) <= {int}:
+        return None
+    try:
+        return np.array(values, dtype=np.int64).reshape(-1)
+    except OverflowError:
+        return None
+
+
+def _columnar_rows(choices: Any, n: int) -> list[list[int]]:
+    """Each mentee's row of columnar choices (mentor positions, not checked against the
+    mentors), or the :class:`InstanceError` saying what is wrong with their shape."""
+    if not isinstance(choices, Choices):
+        raise InstanceError(f"choices must be a Choices, got {type(choices).__name__}")
+    ptr, mentor = _whole_array(choices.ptr), _whole_array(choices.mentor)
+    if ptr is None:
+        raise InstanceError("choices: ptr must be a list of whole numbers")
+    if mentor is None:
+        raise InstanceError("choices: mentor must be a list of whole numbers")
+    if len(ptr) != n + 1:
+        raise InstanceError(
+            f"choices: ptr must have one entry per mentee and one more ({n + 1}), got {len(ptr)}"
+        )
+    if ptr[0] != 0 or ptr[-1] != len(mentor) or (np.diff(ptr) < 0).any():
+        raise InstanceError(
+            f"choices: ptr must rise from 0 to the number of choices ({len(mentor)}) "
+            "without ever decreasing"
+        )
+    at, flat = ptr.tolist(), mentor.tolist()
+    return [flat[at[i] : at[i + 1]] for i in range(n)]
+
+
+def _columnar(choices: Any, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """(number of choices of each mentee, mentor position of each choice) of valid columnar
+    choices; ``_Unusual`` on anything else."""
+    if not isinstance(choices, Choices):
+        raise _Unusual
+    ptr, mentor = _whole_array(choices.ptr), _whole_array(choices.mentor)
+    if ptr is None or mentor is None or len(ptr) != n + 1:
+        raise _Unusual
+    lens = np.diff(ptr)
+    if ptr[0] != 0 or ptr[-1] != len(mentor) or (lens < 0).any():
+        raise _Unusual
+    if len(mentor) and (mentor.min() < 0 or mentor.max() >= m):
+        raise _Unusual
+    return lens, mentor
+
+
+def columnar_choices(instance: Instance) -> Instance:
+    """Turn the mentees' choices of ``instance`` into :class:`Choices` (mentor positions), in
+    place, when the mentor ids are all strings or all integers and every choice is one of
+    them, of the same type; otherwise leave ``instance`` as it was, for :func:`prepare` to
+    name the first error with the usual message. Returns ``instance``.
+
+    For the command line's file reader, which holds the choices' ids in lists of decoded
+    JSON: each id is looked up here, once (so reading the file does what :func:`prepare`
+    did for these lists), and :func:`prepare` checks and indexes the positions."""
+    if instance.choices is not None:
+        return instance
+    mentors, mentees = instance.mentors, instance.mentees
+    ids = list(map(_ID, mentors))
+    types = _types(ids)
+    if types != {str} and types != {int}:
+        return instance
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    if len(index) != len(ids):
+        return instance  # (a duplicate id: prepare names it)
+    chs = list(map(attrgetter("choices"), mentees))
+    if not _types(chs) <= {list}:
+        return instance
+    total = sum(map(len, chs))
+    if types == {int} and not _types(chain.from_iterable(chs)) <= {int}:
+        return instance  # (True and 1.0 would find mentor 1; 1 would not find "1")
+    try:  # (an unknown id gives None, which fromiter refuses; an unhashable one TypeError)
+        mentor = np.fromiter(map(index.get, chain.from_iterable(chs)), dtype=np.int64, count=total)
+    except TypeError:
+        return instance
+    ptr = np.zeros(len(mentees) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, chs), dtype=np.int64, count=len(chs)), out=ptr[1:])
+    for mentee in mentees:
+        mentee.choices = []
+    instance.choices = Choices(ptr, mentor)
+    return instance
 
 
 # --------------------------------------------------------------------------- fast path
@@ -756,6 +867,23 @@ def _inst_codes(mentor_vals: list, mentee_vals: list) -> tuple[np.ndarray, np.nd
     )
 
 
+def _choice_positions(chs: list, total: int, mentor_get) -> np.ndarray:
+    """The mentor position of each choice id in the lists ``chs``; ``_Unusual`` if any is
+    not a known mentor id."""
+    try:  # mentor keys are str: anything else misses (None, which fromiter refuses)
+        return np.fromiter(map(mentor_get, chain.from_iterable(chs)), dtype=np.int64, count=total)
+    except TypeError:  # integer ids (as text in the index), or something invalid
+        flat = list(chain.from_iterable(chs))
+        ftypes = _types(flat)
+        if not ftypes <= _ID_TYPES or bool in ftypes:
+            raise _Unusual from None
+        flat = [c if type(c) is str else str(c) for c in flat]
+        codes = list(map(mentor_get, flat))
+        if None in codes:
+            raise _Unusual from None
+        return np.array(codes, dtype=np.int64)
+
+
 def _index(instance: Instance) -> Prepared:
     """The index of a valid instance in plain types; ``_Unusual`` on anything else
     (an invalid entry or an unexpected type)."""
@@ -793,28 +921,19 @@ def _index(instance: Instance) -> Prepared:
         same_person[[mentee_index[k] for k in both]] = [mentor_index[k] for k in both]
     mentor_inst, mentee_inst = _inst_codes(cols_r["institution"], cols_e["institution"])
 
-    # choices, flattened
+    # choices, flattened: mentor positions as given (columnar), or each id looked up
     chs = list(map(attrgetter("choices"), mentees))
     if not _types(chs) <= {list, tuple}:
         raise _Unusual
-    lens = np.fromiter(map(len, chs), dtype=np.int64, count=n)
+    if instance.choices is not None:
+        if any(chs):
+            raise _Unusual  # choices given twice
+        lens, choice_mentor = _columnar(instance.choices, n, m)
+    else:
+        lens = np.fromiter(map(len, chs), dtype=np.int64, count=n)
+        choice_mentor = _choice_positions(chs, int(lens.sum()), mentor_get)
     if settings.max_choices is not None and n and lens.max() > settings.max_choices:
         raise _Unusual
-    total = int(lens.sum())
-    try:  # mentor keys are str: anything else misses (None, which fromiter refuses)
-        choice_mentor = np.fromiter(
-            map(mentor_get, chain.from_iterable(chs)), dtype=np.int64, count=total
-        )
-    except TypeError:  # integer ids (as text in the index), or something invalid
-        flat = list(chain.from_iterable(chs))
-        ftypes = _types(flat)
-        if not ftypes <= _ID_TYPES or bool in ftypes:
-            raise _Unusual from None
-        flat = [c if type(c) is str else str(c) for c in flat]
-        codes = list(map(mentor_get, flat))
-        if None in codes:
-            raise _Unusual from None
-        choice_mentor = np.array(codes, dtype=np.int64)
     choice_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lens, out=choice_ptr[1:])
     row_of = np.repeat(np.arange(n, dtype=np.int64), lens)

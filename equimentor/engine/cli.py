@@ -12,7 +12,7 @@ import orjson
 from .core import match
 from .model import InstanceError
 from .serialize import result_to_dict
-from .validate import instance_shape_from_dict
+from .validate import columnar_choices, instance_shape_from_dict
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,8 +97,10 @@ def _main(argv: list[str] | None) -> int:
         except RecursionError:
             return _fail(f"{path}: invalid JSON: nested too deeply")
     try:
-        # (the checks of meaning are match's first step: made once, with the same messages)
-        instance = instance_shape_from_dict(data)
+        # (the checks of meaning are match's first step: made once, with the same messages; the
+        # choices' ids are looked up while the file is read, and match reads mentor positions)
+        instance = columnar_choices(instance_shape_from_dict(data))
+        del raw, data  # (the instance holds what it needs; the choices' id lists go)
         result = match(instance, stable_only=args.stable_only)
     except InstanceError as exc:
         return _fail(f"{path}: {exc}")

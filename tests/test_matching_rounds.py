@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from equimentor.core.models import AuditEvent
 from equimentor.directory.models import Conflict
+from equimentor.engine import instance_to_dict
 from equimentor.matching import services
 from equimentor.matching.adapter import build_instance, eligible_mentees
 from equimentor.matching.models import Adjustment, MatchingRound, Proposal
@@ -78,6 +79,28 @@ def test_capacity_is_never_exceeded_and_fallback_fills(scheme_a, alice, setup):
     assert run.metrics["matched"] == 3  # three mentors with one place each
     assert sum(1 for p in run.pairs.all() if p.via == "fallback") == 2
     assert len(run.unmatched) == 1
+
+
+def test_the_instance_holds_the_choices_as_positions_in_rank_order(scheme_a, alice, setup):
+    """The adapter hands the engine each mentee's choices as mentor positions (columnar: the
+    engine looks up no id per choice), in the mentee's rank order, cut at the scheme's
+    ``max_choices``, whatever order the mentees and the rows come in."""
+    mentors, mentees = setup
+    choose(mentees[2], mentors[2], mentors[0], mentors[1])
+    choose(mentees[0], mentors[1], mentors[2])
+    choose(mentees[3], mentors[0])
+    scheme_a.max_choices = 2
+    scheme_a.save(update_fields=["max_choices"])
+    matching_round = services.open_round(scheme_a, actor=alice)
+    instance = build_instance(matching_round).instance
+    assert instance.choices is not None
+    assert not any(m.choices for m in instance.mentees)
+    assert {row["id"]: row["choices"] for row in instance_to_dict(instance)["mentees"]} == {
+        mentees[0].pk: [mentors[1].pk, mentors[2].pk],
+        mentees[1].pk: [],
+        mentees[2].pk: [mentors[2].pk, mentors[0].pk],
+        mentees[3].pk: [mentors[0].pk],
+    }
 
 
 def test_hard_rules_in_the_instance(scheme_a, alice, setup):

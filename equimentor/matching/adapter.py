@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import Q
 
 from equimentor import engine
@@ -167,6 +168,40 @@ def available_mentors(scheme):
     return with_load(mentors)
 
 
+def mentee_choices(mentees: dict, mentors: dict, max_choices: int | None) -> engine.Choices:
+    """Each of ``mentees``' choices among ``mentors``, best first, at most ``max_choices``
+    each, in the engine's columnar form: positions in the two dicts' orders (those of the
+    instance's lists). The rows' participant ids are mapped to positions with numpy, not
+    looked up one by one, so the engine reads no id per choice."""
+    rows = np.array(
+        list(
+            Choice.objects.filter(mentee_id__in=mentees, mentor_id__in=mentors)
+            .order_by("mentee_id", "rank")
+            .values_list("mentee_id", "mentor_id")
+        ),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    by_mentee = _positions(mentees, rows[:, 0])
+    order = np.argsort(by_mentee, kind="stable")  # by mentee, each mentee's in rank order
+    by_mentee, mentor = by_mentee[order], _positions(mentors, rows[order, 1])
+    counts = np.bincount(by_mentee, minlength=len(mentees))
+    if max_choices is not None:
+        rank = np.arange(len(by_mentee)) - np.repeat(np.cumsum(counts) - counts, counts)
+        mentor = mentor[rank < max_choices]
+        counts = np.minimum(counts, max_choices)
+    ptr = np.zeros(len(mentees) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return engine.Choices(ptr, mentor)
+
+
+def _positions(people: dict, pks: np.ndarray) -> np.ndarray:
+    """The position among ``people``'s keys (in their order) of each id in ``pks`` (each one
+    of them)."""
+    keys = np.fromiter(people, dtype=np.int64, count=len(people))
+    order = np.argsort(keys)
+    return order[np.searchsorted(keys, pks, sorter=order)]
+
+
 def build_instance(matching_round: MatchingRound) -> Prepared:
     """The engine instance for a round: choices, rankings, profiles, hard rules, adjustments."""
     scheme = matching_round.scheme
@@ -182,13 +217,6 @@ def build_instance(matching_round: MatchingRound) -> Prepared:
         if value and value != PREFER_NOT:
             answers[pid][dim] = value
 
-    choices: dict[int, list[int]] = defaultdict(list)
-    for mentee_id, mentor_id in (
-        Choice.objects.filter(mentee_id__in=mentees, mentor_id__in=mentors)
-        .order_by("mentee_id", "rank")
-        .values_list("mentee_id", "mentor_id")
-    ):
-        choices[mentee_id].append(mentor_id)
     wants = dict(
         MenteePreference.objects.filter(mentee_id__in=mentees).values_list(
             "mentee_id", "wants_shared"
@@ -248,7 +276,6 @@ def build_instance(matching_round: MatchingRound) -> Prepared:
         mentees=[
             engine.Mentee(
                 id=p.pk,
-                choices=choices.get(p.pk, [])[: scheme.max_choices],
                 institution=str(p.institution_id),
                 career_stage=p.career_stage,
                 interests=p.research_interests,
@@ -268,5 +295,6 @@ def build_instance(matching_round: MatchingRound) -> Prepared:
         ),
         pinned=pinned,
         forbidden=forbidden,
+        choices=mentee_choices(mentees, mentors, scheme.max_choices),
     )
     return Prepared(instance=instance, mentees=mentees, mentors=mentors)

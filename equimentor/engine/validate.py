@@ -938,7 +938,10 @@ def _index(instance: Instance) -> Prepared:
     np.cumsum(lens, out=choice_ptr[1:])
     row_of = np.repeat(np.arange(n, dtype=np.int64), lens)
     if len(choice_mentor) > 1:
-        key = np.sort(row_of * max(m, 1) + choice_mentor)
+        # (the keys are in order but within each mentee's few choices: the stable sort, timsort
+        # for these, runs through them in linear time, 10 ns a key at 50,000 and at 400,000
+        # mentees, where the default sort took 47 and 58 ns)
+        key = np.sort(row_of * max(m, 1) + choice_mentor, kind="stable")
         if (key[1:] == key[:-1]).any():
             raise _Unusual  # a choice listed twice
 

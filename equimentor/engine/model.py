@@ -73,7 +73,8 @@ class Mentee:
         Unique among mentees (a string or an integer). In peer schemes a
         mentee whose id equals a mentor's id is the same person.
     choices:
-        Mentor ids, best first (may be empty).
+        Mentor ids, best first (may be empty; empty when the instance gives every
+        mentee's choices as mentor positions, :attr:`Instance.choices`).
     wants_shared:
         Attribute keys the mentee would like to share with their mentor.
     avoid:

@@ -228,3 +228,15 @@ def test_the_callers_arrays_are_left_as_they_were():
         ("y", "a", 1),
     ]
     assert ptr.tolist() == [0, 1, 2] and mentor.tolist() == [1, 0]
+
+
+class _Text(str):
+    """Valid wherever a str is (the vectorised checks call it unusual)."""
+
+
+def test_columnar_choices_with_ids_in_unusual_but_valid_types():
+    inst = instance_from_dict(generate_instance(120, 40, seed=5))
+    unusual = _columnar(inst)
+    for mentor in unusual.mentors:
+        mentor.id = _Text(mentor.id)
+    assert _outcome(unusual) == _outcome(inst)

@@ -329,23 +329,36 @@ def command_vs_package(path: str, workdir: str, repeats: int, timeout: float) ->
 def child_stages(path: str) -> dict:
     """Phase 1 alone (``match(stable_only=True)``) and both phases (``match()``) in one fresh
     process, each stage of ``match()`` timed (``benchmarks/stages.py``): the engine's modules
-    imported first, then one run of each mode that counts the work (deferred acceptance's
-    rounds, pairs scored, candidate pairs, assignment edges) and warms up, then one timed
-    run of each. Peak RSS of the process (instance included)."""
+    imported first, the file read as ``equimentor match`` reads it (the choices' ids turned
+    into mentor positions while reading, ``validate.columnar_choices``; its time is reported
+    apart, under ``read``), then one run of each mode that counts the work (deferred
+    acceptance's rounds, pairs scored, candidate pairs, assignment edges) and warms up, then
+    one timed run of each. Peak RSS of the process (instance included)."""
     import orjson
     import stages
     from ortools.graph.python import min_cost_flow  # noqa: F401
 
     from equimentor.engine import (
         fallback,  # noqa: F401  (imported before timing, as scipy)
-        instance_from_dict,
         match,
     )
+    from equimentor.engine.validate import columnar_choices, instance_shape_from_dict
 
     stages.install()
+    read: dict = {}
+    t, c = time.perf_counter(), time.process_time()
     with open(path, "rb") as fh:
-        inst = instance_from_dict(orjson.loads(fh.read()))
-    out: dict = {}
+        data = orjson.loads(fh.read())
+    read["json"] = (time.perf_counter() - t, time.process_time() - c)
+    t, c = time.perf_counter(), time.process_time()
+    inst = instance_shape_from_dict(data)
+    read["shape"] = (time.perf_counter() - t, time.process_time() - c)
+    t, c = time.perf_counter(), time.process_time()
+    columnar_choices(inst)
+    read["choice_ids_to_positions"] = (time.perf_counter() - t, time.process_time() - c)
+    assert inst.choices is not None
+    del data
+    out: dict = {"read": read}
     for timed in (False, True):
         stages.counting = not timed
         for mode in ("stable", "both"):
@@ -442,6 +455,21 @@ def scale(sizes: list[int], workdir: str, seed: int, timeout: float, repeats: in
                 a["stages"].get((mode, lab), 0.0), b["stages"].get((mode, lab), 0.0), n1, n2
             )
             print("  | " + " | ".join([lab, *(f"{v:.3f}" for v in vals), f"{e:.2f}"]) + " |")
+    print("\n  reading the file as `equimentor match` does, CPU (median over rounds), s:")
+    for part in rows[-1][1]["got"][0]["read"]:
+        vals = [med(g["read"][part][1] for g in r["got"]) for _, r in rows]
+        e = _exponent(vals[0], vals[-1], n1, n2)
+        print(f"  | {part} | " + " | ".join(f"{v:.3f}" for v in vals) + f" | {e:.2f} |")
+    for mode, title in (("stable", "phase 1"), ("both", "both phases")):
+        vals = [
+            med(g[mode]["cpu_s"] + g["read"]["choice_ids_to_positions"][1] for g in r["got"])
+            for _, r in rows
+        ]
+        print(
+            f"  {title} and the reader's choice-id lookups: CPU "
+            f"{', '.join(f'{v:.2f}' for v in vals)} s; exponent "
+            f"{_exponent(vals[0], vals[-1], n1, n2):.2f}"
+        )
     for key in ("phase1", "phase2", "both"):
         vals = [r[key] for _, r in rows]
         steps = ", ".join(

@@ -96,6 +96,28 @@ def main() -> int:
             each = ", ".join(_exp(f(x), f(y), n1, n2) for x, y in zip(small, large, strict=True))
             row += [f"{a:.2f}", f"{b:.2f}", f"{_exp(a, b, n1, n2)} (rounds {each})"]
         print(f"  | **{key}** | " + " | ".join(row) + " |")
+    for name, _ in trees:  # (a checkout whose reader turns choice ids into positions)
+        small, large = runs[(name, n1)], runs[(name, n2)]
+        if "read" not in small[0]:
+            continue
+        lookups = lambda g: g["read"]["choice_ids_to_positions"][1]  # noqa: E731
+        a, b = med(map(lookups, small)), med(map(lookups, large))
+        print(
+            f"  {name}: the reader's choice-id lookups {a:.3f} s, {b:.3f} s "
+            f"(exponent {_exp(a, b, n1, n2)})"
+        )
+        for key in ("phase 1", "both phases"):
+            f = whole[key]
+            a = med(f(g) + lookups(g) for g in small)
+            b = med(f(g) + lookups(g) for g in large)
+            each = ", ".join(
+                _exp(f(x) + lookups(x), f(y) + lookups(y), n1, n2)
+                for x, y in zip(small, large, strict=True)
+            )
+            print(
+                f"  {name}: {key} and those lookups {a:.2f} s, {b:.2f} s, exponent "
+                f"{_exp(a, b, n1, n2)} (rounds {each})"
+            )
     for name, _ in trees:
         got = runs[(name, n2)]
         print(

@@ -91,18 +91,25 @@ import django
 django.setup()
 from equimentor import gunicorn_conf
 atexit.register(lambda: print("shut down", flush=True))
-gunicorn_conf.worker_exit(None, types.SimpleNamespace(nr=int(sys.argv[1]), max_requests=5))
+served, booted, alive = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3] == "1"
+worker = types.SimpleNamespace(nr=served, max_requests=5, booted=booted, alive=alive)
+gunicorn_conf.worker_exit(None, worker)
 print("returned", flush=True)
 """
 
 
 @pytest.mark.parametrize(
-    ("served", "expected"),
-    [(5, ""), (3, "returned\nshut down\n")],  # its turn; stopped (or failed) before it
+    ("served", "booted", "alive", "expected"),
+    [
+        (5, True, False, ""),  # its turn served
+        (3, True, False, ""),  # told to stop (gunicorn stopped or restarted) before its turn
+        (3, True, True, "returned\nshut down\n"),  # left on an error while serving
+        (0, False, True, "returned\nshut down\n"),  # failed to boot
+    ],
 )
-def test_a_process_that_served_its_turn_ends_without_pythons_shutdown(served, expected):
+def test_a_process_that_is_done_ends_without_pythons_shutdown(served, booted, alive, expected):
     result = subprocess.run(
-        [sys.executable, "-c", EXIT, str(served)],
+        [sys.executable, "-c", EXIT, str(served), str(int(booted)), str(int(alive))],
         env=processes.env(),
         cwd=processes.ROOT,
         capture_output=True,

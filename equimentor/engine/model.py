@@ -28,6 +28,31 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 """Default weight of each compatibility component."""
 
 
+MENTOR_FIELDS = (
+    "id",
+    "capacity",
+    "ranking",
+    "institution",
+    "career_stage",
+    "interests",
+    "attributes",
+)
+"""A mentor's keys in an instance's JSON form, in the order they are written."""
+
+MENTEE_FIELDS = (
+    "id",
+    "choices",
+    "institution",
+    "career_stage",
+    "interests",
+    "attributes",
+    "wants_shared",
+    "avoid",
+    "groups",
+)
+"""A mentee's keys in an instance's JSON form, in the order they are written."""
+
+
 class InstanceError(ValueError):
     """The input is not a valid matching instance.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Instance, Result
+from .model import MENTEE_FIELDS, MENTOR_FIELDS, Instance, Result
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -63,23 +63,7 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
                 row[f] = list(v) if isinstance(v, tuple) else v
         return row
 
-    mentees = [
-        person(
-            p,
-            (
-                "id",
-                "choices",
-                "institution",
-                "career_stage",
-                "interests",
-                "attributes",
-                "wants_shared",
-                "avoid",
-                "groups",
-            ),
-        )
-        for p in instance.mentees
-    ]
+    mentees = [person(p, MENTEE_FIELDS) for p in instance.mentees]
     if instance.choices is not None:  # (positions back to the mentors' ids)
         at = list(instance.choices.ptr)
         ids = [instance.mentors[j].id for j in instance.choices.mentor]
@@ -96,21 +80,7 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
             "fallback_candidates": s.fallback_candidates,
             "policy": s.policy,
         },
-        "mentors": [
-            person(
-                p,
-                (
-                    "id",
-                    "capacity",
-                    "ranking",
-                    "institution",
-                    "career_stage",
-                    "interests",
-                    "attributes",
-                ),
-            )
-            for p in instance.mentors
-        ],
+        "mentors": [person(p, MENTOR_FIELDS) for p in instance.mentors],
         "mentees": mentees,
         "pinned": [list(p) for p in instance.pinned],
         "forbidden": [list(p) for p in instance.forbidden],

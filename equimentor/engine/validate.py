@@ -22,6 +22,8 @@ from .codes import TextCodes
 from .model import (
     COMPONENTS,
     DEFAULT_WEIGHTS,
+    MENTEE_FIELDS,
+    MENTOR_FIELDS,
     POLICIES,
     Choices,
     Id,
@@ -86,26 +88,8 @@ def _label(kind: str, pos: int, ident: Any) -> str:
 
 # --------------------------------------------------------------------------- from dict
 
-_MENTOR_KEYS = {
-    "id",
-    "capacity",
-    "ranking",
-    "institution",
-    "career_stage",
-    "interests",
-    "attributes",
-}
-_MENTEE_KEYS = {
-    "id",
-    "choices",
-    "institution",
-    "career_stage",
-    "interests",
-    "attributes",
-    "wants_shared",
-    "avoid",
-    "groups",
-}
+_MENTOR_KEYS = set(MENTOR_FIELDS)
+_MENTEE_KEYS = set(MENTEE_FIELDS)
 _SETTINGS_KEYS = {
     "weights",
     "different_institutions",

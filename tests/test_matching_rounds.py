@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -16,12 +17,18 @@ from tests import factories
 from tests.matching_setup import choose, people
 
 
-@pytest.fixture
-def setup(scheme_a, alice, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def make_rows():
+    """Scheme A, alice, and 3 mentors and 4 mentees (``people``): registered once for this
+    module's tests."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
+    with TestCase.captureOnCommitCallbacks(execute=True):
         mentors, mentees = people(scheme_a, alice)
     mail.outbox.clear()
-    return mentors, mentees
+    return scheme_a, alice, (mentors, mentees)
+
+
+scheme_a, alice, setup = factories.rows_as("scheme_a", "alice", "setup")
 
 
 def test_a_round_from_choices_to_proposals(
@@ -253,26 +260,27 @@ def test_another_schemes_coordinator_gets_nothing(client, scheme_a, alice, charl
     assert client.get(reverse("matching:rounds", args=["scheme-a"])).status_code == 403
 
 
-def test_round_page_queries_do_not_grow_with_pairs(
-    client, scheme_a, alice, django_capture_on_commit_callbacks
-):
+def test_round_page_queries_do_not_grow_with_pairs(client, db, django_capture_on_commit_callbacks):
+    # a scheme of its own: 2 mentors and 2 mentees, then 6 and 6 more
+    scheme = factories.make_scheme(name="Scheme Q", slug="scheme-q")
+    coordinator = factories.make_staff(scheme, email="quinn@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        people(scheme_a, alice, mentors=2, mentees=2)
-    matching_round = services.open_round(scheme_a, actor=alice)
-    services.close_choices(matching_round, actor=alice)
-    client.force_login(alice)
-    url = reverse("matching:round", args=["scheme-a", matching_round.pk])
+        people(scheme, coordinator, mentors=2, mentees=2, tag="q")
+    matching_round = services.open_round(scheme, actor=coordinator)
+    services.close_choices(matching_round, actor=coordinator)
+    client.force_login(coordinator)
+    url = reverse("matching:round", args=["scheme-q", matching_round.pk])
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(6):
             factories.register_participant(
-                scheme_a, f"extra-mentor{i}@example.org", role="mentor", approve_by=alice
+                scheme, f"extra-mentor{i}@example.org", role="mentor", approve_by=coordinator
             )
             factories.register_participant(
-                scheme_a, f"extra-mentee{i}@example.org", role="mentee", approve_by=alice
+                scheme, f"extra-mentee{i}@example.org", role="mentee", approve_by=coordinator
             )
-    services.dry_run(matching_round, actor=alice)
+    services.dry_run(matching_round, actor=coordinator)
     with CaptureQueriesContext(connection) as more:
         response = client.get(url)
     assert len(response.context["pairs"]) == 8

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from equimentor.matching import services as matching
 from equimentor.relationships import services
 from equimentor.relationships.models import Membership, Relationship
+from tests import factories
 from tests.matching_setup import choose, people
 
 
@@ -29,6 +32,20 @@ def pair(scheme, coordinator, *, capacity: int = 2, mentees: int = 1, mentors: i
         scheme, coordinator, mentors=mentors, mentees=mentees, capacity=capacity
     )
     return mentor_rows, mentee_rows
+
+
+def relationship_rows():
+    """Scheme A, alice, and a mentor and two mentees, the first in a relationship with the mentor
+    accepted through a round (its emails sent, then cleared): ``(scheme_a, alice, (relationship,
+    the mentor's membership, the mentee's, the other mentee))``. A module's ``make_rows``
+    (``module_rows`` in tests/conftest.py)."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        mentors, mentees = pair(scheme_a, alice, mentees=2)
+        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
+    mail.outbox.clear()
+    return scheme_a, alice, (rel, member(rel, mentors[0]), member(rel, mentees[0]), mentees[1])
 
 
 def member(rel: Relationship, participant) -> Membership:

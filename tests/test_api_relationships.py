@@ -5,27 +5,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from equimentor.relationships import services
 from equimentor.relationships.models import CheckIn, Flag, Goal, Meeting, Relationship
+from tests import factories
 from tests.api_setup import if_match
-from tests.relationships_setup import accepted, agree, member, pair, plan
+from tests.relationships_setup import agree, plan, relationship_rows
 
 SECRET = "Private: worried about my head of department"
 SLUG = "scheme-a"
 
 
-@pytest.fixture
-def world(scheme_a, alice, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        mentors, mentees = pair(scheme_a, alice, mentees=2)
-        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
-    mail.outbox.clear()
-    return rel, member(rel, mentors[0]), member(rel, mentees[0]), mentees[1]
+make_rows = relationship_rows
+scheme_a, alice, world = factories.rows_as("scheme_a", "alice", "world")
 
 
 def _urls(rel, *, meeting=None, goal=None, check_in=None):

@@ -17,6 +17,7 @@ import yaml
 from equimentor.evaluation import importer, mapping
 from equimentor.evaluation.models import Answer, Response
 from tests import evaluation_setup as es
+from tests import factories
 
 DATA = Path(__file__).parent / "data"
 MESSY = (DATA / "aimms-month-6-forms-export.csv").read_text(encoding="utf-8")
@@ -36,9 +37,14 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture
-def qs(scheme_a, alice):
-    return es.install(scheme_a, alice)
+def make_rows():
+    """Scheme A, alice and the shipped questionnaires: made once for this module's tests."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
+    return scheme_a, alice, es.install(scheme_a, alice)
+
+
+scheme_a, alice, qs = factories.rows_as("scheme_a", "alice", "qs")
 
 
 def _plan(qs, text=MESSY):

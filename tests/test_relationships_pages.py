@@ -19,18 +19,13 @@ from django.utils import timezone
 from equimentor.relationships import services
 from equimentor.relationships.models import Flag, Relationship
 from tests import factories
-from tests.relationships_setup import accepted, hold_first_meeting, member, pair, plan
+from tests.relationships_setup import hold_first_meeting, plan, relationship_rows
 
 SECRET = "Private: worried about my head of department"
 
 
-@pytest.fixture
-def world(scheme_a, alice, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        mentors, mentees = pair(scheme_a, alice, mentees=2)
-        rel = accepted(scheme_a, alice, mentors[0], mentees[0])
-    mail.outbox.clear()
-    return rel, member(rel, mentors[0]), member(rel, mentees[0]), mentees[1]
+make_rows = relationship_rows
+scheme_a, alice, world = factories.rows_as("scheme_a", "alice", "world")
 
 
 def _pages(rel):

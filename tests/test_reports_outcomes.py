@@ -28,10 +28,15 @@ STARS, GOOD, RECOMMEND = (
 )
 
 
-@pytest.fixture
-def followup(scheme_a, alice):
-    qs = es.install(scheme_a, alice)
-    return qs[FOLLOWUP]
+def make_rows():
+    """Scheme A, alice and the shipped questionnaires' follow-up: made once for this module's
+    tests."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
+    return scheme_a, alice, es.install(scheme_a, alice)[FOLLOWUP]
+
+
+scheme_a, alice, followup = factories.rows_as("scheme_a", "alice", "followup")
 
 
 def _table(outcomes):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 
 from equimentor.accounts.models import User
@@ -14,24 +15,25 @@ from equimentor.matching.adapter import forbidden_pairs
 from equimentor.relationships.models import Relationship
 from equimentor.safeguarding import services
 from equimentor.safeguarding.models import Case, CaseAccess, ContactRoute, Suspension
+from equimentor.schemes.models import StaffRole
 from tests import factories
 from tests.relationships_setup import accepted, pair
 
 SECRET = "He kept texting me late at night"
 
 
-@pytest.fixture
-def world(scheme_a, alice, django_capture_on_commit_callbacks):
-    """A mentor and mentee in a relationship, two safeguarding leads (one of whom is the mentor)."""
-    with django_capture_on_commit_callbacks(execute=True):
+def make_rows():
+    """A mentor and mentee in a relationship, two safeguarding leads (one of whom is the mentor):
+    made once for this module's tests."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
+    with TestCase.captureOnCommitCallbacks(execute=True):
         mentors, mentees = pair(scheme_a, alice)
         rel = accepted(scheme_a, alice, mentors[0], mentees[0])
     lead = factories.make_staff(
         scheme_a, "safeguarding", email="lead@example.org", full_name="Lena Lead"
     )
     mentor_user = mentors[0].user
-    from equimentor.schemes.models import StaffRole
-
     StaffRole.objects.create(user=mentor_user, scheme=scheme_a, role="safeguarding")
     mail.outbox.clear()
     return {
@@ -42,6 +44,9 @@ def world(scheme_a, alice, django_capture_on_commit_callbacks):
         "lead": lead,
         "subject_lead": mentor_user,
     }
+
+
+[world] = factories.rows_as("world")
 
 
 def raise_(client, world, **overrides):

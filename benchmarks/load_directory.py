@@ -11,8 +11,11 @@ loopback, and runs ``wrk`` (Debian's package) with 50 connections on each page i
 ``--rounds`` times for ``--seconds`` each, each connection sending one mentee's session cookie.
 Prints the median throughput and p50/p95 latency per page and the ratios the issue sets, each
 taken within a round (median and every round's): directory and API throughput against the home page's
-(target >= 0.6) and their p95 against the home page's (target <= 3). Everything it starts is
-stopped when it ends.
+(target >= 0.6) and their p95 against the home page's (target <= 3). ``--code DIR`` also
+serves the ``equimentor`` package in DIR (an older commit's, from ``git archive``) on the same
+data and cache, a gunicorn each, and every round measures the three pages on each server in
+turn, so that old and new code are compared within one run (only code whose keys in the shared
+cache mean the same). Everything it starts is stopped when it ends.
 """
 
 from __future__ import annotations
@@ -228,7 +231,9 @@ def _wrk(port: int, path: str, seconds: int, script: Path, cookies: Path) -> dic
     return json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
 
 
-def run(mentors: int, seconds: int, rounds: int) -> dict:
+def run(mentors: int, seconds: int, rounds: int, codes: list[Path]) -> dict:
+    """Seed, serve each of ``codes`` (a gunicorn each, all on the same database and cache) and
+    measure every page on each in turn, round after round; results by code, then by page."""
     fresh_database(None)
     from django.db import connection
 
@@ -249,27 +254,38 @@ def run(mentors: int, seconds: int, rounds: int) -> dict:
     script, cookie_file = workdir / "session.lua", workdir / "cookies.txt"
     script.write_text(LUA)
     cookie_file.write_text("\n".join(cookies) + "\n")
-    port = _free_port()
-    web = _serve(env, port)
     pages = {
         "home": "/",
         "directory": "/schemes/load/mentors/",
         "directory API": "/api/v1/schemes/load/mentors/",
     }
-    results = {label: [] for label in pages}
+    servers: dict[Path, tuple[int, subprocess.Popen]] = {}
+    results = {code: {label: [] for label in pages} for code in codes}
     try:
-        for path in pages.values():
-            _wrk(port, path, 3, script, cookie_file)  # warm up
-        # the pages take turns, round after round, so that what else the machine does weighs
-        # on each alike; ratios are taken within a round
+        for code in codes:
+            port = _free_port()
+            servers[code] = port, _serve(env, port, code)
+        for port, _ in servers.values():
+            for path in pages.values():
+                _wrk(port, path, 3, script, cookie_file)  # warm up
+        # the pages take turns, round after round (and within a round each code's server in
+        # turn), so that what else the machine does weighs on each alike; ratios are taken
+        # within a round and a server
         for _ in range(rounds):
-            for label, path in pages.items():
-                results[label].append(_wrk(port, path, seconds, script, cookie_file))
+            for code, (port, _) in servers.items():
+                for label, path in pages.items():
+                    results[code][label].append(_wrk(port, path, seconds, script, cookie_file))
     finally:
-        web.terminate()
-        web.wait(timeout=30)
+        for _, web in servers.values():
+            web.terminate()
+        for _, web in servers.values():
+            web.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
     return results
+
+
+def _uptime() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -281,35 +297,53 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="the pages take turns this many times"
     )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        action="append",
+        help="serve the equimentor package in this folder (e.g. main's, from git archive) "
+        "beside this one's, on the same data and cache, taking turns within each round "
+        "(repeatable; only for code whose shared cache keys mean the same)",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("set DATABASE_URL to a PostgreSQL database the benchmark may recreate")
     if not shutil.which("wrk"):
         parser.error("wrk is not installed (apt-get install wrk)")
     os.environ["SECRET_KEY"] = SECRET_KEY  # the sessions made here are valid on the server
+    codes = [ROOT] + [code.resolve() for code in args.code or []]
     for mentors in args.mentors or [5000]:
-        results = run(mentors, args.seconds, args.rounds)
+        started, load = time.strftime("%Y-%m-%d %H:%M:%S %Z"), _uptime()
+        by_code = run(mentors, args.seconds, args.rounds, codes)
         print(
             f"\n{mentors:,} mentors, {USERS} signed-in users, {args.rounds} rounds of "
-            f"{args.seconds} s per page (medians of the rounds)"
+            f"{args.seconds} s per page (medians of the rounds); started {started}, load "
+            f"{load}; ended {time.strftime('%H:%M:%S')}, load {_uptime()}"
         )
-        print(f"{'page':<15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'non-200':>8}")
-        for label, runs in results.items():
-            bad = sum(r["non200"] + r["errors"] for r in runs)
-            rps, p50, p95 = (statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p95"))
-            print(f"{label:<15} {rps:>8.1f} {p50:>8.1f} {p95:>8.1f} {bad:>8}")
-        home = results["home"]
-        for label in ("directory", "directory API"):
-            rounds = list(zip(results[label], home, strict=True))
-            speed = [r["rps"] / h["rps"] for r, h in rounds]
-            tail = [r["p95"] / h["p95"] for r, h in rounds]
-            print(
-                f"{label}: throughput {statistics.median(speed):.2f}x the home page's "
-                f"(target >= 0.6; rounds {', '.join(f'{x:.2f}' for x in speed)}), "
-                f"p95 {statistics.median(tail):.2f}x (target <= 3; rounds "
-                f"{', '.join(f'{x:.2f}' for x in tail)})"
-            )
+        for code, results in by_code.items():
+            if len(codes) > 1:
+                print(f"code served: {code}")
+            report(results)
     return 0
+
+
+def report(results: dict) -> None:
+    print(f"{'page':<15} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'non-200':>8}")
+    for label, runs in results.items():
+        bad = sum(r["non200"] + r["errors"] for r in runs)
+        rps, p50, p95 = (statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p95"))
+        print(f"{label:<15} {rps:>8.1f} {p50:>8.1f} {p95:>8.1f} {bad:>8}")
+    home = results["home"]
+    for label in ("directory", "directory API"):
+        rounds = list(zip(results[label], home, strict=True))
+        speed = [r["rps"] / h["rps"] for r, h in rounds]
+        tail = [r["p95"] / h["p95"] for r, h in rounds]
+        print(
+            f"{label}: throughput {statistics.median(speed):.2f}x the home page's "
+            f"(target >= 0.6; rounds {', '.join(f'{x:.2f}' for x in speed)}), "
+            f"p95 {statistics.median(tail):.2f}x (target <= 3; rounds "
+            f"{', '.join(f'{x:.2f}' for x in tail)})"
+        )
 
 
 if __name__ == "__main__":

@@ -115,3 +115,21 @@ def test_a_mentor_who_withdraws_leaves_at_once(client, scheme_a, alice):
     assert _listed(client, mentor) == (True, True)
     enrolment.withdraw(mentor, actor=mentor.user, erase_identity=False)
     assert _listed(client, mentor) == (False, False)
+
+
+def test_one_viewers_marks_never_show_on_anothers_page(client, scheme_a, alice):
+    """The cards' heads and the filter's HTML are kept per version for every viewer; what a
+    viewer chose or ruled out is hers alone, request after request (kept or not)."""
+    first, _ = _signed_in(client, scheme_a, alice)
+    second = support.mentor(scheme_a, alice)
+    chooser, other = support.mentee(scheme_a, alice), support.mentee(scheme_a, alice)
+    services.add_choice(chooser, first, note="", actor=chooser.user)
+    services.add_conflict(other, second, "supervisor", actor=other.user)
+    chosen, ruled_out = "Your 1st choice", "You said you must not be matched with this mentor."
+    for _ in range(2):  # the first requests build what is kept, the next ones use it
+        client.force_login(chooser.user)
+        page = client.get(PAGE).content.decode()
+        assert chosen in page and ruled_out not in page
+        client.force_login(other.user)
+        page = client.get(PAGE).content.decode()
+        assert ruled_out in page and chosen not in page

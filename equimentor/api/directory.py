@@ -22,7 +22,7 @@ from equimentor.api.preconditions import (
 )
 from equimentor.api.problems import Refused
 from equimentor.api.serializers import IdField
-from equimentor.directory import ordering, services
+from equimentor.directory import services
 from equimentor.directory.access import (
     directory_ids,
     get_own_mentee,
@@ -98,7 +98,7 @@ class DirectoryMentors(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         viewer = get_viewer(request.user, self.kwargs["slug"])
-        directory = ordering.Directory(viewer.scheme)  # its version, read once
+        directory = viewer.directory()  # its version, read with the scheme
         form = MentorFilterForm(directory, request.query_params)
         ids = self.paginator.paginate_ids(request, directory_ids(directory, form))
         # each mentor's JSON is the same for every viewer: kept at the directory's version

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from equimentor.core.roles import Role
 from equimentor.directory import ordering
+from equimentor.directory.models import DirectoryVersion
 from equimentor.enrolment.access import get_own_participation
 from equimentor.enrolment.models import Consent, Participant
 from equimentor.identity.models import IdentityAnswer
@@ -36,7 +38,18 @@ class Viewer:
 
     scheme: Scheme
     participant: Participant | None  # the viewer's own approved participation, if any
-    is_staff: bool
+    user: object
+    version: DirectoryVersion | None = None  # the scheme's, read with it
+
+    def directory(self) -> ordering.Directory:
+        """The scheme's directory at the version read with the scheme (one query for both)."""
+        return ordering.Directory(self.scheme, self.version)
+
+    @cached_property
+    def is_staff(self) -> bool:
+        """Whether the viewer coordinates the scheme (read when first asked: a participant's
+        page never asks, and her access does not depend on it)."""
+        return has_role(self.user, self.scheme, Role.COORDINATOR)
 
     @property
     def mentee(self) -> Participant | None:
@@ -48,11 +61,7 @@ class Viewer:
 def _approved_participation(user, scheme: Scheme) -> Participant | None:
     if not user.is_authenticated:
         return None
-    participant = (
-        Participant.objects.select_related("institution")
-        .filter(user=user, scheme=scheme, status=APPROVED)
-        .first()
-    )
+    participant = Participant.objects.filter(user=user, scheme=scheme, status=APPROVED).first()
     if participant is not None:  # the rows already read (joining them again costs a page)
         participant.scheme = scheme
         participant.user = user
@@ -61,12 +70,16 @@ def _approved_participation(user, scheme: Scheme) -> Participant | None:
 
 def get_viewer(user, slug: str) -> Viewer:
     """The viewer of scheme ``slug``'s directory; PermissionDenied for anyone else."""
-    scheme = get_object_or_404(Scheme, slug=slug)
-    participant = _approved_participation(user, scheme)
-    is_staff = has_role(user, scheme, Role.COORDINATOR)
-    if participant is None and not is_staff:
+    scheme = get_object_or_404(Scheme.objects.select_related("directoryversion"), slug=slug)
+    viewer = Viewer(
+        scheme=scheme,
+        participant=_approved_participation(user, scheme),
+        user=user,
+        version=getattr(scheme, "directoryversion", None),  # (None: a scheme without one yet)
+    )
+    if viewer.participant is None and not viewer.is_staff:
         raise PermissionDenied("The directory is open to this scheme's approved participants.")
-    return Viewer(scheme=scheme, participant=participant, is_staff=is_staff)
+    return viewer
 
 
 def get_directory_scheme(user, slug: str) -> Scheme:

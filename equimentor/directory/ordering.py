@@ -68,9 +68,11 @@ class Directory:
     """A scheme's directory as one request sees it: the version read once, and what this process
     keeps at that version (nothing kept at another version is ever mixed in)."""
 
-    def __init__(self, scheme):
+    def __init__(self, scheme, row: DirectoryVersion | None = None):
+        """``row``: the scheme's version row if this request has just read it (``access.Viewer``
+        reads it with the scheme); otherwise it is read here."""
         self.scheme = scheme
-        stamp = _stamp(scheme)
+        stamp = (row.token, row.version) if row is not None else _stamp(scheme)
         kept = _kept.get(scheme.pk)
         if kept is None or kept.stamp != stamp:
             kept = _Kept(stamp)

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import IntegerField, Value
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from equimentor.core.access import signed_in
@@ -94,9 +98,22 @@ def _viewer_marks(viewer: Viewer) -> tuple[dict[int, int], set[int]]:
     mentee = viewer.mentee
     if mentee is None:
         return {}, set()
-    chosen = dict(Choice.objects.filter(mentee=mentee).order_by().values_list("mentor_id", "rank"))
-    conflicted = set(Conflict.objects.filter(mentee=mentee).values_list("mentor_id", flat=True))
+    # one query for both (a conflict's row has rank -1, which no choice has: ranks are >= 0)
+    choices = Choice.objects.filter(mentee=mentee).order_by().values_list("mentor_id", "rank")
+    conflicts = (
+        Conflict.objects.filter(mentee=mentee).order_by().values_list("mentor_id", _CONFLICT)
+    )
+    chosen: dict[int, int] = {}
+    conflicted: set[int] = set()
+    for mentor_id, rank in choices.union(conflicts, all=True):
+        if rank == -1:
+            conflicted.add(mentor_id)
+        else:
+            chosen[mentor_id] = rank
     return chosen, conflicted
+
+
+_CONFLICT = Value(-1, output_field=IntegerField())
 
 
 def _marks(viewer: Viewer, chosen, conflicted, pk: int, institution_id) -> dict:
@@ -159,15 +176,59 @@ def _listed_cards(
     ]
 
 
+# What a card in the list shows below its head for this viewer, at most one of these (as
+# directory/mentor.html words them for one mentor). The list is put together here rather than
+# in a template loop: with each head kept (``_heads``) what is left is a few strings a card, and
+# a template's loop over 20 cards cost more than everything else the page renders.
+_SELF = "<p><strong>This is you.</strong></p>\n    "
+_CONFLICTED = "<p>You said you must not be matched with this mentor.</p>\n    "
+_SAME_INSTITUTION = (
+    "<p>At your institution: this scheme pairs people from different institutions.</p>"
+)
+
+
+def _card_html(card: ListedCard) -> str:
+    """One ``<li>`` of the directory's list: the kept head, the mentor's identity answers as
+    she shows them now, her free places and the viewer's mark (escaped where not ours)."""
+    identity = format_html_join(
+        "",
+        "<p><strong>{}:</strong> {}</p>",
+        ((answer.get_dimension_display(), answer.display) for answer in card.identity),
+    )
+    free = card.free
+    places = f"{free} place{pluralize(free)} free" if free else "Full"
+    if card.is_self:
+        mark = _SELF
+    elif card.chosen_rank:
+        mark = format_html("<p><strong>{}</strong></p>\n    ", card.chosen_label)
+    elif card.conflicted:
+        mark = _CONFLICTED
+    elif card.same_institution:
+        mark = _SAME_INSTITUTION
+    else:
+        mark = ""
+    return (
+        f'\n  <li class="card">\n    {card.head}\n    {identity}\n'
+        f"    <p><strong>{places}</strong></p>\n    {mark}\n  </li>\n  "
+    )
+
+
+def cards_html(cards: list[ListedCard]) -> SafeString:
+    """The directory list's cards, as directory/mentors.html puts them between ``<ul>`` and
+    ``</ul>``."""
+    return mark_safe("".join(_card_html(card) for card in cards))  # noqa: S308 (escaped above)
+
+
 @signed_in
 def mentors(request, slug: str):
     """The directory: published mentors of one scheme, filtered and 20 a page."""
     viewer = get_viewer(request.user, slug)
-    directory = ordering.Directory(viewer.scheme)  # its version, read once
+    directory = viewer.directory()  # its version, read with the scheme
     form = MentorFilterForm(directory, request.GET)
     page = Paginator(directory_ids(directory, form), PAGE_SIZE).get_page(request.GET.get("page"))
     mentee = viewer.mentee
     chosen, conflicted = _viewer_marks(viewer)
+    cards = _listed_cards(viewer, directory, page.object_list, chosen, conflicted)
     return render(
         request,
         "directory/mentors.html",
@@ -176,22 +237,36 @@ def mentors(request, slug: str):
             "viewer": viewer,
             "form": form,
             "page": page,
-            "cards": _listed_cards(viewer, directory, page.object_list, chosen, conflicted),
+            "cards": cards_html(cards),
             "querystring": form.querystring,
-            # the filter form's HTML is cached per directory version and filters (its select
-            # of institutions and career stages costs more to render than the 20 cards)
-            "filter_key": _filter_key(directory, form),
+            "filter": _filter_html(directory, form),
             "closed_reason": exclusions.choices_closed_reason(viewer.scheme) if mentee else "",
             "n_choices": len(chosen),  # (one mentor, one choice)
         },
     )
 
 
-def _filter_key(directory: ordering.Directory, form) -> str:
-    """What the filter form's cached HTML depends on: the directory's version (its institutions,
-    the scheme's career stages) and the filters chosen; "" (do not cache) for a form with
-    errors."""
-    return f"{directory.stamp}?{form.querystring}" if form.is_valid() else ""
+# at most this many filters' forms are kept per directory version (beyond, rendered each time)
+MAX_FILTERS = 200
+
+
+def _filter_html(directory: ordering.Directory, form) -> str:
+    """The filter form's HTML: kept in this process per directory version (its institutions,
+    the scheme's career stages) and filters chosen, as its selects cost more to render than the
+    20 cards; a form with errors is rendered every time."""
+    if not form.is_valid():
+        return _render_filter(form)
+    kept = directory.pieces("filter")
+    html = kept.get(form.querystring)
+    if html is None:
+        html = _render_filter(form)
+        if len(kept) < MAX_FILTERS:
+            kept[form.querystring] = html
+    return html
+
+
+def _render_filter(form) -> str:
+    return render_to_string("directory/_filter.html", {"form": form, "scheme": form.scheme})
 
 
 def _render_mentor(request, viewer, mentor, *, choice_form=None, conflict_form=None, status=200):

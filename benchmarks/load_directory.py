@@ -269,10 +269,11 @@ def run(mentors: int, seconds: int, rounds: int, codes: list[Path]) -> dict:
             for path in pages.values():
                 _wrk(port, path, 3, script, cookie_file)  # warm up
         # the pages take turns, round after round (and within a round each code's server in
-        # turn), so that what else the machine does weighs on each alike; ratios are taken
-        # within a round and a server
-        for _ in range(rounds):
-            for code, (port, _) in servers.items():
+        # turn, first one then the other), so that what else the machine does weighs on each
+        # alike; ratios are taken within a round and a server
+        for n in range(rounds):
+            turns = list(servers.items())
+            for code, (port, _) in turns if n % 2 == 0 else reversed(turns):
                 for label, path in pages.items():
                     results[code][label].append(_wrk(port, path, seconds, script, cookie_file))
     finally:

@@ -82,12 +82,6 @@ class Directory:
                 _kept[scheme.pk] = kept
         self._kept = kept
 
-    @property
-    def stamp(self) -> str:
-        """The version, as text: keys what a page caches beside it (the filter form's HTML)."""
-        token, version = self._kept.stamp
-        return f"{token}-{version}"
-
     def _shared_key(self, name: str) -> str:
         token, version = self._kept.stamp
         return f"directory:v3:{self.scheme.pk}:{token}:{version}:{name}"

@@ -176,10 +176,11 @@ def _listed_cards(
     ]
 
 
-# What a card in the list shows below its head for this viewer, at most one of these (as
-# directory/mentor.html words them for one mentor). The list is put together here rather than
-# in a template loop: with each head kept (``_heads``) what is left is a few strings a card, and
-# a template's loop over 20 cards cost more than everything else the page renders.
+# What a card in the list shows below its head for this viewer, at most one of these (as the
+# template's loop wrote them: tests/test_directory_cards_html.py). The list is put together
+# here rather than in a template loop: with each head kept (``_heads``) what is left is a few
+# strings a card, and a template's loop over 20 cards cost more than the rest of the page's
+# rendering.
 _SELF = "<p><strong>This is you.</strong></p>\n    "
 _CONFLICTED = "<p>You said you must not be matched with this mentor.</p>\n    "
 _SAME_INSTITUTION = (

@@ -6,7 +6,15 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from equimentor.engine import Instance, Mentee, Mentor, Settings
+from equimentor.engine import (
+    Instance,
+    InstanceError,
+    Mentee,
+    Mentor,
+    Settings,
+    match,
+    result_to_dict,
+)
 
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "equimentor" / "engine"
 
@@ -160,3 +168,14 @@ def check_rules(inst, result) -> None:
     for rid, count in load.items():
         assert count <= mentors[rid].capacity
     assert len(result.assignments) + len(result.unmatched) == len(inst.mentees)
+
+
+def outcome(inst: Instance, stable_only: bool = False):
+    """The result as JSON data (without the time taken), or the error message: what two ways of
+    giving the same instance must agree on."""
+    try:
+        data = result_to_dict(match(inst, stable_only=stable_only))
+    except InstanceError as err:
+        return str(err)
+    del data["metrics"]["seconds"]
+    return data

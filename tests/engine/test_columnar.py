@@ -19,12 +19,11 @@ from equimentor.engine import (
     instance_from_dict,
     instance_to_dict,
     match,
-    result_to_dict,
 )
 from equimentor.engine.cli import main
 from equimentor.engine.generate import generate_instance, skewed_cohort
 from equimentor.engine.validate import columnar_choices, id_key, instance_shape_from_dict
-from tests.engine.helpers import instances
+from tests.engine.helpers import instances, outcome
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -45,23 +44,13 @@ def _columnar(inst: Instance, as_lists: bool = False) -> Instance:
     return out
 
 
-def _outcome(inst: Instance, stable_only: bool = False):
-    """The result as JSON data (without the time taken), or the error message."""
-    try:
-        data = result_to_dict(match(inst, stable_only=stable_only))
-    except InstanceError as err:
-        return str(err)
-    del data["metrics"]["seconds"]
-    return data
-
-
 @FAST
 @given(instances())
 def test_columnar_choices_give_the_same_result(inst):
-    expected = _outcome(inst)
-    assert _outcome(_columnar(inst)) == expected
-    assert _outcome(_columnar(inst, as_lists=True)) == expected
-    assert _outcome(_columnar(inst), stable_only=True) == _outcome(inst, stable_only=True)
+    expected = outcome(inst)
+    assert outcome(_columnar(inst)) == expected
+    assert outcome(_columnar(inst, as_lists=True)) == expected
+    assert outcome(_columnar(inst), stable_only=True) == outcome(inst, stable_only=True)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +72,7 @@ def test_the_file_reader_gives_positions_and_the_same_result(data):
     assert not any(m.choices for m in read.mentees)
     assert instance_to_dict(read) == instance_to_dict(as_ids)
     for stable_only in (True, False):
-        assert _outcome(read, stable_only) == _outcome(as_ids, stable_only)
+        assert outcome(read, stable_only) == outcome(as_ids, stable_only)
 
 
 @pytest.mark.parametrize(
@@ -239,4 +228,4 @@ def test_columnar_choices_with_ids_in_unusual_but_valid_types():
     unusual = _columnar(inst)
     for mentor in unusual.mentors:
         mentor.id = _Text(mentor.id)
-    assert _outcome(unusual) == _outcome(inst)
+    assert outcome(unusual) == outcome(inst)

@@ -18,14 +18,13 @@ from equimentor.engine import (
     check_stability,
     instance_from_dict,
     match,
-    result_to_dict,
 )
 from equimentor.engine import fallback as fallback_mod
 from equimentor.engine.generate import generate_instance
 from equimentor.engine.scoring import Scorer, tfidf
 from equimentor.engine.stable import sort_for_mentors
 from equimentor.engine.validate import prepare
-from tests.engine.helpers import WORDS, check_rules, instances
+from tests.engine.helpers import WORDS, check_rules, instances, outcome
 
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -78,25 +77,15 @@ def _unusual(inst: Instance) -> Instance:
     return Instance(mentors, mentees, inst.settings, _List(inst.pinned), inst.forbidden)
 
 
-def _outcome(inst: Instance):
-    """The result as JSON data (without the time taken), or the error message."""
-    try:
-        data = result_to_dict(match(inst))
-    except InstanceError as err:
-        return str(err)
-    del data["metrics"]["seconds"]
-    return data
-
-
 @FAST
 @given(instances())
 def test_unusual_but_valid_types_give_the_same_result(inst):
-    assert _outcome(_unusual(inst)) == _outcome(inst)
+    assert outcome(_unusual(inst)) == outcome(inst)
 
 
 def test_unusual_but_valid_types_on_a_generated_instance():
     inst = instance_from_dict(generate_instance(300, 80, seed=3))
-    assert _outcome(_unusual(inst)) == _outcome(inst)
+    assert outcome(_unusual(inst)) == outcome(inst)
 
 
 @pytest.mark.parametrize(

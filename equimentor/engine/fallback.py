@@ -92,6 +92,10 @@ edge costs ``2 - score`` (in [1, 2]); the unmatched column costs
 ``D = #mentees + 3``. Minimising the cost maximises ``k * (D - 2) + total
 score`` for ``k`` matched mentees, and as the total score is at most ``k``,
 ``D - 2`` exceeds any possible score difference, so cardinality comes first.
+
+``spherical_kmeans``, ``balanced_groups``, ``first_k_rows`` and
+``Candidates.scarcity`` are public: each has a contract of its own (its
+docstring), which tests/engine/test_fast_paths.py holds it to directly.
 """
 
 from __future__ import annotations
@@ -140,7 +144,7 @@ def _mask_rules(prep: Prepared, rows: np.ndarray, cols: np.ndarray, col_pos: dic
     return ok
 
 
-def _spherical_kmeans(x: sp.csr_matrix, k: int, iters: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def spherical_kmeans(x: sp.csr_matrix, k: int, iters: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Group the unit-length sparse rows of ``x`` into ``k`` clusters by cosine.
 
     Spherical k-means (deterministic start: evenly spaced rows). Returns
@@ -163,14 +167,14 @@ def _spherical_kmeans(x: sp.csr_matrix, k: int, iters: int = 8) -> tuple[np.ndar
     return label, cent
 
 
-def _balanced_groups(x: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+def balanced_groups(x: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Group the unit-length sparse rows of ``x`` into ``k`` groups of at most
     ``ceil(rows / k)`` rows each, by cosine: spherical k-means, then each row, in
     order of its similarity to a centre (the most similar first, ties to the earlier
     row, then the earlier group), to that centre's group while it has room; then the
     centres of the groups so formed. Returns (group per row, dense unit centres,
     k x features, float32)."""
-    label, cent = _spherical_kmeans(x, k)
+    label, cent = spherical_kmeans(x, k)
     n = x.shape[0]
     if k <= 1 or n == 0:
         return label, cent
@@ -194,7 +198,7 @@ def _balanced_groups(x: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
     return label, cent
 
 
-def _first_k_rows(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def first_k_rows(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(rows, columns): for each column of ``sim``, the ``k`` rows that a stable sort by
     descending value puts first (the largest values, ties to the earlier row), found
     without sorting the column."""
@@ -319,7 +323,7 @@ class Candidates:
             [_unique_pairs(*out[1], nf)] if ask is not None else []
         )
 
-    def _scarcity(self) -> float:
+    def scarcity(self) -> float:
         """Free places per leftover mentee, times SCARCE (below 1: places are scarce)."""
         return SCARCE * float(self.free.sum()) / max(len(self.rows), 1)
 
@@ -329,7 +333,7 @@ class Candidates:
         leftover mentees stay unmatched, and who gets a place is decided by the mentors'
         own lists: a longer list for everyone only makes the assignment slower)."""
         k = self.prep.instance.settings.fallback_candidates
-        scarcity = self._scarcity()
+        scarcity = self.scarcity()
         return k if scarcity >= 1 else max(1, min(k, int(np.ceil(k * scarcity))))
 
     def _comparisons(self) -> list:
@@ -343,7 +347,7 @@ class Candidates:
         # stay unmatched, and the mentors' own lists pick who gets a place) one group of
         # about `budget` mentors, balanced, so that the work per mentee depends neither on
         # the number of mentors with free places nor on how unevenly interests group them
-        scarcity = self._scarcity()
+        scarcity = self.scarcity()
         scarce = scarcity < 1
         if scarce:
             budget = max(CLUSTER_SIZE // 2, int(np.ceil(PROBES * CLUSTER_SIZE * scarcity)), 1)
@@ -363,10 +367,10 @@ class Candidates:
                 x = scorer.x_r[cols[with_text]]
                 if scarce:
                     n_groups = max(1, (2 * len(with_text) + budget) // (2 * budget))  # (rounded)
-                    label, cent = _balanced_groups(x, n_groups)
+                    label, cent = balanced_groups(x, n_groups)
                 else:
                     n_groups = max(1, -(-len(with_text) // CLUSTER_SIZE))
-                    label, cent = _spherical_kmeans(x, n_groups)
+                    label, cent = spherical_kmeans(x, n_groups)
                 sim = np.asarray(scorer.x_e[rows] @ cent.T)  # mentees x groups
                 probes = min(probes, n_groups)
                 sizes = np.bincount(label, minlength=n_groups)
@@ -381,7 +385,7 @@ class Candidates:
                 # the K mentees of each cell nearest to each group
                 for c in np.unique(self.cell).tolist():
                     in_c = np.flatnonzero(self.cell == c)
-                    near, grp = _first_k_rows(sim[in_c], min(k_cand, len(in_c)))
+                    near, grp = first_k_rows(sim[in_c], min(k_cand, len(in_c)))
                     p_row.append(in_c[near])
                     p_grp.append(grp)
                 code = _sorted_unique(np.concatenate(p_grp) * nu + np.concatenate(p_row))

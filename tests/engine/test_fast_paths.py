@@ -266,7 +266,7 @@ def test_first_k_rows_equal_a_stable_sort(n, m, k, values):
     """The K mentees nearest to each group: the same set as the first K of a stable sort
     of each column by descending similarity, ties (many here) to the earlier row."""
     sim = np.resize(np.array(values), (n, m))
-    rows, cols = fallback_mod._first_k_rows(sim, min(k, n))
+    rows, cols = fallback_mod.first_k_rows(sim, min(k, n))
     near = np.argsort(-sim, axis=0, kind="stable")[:k]
     expected = {(r, c) for c in range(m) for r in near[:, c].tolist()}
     assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == expected
@@ -281,12 +281,12 @@ def test_balanced_groups_hold_at_most_their_share():
     )
     model = tfidf(texts)
     assert model is not None
-    label, cent = fallback_mod._balanced_groups(model[0].tocsr(), 5)
+    label, cent = fallback_mod.balanced_groups(model[0].tocsr(), 5)
     sizes = np.bincount(label, minlength=5)
     assert sizes.sum() == len(texts) and sizes.max() == -(-len(texts) // 5)
     assert np.allclose(np.linalg.norm(cent, axis=1), 1.0, atol=1e-6)
     # (plain k-means leaves the 40 identical texts in one group)
-    plain = np.bincount(fallback_mod._spherical_kmeans(model[0].tocsr(), 5)[0], minlength=5)
+    plain = np.bincount(fallback_mod.spherical_kmeans(model[0].tocsr(), 5)[0], minlength=5)
     assert plain.max() >= 40
 
 
@@ -316,7 +316,7 @@ def test_scarce_places_compare_each_mentee_with_one_balanced_group():
         )
     finally:
         fallback_mod.CLUSTER_SIZE, fallback_mod.PROBES = old
-    assert cand._scarcity() < 1
+    assert cand.scarcity() < 1
     # 12 mentors in round(12 / 2) = 6 groups of 2; each mentee in one group's block
     assert [len(c) for _, c in cand.blocks] == [2] * 6
     per_mentee = np.bincount(np.concatenate([r for r, _ in cand.blocks]), minlength=200)

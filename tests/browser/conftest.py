@@ -68,6 +68,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
+
 # Playwright's sync API runs an asyncio event loop in this thread; Django's ORM would otherwise
 # refuse to run in the test (fixtures, assertions) while it is running.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -347,7 +349,6 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def make_scheme(db):
-    from equimentor.demo.seed import _publish_documents
     from equimentor.schemes.models import Institution, Scheme
 
     def make(**fields) -> Scheme:
@@ -367,7 +368,7 @@ def make_scheme(db):
             "is_open": True,
         }
         scheme = Scheme.objects.create(**{**defaults, **fields})
-        _publish_documents(scheme)
+        factories.publish_documents(scheme)
         return scheme
 
     return make

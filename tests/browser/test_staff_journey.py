@@ -12,6 +12,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests import factories
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-admin-passphrase-42"
@@ -41,7 +43,6 @@ def sign_out(site):
 
 def test_a_site_administrator_starts_a_scheme_that_its_staff_then_run(site, make_scheme):
     from equimentor.accounts.models import User
-    from equimentor.demo.seed import _publish_documents
     from equimentor.enrolment.models import Participant
     from equimentor.schemes.models import Scheme, StaffRole
     from equimentor.staff.models import SiteAdministrator
@@ -94,7 +95,7 @@ def test_a_site_administrator_starts_a_scheme_that_its_staff_then_run(site, make
     expect(page.get_by_role("heading", level=1)).to_have_text("Northern Lights")
     cora = User.objects.get(email="cora.okafor@example.ac.uk")
     assert StaffRole.objects.get(user=cora).granted_by == admin
-    _publish_documents(scheme)  # her documents (their own journey is tested elsewhere)
+    factories.publish_documents(scheme)  # her documents (their own journey is tested elsewhere)
 
     # -- she invites a safeguarding lead, and a committee member for one institution
     scheme_nav = page.get_by_role("navigation", name="Scheme administration")

@@ -690,9 +690,10 @@ def _whole_array(values: Any) -> np.ndarray | None:
         return None
 
 
-def _columnar_rows(choices: Any, n: int) -> list[list[int]]:
-    """Each mentee's row of columnar choices (mentor positions, not checked against the
-    mentors), or the :class:`InstanceError` saying what is wrong with their shape."""
+def _columnar_arrays(choices: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ptr, mentor) of columnar choices for ``n`` mentees as int64 arrays, their shape checked
+    (mentor positions not checked against the mentors), or the :class:`InstanceError` saying
+    what is wrong with it."""
     if not isinstance(choices, Choices):
         raise InstanceError(f"choices must be a Choices, got {type(choices).__name__}")
     ptr, mentor = _whole_array(choices.ptr), _whole_array(choices.mentor)
@@ -709,6 +710,13 @@ def _columnar_rows(choices: Any, n: int) -> list[list[int]]:
             f"choices: ptr must rise from 0 to the number of choices ({len(mentor)}) "
             "without ever decreasing"
         )
+    return ptr, mentor
+
+
+def _columnar_rows(choices: Any, n: int) -> list[list[int]]:
+    """Each mentee's row of columnar choices (mentor positions, not checked against the
+    mentors), or the :class:`InstanceError` saying what is wrong with their shape."""
+    ptr, mentor = _columnar_arrays(choices, n)
     at, flat = ptr.tolist(), mentor.tolist()
     return [flat[at[i] : at[i + 1]] for i in range(n)]
 
@@ -716,17 +724,13 @@ def _columnar_rows(choices: Any, n: int) -> list[list[int]]:
 def _columnar(choices: Any, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """(number of choices of each mentee, mentor position of each choice) of valid columnar
     choices; ``_Unusual`` on anything else."""
-    if not isinstance(choices, Choices):
-        raise _Unusual
-    ptr, mentor = _whole_array(choices.ptr), _whole_array(choices.mentor)
-    if ptr is None or mentor is None or len(ptr) != n + 1:
-        raise _Unusual
-    lens = np.diff(ptr)
-    if ptr[0] != 0 or ptr[-1] != len(mentor) or (lens < 0).any():
-        raise _Unusual
+    try:
+        ptr, mentor = _columnar_arrays(choices, n)
+    except InstanceError:
+        raise _Unusual from None
     if len(mentor) and (mentor.min() < 0 or mentor.max() >= m):
         raise _Unusual
-    return lens, mentor
+    return np.diff(ptr), mentor
 
 
 def columnar_choices(instance: Instance) -> Instance:

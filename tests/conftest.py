@@ -209,18 +209,3 @@ def _fresh_cache():
     ordering.forget()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _default_time_zone():
-    """Every test starts in the default time zone. UserTimezoneMiddleware activates the signed-in
-    person's zone for the rest of the thread (as Django's documented middleware does), so a test
-    whose request signed in someone in Etc/GMT+5 left it active for the next test: run after
-    test_relationships_pages.py, test_api_relationships.py's test_my_relationships computed
-    "10 days from today" in that zone before its request and in London after it, and failed
-    from 00:00 to 05:00 UTC."""
-    from django.utils import timezone
-
-    timezone.deactivate()
-    yield
-    timezone.deactivate()

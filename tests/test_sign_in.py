@@ -100,3 +100,15 @@ def test_sign_out_needs_post(client, db):
     client.force_login(UserFactory())
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+def test_a_persons_time_zone_lasts_for_their_request_only(client, db):
+    """Times are shown in the signed-in person's zone during her request; the thread goes back
+    to the site's zone after it, so nothing run on it next (another request, a test) inherits
+    hers."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    client.force_login(UserFactory(time_zone="Etc/GMT+5"))
+    assert client.get("/").status_code == 200
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE

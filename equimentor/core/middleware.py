@@ -19,7 +19,12 @@ class UserTimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(tz_name)) if tz_name else timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # the person's zone is the request's, not the thread's: nothing run on this thread
+            # after the response (no response here streams) inherits it
+            timezone.deactivate()
 
 
 class AuditContextMiddleware:

@@ -62,30 +62,17 @@ def register(request, token: str):
     forms_ = [name_form, profile_form, identity_form, consent_form]
     if request.method == "POST" and all(f.is_valid() for f in forms_):
         try:
-            participant = services.register(
-                token,
-                services.Registration(
-                    full_name=name_form.cleaned_data["full_name"],
-                    role=profile_form.cleaned_data["role"],
-                    profile=profile_form.profile,
-                    consents=consent_form.consents,
-                    documents_shown=consent_form.documents_shown,
-                    identity_answers=identity_form.answers,
-                    identity_uses=identity_form.uses,
-                ),
-            )
+            participant = services.register(token, _registration(*forms_))
         except services.EnrolmentError as exc:
             consent_form = ConsentForm(scheme)  # show the current versions, consents unticked
-            consent_form.is_bound = False
             messages.error(request, str(exc))
         else:
-            login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
+            return _registered(
                 request,
+                participant,
                 "Thank you for registering. We will let you know when your "
                 "registration has been reviewed.",
             )
-            return redirect("enrolment:participation", scheme.slug)
     has_errors = request.method == "POST"
     return render(
         request,
@@ -122,26 +109,14 @@ def accept_import(request, token: str):
     forms_ = [name_form, profile_form, identity_form, consent_form]
     if request.method == "POST" and all(f.is_valid() for f in forms_):
         try:
-            participant = services.accept_import(
-                token,
-                services.Registration(
-                    full_name=name_form.cleaned_data["full_name"],
-                    role=profile_form.cleaned_data["role"],
-                    profile=profile_form.profile,
-                    consents=consent_form.consents,
-                    documents_shown=consent_form.documents_shown,
-                    identity_answers=identity_form.answers,
-                    identity_uses=identity_form.uses,
-                ),
-            )
+            participant = services.accept_import(token, _registration(*forms_))
         except services.EnrolmentError as exc:
-            consent_form = ConsentForm(scheme)
-            consent_form.is_bound = False
+            consent_form = ConsentForm(scheme)  # show the current versions, consents unticked
             messages.error(request, str(exc))
         else:
-            login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Thank you. You are taking part in {scheme.name}.")
-            return redirect("enrolment:participation", scheme.slug)
+            return _registered(
+                request, participant, f"Thank you. You are taking part in {scheme.name}."
+            )
     return render(
         request,
         "enrolment/accept_import.html",
@@ -156,6 +131,33 @@ def accept_import(request, token: str):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _registration(
+    name_form: FullNameForm,
+    profile_form: ProfileForm,
+    identity_form: IdentityForm,
+    consent_form: ConsentForm,
+) -> services.Registration:
+    """What the registration page's forms hold, all valid: registering from a welcome link and
+    accepting an import send the same."""
+    return services.Registration(
+        full_name=name_form.cleaned_data["full_name"],
+        role=profile_form.cleaned_data["role"],
+        profile=profile_form.profile,
+        consents=consent_form.consents,
+        documents_shown=consent_form.documents_shown,
+        identity_answers=identity_form.answers,
+        identity_uses=identity_form.uses,
+    )
+
+
+def _registered(request, participant, thanks: str):
+    """Someone has just registered or accepted an import: signed in, thanked, and sent to their
+    page for the scheme."""
+    login(request, participant.user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, thanks)
+    return redirect("enrolment:participation", participant.scheme.slug)
 
 
 def _link_problem(request, exc: services.LinkProblem, *, rejoin: bool = False, status: int = 400):

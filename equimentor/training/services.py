@@ -212,6 +212,27 @@ def _confirmed_count(session: Session) -> int:
     ).count()
 
 
+def _move(reg: Registration, session: Session, status: str, event: str, *, actor, now, **details):
+    """Move a registration of the (locked) session to ``status`` at ``now``: a place given from
+    the waiting list (``confirmed_at``), or given up or ended (``cancelled_at``). Its invitation's
+    sequence moves on, so calendars take the change, and the audit event
+    ``training.registration.<event>`` holds the session and ``details``."""
+    stamp = "confirmed_at" if status == Registration.Status.CONFIRMED else "cancelled_at"
+    reg.status = status
+    setattr(reg, stamp, now)
+    reg.sequence += 1
+    reg.save(update_fields=["status", stamp, "sequence"])
+    reg.session = session
+    audit.record(
+        f"training.registration.{event}",
+        reg,
+        actor=actor,
+        scheme=session.scheme,
+        session_id=session.pk,
+        **details,
+    )
+
+
 def _promote(session: Session, *, actor, now: datetime) -> list[Registration]:
     """Give free places to the waiting list in the order people joined it (session locked)."""
     if session.is_cancelled or session.starts_at <= now:
@@ -225,18 +246,7 @@ def _promote(session: Session, *, actor, now: datetime) -> list[Registration]:
         .order_by("queued_at", "id")[:free]
     )
     for reg in queue:
-        reg.status = Registration.Status.CONFIRMED
-        reg.confirmed_at = now
-        reg.sequence += 1
-        reg.save(update_fields=["status", "confirmed_at", "sequence"])
-        reg.session = session
-        audit.record(
-            "training.registration.promoted",
-            reg,
-            actor=actor,
-            scheme=session.scheme,
-            session_id=session.pk,
-        )
+        _move(reg, session, Registration.Status.CONFIRMED, "promoted", actor=actor, now=now)
         emails.promoted(reg)
     return queue
 
@@ -429,17 +439,13 @@ def cancel_registration(reg: Registration, *, actor) -> Registration:
     if session.starts_at <= now and not session.is_cancelled:
         raise TrainingError("This session has started, so your registration can no longer change.")
     had_place = reg.status == Registration.Status.CONFIRMED
-    reg.status = Registration.Status.CANCELLED
-    reg.cancelled_at = now
-    reg.sequence += 1
-    reg.save(update_fields=["status", "cancelled_at", "sequence"])
-    reg.session = session
-    audit.record(
-        "training.registration.cancelled",
+    _move(
         reg,
+        session,
+        Registration.Status.CANCELLED,
+        "cancelled",
         actor=actor,
-        scheme=session.scheme,
-        session_id=session.pk,
+        now=now,
         had_place=had_place,
     )
     emails.registration_cancelled(reg, had_place=had_place)
@@ -472,17 +478,13 @@ def end_registrations(participant: Participant, *, actor, notify: bool = True) -
         if not reg.is_active:
             continue
         reg.had_place = reg.status == Registration.Status.CONFIRMED
-        reg.status = Registration.Status.ENDED
-        reg.cancelled_at = now
-        reg.sequence += 1
-        reg.save(update_fields=["status", "cancelled_at", "sequence"])
-        reg.session = session
-        audit.record(
-            "training.registration.ended",
+        _move(
             reg,
+            session,
+            Registration.Status.ENDED,
+            "ended",
             actor=actor,
-            scheme=session.scheme,
-            session_id=session.pk,
+            now=now,
             had_place=reg.had_place,
         )
         if reg.had_place:

@@ -12,7 +12,7 @@ cancelled by the page's services (``training.services.schedule``, ``update``,
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -36,13 +36,6 @@ from equimentor.training import access, forms, services
 from equimentor.training.models import MAX_CAPACITY, Registration, Session
 
 CONFIRMED, WAITLISTED = Registration.Status.CONFIRMED, Registration.Status.WAITLISTED
-
-
-def _with_counts(qs):
-    return qs.annotate(
-        n_confirmed=Count("registrations", filter=Q(registrations__status=CONFIRMED)),
-        n_waiting=Count("registrations", filter=Q(registrations__status=WAITLISTED)),
-    ).select_related("series")
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -132,7 +125,9 @@ class SessionDetailSerializer(SessionSerializer):
 
 def _detail(session: Session) -> dict:
     """The session as a coordinator reads it (``session``: one ``access`` has let through)."""
-    row = _with_counts(Session.objects.filter(pk=session.pk)).prefetch_related("relationships")
+    row = access.with_counts(Session.objects.filter(pk=session.pk)).prefetch_related(
+        "relationships"
+    )
     return SessionDetailSerializer(row.get()).data
 
 
@@ -312,9 +307,9 @@ class SchemeSessions(generics.ListAPIView):
     serializer_class = SessionSerializer
 
     def get_queryset(self):
-        return _with_counts(Session.objects.filter(scheme=self.request.staff.scheme)).order_by(
-            "starts_at", "id"
-        )
+        return access.with_counts(
+            Session.objects.filter(scheme=self.request.staff.scheme)
+        ).order_by("starts_at", "id")
 
     @extend_schema(request=NewSessionSerializer, responses={201: ScheduledSerializer})
     def post(self, request, slug: str):
@@ -336,7 +331,7 @@ class SchemeSessions(generics.ListAPIView):
             )
         except services.TrainingError as exc:
             raise serializers.ValidationError({"non_field_errors": [str(exc)]}) from exc
-        rows = _with_counts(Session.objects.filter(pk__in=[s.pk for s in made])).order_by(
+        rows = access.with_counts(Session.objects.filter(pk__in=[s.pk for s in made])).order_by(
             "starts_at", "id"
         )
         return Response(
@@ -385,7 +380,7 @@ def _mine(participant, session_ids=None):
     qs = access.sessions_for_participant(participant)
     if session_ids is not None:
         qs = qs.filter(pk__in=session_ids)
-    return _with_counts(qs).prefetch_related(
+    return access.with_counts(qs).prefetch_related(
         Prefetch("registrations", queryset=mine, to_attr="mine")
     )
 

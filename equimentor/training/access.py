@@ -8,7 +8,7 @@ them) or that they registered for.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 
 from equimentor.enrolment.access import get_own_participation
@@ -33,6 +33,16 @@ def sessions_for_participant(participant):
         .filter(audience_filter(participant) | Q(pk__in=mine))
         .distinct()
     )
+
+
+def with_counts(sessions):
+    """The sessions with their places taken (``n_confirmed``) and their waiting list
+    (``n_waiting``) counted, and their series: what the pages and the API show of each."""
+    confirmed, waitlisted = Registration.Status.CONFIRMED, Registration.Status.WAITLISTED
+    return sessions.annotate(
+        n_confirmed=Count("registrations", filter=Q(registrations__status=confirmed)),
+        n_waiting=Count("registrations", filter=Q(registrations__status=waitlisted)),
+    ).select_related("series")
 
 
 def get_session_for_participant(user, slug: str, pk: int):

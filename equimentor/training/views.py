@@ -4,7 +4,7 @@ participant sees the sessions open to them, registers, joins the waiting list or
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,13 +29,6 @@ from equimentor.training.models import (
 CONFIRMED, WAITLISTED = Registration.Status.CONFIRMED, Registration.Status.WAITLISTED
 
 
-def _with_counts(qs):
-    return qs.annotate(
-        n_confirmed=Count("registrations", filter=Q(registrations__status=CONFIRMED)),
-        n_waiting=Count("registrations", filter=Q(registrations__status=WAITLISTED)),
-    )
-
-
 # -- coordinator -----------------------------------------------------------------------------------
 
 
@@ -44,7 +37,7 @@ def manage_sessions(request, slug: str):
     """Upcoming and past sessions with their places taken and waiting lists."""
     scheme = request.staff.scheme
     now = timezone.now()
-    sessions = _with_counts(Session.objects.filter(scheme=scheme).select_related("series"))
+    sessions = access.with_counts(Session.objects.filter(scheme=scheme))
     return render(
         request,
         "training/manage_sessions.html",
@@ -193,10 +186,10 @@ def sessions(request, slug: str):
     participant = get_own_participation(request.user, slug)
     now = timezone.now()
     mine = Registration.objects.filter(participant=participant)
-    qs = _with_counts(
-        access.sessions_for_participant(participant)
-        .select_related("series")
-        .prefetch_related(Prefetch("registrations", queryset=mine, to_attr="mine"))
+    qs = access.with_counts(
+        access.sessions_for_participant(participant).prefetch_related(
+            Prefetch("registrations", queryset=mine, to_attr="mine")
+        )
     )
     upcoming = list(
         qs.filter(ends_at__gt=now, status=Session.Status.SCHEDULED).order_by("starts_at", "id")

@@ -322,13 +322,7 @@ class SchemeSessions(generics.ListAPIView):
         if not form.is_valid():
             raise _form_errors(form)
         try:
-            made = services.schedule(
-                scheme,
-                form.plan(),
-                actor=request.user,
-                repeat=form.cleaned_data.get("repeat") or "",
-                occurrences=form.cleaned_data.get("occurrences") or 1,
-            )
+            made = services.schedule(scheme, form.plan(), actor=request.user, **form.repetition())
         except services.TrainingError as exc:
             raise serializers.ValidationError({"non_field_errors": [str(exc)]}) from exc
         rows = access.with_counts(Session.objects.filter(pk__in=[s.pk for s in made])).order_by(

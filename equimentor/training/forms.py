@@ -149,6 +149,11 @@ class NewSessionForm(SessionForm):
         required=False,
     )
 
+    def repetition(self) -> dict:
+        """How the session repeats, as ``services.schedule`` takes it: left empty, once."""
+        d = self.cleaned_data
+        return {"repeat": d.get("repeat") or "", "occurrences": d.get("occurrences") or 1}
+
 
 # -- induction -------------------------------------------------------------------------------------
 

@@ -57,13 +57,7 @@ def manage_new_session(request, slug: str):
     form = forms.NewSessionForm(scheme, request.POST or None, likely=[request.user.time_zone])
     if request.method == "POST" and form.is_valid():
         try:
-            made = services.schedule(
-                scheme,
-                form.plan(),
-                actor=request.user,
-                repeat=form.cleaned_data.get("repeat") or "",
-                occurrences=form.cleaned_data.get("occurrences") or 1,
-            )
+            made = services.schedule(scheme, form.plan(), actor=request.user, **form.repetition())
         except services.TrainingError as exc:
             form.add_error(None, str(exc))
         else:

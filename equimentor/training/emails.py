@@ -69,29 +69,27 @@ def registration_cancelled(registration, *, had_place: bool) -> None:
     )
 
 
-def session_changed(session, registrations) -> None:
-    """Moved (time, place or link): places keep an updated invitation, the queue is told."""
+def _to_everyone_registered(template: str, session, registrations, *, cancel=None) -> None:
+    """Tell everyone registered of a change to the session: those with a place get their
+    calendar invitation with it (a cancellation with ``cancel``), the waiting list only word."""
     for reg in registrations:
         user = _user(reg)
         confirmed = reg.status == reg.Status.CONFIRMED
         send_email(
-            "tr_session_changed",
+            template,
             user.email,
             _context(session, user, registration=reg, confirmed=confirmed),
-            attachments=[ics.attachment(session, reg)] if confirmed else [],
+            attachments=[ics.attachment(session, reg, cancel=cancel)] if confirmed else [],
         )
+
+
+def session_changed(session, registrations) -> None:
+    """Moved (time, place or link): places keep an updated invitation, the queue is told."""
+    _to_everyone_registered("tr_session_changed", session, registrations)
 
 
 def session_cancelled(session, registrations) -> None:
-    for reg in registrations:
-        user = _user(reg)
-        confirmed = reg.status == reg.Status.CONFIRMED
-        send_email(
-            "tr_session_cancelled",
-            user.email,
-            _context(session, user, registration=reg, confirmed=confirmed),
-            attachments=[ics.attachment(session, reg, cancel=True)] if confirmed else [],
-        )
+    _to_everyone_registered("tr_session_cancelled", session, registrations, cancel=True)
 
 
 def registrations_ended(participant, registrations) -> None:

@@ -106,6 +106,15 @@ def schedule_meeting(rel: Relationship, member: Membership, plan: MeetingPlan, *
     return meeting
 
 
+def _for_email(meeting: Meeting, rel: Relationship) -> None:
+    """Give a moved or cancelled meeting its (locked) relationship and who arranged it, with
+    their user, as the email to its members names them."""
+    meeting.relationship = rel
+    meeting.arranged_by = (
+        Participant.objects.select_related("user").filter(pk=meeting.arranged_by_id).first()
+    )
+
+
 @transaction.atomic
 def reschedule_meeting(
     meeting: Meeting, member: Membership, plan: MeetingPlan, *, actor
@@ -128,10 +137,7 @@ def reschedule_meeting(
         relationship_id=rel.pk,
         sequence=meeting.sequence,
     )
-    meeting.relationship = rel
-    meeting.arranged_by = (
-        Participant.objects.select_related("user").filter(pk=meeting.arranged_by_id).first()
-    )
+    _for_email(meeting, rel)
     if meeting.starts_at > timezone.now():
         emails.meeting_invitation(meeting, update=True)
     return meeting
@@ -155,10 +161,7 @@ def cancel_meeting(meeting: Meeting, member: Membership, *, actor) -> Meeting:
         scheme=rel.scheme,
         relationship_id=rel.pk,
     )
-    meeting.relationship = rel
-    meeting.arranged_by = (
-        Participant.objects.select_related("user").filter(pk=meeting.arranged_by_id).first()
-    )
+    _for_email(meeting, rel)
     if meeting.starts_at > timezone.now():
         emails.meeting_cancelled(meeting)
     return meeting

@@ -247,40 +247,27 @@ def trial_decision(
         raise RelationshipError("You have already given your decision after the first meeting.")
     now = timezone.now()
     member.trial_decided_at = now
+    changed = ["trial_decision", "trial_decided_at"]
     if go_on:
         member.trial_decision = Membership.TrialDecision.CONTINUE
-        member.save(update_fields=["trial_decision", "trial_decided_at"])
-        audit.record(
-            "relationships.trial.decided",
-            member,
-            actor=actor,
-            scheme=rel.scheme,
-            relationship_id=rel.pk,
-            decision="continue",
-        )
-        maybe_activate(rel, actor=actor)
-        return rel
-    member.trial_decision = Membership.TrialDecision.STEP_AWAY
-    member.left_at = now
-    member.left_reason = Membership.LeftReason.STEPPED_AWAY
-    member.never_again = never_again
-    member.save(
-        update_fields=[
-            "trial_decision",
-            "trial_decided_at",
-            "left_at",
-            "left_reason",
-            "never_again",
-        ]
-    )
+    else:
+        member.trial_decision = Membership.TrialDecision.STEP_AWAY
+        member.left_at = now
+        member.left_reason = Membership.LeftReason.STEPPED_AWAY
+        member.never_again = never_again
+        changed += ["left_at", "left_reason", "never_again"]
+    member.save(update_fields=changed)
     audit.record(
         "relationships.trial.decided",
         member,
         actor=actor,
         scheme=rel.scheme,
         relationship_id=rel.pk,
-        decision="step_away",
+        decision="continue" if go_on else "step_away",
     )
+    if go_on:
+        maybe_activate(rel, actor=actor)
+        return rel
     remaining = rel.active_members()
     cancelled = []
     if not _viable(rel):

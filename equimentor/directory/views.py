@@ -395,13 +395,15 @@ def choices(request, slug: str):
     )
 
 
-def _back_to_choices(request, slug: str, call, success: str):
+def _back_to_choices(request, slug: str, call, success):
+    """Run a change to the mentee's choices and go back to them, telling why it was refused, or
+    ``success``: the message, or a function making it from what ``call`` returned."""
     try:
-        call()
+        result = call()
     except services.DirectoryError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
     return redirect("directory:choices", slug)
 
 
@@ -413,13 +415,14 @@ def move_choice(request, slug: str, pk: int):
     if not form.is_valid():
         messages.error(request, "Choose whether to move the choice up or down.")
         return redirect("directory:choices", slug)
-    try:
-        rank = services.move_choice(mentee, pk, form.cleaned_data["direction"], actor=request.user)
-    except services.DirectoryError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Moved to your {ordinal(rank)} choice.")
-    return redirect("directory:choices", slug)
+    return _back_to_choices(
+        request,
+        slug,
+        lambda: services.move_choice(
+            mentee, pk, form.cleaned_data["direction"], actor=request.user
+        ),
+        lambda rank: f"Moved to your {ordinal(rank)} choice.",
+    )
 
 
 @signed_in

@@ -215,13 +215,18 @@ def _confirmed_count(session: Session) -> int:
 def _move(reg: Registration, session: Session, status: str, event: str, *, actor, now, **details):
     """Move a registration of the (locked) session to ``status`` at ``now``: a place given from
     the waiting list (``confirmed_at``), or given up or ended (``cancelled_at``). Its invitation's
-    sequence moves on, so calendars take the change, and the audit event
-    ``training.registration.<event>`` holds the session and ``details``."""
+    sequence moves on, so calendars take the change, and it is audited (``_record``)."""
     stamp = "confirmed_at" if status == Registration.Status.CONFIRMED else "cancelled_at"
     reg.status = status
     setattr(reg, stamp, now)
     reg.sequence += 1
     reg.save(update_fields=["status", stamp, "sequence"])
+    _record(reg, session, event, actor=actor, **details)
+
+
+def _record(reg: Registration, session: Session, event: str, *, actor, **details) -> None:
+    """Audit ``training.registration.<event>`` for a registration of the (locked) session, with
+    the session and ``details``; the registration keeps the session for its email."""
     reg.session = session
     audit.record(
         f"training.registration.{event}",
@@ -412,15 +417,8 @@ def register(session: Session, participant: Participant, *, actor) -> Registrati
     reg.confirmed_at = None if full else now
     reg.cancelled_at = None
     reg.save()
-    reg.session = session
     reg.participant = participant
-    audit.record(
-        f"training.registration.{reg.status}",
-        reg,
-        actor=actor,
-        scheme=session.scheme,
-        session_id=session.pk,
-    )
+    _record(reg, session, reg.status, actor=actor)
     if full:
         emails.waitlisted(reg, waitlist_position(reg))
     else:

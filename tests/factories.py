@@ -141,6 +141,51 @@ def register_participant(
     return participant
 
 
+def approved_mentee(
+    scheme: Scheme,
+    coordinator,
+    email: str,
+    ethnicity: str,
+    *,
+    stage: int,
+    interests: str,
+    matching: bool = True,
+) -> Participant:
+    """An approved mentee at an institution of her own, whose ethnicity answer (none when
+    ``ethnicity`` is empty) counts in equity reports, and in matching when ``matching``."""
+    p = register_participant(
+        scheme,
+        email,
+        role="mentee",
+        institution=InstitutionFactory(),
+        approve_by=coordinator,
+        identity_answers={"ethnicity": Answer(ethnicity)} if ethnicity else {},
+        identity_uses={
+            Consent.Purpose.IDENTITY_MATCHING: matching,
+            Consent.Purpose.IDENTITY_REPORTS: True,
+        },
+    )
+    p.career_stage = stage
+    p.research_interests = interests
+    p.save(update_fields=["career_stage", "research_interests"])
+    return p
+
+
+def approved_mentor(
+    scheme: Scheme, coordinator, email: str, *, capacity: int, interests: str
+) -> Participant:
+    """An approved mentor at career stage 4, at an institution of her own, with ``capacity``
+    places."""
+    p = register_participant(
+        scheme, email, role="mentor", institution=InstitutionFactory(), approve_by=coordinator
+    )
+    p.career_stage = 4
+    p.mentor_capacity = capacity
+    p.research_interests = interests
+    p.save(update_fields=["career_stage", "mentor_capacity", "research_interests"])
+    return p
+
+
 def registration_form(scheme, institution, **overrides):
     """The registration page's fields for a mentee, as a browser posts them (``None`` drops one)."""
     docs = scheme.current_documents()

@@ -6,46 +6,12 @@ from __future__ import annotations
 from django.test import TestCase
 from django.urls import reverse
 
-from equimentor.enrolment.models import Consent
-from equimentor.identity.services import Answer
 from equimentor.matching import services
 from equimentor.matching.adapter import build_instance
 from tests import factories
 from tests.matching_setup import choose
 
-
-def _mentee(scheme, coordinator, email, ethnicity, *, stage, interests, matching=True):
-    p = factories.register_participant(
-        scheme,
-        email,
-        role="mentee",
-        institution=factories.InstitutionFactory(),
-        approve_by=coordinator,
-        identity_answers={"ethnicity": Answer(ethnicity)} if ethnicity else {},
-        identity_uses={
-            Consent.Purpose.IDENTITY_MATCHING: matching,
-            Consent.Purpose.IDENTITY_REPORTS: True,
-        },
-    )
-    p.career_stage = stage
-    p.research_interests = interests
-    p.save(update_fields=["career_stage", "research_interests"])
-    return p
-
-
-def _mentor(scheme, coordinator, email, capacity):
-    p = factories.register_participant(
-        scheme,
-        email,
-        role="mentor",
-        institution=factories.InstitutionFactory(),
-        approve_by=coordinator,
-    )
-    p.career_stage = 4
-    p.mentor_capacity = capacity
-    p.research_interests = "clinical trials in primary care"
-    p.save(update_fields=["career_stage", "mentor_capacity", "research_interests"])
-    return p
+TRIALS = "clinical trials in primary care"
 
 
 def make_rows():
@@ -55,20 +21,22 @@ def make_rows():
     scheme_a = factories.scheme_a()
     alice = factories.alice(scheme_a)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        mentors = [_mentor(scheme_a, alice, f"r{j}@example.org", 2) for j in range(5)]
+        mentors = [
+            factories.approved_mentor(
+                scheme_a, alice, f"r{j}@example.org", capacity=2, interests=TRIALS
+            )
+            for j in range(5)
+        ]
         good = [
-            _mentee(
-                scheme_a,
-                alice,
-                f"w{i}@example.org",
-                "white",
-                stage=2,
-                interests="clinical trials in primary care",
+            factories.approved_mentee(
+                scheme_a, alice, f"w{i}@example.org", "white", stage=2, interests=TRIALS
             )
             for i in range(10)
         ]
         far = [
-            _mentee(scheme_a, alice, f"b{i}@example.org", "black", stage=5, interests="")
+            factories.approved_mentee(
+                scheme_a, alice, f"b{i}@example.org", "black", stage=5, interests=""
+            )
             for i in range(10)
         ]
     return scheme_a, alice, (mentors, good, far)
@@ -95,8 +63,8 @@ def _rates(page) -> dict[str, list[str]]:
 
 def test_groups_come_from_answers_consented_for_matching_only(scheme_a, alice, cohort):
     _, good, far = cohort
-    quiet = _mentee(scheme_a, alice, "q@example.org", "", stage=2, interests="")
-    shy = _mentee(
+    quiet = factories.approved_mentee(scheme_a, alice, "q@example.org", "", stage=2, interests="")
+    shy = factories.approved_mentee(
         scheme_a, alice, "shy@example.org", "asian", stage=2, interests="", matching=False
     )
     matching_round = services.open_round(scheme_a, actor=alice)
@@ -142,8 +110,12 @@ def test_dry_run_tables_suppress_small_groups(
     client, scheme_a, alice, cohort, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        quiet = _mentee(scheme_a, alice, "q@example.org", "", stage=2, interests="")
-        extra = _mentor(scheme_a, alice, "r-extra@example.org", 1)
+        quiet = factories.approved_mentee(
+            scheme_a, alice, "q@example.org", "", stage=2, interests=""
+        )
+        extra = factories.approved_mentor(
+            scheme_a, alice, "r-extra@example.org", capacity=1, interests=TRIALS
+        )
     choose(quiet, extra)
     _, _, page = _round_page(client, scheme_a, alice)
     tables = page.context["tables"]

@@ -9,8 +9,6 @@ import io
 from django.urls import reverse
 from pypdf import PdfReader
 
-from equimentor.enrolment.models import Consent
-from equimentor.identity.services import Answer
 from equimentor.matching import services as matching
 from equimentor.reports import charts
 from equimentor.reports.charts import Lines
@@ -51,40 +49,26 @@ def test_withheld_figures_are_gaps_and_a_group_never_published_is_not_drawn():
     assert charts.pdf_drawing(chart).width == 640
 
 
-def _mentee(scheme, coordinator, email, ethnicity):
-    p = factories.register_participant(
-        scheme,
-        email,
-        role="mentee",
-        institution=factories.InstitutionFactory(),
-        approve_by=coordinator,
-        identity_answers={"ethnicity": Answer(ethnicity)},
-        identity_uses={Consent.Purpose.IDENTITY_REPORTS: True},
-    )
-    p.career_stage, p.research_interests = 2, "clinical trials"
-    p.save(update_fields=["career_stage", "research_interests"])
-    return p
-
-
-def _mentors(scheme, coordinator, tag, n):
-    for j in range(n):
-        p = factories.register_participant(
-            scheme,
-            f"{tag}-r{j}@example.org",
-            role="mentor",
-            institution=factories.InstitutionFactory(),
-            approve_by=coordinator,
-        )
-        p.career_stage, p.mentor_capacity, p.research_interests = 4, 2, "clinical trials"
-        p.save(update_fields=["career_stage", "mentor_capacity", "research_interests"])
+TRIALS = "clinical trials"
 
 
 def _round(scheme, coordinator, tag, groups):
     """A round for new mentees of ``groups`` ({ethnicity: n}), with places for all."""
-    _mentors(scheme, coordinator, tag, sum(groups.values()) // 2 + 1)
+    for j in range(sum(groups.values()) // 2 + 1):
+        factories.approved_mentor(
+            scheme, coordinator, f"{tag}-r{j}@example.org", capacity=2, interests=TRIALS
+        )
     for ethnicity, n in groups.items():
         for i in range(n):
-            _mentee(scheme, coordinator, f"{tag}-{ethnicity}{i}@example.org", ethnicity)
+            factories.approved_mentee(
+                scheme,
+                coordinator,
+                f"{tag}-{ethnicity}{i}@example.org",
+                ethnicity,
+                stage=2,
+                interests=TRIALS,
+                matching=False,
+            )
     rnd = matching.open_round(scheme, actor=coordinator)
     matching.close_choices(rnd, actor=coordinator)
     matching.publish(rnd, actor=coordinator)

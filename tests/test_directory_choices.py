@@ -14,13 +14,19 @@ from tests import directory_support as support
 from tests import factories
 
 
-@pytest.fixture
-def people(scheme_a, alice):
+def make_rows():
+    """Scheme A, alice, and the people: 4 mentors at one institution and a mentee at another,
+    registered once for this module's tests."""
+    scheme_a = factories.scheme_a()
+    alice = factories.alice(scheme_a)
     here = factories.InstitutionFactory(name="Here University")
     elsewhere = factories.InstitutionFactory(name="Elsewhere University")
     mentors = [support.mentor(scheme_a, alice, institution=elsewhere) for _ in range(4)]
     mentee = support.mentee(scheme_a, alice, institution=here)
-    return mentee, mentors, here
+    return scheme_a, alice, (mentee, mentors, here)
+
+
+scheme_a, alice, people = factories.rows_as("scheme_a", "alice", "people")
 
 
 def ranks(mentee):
@@ -194,22 +200,23 @@ def test_a_full_mentor_can_still_be_chosen(people):
     assert ranks(mentee) == [(mentors[0].pk, 1)]
 
 
-def test_a_mentee_with_a_proposal_waiting_is_told_she_is_not_in_a_new_round(
-    client, scheme_a, alice
-):
-    """She was told "choices are open" and then left out of the next round without a word (#21)."""
+def test_a_mentee_with_a_proposal_waiting_is_told_she_is_not_in_a_new_round(client, db):
+    """She was told "choices are open" and then left out of the next round without a word (#21).
+    In a scheme of its own: a round in scheme A would hold the module's shared people too."""
     from equimentor.matching import services as matching
     from equimentor.matching.models import Proposal
     from tests.matching_setup import choose, people
 
-    mentors, mentees = people(scheme_a, alice, mentors=1, mentees=1, capacity=1)
+    scheme = factories.make_scheme(name="Scheme R", slug="scheme-r")
+    coordinator = factories.make_staff(scheme, "coordinator", email="rita@example.org")
+    mentors, mentees = people(scheme, coordinator, mentors=1, mentees=1, capacity=1)
     choose(mentees[0], mentors[0])
-    rnd = matching.open_round(scheme_a, actor=alice)
-    matching.close_choices(rnd, actor=alice)
-    matching.publish(rnd, actor=alice)
-    matching.open_round(scheme_a, actor=alice)  # a new round collects choices
+    rnd = matching.open_round(scheme, actor=coordinator)
+    matching.close_choices(rnd, actor=coordinator)
+    matching.publish(rnd, actor=coordinator)
+    matching.open_round(scheme, actor=coordinator)  # a new round collects choices
     client.force_login(mentees[0].user)
-    url = reverse("directory:choices", args=["scheme-a"])
+    url = reverse("directory:choices", args=["scheme-r"])
     html = client.get(url).content.decode()
     assert "A proposed match is waiting for your reply" in html
     assert "Until you reply, you are not part of a new matching round." in html

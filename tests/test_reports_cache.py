@@ -41,10 +41,14 @@ API = "/api/v1/schemes/{}/reports/"
 QUERY = "?by1=ethnicity"
 
 
-@pytest.fixture
-def bench(db):
+def make_rows():
+    """The "bench" scheme (120 participants, 50 relationships) and its coordinator, generated
+    once for this module's tests; the tests on scheme A make their own rows."""
     scheme, coordinator, _ = generate(120, 50, seed=5)
     return scheme, coordinator
+
+
+(bench,) = factories.rows_as("bench")
 
 
 def tables(client, scheme, query=QUERY) -> list:

@@ -4,9 +4,19 @@ Every published cell — in any table, total row or heading of a page — counts
 of *atoms*: the cells of the finest cross-classification the page uses (e.g. ethnicity × gender
 × funnel step). A reader knows the value of every shown cell, that a cell shown "<t" holds 1 to
 t − 1, and that every atom holds 0 or more. :func:`bounds` works out, by linear programming
-(``scipy.optimize.linprog``), the least and greatest value each suppressed cell can take
-consistently with all of that at once; :func:`audit` reports the suppressed cells a reader can
+(HiGHS), the least and greatest value each suppressed cell can take consistently with all of
+that at once; :func:`audit` reports the suppressed cells a reader can
 pin to one value, or show to be small when they are published as "x" rather than "<t".
+
+The systems are tiny and many, so the least and greatest values are solved with HiGHS through
+``highspy`` rather than ``linprog``, whose per-call set-up and checks cost far more than the
+solve: each independent part of the page is put to HiGHS once, and each further cell only
+changes the objective and re-solves from the last optimal basis. Two cases are settled without
+solving, once that part is known to be consistent: a cell with an atom in no published figure
+that bounds it above can grow without limit, and a cell whose atoms are in no figure that
+bounds them below can be 0. The shadow prices of :func:`binding` still come from ``linprog``,
+solved afresh as before: at a degenerate optimum they depend on the path to it, and protection
+uses them to choose which cells to hide.
 
 This is the linear-programming relaxation: the true integer bounds can be narrower than the
 rounded LP bounds when three or more classifications are crossed (for a single two-way table
@@ -21,6 +31,7 @@ import math
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
@@ -73,6 +84,16 @@ class _Problem:
         self.component = {key: (find(vs[0]) if vs else None) for key, vs in self.vars.items()}
         self.facts = facts
         self._systems: dict = {}
+        self._lps: dict = {}
+        self._by_component: dict | None = None
+
+    def _members(self) -> dict:
+        """``{component: its keys}``, in the order of ``cells``."""
+        if self._by_component is None:
+            self._by_component = {}
+            for k, c in self.component.items():
+                self._by_component.setdefault(c, []).append(k)
+        return self._by_component
 
     def _system(self, comp):
         if comp not in self._systems:
@@ -109,7 +130,16 @@ class _Problem:
 
     def extreme(self, key, sense: int) -> float:
         """min (sense=1) or max (sense=-1) of ``key``'s value over the feasible set."""
-        return self._solve(key, sense)[0]
+        comp = self.component[key]
+        if comp is None:  # a cell of no atoms is 0
+            return 0.0
+        if comp not in self._lps:
+            keys = self._members()[comp]
+            self._lps[comp] = _Lp(
+                sorted({v for k in keys for v in self.vars[k]}),
+                [(self.vars[k], *self.facts[k]) for k in keys if k in self.facts],
+            )
+        return self._lps[comp].extreme(self.vars[key], sense)
 
     def binding(self, key) -> set:
         """Published cells whose figures hold ``key`` at its least and greatest values (those
@@ -117,6 +147,7 @@ class _Problem:
         return self._solve(key, 1)[1] | self._solve(key, -1)[1]
 
     def _solve(self, key, sense: int):
+        """``linprog``'s optimum and the cells with non-zero marginals, solved afresh."""
         comp = self.component[key]
         if comp is None:  # a cell of no atoms is 0
             return 0.0, set()
@@ -146,6 +177,78 @@ class _Problem:
         lo = math.ceil(self.extreme(key, 1) - _EPS)
         hi = self.extreme(key, -1)
         return max(lo, 0), (hi if hi == math.inf else math.floor(hi + _EPS))
+
+
+class _Lp:
+    """One independent part of the system for HiGHS: one row per published figure (``lo`` to
+    ``hi``; no lower side when ``lo`` is 0), every variable from 0 up; made at the first solve
+    and kept, so that later solves start from the last optimal basis."""
+
+    def __init__(self, vs: list, rows: list):
+        self.index = {v: i for i, v in enumerate(vs)}
+        self.rows = []  # (columns, lower, upper)
+        self.capped: set = set()  # columns in a figure with an upper bound
+        self.held: set = set()  # columns in a figure with a lower bound above 0
+        self.feasible = True  # all atoms 0 satisfies every figure, until a row says otherwise
+        for row_vars, lo, hi in rows:
+            if lo <= 0 and hi == math.inf:
+                continue  # no constraint at all
+            row = [self.index[v] for v in row_vars]
+            self.rows.append((row, lo, hi))
+            if hi != math.inf:
+                self.capped.update(row)
+            if lo > 0:
+                self.held.update(row)
+            if not lo <= 0 <= hi:
+                self.feasible = False
+        self.highs = None
+
+    def extreme(self, key_vars, sense: int) -> float:
+        cols = [self.index[v] for v in key_vars]
+        if self.feasible:  # the two cases that need no solve (see the module's docstring)
+            if sense == -1 and not self.capped.issuperset(cols):
+                return math.inf
+            if sense == 1 and self.held.isdisjoint(cols):
+                return 0.0
+        h = self.highs or self._model()
+        cost = np.zeros(len(self.index))
+        cost[cols] = sense
+        h.changeColsCost(len(cost), self.all, cost)
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            self.feasible = True
+            return sense * h.getObjectiveValue()
+        if status == highspy.HighsModelStatus.kUnbounded:  # only possible when maximising
+            self.feasible = True
+            return math.inf
+        raise ValueError(f"the published figures are inconsistent: {h.modelStatusToString(status)}")
+
+    def _model(self):
+        n, m = len(self.index), len(self.rows)
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, inf)
+        lp.row_lower_ = np.array([lo if lo > 0 else -inf for _, lo, _ in self.rows], dtype=float)
+        lp.row_upper_ = np.array([min(hi, inf) for _, _, hi in self.rows], dtype=float)
+        starts, cols = [0], []
+        for row, _, _ in self.rows:
+            cols += row
+            starts.append(len(cols))
+        matrix = lp.a_matrix_
+        matrix.format_ = highspy.MatrixFormat.kRowwise
+        matrix.num_col_, matrix.num_row_ = n, m
+        matrix.start_ = np.array(starts, dtype=np.int32)
+        matrix.index_ = np.array(cols, dtype=np.int32)
+        matrix.value_ = np.ones(len(cols))
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self.all = np.arange(n, dtype=np.int32)
+        return self.highs
 
 
 def _matrix(rows, n):

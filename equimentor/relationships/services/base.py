@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from equimentor.relationships.models import Membership, Relationship
@@ -43,10 +43,13 @@ def add_months(start: date, months: int) -> date:
 
 
 def lock_relationship(rel: Relationship) -> Relationship:
-    """The relationship's row, locked for this transaction, with its members loaded."""
-    locked = Relationship.objects.select_for_update().get(pk=rel.pk)
-    locked = Relationship.objects.select_related("scheme").get(pk=locked.pk)
-    prefetch_related_objects([locked], "memberships__participant__user")
+    """The relationship's row, locked for this transaction (its own row only, not its scheme's),
+    with its scheme and its members (with their people) loaded: two queries."""
+    locked = (
+        Relationship.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=rel.pk)
+    )
+    members = Membership.objects.select_related("participant__user")
+    prefetch_related_objects([locked], Prefetch("memberships", queryset=members))
     return locked
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from functools import cache
 
 import icalendar
 from django.conf import settings
@@ -116,8 +117,29 @@ def calendar(
     stamp = timezone.now().astimezone(UTC)
     for item in events:
         cal.add_component(_vevent(item, stamp))
-    cal.add_missing_timezones()
+    _add_missing_timezones(cal)
     return cal.to_ical()
+
+
+@cache
+def _vtimezone(tzid: str) -> icalendar.Timezone | None:
+    """The VTIMEZONE for ``tzid``, as ``Calendar.add_missing_timezones`` builds it, built once per
+    process: working out a zone's transitions costs about 15 ms, and every invitation needs it.
+    (Shared between calendars: they are only serialised, never changed after ``calendar``.)"""
+    try:
+        return icalendar.Timezone.from_tzid(tzid)
+    except ValueError:  # a zone icalendar does not know: left out, as add_missing_timezones does
+        return None
+
+
+def _add_missing_timezones(cal: icalendar.Calendar) -> None:
+    """``cal.add_missing_timezones()``, with each zone's component built once per process."""
+    at = len(cal.timezones)
+    for tzid in cal.get_missing_tzids():
+        component = _vtimezone(tzid)
+        if component is not None:
+            cal.subcomponents.insert(at, component)
+            at += 1
 
 
 def invitation(item: Event, *, prodid: str = "-//Equimentor//Mentoring//EN") -> bytes:

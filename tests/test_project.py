@@ -213,12 +213,16 @@ def test_demo_command_without_serving(capsys):
 
 
 @pytest.mark.django_db
-def test_demo_emails_link_to_where_the_demo_is_served(monkeypatch, capsys):
+def test_demo_emails_link_to_where_the_demo_is_served(demo_rows, monkeypatch, capsys):
+    """Serving, on the demo already loaded (copied from the run's seed; the first start, which
+    seeds it, is the test above): a second seed here cost ~8 s and tested nothing new."""
     from django.conf import settings
     from django.core.management import call_command
 
     from equimentor.demo.management.commands import demo
+    from tests import demo_snapshot
 
+    demo_snapshot.put(demo_rows)
     served = []
 
     def fake_call_command(name, *args, **kwargs):

@@ -201,6 +201,22 @@ def test_demo_data_is_deterministic_and_complete(demo_rows, django_capture_on_co
 
 
 @pytest.mark.django_db
+def test_demo_accounts_sign_in_with_the_demo_password(demo_rows):
+    """The seed hashes the demo password once for every account that uses it."""
+    from equimentor.accounts.models import User
+    from equimentor.demo.seed import DEMO_ACCOUNTS, DEMO_DOMAIN, DEMO_PASSWORD, demo_email
+    from tests import demo_snapshot
+
+    demo_snapshot.put(demo_rows)
+    signing_in = [demo_email(local) for label, local, _ in DEMO_ACCOUNTS if label != "Applicant"]
+    signing_in.append(f"futures-coordinator@{DEMO_DOMAIN}")
+    for email in signing_in:
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD), email
+    assert not User.objects.get(email=demo_email("participant001")).has_usable_password()
+    assert not User.objects.filter(email=demo_email("applicant")).exists()
+
+
+@pytest.mark.django_db
 def test_demo_command_without_serving(capsys):
     from django.core.management import call_command
 

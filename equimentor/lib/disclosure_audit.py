@@ -4,19 +4,19 @@ Every published cell — in any table, total row or heading of a page — counts
 of *atoms*: the cells of the finest cross-classification the page uses (e.g. ethnicity × gender
 × funnel step). A reader knows the value of every shown cell, that a cell shown "<t" holds 1 to
 t − 1, and that every atom holds 0 or more. :func:`bounds` works out, by linear programming
-(HiGHS), the least and greatest value each suppressed cell can take consistently with all of
-that at once; :func:`audit` reports the suppressed cells a reader can
+(``scipy.optimize.linprog``, HiGHS), the least and greatest value each suppressed cell can take
+consistently with all of that at once; :func:`audit` reports the suppressed cells a reader can
 pin to one value, or show to be small when they are published as "x" rather than "<t".
 
-The systems are tiny and many, so the least and greatest values are solved with HiGHS through
-``highspy`` rather than ``linprog``, whose per-call set-up and checks cost far more than the
-solve: each independent part of the page is put to HiGHS once, and each further cell only
-changes the objective and re-solves from the last optimal basis. Two cases are settled without
-solving, once that part is known to be consistent: a cell with an atom in no published figure
-that bounds it above can grow without limit, and a cell whose atoms are in no figure that
-bounds them below can be 0. The shadow prices of :func:`binding` still come from ``linprog``,
-solved afresh as before: at a degenerate optimum they depend on the path to it, and protection
-uses them to choose which cells to hide.
+The systems are tiny and many, and ``linprog``'s set-up and checks cost far more than each
+solve, so two cases are settled without solving, once that independent part of the system is
+known to be consistent (all atoms 0 fits it, or a solve has succeeded): a cell with an atom in
+no published figure that bounds it above can grow without limit, and a cell whose atoms are in
+no figure that bounds them below can be 0. Both are exact (from any consistent answer, raising
+such an atom, or lowering such atoms to 0, breaks no figure). The rest, and the shadow prices
+of :func:`binding`, are ``linprog``'s, solved afresh. (HiGHS's own Python package, ``highspy``,
+was tried and dropped: its library and OR-Tools', which matching uses, export the same native
+symbols, and whichever is loaded second fails to load in the same process.)
 
 This is the linear-programming relaxation: the true integer bounds can be narrower than the
 rounded LP bounds when three or more classifications are crossed (for a single two-way table
@@ -31,7 +31,6 @@ import math
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
@@ -84,7 +83,7 @@ class _Problem:
         self.component = {key: (find(vs[0]) if vs else None) for key, vs in self.vars.items()}
         self.facts = facts
         self._systems: dict = {}
-        self._lps: dict = {}
+        self._parts: dict = {}
         self._by_component: dict | None = None
 
     def _members(self) -> dict:
@@ -133,13 +132,20 @@ class _Problem:
         comp = self.component[key]
         if comp is None:  # a cell of no atoms is 0
             return 0.0
-        if comp not in self._lps:
+        part = self._parts.get(comp)
+        if part is None:
             keys = self._members()[comp]
-            self._lps[comp] = _Lp(
-                sorted({v for k in keys for v in self.vars[k]}),
-                [(self.vars[k], *self.facts[k]) for k in keys if k in self.facts],
+            part = self._parts[comp] = _Part(
+                [(self.vars[k], *self.facts[k]) for k in keys if k in self.facts]
             )
-        return self._lps[comp].extreme(self.vars[key], sense)
+        if part.feasible:  # the two cases that need no solve (see the module's docstring)
+            if sense == -1 and not part.capped.issuperset(self.vars[key]):
+                return math.inf
+            if sense == 1 and part.held.isdisjoint(self.vars[key]):
+                return 0.0
+        value = self._solve(key, sense)[0]  # (ValueError if the figures are inconsistent)
+        part.feasible = True
+        return value
 
     def binding(self, key) -> set:
         """Published cells whose figures hold ``key`` at its least and greatest values (those
@@ -179,76 +185,23 @@ class _Problem:
         return max(lo, 0), (hi if hi == math.inf else math.floor(hi + _EPS))
 
 
-class _Lp:
-    """One independent part of the system for HiGHS: one row per published figure (``lo`` to
-    ``hi``; no lower side when ``lo`` is 0), every variable from 0 up; made at the first solve
-    and kept, so that later solves start from the last optimal basis."""
+class _Part:
+    """What one independent part of the system tells without solving: the variables in a
+    published figure with an upper limit (``capped``) and in one with a lower limit above 0
+    (``held``), and whether the part is known to be consistent (all atoms 0 fits every figure,
+    or a solve has succeeded)."""
 
-    def __init__(self, vs: list, rows: list):
-        self.index = {v: i for i, v in enumerate(vs)}
-        self.rows = []  # (columns, lower, upper)
-        self.capped: set = set()  # columns in a figure with an upper bound
-        self.held: set = set()  # columns in a figure with a lower bound above 0
-        self.feasible = True  # all atoms 0 satisfies every figure, until a row says otherwise
-        for row_vars, lo, hi in rows:
-            if lo <= 0 and hi == math.inf:
-                continue  # no constraint at all
-            row = [self.index[v] for v in row_vars]
-            self.rows.append((row, lo, hi))
+    def __init__(self, figures: list):
+        self.capped: set = set()
+        self.held: set = set()
+        self.feasible = True
+        for row_vars, lo, hi in figures:
             if hi != math.inf:
-                self.capped.update(row)
+                self.capped.update(row_vars)
             if lo > 0:
-                self.held.update(row)
+                self.held.update(row_vars)
             if not lo <= 0 <= hi:
                 self.feasible = False
-        self.highs = None
-
-    def extreme(self, key_vars, sense: int) -> float:
-        cols = [self.index[v] for v in key_vars]
-        if self.feasible:  # the two cases that need no solve (see the module's docstring)
-            if sense == -1 and not self.capped.issuperset(cols):
-                return math.inf
-            if sense == 1 and self.held.isdisjoint(cols):
-                return 0.0
-        h = self.highs or self._model()
-        cost = np.zeros(len(self.index))
-        cost[cols] = sense
-        h.changeColsCost(len(cost), self.all, cost)
-        h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
-            self.feasible = True
-            return sense * h.getObjectiveValue()
-        if status == highspy.HighsModelStatus.kUnbounded:  # only possible when maximising
-            self.feasible = True
-            return math.inf
-        raise ValueError(f"the published figures are inconsistent: {h.modelStatusToString(status)}")
-
-    def _model(self):
-        n, m = len(self.index), len(self.rows)
-        inf = highspy.kHighsInf
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, m
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_ = np.zeros(n)
-        lp.col_upper_ = np.full(n, inf)
-        lp.row_lower_ = np.array([lo if lo > 0 else -inf for _, lo, _ in self.rows], dtype=float)
-        lp.row_upper_ = np.array([min(hi, inf) for _, _, hi in self.rows], dtype=float)
-        starts, cols = [0], []
-        for row, _, _ in self.rows:
-            cols += row
-            starts.append(len(cols))
-        matrix = lp.a_matrix_
-        matrix.format_ = highspy.MatrixFormat.kRowwise
-        matrix.num_col_, matrix.num_row_ = n, m
-        matrix.start_ = np.array(starts, dtype=np.int32)
-        matrix.index_ = np.array(cols, dtype=np.int32)
-        matrix.value_ = np.ones(len(cols))
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.passModel(lp)
-        self.all = np.arange(n, dtype=np.int32)
-        return self.highs
 
 
 def _matrix(rows, n):

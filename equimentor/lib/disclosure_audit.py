@@ -96,8 +96,9 @@ class _Problem:
 
     def _system(self, comp):
         if comp not in self._systems:
-            keys = [k for k, c in self.component.items() if c == comp and k in self.facts]
-            vs = sorted({v for k, c in self.component.items() if c == comp for v in self.vars[k]})
+            members = self._members()[comp]
+            keys = [k for k in members if k in self.facts]
+            vs = sorted({v for k in members for v in self.vars[k]})
             index = {v: i for i, v in enumerate(vs)}
             eq_rows, eq_b, ub_rows, ub_b, eq_keys, ub_keys = [], [], [], [], [], []
             for k in keys:
@@ -134,9 +135,9 @@ class _Problem:
             return 0.0
         part = self._parts.get(comp)
         if part is None:
-            keys = self._members()[comp]
+            members = self._members()[comp]
             part = self._parts[comp] = _Part(
-                [(self.vars[k], *self.facts[k]) for k in keys if k in self.facts]
+                [(self.vars[k], *self.facts[k]) for k in members if k in self.facts]
             )
         if part.feasible:  # the two cases that need no solve (see the module's docstring)
             if sense == -1 and not part.capped.issuperset(self.vars[key]):

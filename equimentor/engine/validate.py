@@ -436,6 +436,28 @@ class Prepared:
         return ok
 
 
+def _entry(person: Any, cls: type, kind: str, pos: int, index: dict[str, int]) -> str:
+    """Check that ``kind[pos]`` is a ``cls`` with a valid id not seen before in ``index`` (the
+    ids of the same kind so far, by key), record its id there and return its label for
+    messages."""
+    if not isinstance(person, cls):
+        raise InstanceError(
+            f"{kind}[{pos}]: expected a {cls.__name__}, got {type(person).__name__}"
+        )
+    where = _label(kind, pos, person.id)
+    if not _is_id(person.id):
+        raise InstanceError(
+            f"{where}: id must be a non-empty string or an integer, got {show(person.id)}"
+        )
+    key = id_key(person.id)
+    if key in index:
+        raise InstanceError(
+            f"{where}: duplicate {kind[:-1]} id {show(person.id)} (also {kind}[{index[key]}])"
+        )
+    index[key] = pos
+    return where
+
+
 def _check_person_common(p: Any, where: str) -> None:
     if p.career_stage is not None and not _is_whole(p.career_stage):
         raise InstanceError(
@@ -469,19 +491,7 @@ def _first_error(instance: Instance) -> None:
     mentor_index: dict[str, int] = {}
     capacity: list[int] = []
     for j, mentor in enumerate(mentors):
-        if not isinstance(mentor, Mentor):
-            raise InstanceError(f"mentors[{j}]: expected a Mentor, got {type(mentor).__name__}")
-        where = _label("mentors", j, mentor.id)
-        if not _is_id(mentor.id):
-            raise InstanceError(
-                f"{where}: id must be a non-empty string or an integer, got {show(mentor.id)}"
-            )
-        key = id_key(mentor.id)
-        if key in mentor_index:
-            raise InstanceError(
-                f"{where}: duplicate mentor id {show(mentor.id)} (also mentors[{mentor_index[key]}])"
-            )
-        mentor_index[key] = j
+        where = _entry(mentor, Mentor, "mentors", j, mentor_index)
         if not _is_whole(mentor.capacity) or mentor.capacity < 0:
             raise InstanceError(
                 f"{where}: capacity must be a whole number ≥ 0, got {show(mentor.capacity)}"
@@ -494,19 +504,7 @@ def _first_error(instance: Instance) -> None:
     blocked: dict[int, dict[int, str]] = {}
     max_choices = settings.max_choices
     for i, mentee in enumerate(mentees):
-        if not isinstance(mentee, Mentee):
-            raise InstanceError(f"mentees[{i}]: expected a Mentee, got {type(mentee).__name__}")
-        where = _label("mentees", i, mentee.id)
-        if not _is_id(mentee.id):
-            raise InstanceError(
-                f"{where}: id must be a non-empty string or an integer, got {show(mentee.id)}"
-            )
-        key = id_key(mentee.id)
-        if key in mentee_index:
-            raise InstanceError(
-                f"{where}: duplicate mentee id {show(mentee.id)} (also mentees[{mentee_index[key]}])"
-            )
-        mentee_index[key] = i
+        where = _entry(mentee, Mentee, "mentees", i, mentee_index)
         _check_person_common(mentee, where)
         chs = mentee.choices
         if not isinstance(chs, list | tuple):

@@ -756,9 +756,9 @@ def columnar_choices(instance: Instance) -> Instance:
     total = sum(map(len, chs))
     if types == {int} and not _types(chain.from_iterable(chs)) <= {int}:
         return instance  # (True and 1.0 would find mentor 1; 1 would not find "1")
-    try:  # (an unknown id gives None, which fromiter refuses; an unhashable one TypeError)
-        mentor = np.fromiter(map(index.get, chain.from_iterable(chs)), dtype=np.int64, count=total)
-    except TypeError:
+    try:
+        mentor = _positions_of(ids, index, chain.from_iterable(chs), total)
+    except (TypeError, _Unusual):  # (an unhashable choice; one that is not a mentor id)
         return instance
     ptr = np.zeros(len(mentees) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, chs), dtype=np.int64, count=len(chs)), out=ptr[1:])
@@ -766,6 +766,36 @@ def columnar_choices(instance: Instance) -> Instance:
         mentee.choices = []
     instance.choices = Choices(ptr, mentor)
     return instance
+
+
+def _positions_of(ids: list, index: dict, choices, total: int) -> np.ndarray:
+    """The position in ``ids`` (distinct, all ``str`` or all ``int``; ``index`` maps each to
+    its position) of each of the ``total`` ``choices``; ``_Unusual`` if one is not among them,
+    TypeError if one is unhashable.
+
+    The same answer as ``index[c]`` for each choice, found with fewer cache misses: a dict
+    lookup makes three that depend on each other (the hash table, the entry, the key), and
+    with 100,000 mentors they reach beyond the processor's cache. Here each choice's hash
+    picks a slot of a table of positions, gathered for all choices at once, and the id in
+    that slot is compared with the choice, all at once too: exact, as the dict's compare is.
+    A choice whose slot holds another id (two mentors' hashes can share a slot; the second
+    one's choices) or no id is looked up in ``index``."""
+    m = len(ids)
+    bits = max(10, m.bit_length() + 3)  # (8 to 16 slots a mentor: few share one)
+    mask = (1 << bits) - 1
+    table = np.full(mask + 1, m, dtype=np.int64)  # (m: no mentor in the slot)
+    table[np.fromiter(map(hash, ids), dtype=np.int64, count=m) & mask] = np.arange(m)
+    known = np.empty(m + 1, dtype=object)
+    known[:m], known[m] = ids, object()  # (an object equal to nothing but itself)
+    flat = np.fromiter(choices, dtype=object, count=total)
+    pos = table[np.fromiter(map(hash, flat), dtype=np.int64, count=total) & mask]
+    other = np.flatnonzero(known[pos] != flat)
+    if len(other):
+        found = list(map(index.get, flat[other].tolist()))
+        if None in found:
+            raise _Unusual
+        pos[other] = found
+    return pos
 
 
 # --------------------------------------------------------------------------- fast path

@@ -76,6 +76,33 @@ def test_the_file_reader_gives_positions_and_the_same_result(data):
 
 
 @pytest.mark.parametrize(
+    "ids",
+    [
+        # an int hashes to itself: these all share one slot of the reader's table (its size is
+        # a power of two far below 2**20), and -1 and -2 hash alike
+        [k << 20 for k in range(40)] + [-1, -2, 3, 1],
+        # text: the slots hashes give, some shared
+        [f"mentor-{k}" for k in range(3000)],
+    ],
+)
+def test_the_file_reader_places_every_choice_where_the_ids_say(ids):
+    """The reader's positions are exactly the ids' positions, also for mentors whose hashes
+    share a slot of its table (looked up one by one)."""
+    rng = np.random.default_rng(5)
+    where = rng.integers(0, len(ids), size=(300, 8))
+    data = {
+        "mentors": [{"id": x, "capacity": 1} for x in ids],
+        "mentees": [
+            {"id": f"e{i}", "choices": [ids[j] for j in row]} for i, row in enumerate(where)
+        ],
+    }
+    read = columnar_choices(instance_shape_from_dict(orjson.loads(orjson.dumps(data))))
+    assert read.choices is not None
+    assert read.choices.mentor.tolist() == where.reshape(-1).tolist()
+    assert read.choices.ptr.tolist() == list(range(0, 300 * 8 + 1, 8))
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"mentors": [{"id": "a", "capacity": 1}], "mentees": [{"id": 1, "choices": ["b"]}]},
@@ -83,6 +110,9 @@ def test_the_file_reader_gives_positions_and_the_same_result(data):
         {"mentors": [{"id": "5", "capacity": 1}], "mentees": [{"id": 1, "choices": [5]}]},
         {"mentors": [{"id": 1, "capacity": 1}], "mentees": [{"id": 1, "choices": [True]}]},
         {"mentors": [{"id": 1, "capacity": 1}], "mentees": [{"id": 1, "choices": [1.0]}]},
+        # not a mentor, in the slot of mentor 0 (the table is smaller than 2**20)
+        {"mentors": [{"id": 0, "capacity": 1}], "mentees": [{"id": 1, "choices": [1 << 20]}]},
+        {"mentors": [{"id": "a", "capacity": 1}], "mentees": [{"id": 1, "choices": [None]}]},
         {"mentors": [{"id": 1, "capacity": 1}], "mentees": [{"id": 1, "choices": [[1]]}]},
         {"mentors": [{"id": "a", "capacity": 1}, {"id": 5, "capacity": 1}], "mentees": []},
         {

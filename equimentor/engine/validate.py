@@ -768,6 +768,9 @@ def columnar_choices(instance: Instance) -> Instance:
     return instance
 
 
+_SLOTS_FROM = 1 << 15  # mentors (measured: the dict is faster at 25,000, slower at 50,000)
+
+
 def _positions_of(ids: list, index: dict, choices, total: int) -> np.ndarray:
     """The position in ``ids`` (distinct, all ``str`` or all ``int``; ``index`` maps each to
     its position) of each of the ``total`` ``choices``; ``_Unusual`` if one is not among them,
@@ -779,8 +782,14 @@ def _positions_of(ids: list, index: dict, choices, total: int) -> np.ndarray:
     picks a slot of a table of positions, gathered for all choices at once, and the id in
     that slot is compared with the choice, all at once too: exact, as the dict's compare is.
     A choice whose slot holds another id (two mentors' hashes can share a slot; the second
-    one's choices) or no id is looked up in ``index``."""
+    one's choices) or no id is looked up in ``index``. Below ``_SLOTS_FROM`` mentors the dict
+    stays in the cache and is the faster: it looks up every choice (docs/benchmarks.md)."""
     m = len(ids)
+    if m < _SLOTS_FROM:
+        try:
+            return np.fromiter(map(index.get, choices), dtype=np.int64, count=total)
+        except TypeError:  # (None, for a choice that is not a mentor id; or unhashable)
+            raise _Unusual from None
     bits = max(10, m.bit_length() + 3)  # (8 to 16 slots a mentor: few share one)
     mask = (1 << bits) - 1
     table = np.full(mask + 1, m, dtype=np.int64)  # (m: no mentor in the slot)

@@ -19,6 +19,7 @@ from equimentor.engine import (
     instance_from_dict,
     instance_to_dict,
     match,
+    validate,
 )
 from equimentor.engine.cli import main
 from equimentor.engine.generate import generate_instance, skewed_cohort
@@ -85,9 +86,12 @@ def test_the_file_reader_gives_positions_and_the_same_result(data):
         [f"mentor-{k}" for k in range(3000)],
     ],
 )
-def test_the_file_reader_places_every_choice_where_the_ids_say(ids):
-    """The reader's positions are exactly the ids' positions, also for mentors whose hashes
-    share a slot of its table (looked up one by one)."""
+@pytest.mark.parametrize("slots_from", [0, validate._SLOTS_FROM])
+def test_the_file_reader_places_every_choice_where_the_ids_say(ids, slots_from, monkeypatch):
+    """The reader's positions are exactly the ids' positions, through the dict (a few mentors)
+    and through the table of slots (many), also for mentors whose hashes share a slot (looked
+    up one by one)."""
+    monkeypatch.setattr(validate, "_SLOTS_FROM", slots_from)
     rng = np.random.default_rng(5)
     where = rng.integers(0, len(ids), size=(300, 8))
     data = {
@@ -121,7 +125,9 @@ def test_the_file_reader_places_every_choice_where_the_ids_say(ids):
         },
     ],
 )
-def test_the_file_reader_leaves_ids_it_cannot_plainly_place(data):
+@pytest.mark.parametrize("slots_from", [0, validate._SLOTS_FROM])
+def test_the_file_reader_leaves_ids_it_cannot_plainly_place(data, slots_from, monkeypatch):
+    monkeypatch.setattr(validate, "_SLOTS_FROM", slots_from)
     read = columnar_choices(instance_shape_from_dict(data))
     assert read.choices is None
     assert [m.choices for m in read.mentees] == [m["choices"] for m in data["mentees"]]
@@ -155,7 +161,9 @@ def _bad(change):
         _bad(lambda d: d.update(pinned=[["e1", "r0"], ["e1", "r1"]])),
     ],
 )
-def test_bad_files_get_the_same_message_as_before(tmp_path, capsys, data):
+@pytest.mark.parametrize("slots_from", [0, validate._SLOTS_FROM])
+def test_bad_files_get_the_same_message_as_before(tmp_path, capsys, data, slots_from, monkeypatch):
+    monkeypatch.setattr(validate, "_SLOTS_FROM", slots_from)
     with pytest.raises(InstanceError) as err:
         instance_from_dict(copy.deepcopy(data))
     path = tmp_path / "inst.json"

@@ -453,13 +453,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # link secrets never reach the log: Django logs the path of every 4xx and 5xx response
-    "filters": {"link_secrets": {"()": "equimentor.lib.logsafe.HideLinkSecrets"}},
+    # neither link secrets nor email addresses reach the log: Django logs the path of every 4xx
+    # and 5xx response, and a traceback ends with the exception's message
+    "filters": {"secrets_and_addresses": {"()": "equimentor.lib.logsafe.HideSecretsAndAddresses"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["link_secrets"],
+            "filters": ["secrets_and_addresses"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

@@ -12,7 +12,7 @@ import secrets
 from django.core import mail
 from django.urls import reverse
 
-from equimentor.lib.logsafe import HideLinkSecrets, hide
+from equimentor.lib.logsafe import HideSecretsAndAddresses, hide
 
 
 @contextlib.contextmanager
@@ -21,9 +21,9 @@ def log_output():
     handlers = [
         h
         for h in logging.getLogger().handlers
-        if any(isinstance(f, HideLinkSecrets) for f in h.filters)
+        if any(isinstance(f, HideSecretsAndAddresses) for f in h.filters)
     ]
-    assert handlers, "the root logger's console handler has no HideLinkSecrets filter"
+    assert handlers, "the root logger's console handler has no HideSecretsAndAddresses filter"
     out = io.StringIO()
     old = [h.setStream(out) for h in handlers]
     try:
@@ -74,9 +74,14 @@ def test_what_is_hidden_and_what_is_not():
     assert hide(f"GET /me/register/{token}/ HTTP/1.1") == "GET /me/register/[link token]/ HTTP/1.1"
     assert hide(f"/staff-invitations/{token}/") == "/staff-invitations/[link token]/"
     assert hide(f"/x/?token={token}&next=/manage/") == "/x/?token=[link token]&next=/manage/"
+    assert (
+        hide("DETAIL:  Key (email)=(dana.o-brien+mentoring@med.example.ac.uk) already exists.")
+        == "DETAIL:  Key (email)=([email]) already exists."
+    )
     for kept in (
         "Bad Request: /manage/horizons/participants/12/",
         "Not Found: /schemes/horizons-2026-clinical-academic-mentoring/",  # a long slug: dashes
+        "email 1234 sent (2 tries)",
         f"a sentence that mentions {'x' * 45} without an address",
     ):
         assert hide(kept) == kept
@@ -85,7 +90,7 @@ def test_what_is_hidden_and_what_is_not():
 def test_a_traceback_is_hidden_too():
     token = secrets.token_urlsafe(32)
     try:
-        raise ValueError(f"no such link /me/register/{token}/")
+        raise ValueError(f"no such link /me/register/{token}/ for dana@example.org")
     except ValueError:
         record = logging.LogRecord(
             "django.request",
@@ -96,8 +101,9 @@ def test_a_traceback_is_hidden_too():
             (f"/me/register/{token}/",),
             exc_info=__import__("sys").exc_info(),
         )
-    HideLinkSecrets().filter(record)
+    HideSecretsAndAddresses().filter(record)
     formatted = logging.Formatter().format(record)
     assert token not in formatted
     assert "Internal Server Error: /me/register/[link token]/" in formatted
-    assert "ValueError: no such link /me/register/[link token]/" in formatted
+    assert "ValueError: no such link /me/register/[link token]/ for [email]" in formatted
+    assert "dana@" not in formatted

@@ -465,8 +465,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # the development server's request lines (the demo): through the same handler, not
-        # Django's own, which would write the paths as they are
+        # Django's own handlers would write paths as they are: its "django" logger's console
+        # (with DEBUG on) and the development server's request lines (the demo) go through
+        # ours instead
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # its INFO lines name the account

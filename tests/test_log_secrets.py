@@ -107,3 +107,23 @@ def test_a_traceback_is_hidden_too():
     assert "Internal Server Error: /me/register/[link token]/" in formatted
     assert "ValueError: no such link /me/register/[link token]/ for [email]" in formatted
     assert "dana@" not in formatted
+
+
+def test_every_handler_that_writes_a_request_line_hides_them():
+    """Django's default logging has its own handlers on "django" (the console, with DEBUG on)
+    and "django.server" (the development server, the demo's); none of them may write a path
+    unfiltered."""
+    for name in ("django.request", "django.server", "django.security.csrf", "equimentor"):
+        logger = logging.getLogger(name)
+        reached = []
+        while logger:
+            reached += logger.handlers
+            logger = logger.parent if logger.propagate else None
+        assert reached, name
+        for handler in reached:
+            if type(handler).__module__.startswith("_pytest"):
+                continue  # (pytest's own capture, not the product's log)
+            assert any(isinstance(f, HideSecretsAndAddresses) for f in handler.filters), (
+                name,
+                handler,
+            )

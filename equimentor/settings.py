@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "equimentor.core.middleware.UserTimezoneMiddleware",
+    "equimentor.core.middleware.PrivatePagesMiddleware",  # signed-in pages: no-store
     "equimentor.core.middleware.AuditContextMiddleware",  # API token of this request only
     "equimentor.core.params.IdRangeMiddleware",  # a path id no database can hold: 404
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks

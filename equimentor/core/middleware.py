@@ -1,10 +1,12 @@
-"""Show times in the signed-in person's own time zone; start every request's audit context afresh."""
+"""Show times in the signed-in person's own time zone; start every request's audit context afresh;
+keep a signed-in person's pages out of the browser's and proxies' caches."""
 
 from __future__ import annotations
 
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from equimentor.core import audit
 
@@ -40,3 +42,25 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             audit._via_token.reset(reset)
+
+
+class PrivatePagesMiddleware:
+    """A response to a signed-in person, or to an address holding a link's secret (a
+    registration, an invitation, a sign-in link: its ``token``), is marked ``Cache-Control:
+    no-store`` (Django's ``add_never_cache_headers``): neither the browser nor a cache on the way
+    keeps it, so on a shared computer — a ward's, a library's — the next person cannot bring
+    a case, a profile or a report back with the Back button after sign-out. A response that
+    says how it may be cached (the API reference, a calendar feed) keeps its own. Public
+    pages seen signed out are not marked."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and (
+            request.user.is_authenticated
+            or "token" in getattr(request.resolver_match, "kwargs", {})
+        ):
+            add_never_cache_headers(response)
+        return response

@@ -1,0 +1,64 @@
+"""Pages made for a signed-in person, and pages reached through a link's secret, are kept by no
+cache: on a shared computer the next person cannot bring them back with Back after sign-out."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.urls import reverse
+
+from tests import factories
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def test_a_signed_in_persons_pages_are_not_stored(client, bob):
+    client.force_login(bob)
+    for name in ("portal:home", "accounts:account", "privacy:my_data", "privacy:export"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert _no_store(response), name
+        assert "private" in response["Cache-Control"]
+    client.post(reverse("accounts:logout"))
+    public = client.get("/")
+    assert public.status_code == 200
+    assert not _no_store(public)  # nothing of anybody's in it
+
+
+def test_a_staff_page_is_not_stored(client, scheme_a):
+    coordinator = factories.make_staff(scheme_a, "coordinator")
+    client.force_login(coordinator)
+    response = client.get(reverse("backoffice:index"))
+    assert response.status_code == 200
+    assert _no_store(response)
+
+
+def test_a_registration_link_page_is_not_stored(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("schemes:detail", args=[scheme_a.slug]),
+            {
+                "name": "Dana Applicant",
+                "email": "dana@example.org",
+                "institution": institution.pk,
+                "eligible_0": "on",
+                "eligible_1": "on",
+            },
+        )
+    link = re.search(r"/me/register/[^\s/]+/", mail.outbox[-1].body).group(0)
+    response = client.get(link)  # signed out: the name and address she gave are in it
+    assert response.status_code == 200
+    assert "Dana Applicant" in response.content.decode()
+    assert _no_store(response)
+
+
+def test_a_response_that_says_how_it_is_cached_keeps_its_own(client, bob):
+    client.force_login(bob)
+    response = client.get(reverse("api:reference"))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-cache"

@@ -62,3 +62,40 @@ def test_a_response_that_says_how_it_is_cached_keeps_its_own(client, bob):
     response = client.get(reverse("api:reference"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-cache"
+
+
+def _input(html: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert tag, name
+    return tag.group(0)
+
+
+def test_a_case_key_and_passphrase_stay_out_of_a_shared_browsers_memory(client, bob):
+    client.force_login(bob)
+    html = client.get(reverse("safeguarding:follow_up")).content.decode()
+    for name in ("key", "passphrase"):
+        assert 'autocomplete="off"' in _input(html, name), name
+    html = client.get(reverse("safeguarding:raise")).content.decode()
+    assert 'autocomplete="off"' in _input(html, "passphrase")
+
+
+def test_identity_in_ones_own_words_stays_out_of_the_form_history(
+    client, scheme_a, institution, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("schemes:detail", args=[scheme_a.slug]),
+            {
+                "name": "Dana Applicant",
+                "email": "dana@example.org",
+                "institution": institution.pk,
+                "eligible_0": "on",
+                "eligible_1": "on",
+            },
+        )
+    link = re.search(r"/me/register/[^\s/]+/", mail.outbox[-1].body).group(0)
+    html = client.get(link).content.decode()
+    texts = re.findall(r'<input[^>]*name="id_\w+_text"[^>]*>', html)
+    assert texts  # the scheme asks at least one question with its own words
+    for tag in texts:
+        assert 'autocomplete="off"' in tag, tag

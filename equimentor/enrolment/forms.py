@@ -215,7 +215,11 @@ class IdentityForm(forms.Form):
             )
             if dim.free_text:
                 self.fields[f"id_{code}_text"] = forms.CharField(
-                    label=dim.free_text, max_length=200, required=False
+                    label=dim.free_text,
+                    max_length=200,
+                    required=False,
+                    # special-category data: not kept in the browser's form history
+                    widget=forms.TextInput(attrs={"autocomplete": "off"}),
                 )
             if show_profile_option:
                 self.fields[f"id_{code}_show"] = forms.BooleanField(

@@ -81,7 +81,8 @@ class ConcernForm(forms.Form):
     passphrase = forms.CharField(
         label=f"Passphrase (anonymous only; at least {MIN_PASSPHRASE} characters)",
         required=False,
-        widget=forms.PasswordInput(render_value=False),
+        # (a shared computer's browser must not offer to keep it: "off", not "new-password")
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         max_length=200,
     )
 
@@ -106,8 +107,15 @@ class ConcernForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    key = forms.CharField(label="Case key", max_length=40)
-    passphrase = forms.CharField(label="Passphrase", widget=forms.PasswordInput, max_length=200)
+    # neither is kept in a shared computer's form history for the next person to be offered
+    key = forms.CharField(
+        label="Case key", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    passphrase = forms.CharField(
+        label="Passphrase",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        max_length=200,
+    )
 
 
 class MessageForm(forms.Form):

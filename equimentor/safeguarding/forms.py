@@ -81,7 +81,7 @@ class ConcernForm(forms.Form):
     passphrase = forms.CharField(
         label=f"Passphrase (anonymous only; at least {MIN_PASSPHRASE} characters)",
         required=False,
-        # (a shared computer's browser must not offer to keep it: "off", not "new-password")
+        # (asks a shared computer's browser not to keep it: "off", not "new-password")
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         max_length=200,
     )
@@ -107,7 +107,7 @@ class ConcernForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    # neither is kept in a shared computer's form history for the next person to be offered
+    # asks a shared computer's browser to keep neither in its form history for the next person
     key = forms.CharField(
         label="Case key", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import factory
 import pytest
+from django.core import mail
+from django.urls import reverse
 
 from equimentor.accounts.models import User
 from equimentor.demo.documents import DOCUMENTS
@@ -184,6 +188,20 @@ def approved_mentor(
     p.research_interests = interests
     p.save(update_fields=["career_stage", "mentor_capacity", "research_interests"])
     return p
+
+
+def welcome_link(client, scheme, capture, email="dana@example.org", **where) -> str:
+    """Dana expresses interest in ``scheme`` (``where``: ``institution=<pk>`` or
+    ``institution_other=<text>``) through its page; the path of the registration link her
+    welcome email carries. ``capture``: ``django_capture_on_commit_callbacks``."""
+    with capture(execute=True):
+        client.post(
+            reverse("schemes:detail", args=[scheme.slug]),
+            {"name": "Dana Applicant", "email": email, "eligible_0": "on", "eligible_1": "on"}
+            | where,
+        )
+    body = mail.outbox[-1].body
+    return re.search(r"https?://[^\s]+/me/register/[^\s]+/", body).group(0).split("8000", 1)[-1]
 
 
 def registration_form(scheme, institution, **overrides):

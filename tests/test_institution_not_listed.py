@@ -4,10 +4,7 @@ where it was mapped."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from equimentor.core.models import AuditEvent
@@ -30,19 +27,7 @@ def _unlisted_form(scheme, institution, institution_other):
 
 
 def _welcome_link_typed(client, scheme, capture, typed=TYPED, email="dana@example.org") -> str:
-    with capture(execute=True):
-        client.post(
-            reverse("schemes:detail", args=[scheme.slug]),
-            {
-                "name": "Dana Applicant",
-                "email": email,
-                "institution_other": typed,
-                "eligible_0": "on",
-                "eligible_1": "on",
-            },
-        )
-    body = mail.outbox[-1].body
-    return re.search(r"https?://[^\s]+/me/register/[^\s]+/", body).group(0).split("8000", 1)[-1]
+    return factories.welcome_link(client, scheme, capture, email, institution_other=typed)
 
 
 @pytest.fixture

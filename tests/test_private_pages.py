@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from django.core import mail
 from django.urls import reverse
 
 from tests import factories
@@ -39,18 +38,9 @@ def test_a_staff_page_is_not_stored(client, scheme_a):
 def test_a_registration_link_page_is_not_stored(
     client, scheme_a, institution, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("schemes:detail", args=[scheme_a.slug]),
-            {
-                "name": "Dana Applicant",
-                "email": "dana@example.org",
-                "institution": institution.pk,
-                "eligible_0": "on",
-                "eligible_1": "on",
-            },
-        )
-    link = re.search(r"/me/register/[^\s/]+/", mail.outbox[-1].body).group(0)
+    link = factories.welcome_link(
+        client, scheme_a, django_capture_on_commit_callbacks, institution=institution.pk
+    )
     response = client.get(link)  # signed out: the name and address she gave are in it
     assert response.status_code == 200
     assert "Dana Applicant" in response.content.decode()
@@ -82,18 +72,9 @@ def test_a_case_key_and_passphrase_stay_out_of_a_shared_browsers_memory(client, 
 def test_identity_in_ones_own_words_stays_out_of_the_form_history(
     client, scheme_a, institution, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("schemes:detail", args=[scheme_a.slug]),
-            {
-                "name": "Dana Applicant",
-                "email": "dana@example.org",
-                "institution": institution.pk,
-                "eligible_0": "on",
-                "eligible_1": "on",
-            },
-        )
-    link = re.search(r"/me/register/[^\s/]+/", mail.outbox[-1].body).group(0)
+    link = factories.welcome_link(
+        client, scheme_a, django_capture_on_commit_callbacks, institution=institution.pk
+    )
     html = client.get(link).content.decode()
     texts = re.findall(r'<input[^>]*name="id_\w+_text"[^>]*>', html)
     assert texts  # the scheme asks at least one question with its own words

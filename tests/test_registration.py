@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from django.core import mail
@@ -19,19 +18,7 @@ from tests import factories
 
 
 def _welcome_link(client, scheme, institution, capture, email="dana@example.org") -> str:
-    with capture(execute=True):
-        client.post(
-            reverse("schemes:detail", args=[scheme.slug]),
-            {
-                "name": "Dana Applicant",
-                "email": email,
-                "institution": institution.pk,
-                "eligible_0": "on",
-                "eligible_1": "on",
-            },
-        )
-    body = mail.outbox[-1].body
-    return re.search(r"https?://[^\s]+/me/register/[^\s]+/", body).group(0).split("8000", 1)[-1]
+    return factories.welcome_link(client, scheme, capture, email, institution=institution.pk)
 
 
 def test_the_whole_registration(client, scheme_a, institution, django_capture_on_commit_callbacks):
